@@ -1,0 +1,12 @@
+"""MetaMapper QGIS plugin entry point.
+
+Only ``classFactory`` lives here: QGIS imports this module at start-up, so nothing heavy
+(torch, rasterio) and nothing from qgis is imported at module level.
+"""
+
+
+def classFactory(iface):  # noqa: N802 (name fixed by QGIS)
+    """Return the plugin instance QGIS asks for."""
+    from .plugin import MetaMapperPlugin
+
+    return MetaMapperPlugin(iface)

@@ -1,0 +1,34 @@
+"""Shared test set-up.
+
+The repository root *is* the plugin folder, so tests import it as the package
+``metamapper`` through a symlink in ``build/pkg`` (the same folder ``QGIS_PLUGINPATH``
+points at for qgis_process and the Xvfb checks).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG_PARENT = ROOT / "build" / "pkg"
+
+
+def _ensure_package_link() -> None:
+    PKG_PARENT.mkdir(parents=True, exist_ok=True)
+    link = PKG_PARENT / "metamapper"
+    if not link.exists():
+        try:
+            link.symlink_to(ROOT, target_is_directory=True)
+        except FileExistsError:  # another xdist worker won the race
+            pass
+    if str(PKG_PARENT) not in sys.path:
+        sys.path.insert(0, str(PKG_PARENT))
+
+
+_ensure_package_link()
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+for plugins in ("/usr/share/qgis/python/plugins", "/usr/share/qgis/python"):
+    if plugins not in sys.path and Path(plugins).is_dir():
+        sys.path.append(plugins)
