@@ -1,0 +1,106 @@
+"""The QGIS plugin object: one action (toolbar + Raster menu), the Processing provider, the panel.
+
+Kept deliberately small: everything the user runs goes through the Processing algorithm
+``metamapper:fewshot_classify``; this class only wires entry points and cleans them up, so
+that load, unload and reload leave nothing behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+PLUGIN_NAME = "MetaMapper"
+MENU = "&MetaMapper"
+ICON_PATH = str(Path(__file__).resolve().parent / "resources" / "icon.svg")
+
+
+class MetaMapperPlugin:
+    """Registers the provider and the toolbar/menu action; creates the panel on demand."""
+
+    def __init__(self, iface) -> None:
+        self.iface = iface
+        self.provider = None
+        self.action: Optional[QAction] = None
+        self.panel = None
+        self._dependency_warning_shown = False
+
+    # --- Processing -------------------------------------------------------------------
+    def initProcessing(self) -> None:  # noqa: N802 (QGIS API name)
+        """Register the provider (QGIS calls this also for qgis_process, without a GUI)."""
+        if self.provider is not None:
+            return
+        from .provider.provider import MetaMapperProvider
+
+        self.provider = MetaMapperProvider()
+        QgsApplication.processingRegistry().addProvider(self.provider)
+
+    # --- GUI --------------------------------------------------------------------------
+    def initGui(self) -> None:  # noqa: N802
+        self.initProcessing()
+        self.action = QAction(QIcon(ICON_PATH), "MetaMapper: few-shot classify…",
+                              self.iface.mainWindow())
+        self.action.setObjectName("mMetaMapperAction")
+        self.action.setToolTip(
+            "Open the MetaMapper panel: adapt a meta-trained model to a few labelled "
+            "features and classify a raster region"
+        )
+        self.action.setCheckable(True)
+        self.action.triggered.connect(self.toggle_panel)
+        self.iface.addToolBarIcon(self.action)
+        self.iface.addPluginToRasterMenu(MENU, self.action)
+
+    def unload(self) -> None:
+        """Remove every trace: panel, action, menu entry, provider."""
+        if self.panel is not None:
+            self.panel.cleanup()
+            self.iface.removeDockWidget(self.panel)
+            self.panel.deleteLater()
+            self.panel = None
+        if self.action is not None:
+            self.action.triggered.disconnect(self.toggle_panel)
+            self.iface.removePluginRasterMenu(MENU, self.action)
+            self.iface.removeToolBarIcon(self.action)
+            self.action.deleteLater()
+            self.action = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+
+    def toggle_panel(self, checked: bool = True) -> None:
+        """Show or hide the panel, creating it on first use (after a dependency check)."""
+        if self.panel is None:
+            if not checked:
+                return
+            if not self._dependencies_ok():
+                if self.action is not None:
+                    self.action.setChecked(False)
+                return
+            from .ui.panel import MetaMapperPanel
+
+            self.panel = MetaMapperPanel(self.iface, self.iface.mainWindow())
+            self.panel.visibilityChanged.connect(self._sync_action)
+            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.panel)
+        self.panel.setVisible(checked)
+
+    def _sync_action(self, visible: bool) -> None:
+        if self.action is not None and self.action.isChecked() != visible:
+            self.action.setChecked(visible)
+
+    def _dependencies_ok(self) -> bool:
+        """Tell the user, once and clearly, which packages to install (no traceback)."""
+        from .core.deps import missing_runtime_message, missing_runtime_packages
+
+        missing = missing_runtime_packages()
+        if not missing:
+            return True
+        message = missing_runtime_message(missing)
+        QgsMessageLog.logMessage(message, PLUGIN_NAME, Qgis.Critical)
+        self.iface.messageBar().pushMessage(PLUGIN_NAME, message.replace("\n", " "),
+                                            level=Qgis.Critical, duration=0)
+        return False
