@@ -1,0 +1,94 @@
+# MetaMapper developer entry points. Every target installs what it needs, idempotently.
+# The repository root is the plugin folder; build/pkg/metamapper links to it so that the
+# plugin can be imported as the package `metamapper` (tests, qgis_process, Xvfb checks).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+QGIS_PYTHON ?= /usr/bin/python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+TRAIN_VENV  := .venv-train
+TRAIN_PY    := $(TRAIN_VENV)/bin/python
+PKG         := build/pkg
+STAMP       := $(VENV)/.installed
+TRAIN_STAMP := $(TRAIN_VENV)/.installed
+APT_PACKAGES := qgis python3-qgis qgis-providers xvfb
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export QT_QPA_PLATFORM ?= offscreen
+export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPATH)
+
+.PHONY: help install install-train demo test test-plugin test-train package lint bench \
+        metatrain evaluate screenshots clean
+
+help:
+	@echo "make demo       run MetaMapper on the bundled Landsat-8 sample (installs first)"
+	@echo "make test       the whole test suite, headless (installs first)"
+	@echo "make package    build dist/metamapper-<version>.zip for QGIS 'Install from ZIP'"
+	@echo "make lint       ruff + mypy on core/"
+	@echo "make bench      speed and memory benchmarks -> bench/results/"
+	@echo "make metatrain  meta-train the bundled model with learn2learn (training extra)"
+	@echo "make evaluate   leave-one-scene-out evaluation vs baselines -> docs/benchmarks.*"
+
+# --- set-up -------------------------------------------------------------------------------
+$(PKG)/metamapper:
+	@mkdir -p $(PKG) && ln -sfn $(CURDIR) $(PKG)/metamapper
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@if ! command -v qgis_process.bin >/dev/null || ! $(QGIS_PYTHON) -c "import qgis.core" 2>/dev/null \
+	    || ! command -v xvfb-run >/dev/null; then \
+	  echo "Installing QGIS and Xvfb from the distribution ($(APT_PACKAGES))"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+	@test -x $(PY) || $(QGIS_PYTHON) -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@$(PY) -c "import qgis.core, torch, rasterio, sklearn; print('venv ready: torch', torch.__version__, '| rasterio', rasterio.__version__)"
+	@touch $@
+
+install: $(STAMP) $(PKG)/metamapper
+
+$(TRAIN_STAMP): scripts/install_train.sh requirements-train.txt
+	bash scripts/install_train.sh $(TRAIN_VENV)
+	@touch $@
+
+install-train: $(TRAIN_STAMP) $(PKG)/metamapper
+
+# --- the main job -------------------------------------------------------------------------
+demo: install
+	$(PY) scripts/demo.py --out build/demo
+
+# --- tests --------------------------------------------------------------------------------
+test: install install-train
+	$(PY) -m pytest -q --ignore=tests/train
+	$(TRAIN_PY) -m pytest -q -p no:cacheprovider tests/train
+
+test-plugin: install
+	$(PY) -m pytest -q --ignore=tests/train
+
+test-train: install-train
+	$(TRAIN_PY) -m pytest -q -p no:cacheprovider tests/train
+
+# --- distribution and quality -------------------------------------------------------------
+package: $(PKG)/metamapper
+	$(QGIS_PYTHON) scripts/package.py --out dist
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+# --- measurements -------------------------------------------------------------------------
+bench: install
+	$(PY) bench/bench_engine.py
+
+metatrain: install-train
+	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.metatrain.train
+
+evaluate: install install-train
+	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.evaluate
+
+screenshots: install
+	bash scripts/screenshot_workflow.sh
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache .mypy_cache
