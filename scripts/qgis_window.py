@@ -1,0 +1,98 @@
+"""Start a real QGIS main window under Xvfb with MetaMapper in a fresh profile.
+
+Used by tests/test_qgis_window.py and by `make screenshots`: enables the plugin in a new
+profile, starts `qgis --code <probe>`, and the probe saves a screenshot plus a JSON report
+(toolbar action present, provider and algorithm registered), then quits QGIS.
+
+    .venv/bin/python scripts/qgis_window.py --out docs/screenshots/qgis_startup.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "build" / "pkg"
+
+PROBE = textwrap.dedent(
+    """
+    import json
+    from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
+    from qgis.PyQt.QtCore import QTimer
+    from qgis.utils import iface, plugins
+
+    SAMPLE = {sample!r}
+    if SAMPLE:
+        QgsProject.instance().addMapLayer(QgsRasterLayer(SAMPLE, "Landsat-8 sample"))
+        iface.mapCanvas().zoomToFullExtent()
+
+    def report():
+        win = iface.mainWindow()
+        actions = [a for a in win.findChildren(type(iface.actionPan()))
+                   if a.objectName() == "mMetaMapperAction"]
+        on_toolbar = any(a.associatedWidgets() and any(
+            w.metaObject().className() == "QToolBar" for w in a.associatedWidgets())
+            for a in actions)
+        alg = QgsApplication.processingRegistry().algorithmById("metamapper:fewshot_classify")
+        data = {{"plugin_loaded": "metamapper" in plugins,
+                "action_found": bool(actions), "action_on_toolbar": on_toolbar,
+                "algorithm_registered": alg is not None}}
+        win.grab().save({png!r})
+        with open({report!r}, "w") as f:
+            json.dump(data, f)
+        QgsApplication.instance().exit(0)
+
+    QTimer.singleShot({delay_ms}, report)
+    """
+)
+
+
+def run(png: Path, sample: str | None = None, delay_ms: int = 6000, timeout: int = 240) -> dict:
+    """Start QGIS under Xvfb, return the probe's JSON report (raises on failure)."""
+    PKG.mkdir(parents=True, exist_ok=True)
+    if not (PKG / "metamapper").exists():
+        (PKG / "metamapper").symlink_to(ROOT, target_is_directory=True)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="metamapper-profile-") as tmp:
+        profile = Path(tmp) / "profile"
+        ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+        ini.parent.mkdir(parents=True)
+        ini.write_text(
+            "[PythonPlugins]\nmetamapper=true\n\n[qgis]\ncheckVersion=false\n"
+            "showTips=false\nshowTips322=false\n[migration]\nfirstRunVersionFlag=32200\n"
+        )
+        report = Path(tmp) / "report.json"
+        probe = Path(tmp) / "probe.py"
+        probe.write_text(PROBE.format(png=str(png), report=str(report), delay_ms=delay_ms,
+                                      sample=sample or ""))
+        env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(profile), QGIS_PLUGINPATH=str(PKG))
+        env.pop("QT_QPA_PLATFORM", None)
+        site = subprocess.run([sys.executable, "-c", "import site; print(site.getsitepackages()[0])"],
+                              capture_output=True, text=True).stdout.strip()
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (site, env.get("PYTHONPATH", "")) if p)
+        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", "qgis", "--nologo",
+               "--noversioncheck", "--code", str(probe)]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        if not report.exists():
+            raise RuntimeError(f"QGIS exited {proc.returncode} without a report:\n"
+                               f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+        return json.loads(report.read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "qgis_startup.png")
+    parser.add_argument("--sample", default=str(ROOT / "resources" / "sample" / "landsat8_crop.tif"))
+    args = parser.parse_args()
+    print(json.dumps(run(args.out.resolve(), args.sample), indent=1))
+
+
+if __name__ == "__main__":
+    main()
