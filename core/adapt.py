@@ -1,0 +1,308 @@
+"""The inner loop the meta-training learned: support pixels -> a classifier for this region.
+
+Every method ends in the same form, a linear head on the network's embeddings:
+
+* ``protonet``: head from class prototypes (W = 2p, b = -|p|^2, i.e. logits equal minus the
+  squared distance up to a per-pixel constant), no gradient steps.
+* ``protomaml`` / ``maml`` / ``fomaml`` / ``metasgd``: the same prototype head as the start
+  (so any number of classes works), then ``steps`` of plain SGD on the support
+  cross-entropy over backbone + head: ``p <- p - lr * grad`` with scalar ``lr`` or Meta-SGD
+  per-parameter step sizes. This is exactly learn2learn's ``MAML.adapt`` /
+  ``MetaSGD.adapt`` (first order only changes meta-gradients, not adapted values).
+* ``anil``: as above, head only.
+
+Transductive option (Ren et al. 2018, soft k-means): the region's unlabelled embeddings
+refine the class prototypes before the head is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .errors import MetaMapperError
+from .model import HEAD_LR_KEY, LRS_PREFIX, FewShotNet, LoadedModel
+
+HEAD_W = "head.weight"
+HEAD_B = "head.bias"
+LrSpec = Union[float, Dict[str, Union[float, Tensor]]]
+
+
+@dataclass
+class AdaptedClassifier:
+    """Adapted embedding parameters + linear head; predicts class probabilities in batches."""
+
+    net: FewShotNet
+    params: Dict[str, Tensor]  # backbone parameters (adapted or initial), on device
+    head_weight: Tensor  # (N, E)
+    head_bias: Tensor  # (N,)
+    device: torch.device
+    method: str
+    steps: int
+    batch_size: int = 65536
+    support_loss: List[float] = field(default_factory=list)  # before each step + after last
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.head_weight.shape[0])
+
+    def _as_tensor(self, x: Union[Tensor, np.ndarray]) -> Tensor:
+        return torch.as_tensor(x, dtype=torch.float32).to(self.device)
+
+    @torch.no_grad()
+    def embed(self, x: Union[Tensor, np.ndarray]) -> Tensor:
+        x = self._as_tensor(x)
+        parts = [
+            self.net.functional_forward(self.params, x[i : i + self.batch_size])
+            for i in range(0, x.shape[0], self.batch_size)
+        ]
+        return torch.cat(parts) if parts else x.new_zeros((0, self.head_weight.shape[1]))
+
+    @torch.no_grad()
+    def logits(self, x: Union[Tensor, np.ndarray]) -> Tensor:
+        x = self._as_tensor(x)
+        out = []
+        for i in range(0, x.shape[0], self.batch_size):
+            emb = self.net.functional_forward(self.params, x[i : i + self.batch_size])
+            out.append(F.linear(emb, self.head_weight, self.head_bias))
+        return torch.cat(out) if out else x.new_zeros((0, self.n_classes))
+
+    @torch.no_grad()
+    def predict_proba(self, x: Union[Tensor, np.ndarray]) -> Tensor:
+        """(n, D) features -> (n, N) class probabilities on this classifier's device."""
+        return torch.softmax(self.logits(x), dim=1)
+
+    @torch.no_grad()
+    def predict(self, x: Union[Tensor, np.ndarray]) -> Tensor:
+        return self.logits(x).argmax(dim=1)
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def prototypes(emb: Tensor, y: Tensor, n_classes: int) -> Tensor:
+    """Class means of embeddings, (N, E)."""
+    one_hot = F.one_hot(y, n_classes).to(emb.dtype)  # (n, N)
+    counts = one_hot.sum(dim=0).clamp_min(1.0)
+    return (one_hot.t() @ emb) / counts[:, None]
+
+
+def soft_kmeans(
+    protos: Tensor, support_emb: Tensor, y: Tensor, unlabelled_emb: Tensor, iters: int
+) -> Tensor:
+    """Refine prototypes with unlabelled embeddings (Ren et al. 2018, soft k-means).
+
+    Each iteration assigns every unlabelled embedding softly to the classes by
+    ``softmax(-squared distance)`` and recomputes each prototype as the weighted mean of
+    its support embeddings (weight 1) and the unlabelled ones (weight = assignment).
+    """
+    n_classes = protos.shape[0]
+    one_hot = F.one_hot(y, n_classes).to(protos.dtype)
+    sup_sum = one_hot.t() @ support_emb
+    sup_cnt = one_hot.sum(dim=0)
+    for _ in range(iters):
+        d2 = torch.cdist(unlabelled_emb, protos).pow(2)
+        z = torch.softmax(-d2, dim=1)  # (m, N)
+        protos = (sup_sum + z.t() @ unlabelled_emb) / (sup_cnt + z.sum(dim=0))[:, None]
+    return protos
+
+
+def prototype_head(protos: Tensor) -> tuple:
+    """Linear head equivalent to a nearest-prototype classifier (Proto-MAML init)."""
+    return 2.0 * protos, -(protos * protos).sum(dim=1)
+
+
+def _lr_for(name: str, lrs: LrSpec) -> Union[float, Tensor]:
+    if not isinstance(lrs, dict):
+        return float(lrs)
+    if name in lrs:
+        return lrs[name]
+    if name.startswith("head.") and "head" in lrs:
+        return lrs["head"]
+    raise KeyError(f"No inner-loop step size for parameter {name!r}.")
+
+
+def inner_loop(
+    net: FewShotNet,
+    params: Dict[str, Tensor],
+    x: Tensor,
+    y: Tensor,
+    steps: int,
+    lrs: LrSpec,
+    adapt_names: Optional[Sequence[str]] = None,
+    create_graph: bool = False,
+    losses: Optional[List[float]] = None,
+) -> Dict[str, Tensor]:
+    """``steps`` SGD steps ``p <- p - lr * grad`` on the support cross-entropy.
+
+    ``params`` holds the backbone parameters (names as in ``net.named_parameters()``) and
+    ``head.weight`` / ``head.bias``. ``lrs`` is one float or a dict name -> float/tensor
+    (``"head"`` covers both head tensors). Only ``adapt_names`` (default: all) change.
+    With ``create_graph=True`` the result stays differentiable w.r.t. the initial params
+    (second-order MAML); otherwise every step works on detached leaves, with the same values.
+    Returns a new dict; ``losses`` (if given) receives the loss before each step and after.
+    """
+    names = list(params) if adapt_names is None else list(adapt_names)
+    backbone_fixed = not any(n not in (HEAD_W, HEAD_B) for n in names)
+    params = dict(params)
+    if not create_graph:
+        params = {
+            k: v.detach().requires_grad_(k in names) for k, v in params.items()
+        }
+    fixed_emb = net.functional_forward(params, x) if backbone_fixed else None
+
+    def loss_of(p: Dict[str, Tensor]) -> Tensor:
+        emb = fixed_emb if fixed_emb is not None else net.functional_forward(p, x)
+        return F.cross_entropy(F.linear(emb, p[HEAD_W], p[HEAD_B]), y)
+
+    for _ in range(int(steps)):
+        loss = loss_of(params)
+        if losses is not None:
+            losses.append(float(loss.detach()))
+        grads = torch.autograd.grad(
+            loss, [params[n] for n in names], create_graph=create_graph, allow_unused=True
+        )
+        new = dict(params)
+        for n, g in zip(names, grads):
+            if g is None:
+                continue
+            updated = params[n] - _lr_for(n, lrs) * g
+            new[n] = updated if create_graph else updated.detach().requires_grad_(True)
+        params = new
+    if losses is not None:
+        with torch.no_grad():
+            losses.append(float(loss_of(params)))
+    return params
+
+
+# --------------------------------------------------------------------------- adapt
+
+
+def _resolve_device(device: Union[str, torch.device]) -> torch.device:
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _check_support(y: Tensor, n_classes: int, n: int, d: int, x_shape: tuple) -> None:
+    if len(x_shape) != 2 or x_shape[1] != d:
+        raise MetaMapperError(
+            f"Support features have shape {x_shape}, the model expects (n, {d}). "
+            "Map the bands with the model card's band mapping first."
+        )
+    if y.shape != (n,):
+        raise MetaMapperError(f"Got {n} support pixels but {tuple(y.shape)} labels.")
+    if n_classes < 2:
+        raise MetaMapperError(
+            "At least two classes are needed to train a classifier; label features of two "
+            "or more classes."
+        )
+    if n == 0 or int(y.min()) < 0 or int(y.max()) >= n_classes:
+        raise MetaMapperError(f"Support labels must be integers in 0..{n_classes - 1}.")
+    counts = torch.bincount(y, minlength=n_classes)
+    empty = torch.nonzero(counts == 0).flatten().tolist()
+    if empty:
+        raise MetaMapperError(
+            f"Classes {empty} have no support pixels; every class needs at least one "
+            "labelled pixel inside the raster's valid area."
+        )
+
+
+def adapt(
+    loaded_model: LoadedModel,
+    support_x: Union[Tensor, np.ndarray],
+    support_y: Union[Tensor, np.ndarray],
+    n_classes: int,
+    unlabelled_x: Optional[Union[Tensor, np.ndarray]] = None,
+    steps: Optional[int] = None,
+    device: Union[str, torch.device] = "cpu",
+    seed: int = 0,
+    transductive: bool = True,
+    soft_kmeans_iters: Optional[int] = None,
+    batch_size: int = 65536,
+) -> AdaptedClassifier:
+    """Adapt the loaded model to a support set with the method its card names.
+
+    ``support_x`` (n, D) band-mapped features, ``support_y`` (n,) int64 in 0..N-1.
+    ``steps`` None -> the card's ``inner_loop.steps``. ``unlabelled_x`` (m, D) region
+    features for the transductive refinement, used when ``transductive`` is true and the
+    card's (or the given) ``soft_kmeans_iters`` > 0; at most ``transductive.max_unlabelled``
+    of them (seeded sample). Deterministic for a fixed seed on CPU.
+    """
+    card = loaded_model.card
+    net = loaded_model.net
+    method = str(card["method"])
+    inner = card["inner_loop"]
+    dev = _resolve_device(device)
+    x = torch.as_tensor(support_x, dtype=torch.float32).to(dev)
+    y = torch.as_tensor(support_y).to(dev).long()
+    _check_support(y, int(n_classes), x.shape[0], net.input_dim, tuple(x.shape))
+    if not torch.isfinite(x).all():
+        raise MetaMapperError("Support features contain NaN/inf; mask nodata pixels first.")
+    n_steps = 0 if method == "protonet" else int(inner.get("steps", 0) if steps is None else steps)
+
+    params = {k: v.detach().to(dev) for k, v in net.named_parameters()}
+    with torch.no_grad():
+        emb = net.functional_forward(params, x)
+        protos = prototypes(emb, y, int(n_classes))
+        tcfg = card.get("transductive", {}) or {}
+        iters = int(tcfg.get("soft_kmeans_iters", 0)) if soft_kmeans_iters is None else int(
+            soft_kmeans_iters
+        )
+        if transductive and iters > 0 and unlabelled_x is not None and len(unlabelled_x) > 0:
+            u = torch.as_tensor(unlabelled_x, dtype=torch.float32)
+            cap = int(tcfg.get("max_unlabelled", 4096))
+            if u.shape[0] > cap:
+                rng = np.random.default_rng(seed)
+                idx = np.sort(rng.choice(u.shape[0], cap, replace=False))
+                u = u[torch.as_tensor(idx)]
+            u = u.to(dev)
+            u = u[torch.isfinite(u).all(dim=1)]
+            if u.shape[0]:
+                u_emb = net.functional_forward(params, u)
+                protos = soft_kmeans(protos, emb, y, u_emb, iters)
+        head_w, head_b = prototype_head(protos)
+    params[HEAD_W] = head_w
+    params[HEAD_B] = head_b
+
+    losses: List[float] = []
+    if n_steps > 0:
+        adapt_names = (
+            [HEAD_W, HEAD_B]
+            if inner.get("adapt", "all") == "head" or method == "anil"
+            else list(params)
+        )
+        lrs = _lrs_for(loaded_model, dev)
+        with torch.enable_grad():
+            params = inner_loop(net, params, x, y, n_steps, lrs, adapt_names, False, losses)
+    final = {k: v.detach() for k, v in params.items()}
+    head_w, head_b = final.pop(HEAD_W), final.pop(HEAD_B)
+    return AdaptedClassifier(
+        net=net,
+        params=final,
+        head_weight=head_w,
+        head_bias=head_b,
+        device=dev,
+        method=method,
+        steps=n_steps,
+        batch_size=batch_size,
+        support_loss=losses,
+    )
+
+
+def _lrs_for(loaded_model: LoadedModel, dev: torch.device) -> LrSpec:
+    inner = loaded_model.card["inner_loop"]
+    if not inner.get("per_parameter_lr", False) or not loaded_model.lrs:
+        return float(inner.get("lr", 0.1))
+    out: Dict[str, Union[float, Tensor]] = {}
+    for key, value in loaded_model.lrs.items():
+        name = key[len(LRS_PREFIX) :]
+        out[name] = value.to(dev) if name != "head" else value.to(dev).reshape(())
+    if HEAD_LR_KEY[len(LRS_PREFIX) :] not in out:
+        out["head"] = float(inner.get("lr", 0.1))
+    return out
