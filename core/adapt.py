@@ -18,7 +18,7 @@ refine the class prototypes before the head is built.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Sequence, Union
 
 import numpy as np
 import torch
@@ -134,9 +134,9 @@ def inner_loop(
     y: Tensor,
     steps: int,
     lrs: LrSpec,
-    adapt_names: Optional[Sequence[str]] = None,
+    adapt_names: Sequence[str] | None = None,
     create_graph: bool = False,
-    losses: Optional[List[float]] = None,
+    losses: List[float] | None = None,
 ) -> Dict[str, Tensor]:
     """``steps`` SGD steps ``p <- p - lr * grad`` on the support cross-entropy.
 
@@ -151,9 +151,7 @@ def inner_loop(
     backbone_fixed = not any(n not in (HEAD_W, HEAD_B) for n in names)
     params = dict(params)
     if not create_graph:
-        params = {
-            k: v.detach().requires_grad_(k in names) for k, v in params.items()
-        }
+        params = {k: v.detach().requires_grad_(k in names) for k, v in params.items()}
     fixed_emb = net.functional_forward(params, x) if backbone_fixed else None
 
     def loss_of(p: Dict[str, Tensor]) -> Tensor:
@@ -218,12 +216,12 @@ def adapt(
     support_x: Union[Tensor, np.ndarray],
     support_y: Union[Tensor, np.ndarray],
     n_classes: int,
-    unlabelled_x: Optional[Union[Tensor, np.ndarray]] = None,
-    steps: Optional[int] = None,
+    unlabelled_x: Union[Tensor, np.ndarray] | None = None,
+    steps: int | None = None,
     device: Union[str, torch.device] = "cpu",
     seed: int = 0,
     transductive: bool = True,
-    soft_kmeans_iters: Optional[int] = None,
+    soft_kmeans_iters: int | None = None,
     batch_size: int = 65536,
 ) -> AdaptedClassifier:
     """Adapt the loaded model to a support set with the method its card names.
@@ -251,8 +249,10 @@ def adapt(
         emb = net.functional_forward(params, x)
         protos = prototypes(emb, y, int(n_classes))
         tcfg = card.get("transductive", {}) or {}
-        iters = int(tcfg.get("soft_kmeans_iters", 0)) if soft_kmeans_iters is None else int(
-            soft_kmeans_iters
+        iters = (
+            int(tcfg.get("soft_kmeans_iters", 0))
+            if soft_kmeans_iters is None
+            else int(soft_kmeans_iters)
         )
         if transductive and iters > 0 and unlabelled_x is not None and len(unlabelled_x) > 0:
             u = torch.as_tensor(unlabelled_x, dtype=torch.float32)

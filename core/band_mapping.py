@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -85,9 +85,7 @@ class BandStats:
         return int(self.centre.shape[0])
 
     @classmethod
-    def from_samples(
-        cls, x: np.ndarray, max_samples: int = 200_000, seed: int = 0
-    ) -> "BandStats":
+    def from_samples(cls, x: np.ndarray, max_samples: int = 200_000, seed: int = 0) -> BandStats:
         """Statistics from pixel samples ``x`` (n, B); NaN rows/values are ignored."""
         x = np.asarray(x)
         if x.ndim == 1:
@@ -118,11 +116,11 @@ class BandStats:
         return cls(centre=centre, scale=scale, scene_scale=scene_scale, n_samples=x.shape[0])
 
     @classmethod
-    def from_reservoir(cls, reservoir: "PixelReservoir") -> "BandStats":
+    def from_reservoir(cls, reservoir: PixelReservoir) -> BandStats:
         """Statistics of the pixels kept by a streaming reservoir."""
         return cls.from_samples(reservoir.samples())
 
-    def merge(self, other: "BandStats") -> "BandStats":
+    def merge(self, other: BandStats) -> BandStats:
         """Sample-weighted combination (approximate medians; exact if one side is empty).
 
         Prefer a shared :class:`PixelReservoir` when tiles are streamed; ``merge`` is for
@@ -150,7 +148,7 @@ class BandStats:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "BandStats":
+    def from_dict(cls, d: dict) -> BandStats:
         return cls(
             centre=np.asarray(d["centre"], dtype=np.float64),
             scale=np.asarray(d["scale"], dtype=np.float64),
@@ -207,7 +205,7 @@ class PixelReservoir:
 # --------------------------------------------------------------------------- resampling
 
 
-def band_positions(n_bands: int, wavelengths_nm: Optional[Sequence[float]] = None) -> np.ndarray:
+def band_positions(n_bands: int, wavelengths_nm: Sequence[float] | None = None) -> np.ndarray:
     """Position of each band on [0, 1]: by wavelength when given, else evenly spaced."""
     if wavelengths_nm is None:
         if n_bands == 1:
@@ -257,7 +255,7 @@ def _resample_matrix_cached(positions: tuple, points: int) -> np.ndarray:
 
 
 def resample_matrix(
-    n_bands: int, points: int = DEFAULT_POINTS, wavelengths_nm: Optional[Sequence[float]] = None
+    n_bands: int, points: int = DEFAULT_POINTS, wavelengths_nm: Sequence[float] | None = None
 ) -> np.ndarray:
     """(B, P) matrix whose columns read the band curve at P fixed positions (sum to 1)."""
     pos = band_positions(n_bands, wavelengths_nm)
@@ -275,8 +273,8 @@ def map_bands(
     x: ArrayLike,
     stats: BandStats,
     card_bm: dict,
-    wavelengths_nm: Optional[Sequence[float]] = None,
-    context: Optional[ArrayLike] = None,
+    wavelengths_nm: Sequence[float] | None = None,
+    context: ArrayLike | None = None,
 ) -> ArrayLike:
     """Pixels ``x`` (n, B) -> features (n, feature_dim(card_bm)) float32.
 
@@ -355,12 +353,7 @@ def box_mean(values: np.ndarray, valid: np.ndarray, radius: int) -> np.ndarray:
         r1 = np.clip(np.arange(h) + radius + 1, 0, h)
         c0 = np.clip(np.arange(w) - radius, 0, w)
         c1 = np.clip(np.arange(w) + radius + 1, 0, w)
-        return (
-            ii[:, r1][:, :, c1]
-            - ii[:, r0][:, :, c1]
-            - ii[:, r1][:, :, c0]
-            + ii[:, r0][:, :, c0]
-        )
+        return ii[:, r1][:, :, c1] - ii[:, r0][:, :, c1] - ii[:, r1][:, :, c0] + ii[:, r0][:, :, c0]
 
     sums = window_sum(vals)
     counts = window_sum(cnt)
@@ -370,10 +363,10 @@ def box_mean(values: np.ndarray, valid: np.ndarray, radius: int) -> np.ndarray:
 
 def map_tile(
     tile: np.ndarray,
-    valid_mask: Optional[np.ndarray],
+    valid_mask: np.ndarray | None,
     stats: BandStats,
     card_bm: dict,
-    wavelengths_nm: Optional[Sequence[float]] = None,
+    wavelengths_nm: Sequence[float] | None = None,
 ) -> np.ndarray:
     """A (B, H, W) tile -> (feature_dim, H, W) float32 features; invalid pixels get 0.
 
@@ -398,5 +391,3 @@ def map_tile(
     feats = map_bands(pixels, stats, card_bm, wavelengths_nm, context=context)
     feats[~valid.reshape(-1)] = 0.0
     return np.ascontiguousarray(feats.T.reshape(-1, h, w))
-
-

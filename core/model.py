@@ -21,7 +21,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Union
 
 import torch
 import torch.nn.functional as F
@@ -64,7 +64,7 @@ class FewShotNet(nn.Module):
         self.backbone = nn.Sequential(*layers)
 
     @classmethod
-    def from_card(cls, card: dict) -> "FewShotNet":
+    def from_card(cls, card: dict) -> FewShotNet:
         arch = card["architecture"]
         return cls(
             input_dim=int(arch["input_dim"]),
@@ -216,8 +216,8 @@ class LoadedModel:
 
     net: FewShotNet
     card: dict
-    lrs: Optional[Dict[str, Tensor]] = None
-    path: Optional[Path] = field(default=None)
+    lrs: Dict[str, Tensor] | None = None
+    path: Path | None = field(default=None)
 
     @property
     def method(self) -> str:
@@ -265,7 +265,7 @@ def save_model(
     path: PathLike,
     net: FewShotNet,
     card: dict,
-    extra_state: Optional[Dict[str, Tensor]] = None,
+    extra_state: Dict[str, Tensor] | None = None,
 ) -> Path:
     """Write ``<path>.pt`` (+ ``.json`` sidecar with its sha256) atomically; return the path.
 
@@ -294,7 +294,7 @@ def save_model(
     return path
 
 
-def _check_state(card: dict, state: Dict[str, Any]) -> Optional[Dict[str, Tensor]]:
+def _check_state(card: dict, state: Dict[str, Any]) -> Dict[str, Tensor] | None:
     """Check keys/shapes of ``state`` against ``card``; return the lrs tensors (or None)."""
     reference = FewShotNet.from_card(card).state_dict()
     weights = {k: v for k, v in state.items() if not k.startswith(LRS_PREFIX)}
@@ -324,7 +324,9 @@ def _check_state(card: dict, state: Dict[str, Any]) -> Optional[Dict[str, Tensor
             raise ModelFileError(f"Model file step size {k!r} is not a float tensor.")
         if name == "head":
             if v.numel() != 1:
-                raise ModelFileError(f"{HEAD_LR_KEY!r} must be a single number, got {tuple(v.shape)}.")
+                raise ModelFileError(
+                    f"{HEAD_LR_KEY!r} must be a single number, got {tuple(v.shape)}."
+                )
         elif name not in params:
             raise ModelFileError(f"Model file step size {k!r} names no network parameter.")
         elif tuple(v.shape) != tuple(params[name].shape):
@@ -343,7 +345,7 @@ def _check_state(card: dict, state: Dict[str, Any]) -> Optional[Dict[str, Tensor
     return lrs or None
 
 
-def load_model(path: Optional[PathLike] = None, map_location: str = "cpu") -> LoadedModel:
+def load_model(path: PathLike | None = None, map_location: str = "cpu") -> LoadedModel:
     """Load and check a model file (default: the bundled one). Never unpickles code.
 
     Raises ModelFileError for a missing, truncated, corrupt, unsafe (custom pickled
