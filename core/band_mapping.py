@@ -27,6 +27,7 @@ import numpy as np
 
 KIND = "resample-v1"
 DEFAULT_POINTS = 16
+SHAPE_EPS = 1e-4  # of the scene scale: keeps the shape of near-zero pixels finite
 CLIP = 10.0  # standardised values beyond +-CLIP (clouds, saturation) carry no extra meaning
 IQR_TO_SIGMA = 1.349  # IQR of a unit normal
 _GRID = 1025  # fine grid used to integrate the linear curve against the window
@@ -297,7 +298,7 @@ def map_bands(
     mat = resample_matrix(n_bands, points, wavelengths_nm)
     centre = stats.centre.astype(np.float32)
     inv_scale = (1.0 / stats.scale).astype(np.float32)
-    eps = np.float32(1e-3 * stats.scene_scale)
+    eps = np.float32(SHAPE_EPS * stats.scene_scale)
     if _is_torch(x):
         import torch
 
