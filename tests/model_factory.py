@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from metamapper.core.band_mapping import BandStats, map_bands
 from metamapper.core.model import (
     HEAD_LR_KEY,

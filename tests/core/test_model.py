@@ -9,7 +9,6 @@ import zipfile
 
 import pytest
 import torch
-
 from metamapper.core.errors import ModelFileError
 from metamapper.core.model import (
     HEAD_LR_KEY,
