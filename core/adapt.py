@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .errors import MetaMapperError
+from .errors import InputError, LabelError
 from .model import HEAD_LR_KEY, LRS_PREFIX, FewShotNet, LoadedModel
 
 HEAD_W = "head.weight"
@@ -189,23 +189,23 @@ def _resolve_device(device: Union[str, torch.device]) -> torch.device:
 
 def _check_support(y: Tensor, n_classes: int, n: int, d: int, x_shape: tuple) -> None:
     if len(x_shape) != 2 or x_shape[1] != d:
-        raise MetaMapperError(
+        raise InputError(
             f"Support features have shape {x_shape}, the model expects (n, {d}). "
             "Map the bands with the model card's band mapping first."
         )
     if y.shape != (n,):
-        raise MetaMapperError(f"Got {n} support pixels but {tuple(y.shape)} labels.")
+        raise LabelError(f"Got {n} support pixels but {tuple(y.shape)} labels.")
     if n_classes < 2:
-        raise MetaMapperError(
+        raise LabelError(
             "At least two classes are needed to train a classifier; label features of two "
             "or more classes."
         )
     if n == 0 or int(y.min()) < 0 or int(y.max()) >= n_classes:
-        raise MetaMapperError(f"Support labels must be integers in 0..{n_classes - 1}.")
+        raise LabelError(f"Support labels must be integers in 0..{n_classes - 1}.")
     counts = torch.bincount(y, minlength=n_classes)
     empty = torch.nonzero(counts == 0).flatten().tolist()
     if empty:
-        raise MetaMapperError(
+        raise LabelError(
             f"Classes {empty} have no support pixels; every class needs at least one "
             "labelled pixel inside the raster's valid area."
         )
@@ -241,7 +241,7 @@ def adapt(
     y = torch.as_tensor(support_y).to(dev).long()
     _check_support(y, int(n_classes), x.shape[0], net.input_dim, tuple(x.shape))
     if not torch.isfinite(x).all():
-        raise MetaMapperError("Support features contain NaN/inf; mask nodata pixels first.")
+        raise InputError("Support features contain NaN/inf; mask nodata pixels first.")
     n_steps = 0 if method == "protonet" else int(inner.get("steps", 0) if steps is None else steps)
 
     params = {k: v.detach().to(dev) for k, v in net.named_parameters()}

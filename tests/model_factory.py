@@ -69,7 +69,7 @@ def train_tiny(net: FewShotNet, card: dict, seed: int, episodes: int) -> list[fl
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     return losses
 
 

@@ -1,0 +1,198 @@
+"""Adaptation: every method fits a small separable support set, deterministically."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+from metamapper.core.adapt import (
+    HEAD_B,
+    HEAD_W,
+    adapt,
+    inner_loop,
+    prototype_head,
+    prototypes,
+    soft_kmeans,
+)
+from metamapper.core.band_mapping import BandStats, map_bands
+from metamapper.core.errors import MetaMapperError
+from metamapper.core.model import METHODS, load_model
+
+from tests.model_factory import make_model_file, synthetic_task
+
+
+@pytest.fixture(scope="module")
+def model_files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    return {m: make_model_file(root, method=m, seed=0, name=m) for m in METHODS}
+
+
+def task_features(n_classes: int, shots: int, seed: int = 1, n_bands: int = 6):
+    rng = np.random.default_rng(seed)
+    x, y = synthetic_task(rng, n_classes, shots, n_bands=n_bands)
+    stats = BandStats.from_samples(x)
+    return map_bands(x, stats, {"kind": "resample-v1", "points": 16, "context_radius": 0}), y
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_fits_a_separable_support_set(model_files, method):
+    x, y = task_features(4, 12)
+    loaded = load_model(model_files[method])
+    clf = adapt(loaded, x, y, n_classes=4)
+    proba = clf.predict_proba(torch.from_numpy(x))
+    assert proba.shape == (48, 4) and proba.dtype == torch.float32
+    assert torch.allclose(proba.sum(1), torch.ones(48), atol=1e-5)
+    acc = (proba.argmax(1).numpy() == y).mean()
+    assert acc >= 0.9, f"{method}: support accuracy {acc:.2f}"
+    if method != "protonet":
+        assert clf.steps == 5 and len(clf.support_loss) == 6
+        assert clf.support_loss[-1] < clf.support_loss[0]  # the inner loop did descend
+
+
+def test_adaptation_generalises_to_unseen_pixels_of_the_same_task(model_files):
+    loaded = load_model(model_files["protomaml"])
+    accs = []
+    for seed in range(6, 10):
+        x, y = synthetic_task(np.random.default_rng(seed), 3, 60, n_bands=8)
+        f = map_bands(x, BandStats.from_samples(x), loaded.card["band_mapping"])
+        support = np.arange(y.size) % 60 < 10
+        clf = adapt(loaded, f[support], y[support], 3)
+        accs.append((clf.predict(f[~support]).numpy() == y[~support]).mean())
+    assert np.mean(accs) >= 0.9, accs
+
+
+def test_deterministic_for_a_fixed_seed(model_files):
+    x, y = task_features(3, 8)
+    u, _ = task_features(3, 200, seed=9)
+    loaded = load_model(model_files["protomaml"])
+    a = adapt(loaded, x, y, 3, unlabelled_x=u, seed=4, soft_kmeans_iters=2)
+    b = adapt(loaded, x, y, 3, unlabelled_x=u, seed=4, soft_kmeans_iters=2)
+    assert torch.equal(a.head_weight, b.head_weight)
+    assert all(torch.equal(a.params[k], b.params[k]) for k in a.params)
+
+
+def test_adapt_does_not_modify_the_loaded_network(model_files):
+    loaded = load_model(model_files["maml"])
+    before = {k: v.clone() for k, v in loaded.net.state_dict().items()}
+    x, y = task_features(3, 8)
+    adapt(loaded, x, y, 3)
+    assert all(torch.equal(before[k], v) for k, v in loaded.net.state_dict().items())
+
+
+def test_anil_changes_only_the_head(model_files):
+    loaded = load_model(model_files["anil"])
+    x, y = task_features(3, 8)
+    clf = adapt(loaded, x, y, 3)
+    for name, p in loaded.net.named_parameters():
+        assert torch.equal(clf.params[name], p.detach())
+    zero = adapt(loaded, x, y, 3, steps=0)
+    assert not torch.equal(clf.head_weight, zero.head_weight)
+
+
+def test_zero_steps_is_the_prototype_classifier(model_files):
+    loaded = load_model(model_files["protomaml"])
+    x, y = task_features(3, 8)
+    clf = adapt(loaded, x, y, 3, steps=0)
+    with torch.no_grad():
+        emb = loaded.net(torch.from_numpy(x))
+        protos = prototypes(emb, torch.from_numpy(y), 3)
+    nearest = torch.cdist(emb, protos).argmin(1)
+    assert torch.equal(clf.predict(x), nearest)
+
+
+def test_any_number_of_classes(model_files):
+    loaded = load_model(model_files["metasgd"])
+    for n in (2, 7, 12):
+        x, y = task_features(n, 5, seed=n)
+        assert adapt(loaded, x, y, n).predict_proba(x).shape == (5 * n, n)
+
+
+def test_transductive_soft_kmeans_moves_prototypes_towards_clusters():
+    torch.manual_seed(0)
+    centres = torch.tensor([[0.0, 0.0], [4.0, 0.0]])
+    # the two support pixels sit off-centre; the unlabelled clusters are centred
+    support = torch.tensor([[1.0, 0.5], [3.0, -0.5]])
+    y = torch.tensor([0, 1])
+    unlabelled = torch.cat([c + 0.1 * torch.randn(200, 2) for c in centres])
+    p0 = prototypes(support, y, 2)
+    p1 = soft_kmeans(p0, support, y, unlabelled, iters=3)
+    assert (p1 - centres).norm() < 0.5 * (p0 - centres).norm()
+
+
+def test_transductive_can_be_turned_off(model_files):
+    loaded = load_model(model_files["protonet"])
+    x, y = task_features(3, 4)
+    u, _ = task_features(3, 100, seed=3)
+    on = adapt(loaded, x, y, 3, unlabelled_x=u, soft_kmeans_iters=1)
+    off = adapt(loaded, x, y, 3, unlabelled_x=u, soft_kmeans_iters=1, transductive=False)
+    plain = adapt(loaded, x, y, 3)
+    assert torch.equal(off.head_weight, plain.head_weight)
+    assert not torch.equal(on.head_weight, plain.head_weight)
+
+
+def test_inner_loop_is_plain_sgd_with_per_parameter_step_sizes():
+    """One step equals p - lr * grad computed independently with autograd."""
+    from metamapper.core.model import FewShotNet
+
+    net = FewShotNet(32, [8], 4)
+    x = torch.randn(10, 32)
+    y = torch.arange(10) % 2
+    params = {k: v.detach().clone() for k, v in net.named_parameters()}
+    with torch.no_grad():
+        w, b = prototype_head(prototypes(net(x), y, 2))
+    params[HEAD_W], params[HEAD_B] = w, b
+    lrs = {k: torch.rand_like(v) for k, v in params.items() if not k.startswith("head.")}
+    lrs["head"] = torch.tensor(0.2)
+    out = inner_loop(net, params, x, y, steps=1, lrs=lrs)
+    leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+    emb = net.functional_forward(leaves, x)
+    loss = torch.nn.functional.cross_entropy(emb @ leaves[HEAD_W].t() + leaves[HEAD_B], y)
+    grads = dict(zip(leaves, torch.autograd.grad(loss, list(leaves.values()))))
+    for k in params:
+        lr = lrs["head"] if k.startswith("head.") else lrs[k]
+        assert torch.allclose(out[k], params[k] - lr * grads[k], atol=1e-7)
+
+
+def test_inner_loop_create_graph_keeps_meta_gradients():
+    from metamapper.core.model import FewShotNet
+
+    net = FewShotNet(32, [8], 4)
+    x, y = torch.randn(6, 32), torch.arange(6) % 3
+    params = dict(net.named_parameters())
+    emb = net(x)
+    w, b = prototype_head(prototypes(emb, y, 3))
+    params = {**params, HEAD_W: w, HEAD_B: b}
+    out = inner_loop(net, params, x, y, steps=2, lrs=0.1, create_graph=True)
+    query_loss = torch.nn.functional.cross_entropy(
+        net.functional_forward(out, x) @ out[HEAD_W].t() + out[HEAD_B], y
+    )
+    query_loss.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in net.parameters())
+
+
+def test_ten_classes_twenty_shots_adapts_quickly(model_files):
+    """Sanity, not a benchmark: the plugin's typical support set adapts in a blink."""
+    x, y = task_features(10, 20, seed=2)
+    loaded = load_model(model_files["protomaml"])
+    t0 = time.perf_counter()
+    clf = adapt(loaded, x, y, 10, steps=10)
+    elapsed = time.perf_counter() - t0
+    assert clf.predict_proba(x).shape == (200, 10)
+    assert elapsed < 30  # generous: shared CI cores; typical is tens of milliseconds
+
+
+def test_bad_support_is_explained(model_files):
+    loaded = load_model(model_files["protomaml"])
+    x, y = task_features(3, 4)
+    with pytest.raises(MetaMapperError, match="no support pixels"):
+        adapt(loaded, x, y, 4)
+    with pytest.raises(MetaMapperError, match="two classes"):
+        adapt(loaded, x[y == 0], y[y == 0], 1)
+    with pytest.raises(MetaMapperError, match="expects"):
+        adapt(loaded, x[:, :10], y, 3)
+    bad = x.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(MetaMapperError, match="NaN"):
+        adapt(loaded, bad, y, 3)
