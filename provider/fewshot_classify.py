@@ -1,0 +1,737 @@
+"""``metamapper:fewshot_classify``: the one QGIS door onto the engine (``core.pipeline``).
+
+Threading: QGIS may run this algorithm in a ``QgsProcessingAlgRunnerTask``. Then
+``prepareAlgorithm`` and ``postProcessAlgorithm`` run on the main thread and
+``processAlgorithm`` on a worker thread. So: map layers are read only in ``prepareAlgorithm``
+(raster file path, CRS, extent, the training layer's colours), the worker reads features
+through thread-safe ``QgsFeatureSource`` objects (which also honour "selected features
+only"), and styling is handed to QGIS as layer post-processors that run on the main thread
+once the outputs are loaded.
+
+Heavy imports (torch, rasterio, the engine) happen inside ``processAlgorithm`` only.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeatureSource,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsRasterLayer,
+    QgsRectangle,
+)
+from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtGui import QIcon
+
+from . import geometry as geo
+from .styling import (
+    ClassMapPostProcessor,
+    ClassStyle,
+    ConfidencePostProcessor,
+    categorized_colors,
+    class_styles,
+)
+
+ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
+DEVICES = ("auto", "cpu", "cuda")
+OUTPUT_EXTENSIONS = (".tif", ".tiff")
+USABLE_FIELD_TYPES = geo.TEXT_TYPES + geo.INTEGER_TYPES + geo.REAL_TYPES
+
+
+class InputProblem(Exception):
+    """A parameter problem found before the engine runs (message: problem + fix)."""
+
+
+@dataclass
+class RasterInfo:
+    """What the worker needs of the input raster, read on the main thread."""
+
+    path: str
+    name: str
+    crs: QgsCoordinateReferenceSystem
+    extent: QgsRectangle
+    band_count: int
+    width: int
+    height: int
+
+
+@dataclass
+class GatheredInputs:
+    """Everything validated and converted, ready for ``map_region``."""
+
+    raster: RasterInfo
+    training: geo.ConvertedFeatures
+    region: Optional[geo.ConvertedFeatures]
+    output_path: str
+    confidence_path: Optional[str]
+    model_path: Optional[str]
+    wavelengths: Optional[List[float]]
+    class_field: str
+
+
+class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
+    """Adapt a meta-trained model to a few labelled features and classify a raster."""
+
+    INPUT = "INPUT"
+    TRAINING = "TRAINING"
+    CLASS_FIELD = "CLASS_FIELD"
+    REGION = "REGION"
+    MODEL = "MODEL"
+    DEVICE = "DEVICE"
+    SEED = "SEED"
+    SHOTS_CAP = "SHOTS_CAP"
+    STEPS = "STEPS"
+    TILE_SIZE = "TILE_SIZE"
+    BATCH_SIZE = "BATCH_SIZE"
+    TRANSDUCTIVE = "TRANSDUCTIVE"
+    ESTIMATE_ACCURACY = "ESTIMATE_ACCURACY"
+    WAVELENGTHS = "WAVELENGTHS"
+    OUTPUT = "OUTPUT"
+    OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
+    # output values a model can chain
+    CLASS_COUNT = "CLASS_COUNT"
+    SUPPORT_SIZE = "SUPPORT_SIZE"
+    ACCURACY_ESTIMATE = "ACCURACY_ESTIMATE"
+    SKIPPED_FEATURES = "SKIPPED_FEATURES"
+    REGION_PIXELS = "REGION_PIXELS"
+    CLASSES = "CLASSES"
+    DEVICE_USED = "DEVICE_USED"
+    METHOD = "METHOD"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._raster: Optional[RasterInfo] = None
+        self._colors: Dict[str, Tuple[Tuple[int, int, int], str]] = {}
+        self._styles: List[ClassStyle] = []
+        self._outputs_to_style: Dict[str, Optional[str]] = {}
+        self._post_processors: List[Any] = []  # keep the Python side alive while QGIS uses them
+
+    # ------------------------------------------------------------------ identity
+    def createInstance(self) -> "FewShotClassifyAlgorithm":  # noqa: N802 (QGIS API)
+        return FewShotClassifyAlgorithm()
+
+    def name(self) -> str:
+        return "fewshot_classify"
+
+    def displayName(self) -> str:  # noqa: N802
+        return "Few-shot classify raster"
+
+    def group(self) -> str:
+        return "Raster classification"
+
+    def groupId(self) -> str:  # noqa: N802
+        return "rasterclassification"
+
+    def tags(self) -> List[str]:
+        return [
+            "few-shot", "meta-learning", "maml", "meta-sgd", "prototypical", "classification",
+            "classify", "land cover", "land use", "supervised", "machine learning",
+            "deep learning", "torch", "segmentation", "map", "metamapper", "raster",
+        ]
+
+    def icon(self) -> QIcon:
+        return QIcon(str(ICON_PATH))
+
+    def svgIconPath(self) -> str:  # noqa: N802
+        return str(ICON_PATH)
+
+    def shortDescription(self) -> str:  # noqa: N802
+        return "Classifies a raster from a few labelled points/polygons with a meta-trained model."
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return HELP
+
+    # ------------------------------------------------------------------ parameters
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "Raster to classify"))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.TRAINING,
+                "Training features (labelled points and/or polygons)",
+                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.CLASS_FIELD, "Class field (text or integer)", None, self.TRAINING,
+                QgsProcessingParameterField.Any,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.REGION, "Region to map (polygons; empty = the whole raster)",
+                [QgsProcessing.TypeVectorPolygon], optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.MODEL, "Model file (empty = the bundled meta-trained model)",
+                QgsProcessingParameterFile.File, "pt", optional=True,
+                fileFilter="MetaMapper model (*.pt)",
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(self.DEVICE, "Device", list(DEVICES), defaultValue=0)
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.SEED, "Random seed", QgsProcessingParameterNumber.Integer, 0, minValue=0
+            )
+        )
+        advanced = [
+            QgsProcessingParameterNumber(
+                self.SHOTS_CAP, "Maximum labelled pixels per class (shots cap)",
+                QgsProcessingParameterNumber.Integer, 200, minValue=1, maxValue=100000,
+            ),
+            QgsProcessingParameterNumber(
+                self.STEPS, "Adaptation steps (empty = the model's own)",
+                QgsProcessingParameterNumber.Integer, None, optional=True, minValue=0,
+                maxValue=1000,
+            ),
+            QgsProcessingParameterNumber(
+                self.TILE_SIZE, "Tile size (pixels)", QgsProcessingParameterNumber.Integer,
+                512, minValue=16, maxValue=8192,
+            ),
+            QgsProcessingParameterNumber(
+                self.BATCH_SIZE, "Pixels per inference batch",
+                QgsProcessingParameterNumber.Integer, 65536, minValue=256, maxValue=16777216,
+            ),
+            QgsProcessingParameterBoolean(
+                self.TRANSDUCTIVE, "Use the region's unlabelled pixels (transductive)", True
+            ),
+            QgsProcessingParameterBoolean(
+                self.ESTIMATE_ACCURACY, "Estimate accuracy (cross-validation on the labels)",
+                True,
+            ),
+            QgsProcessingParameterString(
+                self.WAVELENGTHS, "Band centre wavelengths in nm (comma list, optional)",
+                optional=True,
+            ),
+        ]
+        for param in advanced:
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Class map"))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.OUTPUT_CONFIDENCE, "Confidence (0..1)", optional=True,
+                createByDefault=False,
+            )
+        )
+        self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, "Number of classes"))
+        self.addOutput(QgsProcessingOutputNumber(self.SUPPORT_SIZE, "Labelled pixels used"))
+        self.addOutput(
+            QgsProcessingOutputNumber(self.ACCURACY_ESTIMATE, "Estimated accuracy (0..1)")
+        )
+        self.addOutput(
+            QgsProcessingOutputNumber(self.SKIPPED_FEATURES, "Skipped training features")
+        )
+        self.addOutput(QgsProcessingOutputNumber(self.REGION_PIXELS, "Pixels classified"))
+        self.addOutput(QgsProcessingOutputString(self.CLASSES, "Classes (comma separated)"))
+        self.addOutput(QgsProcessingOutputString(self.DEVICE_USED, "Device used"))
+        self.addOutput(QgsProcessingOutputString(self.METHOD, "Adaptation method"))
+
+    # ------------------------------------------------------------------ checks
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        try:
+            self._gather(parameters, context, self._raster_info(parameters, context))
+        except InputProblem as exc:
+            return False, str(exc)
+        return True, ""
+
+    # ------------------------------------------------------------------ main thread: prepare
+    def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
+        """Read map layers here (main thread when run as a task), never in the worker."""
+        self._styles = []
+        self._outputs_to_style = {}
+        try:
+            self._raster = self._raster_info(parameters, context)
+        except InputProblem as exc:
+            raise QgsProcessingException(str(exc)) from None
+        class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
+        training_layer = self.parameterAsVectorLayer(parameters, self.TRAINING, context)
+        self._colors = categorized_colors(training_layer, class_field)
+        return True
+
+    def _raster_info(self, parameters, context) -> RasterInfo:
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        if layer is None or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
+            raise InputProblem(
+                "The input raster could not be opened. Choose a raster layer or a raster "
+                "file GDAL can read."
+            )
+        name = layer.name()
+        if layer.providerType() != "gdal":
+            raise InputProblem(
+                f"The raster '{name}' comes from the '{layer.providerType()}' provider; "
+                "MetaMapper reads raster files. Save it as a GeoTIFF (Export > Save As) "
+                "and classify that file."
+            )
+        if not layer.crs().isValid():
+            raise InputProblem(
+                f"The raster '{name}' has no coordinate reference system (CRS). Assign one "
+                "(Raster > Projections > Assign Projection, or Layer Properties > Source) "
+                "and run again."
+            )
+        path = layer.source().split("|")[0]
+        return RasterInfo(
+            path=path, name=name, crs=layer.crs(), extent=layer.extent(),
+            band_count=layer.bandCount(), width=layer.width(), height=layer.height(),
+        )
+
+    # ------------------------------------------------------------------ gather + validate
+    def _gather(self, parameters, context, raster: RasterInfo, is_cancelled=None) -> GatheredInputs:
+        """Validate every parameter and convert the features; raise InputProblem."""
+        transform_context = context.transformContext()
+        training = self.parameterAsSource(parameters, self.TRAINING, context)
+        if training is None:
+            raise InputProblem("No training layer was given. Choose a point or polygon layer.")
+        class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
+        _check_crs(training, "training layer")
+        _check_class_field(training, class_field)
+        try:
+            converted = geo.convert_labelled(
+                training, class_field, raster.crs, transform_context, is_cancelled
+            )
+        except geo.GeometryProblem as exc:
+            raise InputProblem(str(exc)) from None
+        _check_training(converted, class_field, training, raster)
+
+        region_source = self.parameterAsSource(parameters, self.REGION, context)
+        region = None
+        if region_source is not None:
+            _check_crs(region_source, "region layer")
+            region = geo.convert_region(region_source, raster.crs, transform_context)
+            if not region.geometries:
+                raise InputProblem(
+                    "The region layer has no usable polygon (is 'Selected features only' on "
+                    "with nothing selected, or are its geometries empty?). Select or draw at "
+                    "least one polygon, or leave the region empty to map the whole raster."
+                )
+            if not geo.overlaps(region.bounds, raster.extent):
+                raise InputProblem(
+                    f"The region does not overlap the raster '{raster.name}' after "
+                    f"reprojection from {region_source.sourceCrs().authid() or 'its CRS'} to "
+                    f"{raster.crs.authid()}. Draw the region over the raster, or fix the "
+                    "layers' CRS if one is wrongly assigned."
+                )
+
+        output_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        _check_output(output_path, raster, "class map")
+        confidence_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context)
+        confidence_path = confidence_path or None
+        if confidence_path:
+            _check_output(confidence_path, raster, "confidence")
+            if os.path.abspath(confidence_path) == os.path.abspath(output_path):
+                raise InputProblem(
+                    "The class map and the confidence output are the same file. Give them "
+                    "different file names."
+                )
+
+        model_path = self.parameterAsFile(parameters, self.MODEL, context) or None
+        if model_path and not os.path.isfile(model_path):
+            raise InputProblem(
+                f"Model file not found: {model_path}. Choose an existing MetaMapper .pt model "
+                "file, or leave the model empty to use the bundled one."
+            )
+        wavelengths = _parse_wavelengths(
+            self.parameterAsString(parameters, self.WAVELENGTHS, context), raster
+        )
+        return GatheredInputs(
+            raster=raster, training=converted, region=region, output_path=output_path,
+            confidence_path=confidence_path, model_path=model_path, wavelengths=wavelengths,
+            class_field=class_field,
+        )
+
+    def _optional_int(self, parameters, name: str, context) -> Optional[int]:
+        value = parameters.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, QVariant) and value.isNull():
+            return None
+        return self.parameterAsInt(parameters, name, context)
+
+    # ------------------------------------------------------------------ worker thread
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        started = time.perf_counter()
+        raster = self._raster or self._raster_info(parameters, context)
+        try:
+            inputs = self._gather(parameters, context, raster, feedback.isCanceled)
+        except InputProblem as exc:
+            raise QgsProcessingException(str(exc)) from None
+        if feedback.isCanceled():
+            raise QgsProcessingException("Cancelled before the run started; nothing was written.")
+
+        from ..core.errors import MetaMapperError
+
+        try:
+            from ..core.deps import require_runtime
+
+            require_runtime()
+            from ..core.model import bundled_model_path
+            from ..core.pipeline import LabelledFeature, MapOptions, map_region
+        except MetaMapperError as exc:
+            raise QgsProcessingException(str(exc)) from None
+
+        _log_inputs(feedback, inputs, self._colors)
+        device = DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)]
+        options = MapOptions(
+            device=device,
+            seed=self.parameterAsInt(parameters, self.SEED, context),
+            shots_cap=self.parameterAsInt(parameters, self.SHOTS_CAP, context),
+            steps=self._optional_int(parameters, self.STEPS, context),
+            tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),
+            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
+            transductive=self.parameterAsBoolean(parameters, self.TRANSDUCTIVE, context),
+            estimate_accuracy=self.parameterAsBoolean(
+                parameters, self.ESTIMATE_ACCURACY, context
+            ),
+            wavelengths_nm=inputs.wavelengths,
+            class_colors={name: rgb for name, (rgb, _label) in self._colors.items()} or None,
+        )
+        features = [
+            LabelledFeature(geometry=g, label=lab)
+            for g, lab in zip(inputs.training.geometries, inputs.training.labels)
+        ]
+        region = inputs.region.geometries if inputs.region is not None else None
+        feedback.pushInfo(
+            f"Model: {inputs.model_path or str(bundled_model_path()) + ' (bundled)'}; "
+            f"device requested: {device}; seed {options.seed}"
+        )
+
+        def progress(fraction: float, message: str = "") -> None:
+            feedback.setProgress(max(0.0, min(100.0, 100.0 * float(fraction))))
+            if message:
+                feedback.setProgressText(message)
+                feedback.pushInfo(message)
+
+        _make_parent(inputs.output_path)
+        if inputs.confidence_path:
+            _make_parent(inputs.confidence_path)
+        try:
+            result = map_region(
+                raster.path,
+                features,
+                inputs.output_path,
+                region=region,
+                model_path=inputs.model_path,
+                confidence_path=inputs.confidence_path,
+                options=options,
+                progress=progress,
+                is_cancelled=feedback.isCanceled,
+            )
+        except MetaMapperError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        except MemoryError:
+            raise QgsProcessingException(
+                "Out of memory. Use a smaller tile size or batch size (advanced parameters) "
+                "or a smaller region."
+            ) from None
+
+        skipped = inputs.training.skipped + int(getattr(result, "skipped_features", 0) or 0)
+        support = _support_size(result)
+        _log_result(feedback, result, skipped, support, time.perf_counter() - started)
+
+        self._styles = class_styles(result.classes, result.class_codes, self._colors)
+        self._outputs_to_style = {"class": result.output_path, "confidence": result.confidence_path}
+        return {
+            self.OUTPUT: result.output_path,
+            self.OUTPUT_CONFIDENCE: result.confidence_path,
+            self.CLASS_COUNT: len(result.classes),
+            self.SUPPORT_SIZE: support,
+            self.ACCURACY_ESTIMATE: result.accuracy_estimate,
+            self.SKIPPED_FEATURES: skipped,
+            self.REGION_PIXELS: int(result.region_pixels),
+            self.CLASSES: ",".join(str(c) for c in result.classes),
+            self.DEVICE_USED: result.device,
+            self.METHOD: result.method,
+        }
+
+    # ------------------------------------------------------------------ main thread: styling
+    def postProcessAlgorithm(self, context: QgsProcessingContext, feedback: QgsProcessingFeedback):  # noqa: N802
+        """Ask QGIS to style the outputs when (and if) it loads them into the project."""
+        class_path = self._outputs_to_style.get("class")
+        if class_path and context.willLoadLayerOnCompletion(class_path):
+            processor = ClassMapPostProcessor(self._styles)
+            self._post_processors.append(processor)
+            context.layerToLoadOnCompletionDetails(class_path).setPostProcessor(processor)
+        confidence_path = self._outputs_to_style.get("confidence")
+        if confidence_path and context.willLoadLayerOnCompletion(confidence_path):
+            processor = ConfidencePostProcessor()
+            self._post_processors.append(processor)
+            context.layerToLoadOnCompletionDetails(confidence_path).setPostProcessor(processor)
+        return {}
+
+
+# ---------------------------------------------------------------------- checks (pure helpers)
+def _check_crs(source: QgsFeatureSource, what: str) -> None:
+    if not source.sourceCrs().isValid():
+        name = source.sourceName() or what
+        raise InputProblem(
+            f"The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer "
+            "Properties > Source (or with 'Assign projection') and run again."
+        )
+
+
+def _check_class_field(source: QgsFeatureSource, class_field: str) -> None:
+    fields = source.fields()
+    usable = [f.name() for f in fields if f.type() in USABLE_FIELD_TYPES]
+    if not class_field:
+        raise InputProblem(
+            "No class field was chosen. Choose the training layer's field that holds the "
+            f"class (text or integer): {', '.join(usable) or 'the layer has none'}."
+        )
+    index = fields.lookupField(class_field)
+    if index < 0:
+        raise InputProblem(
+            f"The class field '{class_field}' is not in the training layer. Choose one of: "
+            f"{', '.join(usable) or '(no text or integer field: add one)'}."
+        )
+    field = fields.at(index)
+    if field.type() not in USABLE_FIELD_TYPES:
+        raise InputProblem(
+            f"The class field '{class_field}' is of type {field.typeName() or field.type()}, "
+            "which cannot hold classes. Choose a text or integer field"
+            + (f" ({', '.join(usable)})" if usable else "")
+            + ", or make one with the Field Calculator."
+        )
+
+
+def _check_training(
+    converted: geo.ConvertedFeatures, class_field: str, source: QgsFeatureSource, raster: RasterInfo
+) -> None:
+    labels = converted.distinct_labels()
+    if not converted.geometries:
+        detail = []
+        if converted.null_labels:
+            detail.append(f"{converted.null_labels} with an empty or NULL '{class_field}'")
+        if converted.empty_geometries:
+            detail.append(f"{converted.empty_geometries} without geometry")
+        if converted.not_reprojectable:
+            detail.append(f"{converted.not_reprojectable} that could not be reprojected")
+        why = f" ({'; '.join(detail)})" if detail else ""
+        raise InputProblem(
+            f"No usable training feature{why}. Give labelled points or polygons (if "
+            "'Selected features only' is on, select some features first)."
+        )
+    if len(labels) < 2:
+        found = ", ".join(repr(str(x)) for x in labels)
+        raise InputProblem(
+            f"Only {len(labels)} class found in '{class_field}' ({found}); at least two "
+            "classes are needed. Label features of at least two different classes"
+            + (
+                f" ({converted.null_labels} feature(s) had an empty or NULL class)."
+                if converted.null_labels else "."
+            )
+        )
+    if not geo.overlaps(converted.bounds, raster.extent):
+        raise InputProblem(
+            f"The training features do not overlap the raster '{raster.name}' after "
+            f"reprojection from {source.sourceCrs().authid() or 'their CRS'} to "
+            f"{raster.crs.authid()}. Digitise them over the raster, or fix the layers' CRS "
+            "if one is wrongly assigned."
+        )
+
+
+def _check_output(path: str, raster: RasterInfo, what: str) -> None:
+    if not path:
+        raise InputProblem(f"No file name was given for the {what}. Choose a .tif file.")
+    if os.path.splitext(path)[1].lower() not in OUTPUT_EXTENSIONS:
+        raise InputProblem(
+            f"The {what} must be a GeoTIFF; '{os.path.basename(path)}' is not a .tif file "
+            "name. Choose a file name ending in .tif."
+        )
+    if os.path.abspath(path) == os.path.abspath(raster.path):
+        raise InputProblem(
+            f"The {what} would overwrite the input raster. Choose another file name."
+        )
+    folder = Path(path).resolve().parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InputProblem(
+            f"Cannot write the {what} to {path}: the folder {folder} is not a writable "
+            "folder. Choose a folder you can write to."
+        )
+    if os.path.isdir(path):
+        raise InputProblem(f"The {what} path {path} is a folder. Give a .tif file name.")
+
+
+def _parse_wavelengths(text: str, raster: RasterInfo) -> Optional[List[float]]:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise InputProblem(
+            f"Wavelengths '{text}' are not a comma-separated list of numbers (nm), e.g. "
+            "'482, 561, 655'. Fix the list or leave it empty."
+        ) from None
+    if len(values) != raster.band_count:
+        raise InputProblem(
+            f"{len(values)} wavelengths were given but the raster '{raster.name}' has "
+            f"{raster.band_count} band(s). Give one wavelength per band, or leave it empty."
+        )
+    if any(v <= 0 for v in values):
+        raise InputProblem("Wavelengths must be positive numbers in nanometres.")
+    return values
+
+
+def _make_parent(path: str) -> None:
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise QgsProcessingException(
+            f"Cannot create the folder for {path} ({exc.strerror}). Choose a folder you can "
+            "write to."
+        ) from None
+
+
+def _support_size(result: Any) -> Optional[int]:
+    support = getattr(result, "support_pixels", None)
+    if isinstance(support, dict):
+        return int(sum(support.values()))
+    if isinstance(support, int):
+        return support
+    return None
+
+
+# ---------------------------------------------------------------------- log
+def _log_inputs(feedback, inputs: GatheredInputs, colors: Dict[str, Any]) -> None:
+    r = inputs.raster
+    feedback.pushInfo(
+        f"Raster: {r.name} ({r.width} x {r.height} px, {r.band_count} band(s), "
+        f"{r.crs.authid() or r.crs.description()})"
+    )
+    t = inputs.training
+    feedback.pushInfo(
+        f"Training: {len(t.geometries)} feature(s), {len(t.distinct_labels())} classes in "
+        f"'{inputs.class_field}': {', '.join(str(x) for x in t.distinct_labels())}"
+    )
+    if t.null_labels:
+        feedback.pushWarning(
+            f"Skipped {t.null_labels} training feature(s) with an empty or NULL "
+            f"'{inputs.class_field}'."
+        )
+    if t.empty_geometries:
+        feedback.pushWarning(f"Skipped {t.empty_geometries} training feature(s) without geometry.")
+    if t.not_reprojectable:
+        feedback.pushWarning(
+            f"Skipped {t.not_reprojectable} training feature(s) that could not be reprojected "
+            "to the raster CRS."
+        )
+    if inputs.region is not None:
+        feedback.pushInfo(f"Region: {len(inputs.region.geometries)} polygon(s)")
+    else:
+        feedback.pushInfo("Region: the whole raster")
+    if colors:
+        feedback.pushInfo("Class colours: taken from the training layer's categorized style")
+
+
+def _log_result(feedback, result: Any, skipped: int, support: Optional[int], seconds: float) -> None:
+    feedback.pushInfo(f"Method: {result.method}; device: {result.device}")
+    for name, code in zip(result.classes, result.class_codes):
+        pixels = result.pixels_per_class.get(name, 0)
+        feedback.pushInfo(f"  class {code} = {name}: {pixels} px")
+    feedback.pushInfo(f"Pixels classified: {result.region_pixels}")
+    if support is not None:
+        feedback.pushInfo(f"Labelled pixels used (support set): {support}")
+    if skipped:
+        feedback.pushInfo(f"Training features skipped: {skipped}")
+    if result.accuracy_estimate is not None:
+        feedback.pushInfo(
+            f"Estimated accuracy: {100 * result.accuracy_estimate:.1f}% "
+            f"({result.accuracy_method})"
+        )
+    else:
+        feedback.pushInfo(f"Accuracy not estimated ({result.accuracy_method or 'not requested'})")
+    times = ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
+    feedback.pushInfo(f"Times: {times}; provider total {seconds:.2f} s")
+    for warning in result.warnings:
+        feedback.pushWarning(warning)
+    feedback.pushInfo(f"Class map: {result.output_path}")
+    if result.confidence_path:
+        feedback.pushInfo(f"Confidence: {result.confidence_path}")
+
+
+HELP = """<p>Classifies a raster from a <b>few labelled points or polygons</b>: a meta-trained
+network (MAML / Meta-SGD / prototypical) adapts to your classes in seconds, then classifies
+every pixel of the region, tile by tile, on CPU or GPU.</p>
+<h3>Parameters</h3>
+<dl>
+<dt><b>Raster to classify</b> (INPUT)</dt><dd>Any raster file GDAL reads, any number of
+bands, with a CRS.</dd>
+<dt><b>Training features</b> (TRAINING)</dt><dd>Labelled points and/or polygons, in any CRS
+(they are reprojected to the raster's with the project's datum transformations).
+"Selected features only" is honoured. Features with an empty or NULL class are skipped and
+counted in the log.</dd>
+<dt><b>Class field</b> (CLASS_FIELD)</dt><dd>The field holding the class: text (class names)
+or integer (codes 1..254 are kept as the class map's values; otherwise classes are coded 1..N
+in name order). At least two classes are needed.</dd>
+<dt><b>Region to map</b> (REGION, optional)</dt><dd>Polygons delimiting the area to
+classify (all of them or the selected ones). Empty: the whole raster. Pixels outside are
+nodata (0).</dd>
+<dt><b>Model file</b> (MODEL, optional)</dt><dd>A MetaMapper <i>.pt</i> model. Empty: the
+bundled meta-trained model.</dd>
+<dt><b>Device</b> (DEVICE)</dt><dd>auto (GPU when available), cpu or cuda.</dd>
+<dt><b>Random seed</b> (SEED)</dt><dd>The same seed and inputs give the same map.</dd>
+<dt><b>Maximum labelled pixels per class</b> (SHOTS_CAP, advanced)</dt><dd>Polygons are
+sampled down to this many pixels per class (stratified, seeded).</dd>
+<dt><b>Adaptation steps</b> (STEPS, advanced)</dt><dd>Inner-loop steps; empty = the model's
+own setting.</dd>
+<dt><b>Tile size</b> (TILE_SIZE, advanced)</dt><dd>Pixels per tile side; smaller tiles use
+less memory.</dd>
+<dt><b>Pixels per inference batch</b> (BATCH_SIZE, advanced)</dt><dd>Smaller values use less
+(GPU) memory.</dd>
+<dt><b>Transductive</b> (TRANSDUCTIVE, advanced)</dt><dd>Also use the region's unlabelled
+pixels to refine the class prototypes.</dd>
+<dt><b>Estimate accuracy</b> (ESTIMATE_ACCURACY, advanced)</dt><dd>Cross-validates over
+the labelled features (re-adapting each fold) to estimate the map's accuracy.</dd>
+<dt><b>Wavelengths</b> (WAVELENGTHS, advanced)</dt><dd>Band centre wavelengths in nm,
+one per band (e.g. "482, 561, 655"); helps the model map unusual band sets.</dd>
+</dl>
+<h3>Outputs</h3>
+<dl>
+<dt><b>Class map</b> (OUTPUT)</dt><dd>GeoTIFF, one byte per pixel: class codes, 0 = nodata
+(outside the region or under the raster's nodata); class names as category names, a colour
+table and a .qml style. When loaded it is styled with the training layer's category colours
+when it has them.</dd>
+<dt><b>Confidence</b> (OUTPUT_CONFIDENCE, optional)</dt><dd>GeoTIFF, float 0..1: the
+probability of the chosen class; styled with a 0..1 colour ramp.</dd>
+<dt>CLASS_COUNT, SUPPORT_SIZE, ACCURACY_ESTIMATE, SKIPPED_FEATURES, REGION_PIXELS</dt>
+<dd>Numbers for models and scripts: classes, labelled pixels used, estimated accuracy
+(0..1, empty when not estimated), skipped training features, pixels classified.</dd>
+<dt>CLASSES, DEVICE_USED, METHOD</dt><dd>Class names (comma separated), the device used and
+the adaptation method.</dd>
+</dl>
+<p>The log lists the classes with their pixel counts, the device, the method, the times and
+the accuracy estimate. Problems (no CRS, no overlap, fewer than two classes, unusable class
+field, unwritable output...) stop the run with a message saying how to fix them, and no
+output file is left behind.</p>"""

@@ -1,0 +1,167 @@
+"""Styling of the outputs once QGIS loads them: class map and confidence layer.
+
+Styling touches map layers, so it must run on the main thread. The algorithm only records
+*what* to draw (codes, names, colours: plain Python data, computed in the worker) and hands
+QGIS a :class:`QgsProcessingLayerPostProcessorInterface`, which QGIS calls on the main
+thread after it has loaded the output (the pattern of QGIS's own algorithms).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsColorRampShader,
+    QgsGradientColorRamp,
+    QgsGradientStop,
+    QgsMapLayer,
+    QgsPalettedRasterRenderer,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsRasterLayer,
+    QgsRasterShader,
+    QgsSingleBandPseudoColorRenderer,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtGui import QColor
+
+RGB = Tuple[int, int, int]
+
+#: A clear qualitative palette (ColorBrewer "Set1" then "Dark2"), distinct even when printed.
+QUALITATIVE_PALETTE: Tuple[RGB, ...] = (
+    (228, 26, 28), (55, 126, 184), (77, 175, 74), (152, 78, 163), (255, 127, 0),
+    (255, 255, 51), (166, 86, 40), (247, 129, 191), (153, 153, 153),
+    (27, 158, 119), (217, 95, 2), (117, 112, 179), (231, 41, 138), (102, 166, 30),
+    (230, 171, 2), (166, 118, 29), (102, 102, 102),
+)
+
+#: Confidence ramp: low = dark purple, high = yellow (viridis end points and middle).
+CONFIDENCE_STOPS: Tuple[Tuple[float, RGB], ...] = (
+    (0.0, (68, 1, 84)), (0.25, (59, 82, 139)), (0.5, (33, 145, 140)),
+    (0.75, (94, 201, 98)), (1.0, (253, 231, 37)),
+)
+
+
+@dataclass(frozen=True)
+class ClassStyle:
+    """One class of the class map: raster value, name shown in the legend, colour."""
+
+    code: int
+    name: str
+    color: RGB
+
+
+def palette_color(index: int) -> RGB:
+    return QUALITATIVE_PALETTE[index % len(QUALITATIVE_PALETTE)]
+
+
+def categorized_colors(layer: Optional[QgsMapLayer], class_field: str) -> Dict[str, Tuple[RGB, str]]:
+    """Colours (and legend labels) of a categorized renderer on ``class_field``, by class name.
+
+    Returns {} when the layer is not drawn by categories of that very field, so unrelated
+    colours are never borrowed. Must be called on the main thread (reads the renderer).
+    """
+    if not isinstance(layer, QgsVectorLayer):
+        return {}
+    renderer = layer.renderer()
+    if not isinstance(renderer, QgsCategorizedSymbolRenderer):
+        return {}
+    attribute = renderer.classAttribute().strip().strip('"')
+    if attribute != class_field:
+        return {}
+    colors: Dict[str, Tuple[RGB, str]] = {}
+    for category in renderer.categories():
+        value = category.value()
+        if value is None or str(value) == "" or category.symbol() is None:
+            continue
+        name = _class_name(value)
+        c = category.symbol().color()
+        colors[name] = ((c.red(), c.green(), c.blue()), category.label() or name)
+    return colors
+
+
+def _class_name(value: object) -> str:
+    """The name the engine gives a label (integers as '3', not '3.0')."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def class_styles(
+    classes: Sequence[str],
+    codes: Sequence[int],
+    colors: Optional[Dict[str, Tuple[RGB, str]]] = None,
+) -> List[ClassStyle]:
+    """Pair every class with its colour: the training layer's when known, else the palette.
+
+    Palette colours already used by the training layer are skipped, so two classes never
+    share a colour.
+    """
+    colors = colors or {}
+    taken = {rgb for rgb, _ in colors.values()}
+    free = [c for c in QUALITATIVE_PALETTE if c not in taken] or list(QUALITATIVE_PALETTE)
+    styles: List[ClassStyle] = []
+    next_free = 0
+    for name, code in zip(classes, codes):
+        if name in colors:
+            rgb, label = colors[name]
+        else:
+            rgb, label = free[next_free % len(free)], name
+            next_free += 1
+        styles.append(ClassStyle(int(code), label, tuple(int(v) for v in rgb)))  # type: ignore[arg-type]
+    return styles
+
+
+def apply_class_renderer(layer: QgsRasterLayer, styles: Sequence[ClassStyle]) -> None:
+    """A paletted renderer on band 1 with one legend entry per class (0 stays transparent)."""
+    entries = [
+        QgsPalettedRasterRenderer.Class(s.code, QColor(*s.color), s.name) for s in styles
+    ]
+    renderer = QgsPalettedRasterRenderer(layer.dataProvider(), 1, entries)
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()
+
+
+def apply_confidence_renderer(layer: QgsRasterLayer) -> None:
+    """A continuous ramp over the fixed range 0..1 (comparable between runs)."""
+    first, last = CONFIDENCE_STOPS[0][1], CONFIDENCE_STOPS[-1][1]
+    ramp = QgsGradientColorRamp(
+        QColor(*first), QColor(*last), False,
+        [QgsGradientStop(pos, QColor(*rgb)) for pos, rgb in CONFIDENCE_STOPS[1:-1]],
+    )
+    color_shader = QgsColorRampShader(0.0, 1.0, ramp, QgsColorRampShader.Interpolated)
+    color_shader.setColorRampItemList(
+        [
+            QgsColorRampShader.ColorRampItem(pos, QColor(*rgb), f"{pos:.2f}")
+            for pos, rgb in CONFIDENCE_STOPS
+        ]
+    )
+    color_shader.setClip(True)
+    shader = QgsRasterShader(0.0, 1.0)
+    shader.setRasterShaderFunction(color_shader)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, shader)
+    renderer.setClassificationMin(0.0)
+    renderer.setClassificationMax(1.0)
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()
+
+
+class ClassMapPostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Styles the loaded class map (called by QGIS on the main thread)."""
+
+    def __init__(self, styles: Sequence[ClassStyle]) -> None:
+        super().__init__()
+        self.styles = list(styles)
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS API)
+        if isinstance(layer, QgsRasterLayer) and layer.isValid():
+            apply_class_renderer(layer, self.styles)
+
+
+class ConfidencePostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Styles the loaded confidence layer (called by QGIS on the main thread)."""
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS API)
+        if isinstance(layer, QgsRasterLayer) and layer.isValid():
+            apply_confidence_renderer(layer)
