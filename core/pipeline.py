@@ -1,0 +1,348 @@
+"""``map_region``: the one engine call every door (Processing, panel, scripts) makes.
+
+raster + labelled geometries (+ region, model) -> support set -> band statistics of the
+region -> adaptation -> support-set accuracy estimate -> tiled prediction -> class map
+GeoTIFF (+ confidence), renamed into place only when everything succeeded.
+See docs/architecture.md for the contract. Heavy modules (torch) are imported on call, so
+importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .errors import Cancelled, InputError, OutputError, RegionError
+from .sampling import LabelledFeature, SupportSet
+
+__all__ = ["LabelledFeature", "MapOptions", "MapResult", "map_region"]
+
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+
+
+@dataclass
+class MapOptions:
+    device: str = "auto"  # auto | cpu | cuda
+    seed: int = 0
+    shots_cap: int = 200  # max support pixels per class (seeded stratified sample)
+    steps: Optional[int] = None  # inner-loop steps; None = the model card's
+    tile_size: int = 512
+    batch_size: int = 65536
+    transductive: bool = True  # use the region's unlabelled pixels
+    estimate_accuracy: bool = True
+    wavelengths_nm: Optional[List[float]] = None  # per band, optional
+    class_colors: Optional[Dict[str, Tuple[int, int, int]]] = None
+
+
+@dataclass
+class MapResult:
+    output_path: str
+    confidence_path: Optional[str]
+    classes: List[str]
+    class_codes: List[int]
+    pixels_per_class: Dict[str, int]  # usable labelled pixels found per class (before cap)
+    skipped_features: int
+    device: str
+    method: str
+    accuracy_estimate: Optional[float]
+    accuracy_method: str
+    seconds: Dict[str, float]  # sampling, stats, adapt, accuracy, predict, total
+    region_pixels: int  # valid pixels predicted inside the region
+    warnings: List[str] = field(default_factory=list)
+    support_pixels: Dict[str, int] = field(default_factory=dict)  # used after the shots cap
+    class_colors: Dict[str, Tuple[int, int, int]] = field(default_factory=dict)
+    predicted_pixels_per_class: Dict[str, int] = field(default_factory=dict)
+    model_name: str = ""
+    model_version: str = ""
+
+
+class _Run:
+    """Progress and cancellation helpers of one run."""
+
+    def __init__(self, progress: Optional[ProgressFn], is_cancelled: Optional[CancelFn]):
+        self.progress = progress
+        self.is_cancelled = is_cancelled
+
+    def check(self) -> None:
+        if self.is_cancelled is not None and self.is_cancelled():
+            raise Cancelled()
+
+    def report(self, fraction: float, message: str) -> None:
+        if self.progress is not None:
+            self.progress(float(min(max(fraction, 0.0), 1.0)), message)
+        self.check()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _region_features(
+    ds: Any, info: Any, region: Any, stats: Any, card_bm: dict, wavelengths: Any,
+    n: int, seed: int,
+) -> np.ndarray:  # fmt: skip
+    """Mapped features of up to ``n`` random valid pixels of the region (transduction)."""
+    from .band_mapping import map_tile
+    from .raster_io import iter_tiles, read_block
+
+    halo = int(card_bm.get("context_radius", 0))
+    tiles = list(iter_tiles(region.window, 256, halo, info.width, info.height))
+    rng = np.random.default_rng([seed, 65537])
+    parts: List[np.ndarray] = []
+    got = 0
+    for t in rng.permutation(len(tiles))[:16]:
+        tile = tiles[int(t)]
+        data, valid = read_block(ds, info, tile.read_window)
+        core = valid[tile.inner] & region.mask(tile.window)
+        if not core.any():
+            continue
+        feats = map_tile(data, valid, stats, card_bm, wavelengths)[:, tile.inner[0], tile.inner[1]]
+        parts.append(feats[:, core].T)
+        got += int(core.sum())
+        if got >= 4 * n:
+            break
+    if not parts:
+        return np.zeros((0, 1), dtype=np.float32)
+    feats = np.concatenate(parts)
+    if feats.shape[0] > n:
+        feats = feats[np.sort(rng.choice(feats.shape[0], n, replace=False))]
+    return np.ascontiguousarray(feats, dtype=np.float32)
+
+
+def _support_features(
+    ds: Any, info: Any, support: SupportSet, stats: Any, card_bm: dict, wavelengths: Any
+) -> np.ndarray:
+    """Band-mapped support features; with spatial context, from small windows around them."""
+    from .band_mapping import map_bands, map_tile
+    from .raster_io import read_block
+
+    radius = int(card_bm.get("context_radius", 0))
+    if radius == 0:
+        return np.asarray(map_bands(support.x, stats, card_bm, wavelengths), dtype=np.float32)
+    from rasterio.windows import Window
+
+    out = np.zeros((support.y.size, 0), dtype=np.float32)
+    for i, (r, c) in enumerate(zip(support.rows.tolist(), support.cols.tolist())):
+        r0, c0 = max(r - radius, 0), max(c - radius, 0)
+        r1, c1 = min(r + radius + 1, info.height), min(c + radius + 1, info.width)
+        data, valid = read_block(ds, info, Window(c0, r0, c1 - c0, r1 - r0))
+        feats = map_tile(data, valid, stats, card_bm, wavelengths)[:, r - r0, c - c0]
+        if out.shape[1] == 0:
+            out = np.zeros((support.y.size, feats.shape[0]), dtype=np.float32)
+        out[i] = feats
+    return out
+
+
+def map_region(
+    raster_path: str,
+    features: Sequence[LabelledFeature],
+    output_path: str,
+    *,
+    region: Optional[Sequence[dict]] = None,
+    model_path: Optional[str] = None,
+    confidence_path: Optional[str] = None,
+    options: Optional[MapOptions] = None,
+    progress: Optional[ProgressFn] = None,
+    is_cancelled: Optional[CancelFn] = None,
+) -> MapResult:
+    """Classify ``region`` of ``raster_path`` from labelled ``features``; write the class map.
+
+    Raises a :class:`~.errors.MetaMapperError` subclass (message: problem + fix) for every
+    user-facing failure, :class:`~.errors.Cancelled` when ``is_cancelled()`` turns true; in
+    both cases no output file is left behind.
+    """
+    import rasterio
+    import torch
+
+    from .accuracy import estimate_accuracy
+    from .adapt import adapt
+    from .band_mapping import BandStats
+    from .model import load_model
+    from .predict import BatchPredictor, predict_region, resolve_device
+    from .raster_io import (
+        AtomicOutputs,
+        class_colours,
+        finish_class_map,
+        make_region,
+        open_class_map,
+        open_confidence,
+        open_raster_info,
+        write_category_names,
+        write_qml,
+    )
+    from .sampling import build_support, sample_region
+
+    opts = options or MapOptions()
+    run = _Run(progress, is_cancelled)
+    seconds: Dict[str, float] = {}
+    t_start = time.perf_counter()
+    run.report(0.0, "Checking inputs")
+
+    raster = Path(raster_path)
+    out_path = Path(output_path)
+    conf_path = Path(confidence_path) if confidence_path else None
+    for p in [out_path] + ([conf_path] if conf_path else []):
+        if _same_file(p, raster):
+            raise OutputError(
+                f"The output {p.name} would overwrite the input raster. Choose another "
+                "output file name."
+            )
+    if conf_path is not None and _same_file(conf_path, out_path):
+        raise OutputError(
+            "The confidence output and the class map have the same path. Give them "
+            "different file names."
+        )
+    info = open_raster_info(raster)
+    warnings: List[str] = list(info.warnings)
+    device = resolve_device(opts.device)
+    model = load_model(model_path)
+    card = model.card
+    card_bm = card["band_mapping"]
+    wavelengths = opts.wavelengths_nm if opts.wavelengths_nm else info.wavelengths_nm
+    if wavelengths is not None and len(wavelengths) != info.count:
+        raise InputError(
+            f"{len(wavelengths)} wavelengths were given for a raster with {info.count} bands. "
+            "Give one wavelength (nm) per band, or none."
+        )
+    torch.manual_seed(int(opts.seed))
+
+    with AtomicOutputs() as outputs:
+        tmp_class = outputs.reserve(out_path)
+        tmp_conf = outputs.reserve(conf_path) if conf_path else None
+        with rasterio.open(raster) as ds:
+            region_obj = make_region(info, region)
+            run.report(0.02, "Sampling labelled pixels")
+            t0 = time.perf_counter()
+            support = build_support(ds, info, features, opts.shots_cap, opts.seed)
+            warnings += support.warnings
+            seconds["sampling"] = time.perf_counter() - t0
+            run.report(0.08, f"{support.y.size} support pixels in {support.n_classes} classes")
+
+            t0 = time.perf_counter()
+            sample = sample_region(ds, info, region_obj, seed=opts.seed)
+            stats = BandStats.from_samples(sample, seed=opts.seed)
+            sx = _support_features(ds, info, support, stats, card_bm, wavelengths)
+            unlabelled = None
+            if opts.transductive:
+                cap = int((card.get("transductive") or {}).get("max_unlabelled", 4096))
+                unlabelled = _region_features(
+                    ds, info, region_obj, stats, card_bm, wavelengths, cap, opts.seed
+                )
+            seconds["stats"] = time.perf_counter() - t0
+            run.report(0.12, "Adapting the model to the labelled pixels")
+
+            n_classes = support.n_classes
+
+            def fit(train: np.ndarray) -> Any:
+                return adapt(
+                    model, sx[train], support.y[train], n_classes,
+                    unlabelled_x=unlabelled, steps=opts.steps, device=device,
+                    seed=opts.seed, transductive=opts.transductive, batch_size=opts.batch_size,
+                )  # fmt: skip
+
+            t0 = time.perf_counter()
+            classifier = fit(np.arange(support.y.size))
+            seconds["adapt"] = time.perf_counter() - t0
+            run.report(0.18, "Estimating accuracy from the labelled features")
+
+            t0 = time.perf_counter()
+            if opts.estimate_accuracy:
+
+                def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+                    run.check()
+                    return fit(train).predict(sx[test]).cpu().numpy()
+
+                estimate = estimate_accuracy(
+                    support.feature_id, support.y, fit_predict, opts.seed, is_cancelled
+                )
+                acc_value, acc_method = estimate.value, estimate.method
+            else:
+                acc_value, acc_method = None, "not estimated (switched off)"
+            seconds["accuracy"] = time.perf_counter() - t0
+            run.report(0.3, "Predicting the region tile by tile")
+
+            names, codes = support.classes, support.codes
+            colours = class_colours(names, opts.class_colors)
+            t0 = time.perf_counter()
+            predictor = BatchPredictor(classifier, device, opts.batch_size, is_cancelled)
+            class_dst = open_class_map(tmp_class, info, region_obj)
+            conf_dst = None
+            try:
+                if tmp_conf is not None:
+                    conf_dst = open_confidence(tmp_conf, info, region_obj)
+                pstats = predict_region(
+                    ds, info, region_obj, predictor, stats, card_bm, codes, class_dst,
+                    conf_dst, wavelengths, opts.tile_size, run.progress, (0.3, 0.97),
+                    is_cancelled,
+                )  # fmt: skip
+                warnings += predictor.warnings
+                tags = {
+                    "METAMAPPER_MODEL": card.get("name", ""),
+                    "METAMAPPER_MODEL_VERSION": card.get("version", ""),
+                    "METAMAPPER_METHOD": model.method,
+                    "METAMAPPER_CLASSES": json.dumps(names, ensure_ascii=False),
+                    "METAMAPPER_CLASS_CODES": json.dumps(codes),
+                    "METAMAPPER_SHOTS_PER_CLASS": json.dumps(support.support_pixels,
+                                                             ensure_ascii=False),
+                    "METAMAPPER_SEED": opts.seed,
+                    "METAMAPPER_STEPS": classifier.steps,
+                    "METAMAPPER_TRANSDUCTIVE": opts.transductive,
+                    "METAMAPPER_ACCURACY": "" if acc_value is None else f"{acc_value:.4f}",
+                    "METAMAPPER_ACCURACY_METHOD": acc_method,
+                    "METAMAPPER_SOURCE": raster.name,
+                }
+                finish_class_map(class_dst, names, codes, colours, tags)
+                if conf_dst is not None:
+                    conf_dst.set_band_description(1, "confidence")
+                    conf_dst.update_tags(
+                        METAMAPPER_MODEL=str(card.get("name", "")),
+                        METAMAPPER_CONFIDENCE="probability of the chosen class",
+                    )
+            finally:
+                class_dst.close()
+                if conf_dst is not None:
+                    conf_dst.close()
+            if pstats.pixels == 0:
+                raise RegionError(
+                    "The region holds no valid pixel (it is entirely nodata or masked). "
+                    "Choose a region over valid raster data."
+                )
+            write_category_names(tmp_class, names, codes)
+            write_qml(tmp_class.with_suffix(".qml"), names, codes, colours)
+            seconds["predict"] = time.perf_counter() - t0
+        run.check()
+        outputs.commit()
+
+    seconds["total"] = time.perf_counter() - t_start
+    if progress is not None:
+        progress(1.0, "Done")
+    counts = pstats.class_counts if pstats.class_counts is not None else np.zeros(len(names))
+    return MapResult(
+        output_path=str(out_path),
+        confidence_path=str(conf_path) if conf_path else None,
+        classes=list(names),
+        class_codes=list(codes),
+        pixels_per_class=dict(support.pixels_per_class),
+        skipped_features=support.skipped_features,
+        device=predictor.device,
+        method=model.method,
+        accuracy_estimate=acc_value,
+        accuracy_method=acc_method,
+        seconds=seconds,
+        region_pixels=int(pstats.pixels),
+        warnings=warnings,
+        support_pixels=dict(support.support_pixels),
+        class_colors={n: tuple(c) for n, c in zip(names, colours)},  # type: ignore[misc]
+        predicted_pixels_per_class={n: int(k) for n, k in zip(names, counts)},
+        model_name=str(card.get("name", "")),
+        model_version=str(card.get("version", "")),
+    )

@@ -1,0 +1,203 @@
+"""Streamed tiled inference: tile -> band mapping -> batches on the device -> class codes.
+
+Memory is bounded by one tile (plus its halo) and one batch, whatever the raster size. A
+CUDA out-of-memory error halves the batch and retries, and below a floor moves the
+classifier to the CPU with a warning. Cancellation is checked before every tile and batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from .band_mapping import BandStats, map_tile
+from .errors import Cancelled, DeviceError, OutputError
+from .raster_io import CONFIDENCE_NODATA, RasterInfo, Region, count_tiles, iter_tiles, read_block
+
+MIN_GPU_BATCH = 1024
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+
+
+def resolve_device(requested: str = "auto") -> str:
+    """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``; DeviceError otherwise."""
+    req = (requested or "auto").strip().lower()
+    if req == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if req == "cpu":
+        return "cpu"
+    if req.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise DeviceError(
+                "CUDA was requested but torch sees no CUDA GPU (CPU-only torch build, or no "
+                "driver). Choose device 'auto' or 'cpu', or install a CUDA build of torch."
+            )
+        return req
+    raise DeviceError(f"Unknown device {requested!r}. Use 'auto', 'cpu' or 'cuda'.")
+
+
+def is_oom(exc: BaseException) -> bool:
+    """True for a CUDA out-of-memory error (typed, or a RuntimeError saying so)."""
+    oom_type = getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom_type is not None and isinstance(exc, oom_type):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def move_classifier(clf: Any, device: str) -> Any:
+    """A copy of an AdaptedClassifier with its tensors on ``device``."""
+    dev = torch.device(device)
+    return dataclasses.replace(
+        clf,
+        params={k: v.to(dev) for k, v in clf.params.items()},
+        head_weight=clf.head_weight.to(dev),
+        head_bias=clf.head_bias.to(dev),
+        device=dev,
+    )
+
+
+@dataclass
+class BatchPredictor:
+    """Runs ``classifier.predict_proba`` in batches with the OOM fallback of the engine."""
+
+    classifier: Any
+    device: str
+    batch_size: int = 65536
+    is_cancelled: Optional[CancelFn] = None
+    warnings: List[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.batch_size = max(1, int(self.batch_size))
+        if str(getattr(self.classifier, "device", self.device)) != self.device:
+            self.classifier = move_classifier(self.classifier, self.device)
+
+    def _check_cancel(self) -> None:
+        if self.is_cancelled is not None and self.is_cancelled():
+            raise Cancelled()
+
+    def __call__(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n, D) features -> (class index (n,) int64, probability of that class (n,))."""
+        n = feats.shape[0]
+        idx = np.empty(n, dtype=np.int64)
+        conf = np.empty(n, dtype=np.float32)
+        start = 0
+        while start < n:
+            self._check_cancel()
+            stop = min(n, start + self.batch_size)
+            try:
+                x = torch.from_numpy(np.ascontiguousarray(feats[start:stop]))
+                with torch.no_grad():
+                    proba = self.classifier.predict_proba(x.to(self.device))
+                    best, arg = proba.max(dim=1)
+                idx[start:stop] = arg.cpu().numpy()
+                conf[start:stop] = best.float().cpu().numpy()
+            except Exception as exc:  # noqa: BLE001 - only OOM is handled, rest re-raised
+                if not (self.device.startswith("cuda") and is_oom(exc)):
+                    raise
+                self._on_oom()
+                continue  # retry the same rows
+            start = stop
+        return idx, conf
+
+    def _on_oom(self) -> None:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        if self.batch_size > MIN_GPU_BATCH:
+            self.batch_size = max(MIN_GPU_BATCH, self.batch_size // 2)
+            return
+        self.warnings.append(
+            "The GPU ran out of memory even with small batches; the rest of the map was "
+            "predicted on the CPU (slower). Close other GPU programs or use device 'cpu'."
+        )
+        self.device = "cpu"
+        self.classifier = move_classifier(self.classifier, "cpu")
+        self.batch_size = max(self.batch_size, 65536)
+
+
+@dataclass
+class PredictionStats:
+    tiles: int = 0
+    pixels: int = 0  # region pixels predicted (valid and inside the region)
+    seconds_read: float = 0.0
+    seconds_compute: float = 0.0
+    seconds_write: float = 0.0
+    class_counts: Optional[np.ndarray] = None
+
+
+def predict_region(
+    ds: Any,
+    info: RasterInfo,
+    region: Region,
+    predictor: BatchPredictor,
+    stats: BandStats,
+    card_bm: dict,
+    codes: Sequence[int],
+    class_dst: Any,
+    confidence_dst: Any = None,
+    wavelengths_nm: Optional[Sequence[float]] = None,
+    tile_size: int = 512,
+    progress: Optional[ProgressFn] = None,
+    progress_span: tuple[float, float] = (0.0, 1.0),
+    is_cancelled: Optional[CancelFn] = None,
+) -> PredictionStats:
+    """Predict every valid in-region pixel, tile by tile, into the open output datasets."""
+    halo = int(card_bm.get("context_radius", 0))
+    lut = np.asarray(list(codes), dtype=np.uint8)
+    n_tiles = count_tiles(region.window, tile_size)
+    out = PredictionStats(class_counts=np.zeros(len(lut), dtype=np.int64))
+    lo, hi = progress_span
+    for i, tile in enumerate(iter_tiles(region.window, tile_size, halo, info.width, info.height)):
+        if is_cancelled is not None and is_cancelled():
+            raise Cancelled()
+        t0 = time.perf_counter()
+        data, valid = read_block(ds, info, tile.read_window)
+        core_valid = valid[tile.inner] & region.mask(tile.window)
+        t1 = time.perf_counter()
+        h, w = core_valid.shape
+        classes = np.zeros((h, w), dtype=np.uint8)
+        conf = np.full((h, w), CONFIDENCE_NODATA, dtype=np.float32)
+        if core_valid.any():
+            if halo > 0:
+                feats = map_tile(data, valid, stats, card_bm, wavelengths_nm)[:, tile.inner[0], tile.inner[1]]
+                flat = feats.reshape(feats.shape[0], -1).T[core_valid.reshape(-1)]
+            else:
+                pixels = data[:, tile.inner[0], tile.inner[1]][:, core_valid].T
+                from .band_mapping import map_bands
+
+                flat = map_bands(pixels, stats, card_bm, wavelengths_nm)
+            idx, p = predictor(np.ascontiguousarray(flat, dtype=np.float32))
+            classes[core_valid] = lut[idx]
+            conf[core_valid] = p
+            out.pixels += int(idx.size)
+            out.class_counts += np.bincount(idx, minlength=len(lut))
+        t2 = time.perf_counter()
+        win = rasterio_window(tile.out)
+        try:
+            class_dst.write(classes, 1, window=win)
+            if confidence_dst is not None:
+                confidence_dst.write(conf, 1, window=win)
+        except Exception as exc:  # noqa: BLE001 - GDAL/OS write errors of any kind
+            raise OutputError(
+                f"Writing the output failed ({exc}). Free disk space or choose another "
+                "output folder, then run again."
+            ) from exc
+        t3 = time.perf_counter()
+        out.tiles += 1
+        out.seconds_read += t1 - t0
+        out.seconds_compute += t2 - t1
+        out.seconds_write += t3 - t2
+        if progress is not None:
+            progress(lo + (hi - lo) * (i + 1) / n_tiles, f"Predicted tile {i + 1}/{n_tiles}")
+    return out
+
+
+def rasterio_window(out: tuple[slice, slice]) -> Any:
+    from rasterio.windows import Window
+
+    rows, cols = out
+    return Window(cols.start, rows.start, cols.stop - cols.start, rows.stop - rows.start)

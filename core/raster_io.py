@@ -1,0 +1,569 @@
+"""Raster reading and writing for the engine: windows, tiles with halo, masks, atomic GeoTIFFs.
+
+Nothing here ever reads a whole raster: callers get pixel windows (the region's bounding
+window, tiles of it with a halo) and read them one at a time. Outputs are written under a
+temporary name in the destination folder and renamed only when the run succeeded, so a
+failed or cancelled run leaves nothing and an overwritten output is never half-written.
+
+Dtype policy: uint8/uint16/int16/int32/float32/float64 are read as they are; int8, uint32,
+int64, uint64 and float16 are read as float64 (lossless for all but huge 64-bit integers)
+with a warning; complex rasters are refused (no ordering of classes on complex numbers:
+convert them to magnitude/phase bands first).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+import rasterio
+import rasterio.features
+from affine import Affine
+from rasterio.enums import MaskFlags
+from rasterio.windows import Window
+
+from .errors import OutputError, RasterError, RegionError
+
+MAX_BANDS = 300
+NATIVE_DTYPES = ("uint8", "uint16", "int16", "int32", "float32", "float64")
+CONVERTED_DTYPES = ("int8", "uint32", "int64", "uint64", "float16")
+CONFIDENCE_NODATA = -1.0
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+
+# A qualitative palette (ColorBrewer Set1/Paired/Dark2 mix) for classes without a colour.
+PALETTE: Tuple[Tuple[int, int, int], ...] = (
+    (31, 120, 180), (51, 160, 44), (227, 26, 28), (255, 127, 0), (106, 61, 154),
+    (177, 89, 40), (166, 206, 227), (178, 223, 138), (251, 154, 153), (253, 191, 111),
+    (202, 178, 214), (255, 255, 153), (27, 158, 119), (217, 95, 2), (117, 112, 179),
+    (231, 41, 138), (102, 166, 30), (230, 171, 2), (166, 118, 29), (102, 102, 102),
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- raster info
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What the engine needs to know about an input raster (metadata only, no pixels)."""
+
+    path: str
+    width: int
+    height: int
+    count: int
+    dtype: str
+    read_dtype: str
+    crs_wkt: str
+    crs_is_geographic: bool
+    transform: Affine
+    nodata: Tuple[Optional[float], ...]
+    mask_mode: str  # "none" | "nodata" | "mask" (internal/alpha/per-dataset mask)
+    wavelengths_nm: Optional[List[float]] = None
+    warnings: Tuple[str, ...] = ()
+
+    @property
+    def full_window(self) -> Window:
+        return Window(0, 0, self.width, self.height)
+
+    @property
+    def bounds(self) -> Tuple[float, float, float, float]:
+        left, top = self.transform * (0, 0)
+        right, bottom = self.transform * (self.width, self.height)
+        return (min(left, right), min(top, bottom), max(left, right), max(top, bottom))
+
+
+def _wavelengths(ds: Any) -> Optional[List[float]]:
+    """Band centre wavelengths in nm from GDAL IMAGERY or ENVI-style tags; None if partial."""
+    units = str(ds.tags().get("wavelength_units", "")).lower()
+    out: List[float] = []
+    for b in range(1, ds.count + 1):
+        value: Optional[float] = None
+        try:
+            imagery = ds.tags(b, ns="IMAGERY")
+        except Exception:  # noqa: BLE001 - namespace missing on some drivers
+            imagery = {}
+        if "CENTRAL_WAVELENGTH_UM" in imagery:
+            value = float(imagery["CENTRAL_WAVELENGTH_UM"]) * 1000.0
+        else:
+            tags = {k.lower(): v for k, v in ds.tags(b).items()}
+            raw = tags.get("wavelength")
+            if raw is not None:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    value = None
+                if value is not None and (units.startswith("micro") or units == "um"):
+                    value *= 1000.0
+                elif value is not None and not units and value < 30:
+                    value *= 1000.0  # micrometres without units: 0.4..15
+        if value is None or not math.isfinite(value):
+            return None
+        out.append(value)
+    return out
+
+
+def open_raster_info(path: str | os.PathLike) -> RasterInfo:
+    """Check a raster is usable and describe it; RasterError names the problem and fix."""
+    path = str(path)
+    if not os.path.exists(path):
+        raise RasterError(f"Raster not found: {path}. Choose an existing raster file.")
+    try:
+        ds = rasterio.open(path)
+    except Exception as exc:  # noqa: BLE001 - GDAL error types vary
+        raise RasterError(
+            f"Cannot open {Path(path).name} as a raster ({exc}). Choose a GDAL-readable "
+            "raster such as a GeoTIFF."
+        ) from exc
+    with ds:
+        warnings: List[str] = []
+        if ds.crs is None or not ds.crs.to_wkt():
+            raise RasterError(
+                f"Raster {Path(path).name} has no coordinate reference system, so labelled "
+                "features cannot be placed on it. Assign its CRS first (Raster > Projections > "
+                "Assign Projection, or gdal_edit.py -a_srs EPSG:xxxx)."
+            )
+        if ds.transform == Affine.identity():
+            raise RasterError(
+                f"Raster {Path(path).name} is not georeferenced (identity transform). "
+                "Georeference it first (Georeferencer, or gdal_translate -a_ullr)."
+            )
+        if ds.count < 1:
+            raise RasterError(f"Raster {Path(path).name} has no band. Choose a raster with data.")
+        if ds.count > MAX_BANDS:
+            raise RasterError(
+                f"Raster {Path(path).name} has {ds.count} bands; MetaMapper supports at most "
+                f"{MAX_BANDS}. Select a subset of bands first (e.g. gdal_translate -b ...)."
+            )
+        dtypes = set(ds.dtypes)
+        if len(dtypes) != 1:
+            read_dtype = "float64"
+            warnings.append(f"Bands have different data types {sorted(dtypes)}; read as float64.")
+            dtype = "mixed"
+        else:
+            dtype = ds.dtypes[0]
+            if dtype.startswith("complex"):
+                raise RasterError(
+                    f"Raster {Path(path).name} has complex values ({dtype}), which cannot be "
+                    "classified. Convert it to real bands first (e.g. amplitude and phase with "
+                    "the Raster Calculator, or gdal_translate -ot Float32 for the real part)."
+                )
+            if dtype in NATIVE_DTYPES:
+                read_dtype = dtype
+            elif dtype in CONVERTED_DTYPES:
+                read_dtype = "float64"
+                warnings.append(
+                    f"Raster data type {dtype} is read as float64 (values are kept exactly "
+                    "except 64-bit integers beyond 2^53)."
+                )
+            else:
+                raise RasterError(
+                    f"Raster data type {dtype} is not supported. Convert it with "
+                    "gdal_translate -ot Float32 (or Int16/UInt16) first."
+                )
+        flags = ds.mask_flag_enums
+        if any(MaskFlags.per_dataset in f or MaskFlags.alpha in f for f in flags):
+            mask_mode = "mask"
+        elif any(MaskFlags.nodata in f for f in flags):
+            mask_mode = "nodata"
+        else:
+            mask_mode = "none"
+        nodata = tuple(None if v is None else float(v) for v in ds.nodatavals)
+        if len({str(v) for v in nodata}) > 1:
+            warnings.append(
+                "Bands have different nodata values; a pixel is used only where every band "
+                "holds data."
+            )
+        crs = ds.crs
+        return RasterInfo(
+            path=path,
+            width=ds.width,
+            height=ds.height,
+            count=ds.count,
+            dtype=dtype,
+            read_dtype=read_dtype,
+            crs_wkt=crs.to_wkt(),
+            crs_is_geographic=bool(crs.is_geographic),
+            transform=ds.transform,
+            nodata=nodata,
+            mask_mode=mask_mode,
+            wavelengths_nm=_wavelengths(ds),
+            warnings=tuple(warnings),
+        )
+
+
+def read_block(ds: Any, info: RasterInfo, window: Window) -> Tuple[np.ndarray, np.ndarray]:
+    """Read ``window`` -> (data (B, h, w) in ``info.read_dtype``, valid (h, w) bool).
+
+    A pixel is valid when every band holds data: not nodata (per band), not masked, finite.
+    """
+    data = ds.read(window=window, out_dtype=info.read_dtype)
+    h, w = data.shape[1:]
+    if info.mask_mode == "mask":
+        valid = (ds.read_masks(window=window) > 0).all(axis=0)
+    else:
+        valid = np.ones((h, w), dtype=bool)
+        if info.mask_mode == "nodata":
+            for b, nd in enumerate(info.nodata):
+                if nd is None:
+                    continue
+                if math.isnan(nd):
+                    valid &= ~np.isnan(data[b])
+                else:
+                    valid &= data[b] != np.asarray(nd).astype(data.dtype)
+    if data.dtype.kind == "f":
+        valid &= np.isfinite(data).all(axis=0)
+    return data, valid
+
+
+# --------------------------------------------------------------------------- geometry helpers
+
+
+def geometry_is_usable(geom: Any) -> bool:
+    """True for a GeoJSON-like dict of a supported type with at least one coordinate."""
+    if not isinstance(geom, dict) or geom.get("type") not in GEOMETRY_TYPES:
+        return False
+    coords = geom.get("coordinates")
+    if coords is None:
+        return False
+    try:
+        flat = np.asarray(_flatten(coords), dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return flat.size >= 2 and bool(np.isfinite(flat).all())
+
+
+def _flatten(coords: Any) -> List[float]:
+    if isinstance(coords, (int, float)):
+        return [float(coords)]
+    out: List[float] = []
+    for c in coords:
+        out.extend(_flatten(c))
+    return out
+
+
+def geometry_window(geom: dict, transform: Affine, width: int, height: int) -> Optional[Window]:
+    """Pixel window covering ``geom``'s bounds, clipped to the raster; None if outside."""
+    left, bottom, right, top = rasterio.features.bounds(geom)
+    inv = ~transform
+    xs, ys = [], []
+    for x, y in ((left, bottom), (left, top), (right, bottom), (right, top)):
+        c, r = inv * (x, y)
+        xs.append(c)
+        ys.append(r)
+    c0, c1 = math.floor(min(xs)), math.floor(max(xs)) + 1
+    r0, r1 = math.floor(min(ys)), math.floor(max(ys)) + 1
+    c0, r0 = max(c0, 0), max(r0, 0)
+    c1, r1 = min(c1, width), min(r1, height)
+    if c1 <= c0 or r1 <= r0:
+        return None
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def union_windows(windows: Sequence[Window]) -> Window:
+    c0 = min(int(w.col_off) for w in windows)
+    r0 = min(int(w.row_off) for w in windows)
+    c1 = max(int(w.col_off + w.width) for w in windows)
+    r1 = max(int(w.row_off + w.height) for w in windows)
+    return Window(c0, r0, c1 - c0, r1 - r0)
+
+
+@dataclass
+class Region:
+    """The target region: its pixel window on the raster and its polygons (None = all)."""
+
+    window: Window
+    geometries: Optional[List[dict]] = None
+    all_touched: bool = False
+    transform: Affine = field(default_factory=Affine.identity)
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        return int(self.window.height), int(self.window.width)
+
+    def mask(self, window: Window) -> np.ndarray:
+        """In-region pixels of ``window`` (raster pixel coords) as a (h, w) bool array."""
+        h, w = int(window.height), int(window.width)
+        if self.geometries is None:
+            return np.ones((h, w), dtype=bool)
+        wt = rasterio.windows.transform(window, self.transform)
+        return rasterio.features.geometry_mask(
+            self.geometries, (h, w), wt, all_touched=self.all_touched, invert=True
+        )
+
+
+def make_region(info: RasterInfo, geometries: Optional[Sequence[dict]]) -> Region:
+    """Region from polygons in the raster's CRS (None: the whole raster); RegionError if none."""
+    if geometries is None:
+        return Region(window=info.full_window, geometries=None, transform=info.transform)
+    geoms = [g for g in geometries if g is not None]
+    usable = [g for g in geoms if geometry_is_usable(g) and "Polygon" in g["type"]]
+    if not usable:
+        raise RegionError(
+            "The region has no usable polygon (it is empty, or not a polygon). Draw or choose "
+            "a polygon region, or leave the region empty to map the whole raster."
+        )
+    windows = [geometry_window(g, info.transform, info.width, info.height) for g in usable]
+    inside = [w for w in windows if w is not None]
+    if not inside:
+        left, bottom, right, top = info.bounds
+        raise RegionError(
+            "The region does not overlap the raster (raster extent "
+            f"{left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). Draw the region "
+            "over the raster, or check that region and raster use the right CRS."
+        )
+    window = union_windows(inside)
+    region = Region(window=window, geometries=usable, transform=info.transform)
+    if window.width * window.height <= 4_000_000 and not region.mask(window).any():
+        # smaller than a pixel (or a sliver): take every pixel it touches
+        region.all_touched = True
+    return region
+
+
+# --------------------------------------------------------------------------- tiles
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile of a region: ``window`` is the core, ``read_window`` adds the halo."""
+
+    window: Window
+    read_window: Window
+    inner: Tuple[slice, slice]  # the core inside arrays read from read_window
+    out: Tuple[slice, slice]  # the core inside the region-sized output
+
+
+def iter_tiles(
+    region_window: Window, tile_size: int, halo: int, width: int, height: int
+) -> Iterator[Tile]:
+    """Row-major tiles of ``region_window``, each read with ``halo`` pixels around it."""
+    tile_size = max(16, int(tile_size))
+    rc0, rr0 = int(region_window.col_off), int(region_window.row_off)
+    rw, rh = int(region_window.width), int(region_window.height)
+    for r in range(rr0, rr0 + rh, tile_size):
+        th = min(tile_size, rr0 + rh - r)
+        for c in range(rc0, rc0 + rw, tile_size):
+            tw = min(tile_size, rc0 + rw - c)
+            hc0, hr0 = max(c - halo, 0), max(r - halo, 0)
+            hc1, hr1 = min(c + tw + halo, width), min(r + th + halo, height)
+            yield Tile(
+                window=Window(c, r, tw, th),
+                read_window=Window(hc0, hr0, hc1 - hc0, hr1 - hr0),
+                inner=(slice(r - hr0, r - hr0 + th), slice(c - hc0, c - hc0 + tw)),
+                out=(slice(r - rr0, r - rr0 + th), slice(c - rc0, c - rc0 + tw)),
+            )
+
+
+def count_tiles(region_window: Window, tile_size: int) -> int:
+    tile_size = max(16, int(tile_size))
+    return math.ceil(int(region_window.width) / tile_size) * math.ceil(
+        int(region_window.height) / tile_size
+    )
+
+
+# --------------------------------------------------------------------------- atomic outputs
+
+
+def _sidecars(path: Path) -> List[Path]:
+    """Files that belong to a GeoTIFF output: GDAL's PAM .aux.xml and QGIS's .qml."""
+    return [Path(str(path) + ".aux.xml"), path.with_suffix(".qml")]
+
+
+class AtomicOutputs:
+    """Temporary files in each destination folder, renamed to their final names on commit.
+
+    Use as a context manager: leaving it with an exception (failure, Cancelled) deletes every
+    temporary file, so nothing is left behind and existing outputs stay untouched.
+    """
+
+    def __init__(self) -> None:
+        self._items: List[Tuple[Path, Path]] = []  # (temporary, final)
+        self._committed = False
+
+    def reserve(self, final: str | os.PathLike) -> Path:
+        """A temporary path next to ``final``; checks the folder is writable now."""
+        final = Path(final)
+        folder = final.parent if str(final.parent) else Path(".")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{final.stem}.", suffix=".metamapper-tmp" + final.suffix, dir=folder
+            )
+            os.close(fd)
+        except OSError as exc:
+            raise OutputError(
+                f"Cannot write to the output folder {folder} ({exc.strerror or exc}). Choose "
+                "an output path in a folder you can write to."
+            ) from exc
+        if final.is_dir():
+            os.unlink(tmp)
+            raise OutputError(f"The output path {final} is a folder. Give a file name (.tif).")
+        self._items.append((Path(tmp), final))
+        return Path(tmp)
+
+    def commit(self) -> None:
+        """Rename every temporary file (and its sidecars) to its final name."""
+        try:
+            for tmp, final in self._items:
+                tmp_sidecars = _sidecars(tmp)
+                for tmp_side, final_side in zip(tmp_sidecars, _sidecars(final)):
+                    if tmp_side.exists():
+                        os.replace(tmp_side, final_side)
+                    elif final_side.exists():
+                        final_side.unlink()  # stale sidecar of the file being replaced
+                os.replace(tmp, final)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(
+                f"Cannot move the finished output into place ({exc}). Check the output "
+                "file is not open in another program and the folder is writable."
+            ) from exc
+        self._committed = True
+
+    def discard(self) -> None:
+        for tmp, _ in self._items:
+            for p in [tmp, *_sidecars(tmp)]:
+                try:
+                    p.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    pass
+
+    def __enter__(self) -> "AtomicOutputs":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None or not self._committed:
+            self.discard()
+
+
+def _profile(info: RasterInfo, region: Region, dtype: str, nodata: float) -> Dict[str, Any]:
+    h, w = region.shape
+    block = 256
+    profile: Dict[str, Any] = {
+        "driver": "GTiff",
+        "width": w,
+        "height": h,
+        "count": 1,
+        "dtype": dtype,
+        "nodata": nodata,
+        "crs": rasterio.crs.CRS.from_wkt(info.crs_wkt),
+        "transform": rasterio.windows.transform(region.window, info.transform),
+        "compress": "deflate",
+        "BIGTIFF": "IF_SAFER",
+    }
+    if w >= 16 and h >= 16:
+        profile.update(tiled=True, blockxsize=block, blockysize=block)
+    if dtype == "float32":
+        profile["predictor"] = 3
+    return profile
+
+
+def open_class_map(path: Path, info: RasterInfo, region: Region) -> Any:
+    """Open the (temporary) class-map GeoTIFF for writing: uint8, nodata 0, region grid."""
+    try:
+        return rasterio.open(path, "w", **_profile(info, region, "uint8", 0))
+    except Exception as exc:  # noqa: BLE001
+        raise OutputError(f"Cannot create the class map {path.name} ({exc}).") from exc
+
+
+def open_confidence(path: Path, info: RasterInfo, region: Region) -> Any:
+    """Open the (temporary) confidence GeoTIFF: float32, nodata -1, region grid."""
+    try:
+        return rasterio.open(path, "w", **_profile(info, region, "float32", CONFIDENCE_NODATA))
+    except Exception as exc:  # noqa: BLE001
+        raise OutputError(f"Cannot create the confidence raster {path.name} ({exc}).") from exc
+
+
+def class_colours(
+    names: Sequence[str], wanted: Optional[Dict[str, Tuple[int, int, int]]] = None
+) -> List[Tuple[int, int, int]]:
+    """One RGB colour per class: the user's where given, else the qualitative palette."""
+    wanted = wanted or {}
+    out = []
+    for i, name in enumerate(names):
+        rgb = wanted.get(name)
+        out.append(tuple(int(v) for v in rgb[:3]) if rgb else PALETTE[i % len(PALETTE)])
+    return out  # type: ignore[return-value]
+
+
+def finish_class_map(
+    dst: Any,
+    names: Sequence[str],
+    codes: Sequence[int],
+    colours: Sequence[Tuple[int, int, int]],
+    tags: Dict[str, Any],
+) -> None:
+    """Colour table, band description and metadata tags (call before closing ``dst``)."""
+    cmap = {0: (0, 0, 0, 0)}
+    for code, rgb in zip(codes, colours):
+        cmap[int(code)] = (*rgb, 255)
+    dst.write_colormap(1, cmap)
+    dst.set_band_description(1, "class")
+    dst.update_tags(**{k: str(v) for k, v in tags.items()})
+
+
+def write_category_names(tif_path: Path, names: Sequence[str], codes: Sequence[int]) -> Path:
+    """GDAL category names in a PAM ``.aux.xml`` next to ``tif_path`` (GeoTIFF has no slot).
+
+    GDAL (and QGIS's paletted renderer "Classify") read them back as the band's categories:
+    entry ``i`` is the name of pixel value ``i``; 0 is the nodata entry.
+    """
+    by_code = dict(zip((int(c) for c in codes), names))
+    root = ET.Element("PAMDataset")
+    band = ET.SubElement(root, "PAMRasterBand", band="1")
+    cats = ET.SubElement(band, "CategoryNames")
+    for value in range(max(by_code) + 1):
+        ET.SubElement(cats, "Category").text = by_code.get(value, "")
+    aux = Path(str(tif_path) + ".aux.xml")
+    ET.ElementTree(root).write(aux, encoding="utf-8", xml_declaration=False)
+    return aux
+
+
+def write_qml(
+    qml_path: Path,
+    names: Sequence[str],
+    codes: Sequence[int],
+    colours: Sequence[Tuple[int, int, int]],
+) -> Path:
+    """A QGIS style (paletted renderer, class names as labels) QGIS loads with the raster."""
+    root = ET.Element("qgis", version="3.22.0", styleCategories="AllStyleCategories")
+    pipe = ET.SubElement(root, "pipe")
+    renderer = ET.SubElement(
+        pipe,
+        "rasterrenderer",
+        type="paletted",
+        band="1",
+        opacity="1",
+        alphaBand="-1",
+        nodataColor="",
+    )
+    ET.SubElement(renderer, "rasterTransparency")
+    palette = ET.SubElement(renderer, "colorPalette")
+    for name, code, rgb in zip(names, codes, colours):
+        ET.SubElement(
+            palette,
+            "paletteEntry",
+            value=str(int(code)),
+            color="#{:02x}{:02x}{:02x}".format(*rgb),
+            alpha="255",
+            label=str(name),
+        )
+    ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
+    ET.SubElement(
+        pipe, "huesaturation", saturation="0", grayscaleMode="0", colorizeOn="0",
+        colorizeRed="255", colorizeGreen="128", colorizeBlue="128", colorizeStrength="100",
+    )  # fmt: skip
+    ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
+    ET.SubElement(root, "blendMode").text = "0"
+    body = ET.tostring(root, encoding="unicode")
+    qml_path.write_text(
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n",
+        encoding="utf-8",
+    )
+    return qml_path

@@ -1,0 +1,419 @@
+"""Labelled geometries -> support pixels, and seeded pixel samples of the target region.
+
+Points give the pixel under them; polygons (and lines) are rasterised on their own pixel
+window only, so thousands of small features cost thousands of tiny rasterisations, never a
+full-raster mask. Each class is capped at ``shots_cap`` pixels with a seeded sample that is
+stratified over the class's features (water-filling: every feature gets an equal share
+before a big one gets more), so one big polygon cannot drown the small ones. Pixels under
+nodata are dropped; a pixel labelled twice with one class counts once; a pixel claimed by
+two classes is dropped with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import rasterio.features
+import rasterio.windows
+from rasterio.windows import Window
+
+from .errors import LabelError, RegionError
+from .raster_io import Region, RasterInfo, geometry_is_usable, geometry_window, iter_tiles, read_block
+
+MAX_CLASSES = 254
+_CHUNK = 2048  # rasterise huge polygons in chunks of this many pixels per side
+
+
+@dataclass
+class LabelledFeature:
+    """One labelled geometry (GeoJSON-like dict in the raster's CRS) and its class value."""
+
+    geometry: Optional[dict]
+    label: Any  # str | int | None; None/"" are skipped and counted
+
+
+@dataclass
+class SupportSet:
+    """Support pixels: values, class index (0..N-1), source feature, raster position."""
+
+    x: np.ndarray  # (n, B) float32 pixel values
+    y: np.ndarray  # (n,) int64 index into ``classes``
+    feature_id: np.ndarray  # (n,) index of the source feature in the input list
+    rows: np.ndarray
+    cols: np.ndarray
+    classes: List[str]
+    codes: List[int]
+    pixels_per_class: Dict[str, int]  # usable pixels found (after nodata/dedupe, before cap)
+    support_pixels: Dict[str, int]  # pixels kept after the per-class cap
+    features_per_class: Dict[str, int]  # features that contributed at least one pixel
+    skipped: Dict[str, int] = field(default_factory=dict)
+    conflicts: int = 0
+    warnings: List[str] = field(default_factory=list)
+
+    @property
+    def skipped_features(self) -> int:
+        return int(sum(self.skipped.values()))
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def normalise_label(label: Any) -> Any:
+    """int for integral numbers, stripped str for text, None for NULL/empty/NaN."""
+    if label is None:
+        return None
+    if isinstance(label, bool):
+        return str(label)
+    if isinstance(label, (int, np.integer)):
+        return int(label)
+    if isinstance(label, (float, np.floating)):
+        if not math.isfinite(float(label)):
+            return None
+        return int(label) if float(label).is_integer() else str(float(label))
+    if isinstance(label, str):
+        text = label.strip()
+        return text or None
+    if isinstance(label, bytes):
+        return normalise_label(label.decode("utf-8", "replace"))
+    raise LabelError(
+        f"A class value has the unusable type {type(label).__name__} ({label!r}). Use a text "
+        "or integer field as the class field."
+    )
+
+
+def class_coding(labels: Sequence[Any]) -> Tuple[List[str], List[int], Dict[Any, int]]:
+    """Class names, codes and label -> index, per docs/architecture.md.
+
+    All labels integers in 1..254: the code is the label. Otherwise labels are sorted as
+    strings and coded 1..N.
+    """
+    uniq = set(labels)
+    if all(isinstance(v, int) and 1 <= v <= MAX_CLASSES for v in uniq):
+        ordered = sorted(uniq)
+        names = [str(v) for v in ordered]
+        codes = [int(v) for v in ordered]
+        index = {v: i for i, v in enumerate(ordered)}
+        return names, codes, index
+    names = sorted({str(v) for v in uniq})
+    if len(names) > MAX_CLASSES:
+        raise LabelError(
+            f"There are {len(names)} distinct class values; the class map holds at most "
+            f"{MAX_CLASSES}. Check the class field (an ID field instead of a class field?) or "
+            "merge classes."
+        )
+    pos = {n: i for i, n in enumerate(names)}
+    return names, list(range(1, len(names) + 1)), {v: pos[str(v)] for v in uniq}
+
+
+# --------------------------------------------------------------------------- geometry -> pixels
+
+
+def _point_pixels(geom: dict, info: RasterInfo) -> Tuple[np.ndarray, np.ndarray]:
+    coords = geom["coordinates"]
+    pts = np.asarray([coords] if geom["type"] == "Point" else coords, dtype=np.float64)
+    pts = pts.reshape(-1, pts.shape[-1])[:, :2]
+    inv = ~info.transform
+    cols = np.floor(inv.a * pts[:, 0] + inv.b * pts[:, 1] + inv.c).astype(np.int64)
+    rows = np.floor(inv.d * pts[:, 0] + inv.e * pts[:, 1] + inv.f).astype(np.int64)
+    keep = (cols >= 0) & (cols < info.width) & (rows >= 0) & (rows < info.height)
+    return rows[keep], cols[keep]
+
+
+def _rasterise(
+    geom: dict, window: Window, info: RasterInfo, all_touched: bool
+) -> Tuple[np.ndarray, np.ndarray]:
+    h, w = int(window.height), int(window.width)
+    wt = rasterio.windows.transform(window, info.transform)
+    mask = rasterio.features.geometry_mask([geom], (h, w), wt, all_touched=all_touched, invert=True)
+    r, c = np.nonzero(mask)
+    return r.astype(np.int64) + int(window.row_off), c.astype(np.int64) + int(window.col_off)
+
+
+def feature_pixels(
+    geom: dict, info: RasterInfo, limit: int, rng: np.random.Generator
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Raster pixels (rows, cols) of one feature, a uniform sample of at most ``limit``.
+
+    Polygons: pixels whose centre is inside; a polygon too small to hold a pixel centre gets
+    the pixels it touches. Lines: pixels they touch. Points: the pixel under each point.
+    """
+    if geom["type"] in ("Point", "MultiPoint"):
+        rows, cols = _point_pixels(geom, info)
+    else:
+        window = geometry_window(geom, info.transform, info.width, info.height)
+        if window is None:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        touched = "Line" in geom["type"]
+        rows, cols = _rasterise_chunked(geom, window, info, touched, limit, rng)
+        if rows.size == 0 and not touched:
+            rows, cols = _rasterise_chunked(geom, window, info, True, limit, rng)
+    if rows.size > limit:
+        pick = np.sort(rng.choice(rows.size, limit, replace=False))
+        rows, cols = rows[pick], cols[pick]
+    return rows, cols
+
+
+def _rasterise_chunked(
+    geom: dict, window: Window, info: RasterInfo, touched: bool, limit: int, rng: np.random.Generator
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Rasterise in chunks; keep a uniform sample of ``limit`` by smallest random keys."""
+    if window.width <= _CHUNK and window.height <= _CHUNK:
+        return _rasterise(geom, window, info, touched)
+    keep_r = np.empty(0, np.int64)
+    keep_c = np.empty(0, np.int64)
+    keep_k = np.empty(0, np.float64)
+    for r0 in range(int(window.row_off), int(window.row_off + window.height), _CHUNK):
+        for c0 in range(int(window.col_off), int(window.col_off + window.width), _CHUNK):
+            sub = Window(
+                c0, r0,
+                min(_CHUNK, int(window.col_off + window.width) - c0),
+                min(_CHUNK, int(window.row_off + window.height) - r0),
+            )  # fmt: skip
+            r, c = _rasterise(geom, sub, info, touched)
+            if r.size == 0:
+                continue
+            keys = rng.random(r.size)
+            keep_r = np.concatenate([keep_r, r])
+            keep_c = np.concatenate([keep_c, c])
+            keep_k = np.concatenate([keep_k, keys])
+            if keep_k.size > limit:
+                best = np.argpartition(keep_k, limit)[:limit]
+                keep_r, keep_c, keep_k = keep_r[best], keep_c[best], keep_k[best]
+    return keep_r, keep_c
+
+
+def read_pixels(
+    ds: Any, info: RasterInfo, rows: np.ndarray, cols: np.ndarray
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Values (n, B) float32 and validity (n,) of scattered pixels, read block by block.
+
+    Pixels are grouped into square blocks (smaller for many bands, so one read stays a few
+    MB); each group reads only the bounding window of its own pixels.
+    """
+    n = rows.size
+    values = np.zeros((n, info.count), dtype=np.float32)
+    valid = np.zeros(n, dtype=bool)
+    if n == 0:
+        return values, valid
+    block = int(np.clip(math.sqrt(2_000_000 / info.count), 32, 512))
+    bid = (rows // block) * (info.width // block + 1) + cols // block
+    order = np.argsort(bid, kind="stable")
+    bounds = np.flatnonzero(np.diff(bid[order])) + 1
+    for group in np.split(order, bounds):
+        r, c = rows[group], cols[group]
+        r0, c0 = int(r.min()), int(c.min())
+        win = Window(c0, r0, int(c.max()) - c0 + 1, int(r.max()) - r0 + 1)
+        data, ok = read_block(ds, info, win)
+        values[group] = data[:, r - r0, c - c0].T
+        valid[group] = ok[r - r0, c - c0]
+    return values, valid
+
+
+# --------------------------------------------------------------------------- support set
+
+
+def _water_fill(counts: np.ndarray, cap: int, rng: np.random.Generator) -> np.ndarray:
+    """Per-feature allocation summing to min(cap, total), as equal as the features allow."""
+    if counts.sum() <= cap:
+        return counts.copy()
+    lo, hi = 0, int(counts.max())
+    while lo < hi:  # smallest quota q with sum(min(n, q)) >= cap
+        mid = (lo + hi) // 2
+        if np.minimum(counts, mid).sum() >= cap:
+            hi = mid
+        else:
+            lo = mid + 1
+    alloc = np.minimum(counts, lo)
+    excess = int(alloc.sum() - cap)
+    if excess > 0:
+        at_quota = np.flatnonzero(alloc == lo)
+        alloc[rng.choice(at_quota, excess, replace=False)] -= 1
+    return alloc
+
+
+def build_support(
+    ds: Any,
+    info: RasterInfo,
+    features: Sequence[Any],
+    shots_cap: int = 200,
+    seed: int = 0,
+) -> SupportSet:
+    """Support pixels of labelled features (see module doc); LabelError when unusable."""
+    shots_cap = max(1, int(shots_cap))
+    n_in = len(features)
+    if n_in == 0:
+        raise LabelError(
+            "No labelled features were given. Digitise points or polygons over at least two "
+            "classes and set their class field."
+        )
+    skipped = {"no_label": 0, "no_geometry": 0, "outside_raster": 0}
+    labelled: List[Tuple[int, dict, Any]] = []
+    for fid, feat in enumerate(features):
+        geom = getattr(feat, "geometry", None)
+        label = normalise_label(getattr(feat, "label", None))
+        if label is None:
+            skipped["no_label"] += 1
+        elif not geometry_is_usable(geom):
+            skipped["no_geometry"] += 1
+        else:
+            labelled.append((fid, geom, label))  # type: ignore[arg-type]
+    if not labelled:
+        raise LabelError(
+            f"None of the {n_in} labelled features has both a class value and a geometry "
+            f"({skipped['no_label']} have an empty/NULL class, {skipped['no_geometry']} an "
+            "empty geometry). Fill the class field of your training features."
+        )
+    names, codes, index = class_coding([lab for _, _, lab in labelled])
+    if len(names) < 2:
+        raise LabelError(
+            f"Only one class ({names[0]!r}) was found among {len(labelled)} labelled features; "
+            "a classifier needs at least two. Label features of at least one more class."
+        )
+
+    # 1. candidate pixels per feature (a feature never needs more than 2 x cap candidates)
+    limit = 2 * shots_cap
+    cand_r, cand_c, cand_y, cand_f = [], [], [], []
+    for fid, geom, label in labelled:
+        rng = np.random.default_rng([seed, fid])
+        r, c = feature_pixels(geom, info, limit, rng)
+        if r.size == 0:
+            skipped["outside_raster"] += 1
+            continue
+        cand_r.append(r)
+        cand_c.append(c)
+        cand_y.append(np.full(r.size, index[label], np.int64))
+        cand_f.append(np.full(r.size, fid, np.int64))
+    if not cand_r:
+        left, bottom, right, top = info.bounds
+        raise LabelError(
+            f"None of the {len(labelled)} labelled features overlaps the raster (raster extent "
+            f"{left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). Digitise the "
+            "features over the raster, or check that features and raster use the right CRS."
+        )
+    rows = np.concatenate(cand_r)
+    cols = np.concatenate(cand_c)
+    y = np.concatenate(cand_y)
+    fids = np.concatenate(cand_f)
+
+    # 2. duplicates: same pixel + same class counts once; same pixel, two classes: dropped
+    key = rows * info.width + cols
+    order = np.lexsort((fids, key))
+    key, rows, cols, y, fids = key[order], rows[order], cols[order], y[order], fids[order]
+    first = np.ones(key.size, bool)
+    first[1:] = key[1:] != key[:-1]
+    grp = np.cumsum(first) - 1
+    ymin = np.full(grp[-1] + 1, np.iinfo(np.int64).max)
+    ymax = np.full(grp[-1] + 1, -1)
+    np.minimum.at(ymin, grp, y)
+    np.maximum.at(ymax, grp, y)
+    conflicted = (ymin != ymax)[grp]
+    n_conflicts = int((conflicted & first).sum())
+    keep = first & ~conflicted
+    rows, cols, y, fids = rows[keep], cols[keep], y[keep], fids[keep]
+
+    # 3. values; nodata dropped
+    x, ok = read_pixels(ds, info, rows, cols)
+    x, rows, cols, y, fids = x[ok], rows[ok], cols[ok], y[ok], fids[ok]
+
+    # 4. per-class cap, stratified over features
+    empty = [names[k] for k in range(len(names)) if not (y == k).any()]
+    if empty:
+        raise LabelError(
+            f"Class{'es' if len(empty) > 1 else ''} {', '.join(repr(e) for e in empty)} "
+            f"{'have' if len(empty) > 1 else 'has'} no usable pixel: its features lie outside "
+            "the raster, over nodata, or on pixels also labelled with another class. Add "
+            "features of that class over valid raster data, or remove the class."
+        )
+    chosen: List[np.ndarray] = []
+    pixels_per_class: Dict[str, int] = {}
+    support_pixels: Dict[str, int] = {}
+    features_per_class: Dict[str, int] = {}
+    for k, name in enumerate(names):
+        idx = np.flatnonzero(y == k)
+        rng = np.random.default_rng([seed, 7919, k])
+        feat_ids, inverse = np.unique(fids[idx], return_inverse=True)
+        counts = np.bincount(inverse)
+        alloc = _water_fill(counts, shots_cap, rng)
+        for j in range(feat_ids.size):
+            members = idx[inverse == j]
+            if alloc[j] < members.size:
+                members = np.sort(rng.choice(members, int(alloc[j]), replace=False))
+            chosen.append(members)
+        pixels_per_class[name] = int(idx.size)
+        support_pixels[name] = int(alloc.sum())
+        features_per_class[name] = int(feat_ids.size)
+    sel = np.sort(np.concatenate(chosen))
+    warnings: List[str] = []
+    if skipped["no_label"]:
+        warnings.append(f"{skipped['no_label']} feature(s) with an empty/NULL class were skipped.")
+    if skipped["no_geometry"]:
+        warnings.append(f"{skipped['no_geometry']} feature(s) with an empty geometry were skipped.")
+    if skipped["outside_raster"]:
+        warnings.append(
+            f"{skipped['outside_raster']} feature(s) outside the raster were skipped."
+        )
+    if n_conflicts:
+        warnings.append(
+            f"{n_conflicts} pixel(s) labelled with two different classes were dropped; check "
+            "overlapping training polygons."
+        )
+    return SupportSet(
+        x=x[sel],
+        y=y[sel],
+        feature_id=fids[sel],
+        rows=rows[sel],
+        cols=cols[sel],
+        classes=names,
+        codes=codes,
+        pixels_per_class=pixels_per_class,
+        support_pixels=support_pixels,
+        features_per_class=features_per_class,
+        skipped=skipped,
+        conflicts=n_conflicts,
+        warnings=warnings,
+    )
+
+
+# --------------------------------------------------------------------------- region sample
+
+
+def sample_region(
+    ds: Any,
+    info: RasterInfo,
+    region: Region,
+    capacity: int = 50_000,
+    seed: int = 0,
+    tile_size: int = 256,
+    max_tiles: int = 64,
+) -> np.ndarray:
+    """A seeded uniform sample (m, B) of the region's valid pixels, from random tiles.
+
+    Reads at most ``max_tiles`` tiles (in random order) once it has found valid pixels, so
+    the cost does not grow with the region; RegionError if the region is all nodata.
+    """
+    from .band_mapping import PixelReservoir
+
+    tiles = list(iter_tiles(region.window, tile_size, 0, info.width, info.height))
+    rng = np.random.default_rng([seed, 104729])
+    reservoir = PixelReservoir(n_bands=info.count, capacity=capacity, seed=seed)
+    for i, t in enumerate(rng.permutation(len(tiles))):
+        if i >= max_tiles and reservoir.seen > 0:
+            break
+        tile = tiles[int(t)]
+        data, valid = read_block(ds, info, tile.window)
+        valid &= region.mask(tile.window)
+        if valid.any():
+            reservoir.add(data[:, valid].T)
+    if reservoir.seen == 0:
+        raise RegionError(
+            "The region holds no valid pixel (it is entirely nodata or masked). Choose a "
+            "region over valid raster data."
+        )
+    return reservoir.samples().copy()
