@@ -6,7 +6,8 @@ input, so every pixel is turned into a fixed-length feature vector:
 
 * ``P`` values of the robustly standardised bands, read off the band curve at ``P`` fixed
   positions along the band axis (positions from wavelengths when known, else evenly spaced).
-  Reading is linear interpolation followed by a triangular window one output step wide,
+  Reading is linear interpolation followed by a triangular window one output step wide
+  (half-width half a step; chosen by measurement, see docs/band_mapping.md),
   so 250 narrow bands are averaged (no aliasing) while 3 bands are simply interpolated.
 * ``P`` values of the brightness-invariant spectral shape: the raw values divided, per
   pixel, by their mean absolute value (shadowed and sunlit pixels of one material match).
@@ -30,6 +31,7 @@ DEFAULT_POINTS = 16
 SHAPE_EPS = 1e-4  # of the scene scale: keeps the shape of near-zero pixels finite
 CLIP = 10.0  # standardised values beyond +-CLIP (clouds, saturation) carry no extra meaning
 IQR_TO_SIGMA = 1.349  # IQR of a unit normal
+WINDOW_HALF_WIDTH = 0.5  # in output steps; 0 = plain linear interpolation
 _GRID = 1025  # fine grid used to integrate the linear curve against the window
 
 ArrayLike = Any  # np.ndarray or torch.Tensor
@@ -247,9 +249,9 @@ def _resample_matrix_cached(positions: tuple, points: int) -> np.ndarray:
     interp = np.zeros((uniq.size, _GRID))
     interp[j, np.arange(_GRID)] += 1.0 - t
     interp[j + 1, np.arange(_GRID)] += t
-    # triangular window one output step wide around each target point: (G, P)
+    # triangular window one output step wide (half-width WINDOW_HALF_WIDTH steps): (G, P)
     targets = np.linspace(0.0, 1.0, points)
-    half = 1.0 / (points - 1)
+    half = WINDOW_HALF_WIDTH / (points - 1)
     window = np.maximum(0.0, 1.0 - np.abs(grid[:, None] - targets[None, :]) / half)
     window /= window.sum(axis=0, keepdims=True)
     return (avg @ interp @ window).astype(np.float32)
