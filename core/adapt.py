@@ -17,7 +17,7 @@ refine the class prototypes before the head is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Sequence, Union
 
 import numpy as np
@@ -50,6 +50,17 @@ class AdaptedClassifier:
     @property
     def n_classes(self) -> int:
         return int(self.head_weight.shape[0])
+
+    def to(self, device: str | torch.device) -> AdaptedClassifier:
+        """A copy with its tensors on ``device`` (e.g. CPU fallback after a CUDA OOM)."""
+        dev = torch.device(device)
+        return replace(
+            self,
+            params={k: v.to(dev) for k, v in self.params.items()},
+            head_weight=self.head_weight.to(dev),
+            head_bias=self.head_bias.to(dev),
+            device=dev,
+        )
 
     def _as_tensor(self, x: Union[Tensor, np.ndarray]) -> Tensor:
         return torch.as_tensor(x, dtype=torch.float32).to(self.device)

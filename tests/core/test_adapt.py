@@ -196,3 +196,22 @@ def test_bad_support_is_explained(model_files):
     bad[0, 0] = np.nan
     with pytest.raises(MetaMapperError, match="NaN"):
         adapt(loaded, bad, y, 3)
+
+
+def test_classifier_moves_between_devices_and_accepts_numpy(model_files):
+    loaded = load_model(model_files["protomaml"])
+    x, y = task_features(3, 8)
+    clf = adapt(loaded, x, y, 3)
+    same = clf.to("cpu")
+    assert torch.equal(same.predict_proba(x), clf.predict_proba(torch.from_numpy(x)))
+    assert clf.predict_proba(x[:0]).shape == (0, 3)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_adaptation_matches_cpu(model_files):
+    loaded = load_model(model_files["metasgd"])
+    x, y = task_features(4, 10)
+    cpu = adapt(loaded, x, y, 4)
+    gpu = adapt(loaded, x, y, 4, device="cuda")
+    assert gpu.predict_proba(x).device.type == "cuda"
+    torch.testing.assert_close(gpu.predict_proba(x).cpu(), cpu.predict_proba(x), atol=1e-3, rtol=0)
