@@ -526,6 +526,14 @@ def _check_training(
     converted: geo.ConvertedFeatures, class_field: str, source: QgsFeatureSource, raster: RasterInfo
 ) -> None:
     labels = converted.distinct_labels()
+    if not converted.geometries and converted.not_reprojectable:
+        raise InputProblem(
+            f"The training features do not overlap the raster '{raster.name}': "
+            f"{converted.not_reprojectable} of them could not even be reprojected from "
+            f"{source.sourceCrs().authid() or 'their CRS'} to {raster.crs.authid()} (they lie "
+            "far outside the raster's area). Digitise them over the raster, or fix the "
+            "layers' CRS if one is wrongly assigned."
+        )
     if not converted.geometries:
         detail = []
         if converted.null_labels:
