@@ -255,8 +255,10 @@ def geometry_window(geom: dict, transform: Affine, width: int, height: int) -> O
         c, r = inv * (x, y)
         xs.append(c)
         ys.append(r)
-    c0, c1 = math.floor(min(xs)), math.floor(max(xs)) + 1
-    r0, r1 = math.floor(min(ys)), math.floor(max(ys)) + 1
+    eps = 1e-6  # edges that fall on pixel borders (up to float error) do not add a pixel
+    c0, r0 = math.floor(min(xs) + eps), math.floor(min(ys) + eps)
+    c1 = max(math.ceil(max(xs) - eps), c0 + 1)
+    r1 = max(math.ceil(max(ys) - eps), r0 + 1)
     c0, r0 = max(c0, 0), max(r0, 0)
     c1, r1 = min(c1, width), min(r1, height)
     if c1 <= c0 or r1 <= r0:
@@ -368,6 +370,18 @@ def count_tiles(region_window: Window, tile_size: int) -> int:
 # --------------------------------------------------------------------------- atomic outputs
 
 
+def _umask() -> int:
+    """The process umask without changing it (Linux /proc), else the usual 022."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 def _sidecars(path: Path) -> List[Path]:
     """Files that belong to a GeoTIFF output: GDAL's PAM .aux.xml and QGIS's .qml."""
     return [Path(str(path) + ".aux.xml"), path.with_suffix(".qml")]
@@ -394,6 +408,7 @@ class AtomicOutputs:
                 prefix=f".{final.stem}.", suffix=".metamapper-tmp" + final.suffix, dir=folder
             )
             os.close(fd)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         except OSError as exc:
             raise OutputError(
                 f"Cannot write to the output folder {folder} ({exc.strerror or exc}). Choose "
