@@ -457,7 +457,11 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         support = _support_size(result)
         _log_result(feedback, result, skipped, support, time.perf_counter() - started)
 
-        self._styles = class_styles(result.classes, result.class_codes, self._colors)
+        # the colours the engine wrote into the colour table (same source: ours, then palette)
+        written = getattr(result, "class_colors", None) or {}
+        colors = {name: (tuple(rgb), self._colors.get(name, (None, name))[1])
+                  for name, rgb in written.items()} or self._colors
+        self._styles = class_styles(result.classes, result.class_codes, colors)
         self._outputs_to_style = {"class": result.output_path, "confidence": result.confidence_path}
         return {
             self.OUTPUT: result.output_path,
@@ -665,9 +669,15 @@ def _log_inputs(feedback, inputs: GatheredInputs, colors: Dict[str, Any]) -> Non
 
 def _log_result(feedback, result: Any, skipped: int, support: Optional[int], seconds: float) -> None:
     feedback.pushInfo(f"Method: {result.method}; device: {result.device}")
+    predicted = getattr(result, "predicted_pixels_per_class", None) or {}
+    support_px = getattr(result, "support_pixels", None) or {}
+    feedback.pushInfo("Classes (code = name: pixels mapped; labelled pixels found / used):")
     for name, code in zip(result.classes, result.class_codes):
-        pixels = result.pixels_per_class.get(name, 0)
-        feedback.pushInfo(f"  class {code} = {name}: {pixels} px")
+        feedback.pushInfo(
+            f"  {code} = {name}: {predicted.get(name, 0)} px mapped; "
+            f"{result.pixels_per_class.get(name, 0)} labelled px found"
+            + (f" / {support_px[name]} used" if name in support_px else "")
+        )
     feedback.pushInfo(f"Pixels classified: {result.region_pixels}")
     if support is not None:
         feedback.pushInfo(f"Labelled pixels used (support set): {support}")

@@ -138,15 +138,28 @@ def polygon_labels(crs: str = UTM):
     return layer
 
 
-def region_layer(rect_px: Tuple[int, int, int, int], crs: str = UTM, holes: bool = False):
-    """A polygon region from pixel bounds (row0, col0, row1, col1), exclusive ends."""
-    from qgis.core import QgsFeature, QgsGeometry, QgsRectangle, QgsVectorLayer
+def _rect(rect_px: Tuple[int, int, int, int]):
+    from qgis.core import QgsGeometry, QgsRectangle
 
     row0, col0, row1, col1 = rect_px
-    layer = QgsVectorLayer(f"Polygon?crs={crs}&field=id:integer", "region", "memory")
-    geom = QgsGeometry.fromRect(
+    return QgsGeometry.fromRect(
         QgsRectangle(X0 + col0 * PIXEL, Y0 - row1 * PIXEL, X0 + col1 * PIXEL, Y0 - row0 * PIXEL)
     )
+
+
+def region_layer(
+    rect_px: Tuple[int, int, int, int],
+    crs: str = UTM,
+    hole_px: Optional[Tuple[int, int, int, int]] = None,
+):
+    """A polygon region from pixel bounds (row0, col0, row1, col1), exclusive ends,
+    optionally with a rectangular hole."""
+    from qgis.core import QgsFeature, QgsVectorLayer
+
+    layer = QgsVectorLayer(f"Polygon?crs={crs}&field=id:integer", "region", "memory")
+    geom = _rect(rect_px)
+    if hole_px is not None:
+        geom = geom.difference(_rect(hole_px))
     tr = _transform(crs)
     if tr is not None:
         geom.transform(tr)
