@@ -46,7 +46,7 @@ class MapResult:
     confidence_path: Optional[str]
     classes: List[str]
     class_codes: List[int]
-    pixels_per_class: Dict[str, int]  # usable labelled pixels found per class (before cap)
+    pixels_per_class: Dict[str, int]  # usable labelled pixels considered (<= 2 x cap a feature)
     skipped_features: int
     device: str
     method: str

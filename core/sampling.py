@@ -46,7 +46,8 @@ class SupportSet:
     cols: np.ndarray
     classes: List[str]
     codes: List[int]
-    pixels_per_class: Dict[str, int]  # usable pixels found (after nodata/dedupe, before cap)
+    # usable labelled pixels considered (at most 2 x shots_cap per feature), before the cap
+    pixels_per_class: Dict[str, int]
     support_pixels: Dict[str, int]  # pixels kept after the per-class cap
     features_per_class: Dict[str, int]  # features that contributed at least one pixel
     skipped: Dict[str, int] = field(default_factory=dict)
