@@ -92,7 +92,7 @@ class BatchPredictor:
             try:
                 x = torch.from_numpy(np.ascontiguousarray(feats[start:stop]))
                 with torch.no_grad():
-                    proba = self.classifier.predict_proba(x.to(self.device))
+                    proba = self.classifier.predict_proba(x)  # moves x to its device
                     best, arg = proba.max(dim=1)
                 idx[start:stop] = arg.cpu().numpy()
                 conf[start:stop] = best.float().cpu().numpy()

@@ -1,0 +1,126 @@
+"""predict: device choice, batches, simulated CUDA out-of-memory fallback, cancellation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+import torch
+
+from metamapper.core import predict
+from metamapper.core.errors import Cancelled, DeviceError
+from metamapper.core.predict import BatchPredictor, resolve_device
+
+
+def test_auto_picks_cuda_only_when_torch_sees_it(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == "cpu"
+    with pytest.raises(DeviceError, match="CUDA was requested.*'auto' or 'cpu'"):
+        resolve_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda" and resolve_device("cuda") == "cuda"
+    with pytest.raises(DeviceError, match="Unknown device"):
+        resolve_device("tpu")
+
+
+@dataclass
+class FakeClassifier:
+    """Linear 'classifier' that raises CUDA OOM on 'cuda' for batches above ``max_rows``."""
+
+    weight: torch.Tensor
+    device: str = "cuda"
+    max_rows: int = 10**9
+    batches: list = field(default_factory=list)
+
+    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
+        self.batches.append((self.device, x.shape[0]))
+        if self.device == "cuda" and x.shape[0] > self.max_rows:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return torch.softmax(x @ self.weight, dim=1)
+
+
+@pytest.fixture
+def fake_cuda(monkeypatch):
+    """Run the 'cuda' device on the CPU: moving the classifier only relabels it."""
+
+    def move(clf, device):
+        clf.device = device
+        return clf
+
+    monkeypatch.setattr(predict, "move_classifier", move)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+
+def _data(n=10_000, d=8, k=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    w = torch.randn(d, k, generator=g)
+    x = np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+    expected = (torch.from_numpy(x) @ w).argmax(1).numpy()
+    return x, w, expected
+
+
+def test_oom_halves_the_batch_and_retries_on_the_gpu(fake_cuda):
+    x, w, expected = _data()
+    clf = FakeClassifier(w, max_rows=1500)
+    bp = BatchPredictor(clf, "cuda", batch_size=8192)
+    idx, conf = bp(x)
+    np.testing.assert_array_equal(idx, expected)
+    assert bp.device == "cuda" and bp.batch_size == 1024 and not bp.warnings
+    assert all(dev == "cuda" for dev, _ in clf.batches)
+    assert ((conf > 0.33) & (conf <= 1.0)).all()
+
+
+def test_persistent_oom_falls_back_to_cpu_with_a_warning(fake_cuda):
+    x, w, expected = _data()
+    clf = FakeClassifier(w, max_rows=0)
+    bp = BatchPredictor(clf, "cuda", batch_size=4096)
+    idx, _ = bp(x)
+    np.testing.assert_array_equal(idx, expected)
+    assert bp.device == "cpu" and clf.device == "cpu"
+    assert any("ran out of memory" in m and "CPU" in m for m in bp.warnings)
+
+
+def test_other_errors_are_not_swallowed(fake_cuda):
+    x, w, _ = _data(n=10)
+
+    class Broken(FakeClassifier):
+        def predict_proba(self, x):
+            raise RuntimeError("shape mismatch")
+
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        BatchPredictor(Broken(w), "cuda")(x)
+
+
+def test_oom_on_cpu_is_not_retried():
+    x, w, _ = _data(n=10)
+    clf = FakeClassifier(w, device="cpu", max_rows=0)
+
+    class CpuOom(FakeClassifier):
+        def predict_proba(self, x):
+            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: out of memory")
+
+    with pytest.raises(RuntimeError, match="out of memory"):
+        BatchPredictor(CpuOom(w, device="cpu"), "cpu")(x)
+    assert clf.batches == []
+
+
+def test_cancel_is_checked_between_batches():
+    x, w, _ = _data(n=5000)
+    calls = {"n": 0}
+
+    def cancelled():
+        calls["n"] += 1
+        return calls["n"] > 2
+
+    clf = FakeClassifier(w, device="cpu")
+    with pytest.raises(Cancelled):
+        BatchPredictor(clf, "cpu", batch_size=1000, is_cancelled=cancelled)(x)
+    assert len(clf.batches) == 2
+
+
+def test_batches_do_not_change_results():
+    x, w, expected = _data(n=3333)
+    for bs in (1, 100, 4096):
+        idx, _ = BatchPredictor(FakeClassifier(w, device="cpu"), "cpu", batch_size=bs)(x[:500] if bs == 1 else x)
+        np.testing.assert_array_equal(idx, expected[: idx.size])
