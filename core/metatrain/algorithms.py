@@ -1,0 +1,146 @@
+"""The meta-learning algorithms compared, built on learn2learn, with the plugin's head.
+
+Every method shares FewShotNet and the Proto-MAML head of ``core.adapt``: per task the
+head starts from the support prototypes (W = 2p, b = -|p|^2), so any number of classes
+works. learn2learn does the inner loop:
+
+* ``protomaml``: ``l2l.algorithms.MAML`` (second order) over backbone + head;
+* ``fomaml``: the same, first order;
+* ``metasgd``: ``l2l.algorithms.MetaSGD`` with per-parameter step sizes for the backbone
+  and one shared scalar for the head (the model file's ``lrs.head``);
+* ``anil``: ``l2l.algorithms.MAML`` over the head only (the backbone learns in the outer
+  loop only);
+* ``protonet``: no inner loop, prototype head only.
+
+The learner's head is a placeholder ``nn.Linear(1, 1)`` whose parameters are replaced,
+per task, by the (differentiable) prototype head; learn2learn's update then adapts them
+like any parameter. ``tests/train/test_algorithms.py`` checks that the adapted model equals
+what ``core.adapt.adapt`` computes from the exported model file.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..adapt import prototype_head, prototypes
+from ..model import HEAD_LR_KEY, LRS_PREFIX, FewShotNet
+
+METHODS = ("protomaml", "fomaml", "metasgd", "anil", "protonet")
+
+
+def _l2l():
+    import learn2learn as l2l  # imported lazily: heavy, and only the training extra has it
+
+    return l2l
+
+
+class ProtoHeadLearner(nn.Module):
+    """FewShotNet + a linear head set per task from prototypes."""
+
+    def __init__(self, net: FewShotNet) -> None:
+        super().__init__()
+        self.net = net
+        self.head = nn.Linear(1, 1)  # placeholder: replaced by set_head() in every task
+
+    def set_head(self, weight: Tensor, bias: Tensor) -> None:
+        # learn2learn's update writes into _parameters the same way (non-leaf tensors).
+        self.head._parameters["weight"] = weight
+        self.head._parameters["bias"] = bias
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(self.net(x), self.head.weight, self.head.bias)
+
+
+class HeadOnly(nn.Module):
+    """ANIL's adapted part: the linear head on fixed embeddings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = nn.Linear(1, 1)
+
+    def set_head(self, weight: Tensor, bias: Tensor) -> None:
+        self.head._parameters["weight"] = weight
+        self.head._parameters["bias"] = bias
+
+    def forward(self, emb: Tensor) -> Tensor:
+        return F.linear(emb, self.head.weight, self.head.bias)
+
+
+class MetaLearner(nn.Module):
+    """One algorithm: ``task_loss`` gives the query loss/accuracy after adaptation."""
+
+    def __init__(self, method: str, net: FewShotNet, steps: int, lr: float) -> None:
+        super().__init__()
+        if method not in METHODS:
+            raise ValueError(f"Unknown method {method!r}; choose one of {METHODS}.")
+        self.method, self.steps, self.lr = method, int(steps), float(lr)
+        self.net = net
+        l2l = _l2l()
+        if method in ("protomaml", "fomaml"):
+            self.algo = l2l.algorithms.MAML(
+                ProtoHeadLearner(net), lr=lr, first_order=(method == "fomaml")
+            )
+        elif method == "metasgd":
+            algo = l2l.algorithms.MetaSGD(ProtoHeadLearner(net), lr=lr, first_order=False)
+            head_lr = nn.Parameter(torch.tensor(float(lr)))
+            names = [n for n, _ in algo.module.named_parameters()]
+            for i, name in enumerate(names):
+                if name.startswith("head."):
+                    algo.lrs[i] = head_lr  # one shared scalar, as the model file stores it
+            self.algo = algo
+        elif method == "anil":
+            self.algo = l2l.algorithms.MAML(HeadOnly(), lr=lr, first_order=False)
+        else:
+            self.algo = None
+
+    # ------------------------------------------------------------------ per task
+    def adapted(self, xs: Tensor, ys: Tensor, n_classes: int):
+        """Adapt to a support set; returns a callable x -> logits."""
+        if self.method == "protonet":
+            w, b = prototype_head(prototypes(self.net(xs), ys, n_classes))
+            return lambda x: F.linear(self.net(x), w, b)
+        learner = self.algo.clone()
+        if self.method == "anil":
+            emb_s = self.net(xs)
+            learner.module.set_head(*prototype_head(prototypes(emb_s, ys, n_classes)))
+            for _ in range(self.steps):
+                learner.adapt(F.cross_entropy(learner(emb_s), ys))
+            return lambda x: learner(self.net(x))
+        emb_s = learner.module.net(xs)
+        learner.module.set_head(*prototype_head(prototypes(emb_s, ys, n_classes)))
+        for _ in range(self.steps):
+            loss = F.cross_entropy(learner(xs), ys)
+            if self.method == "fomaml":
+                # First order: gradients are constants, but the graph of the prototype
+                # head init must survive for the outer loss (MAML.adapt would free it).
+                params = list(learner.module.parameters())
+                grads = torch.autograd.grad(loss, params, retain_graph=True)
+                _l2l().algorithms.maml.maml_update(learner.module, self.lr, grads)
+            else:
+                learner.adapt(loss)
+        return learner
+
+    def task_loss(
+        self, xs: Tensor, ys: Tensor, xq: Tensor, yq: Tensor, n_classes: int
+    ) -> Tuple[Tensor, float]:
+        model = self.adapted(xs, ys, n_classes)
+        logits = model(xq)
+        acc = float((logits.argmax(1) == yq).float().mean())
+        return F.cross_entropy(logits, yq), acc
+
+    # ------------------------------------------------------------------ export
+    def export_lrs(self) -> Dict[str, Tensor]:
+        """Meta-SGD step sizes as the model file stores them (``lrs.<param>``, ``lrs.head``)."""
+        if self.method != "metasgd":
+            return {}
+        out: Dict[str, Tensor] = {}
+        for (name, _), lr in zip(self.algo.module.named_parameters(), self.algo.lrs):
+            if name.startswith("head."):
+                out[HEAD_LR_KEY] = lr.detach().reshape(1).clone()
+            else:
+                out[LRS_PREFIX + name[len("net."):]] = lr.detach().clone()
+        return out
