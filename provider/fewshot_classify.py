@@ -52,6 +52,7 @@ from .styling import (
     ConfidencePostProcessor,
     categorized_colors,
     class_styles,
+    keep_alive,
 )
 
 ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
@@ -126,7 +127,6 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         self._colors: Dict[str, Tuple[Tuple[int, int, int], str]] = {}
         self._styles: List[ClassStyle] = []
         self._outputs_to_style: Dict[str, Optional[str]] = {}
-        self._post_processors: List[Any] = []  # keep the Python side alive while QGIS uses them
 
     # ------------------------------------------------------------------ identity
     def createInstance(self) -> "FewShotClassifyAlgorithm":  # noqa: N802 (QGIS API)
@@ -481,13 +481,11 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         """Ask QGIS to style the outputs when (and if) it loads them into the project."""
         class_path = self._outputs_to_style.get("class")
         if class_path and context.willLoadLayerOnCompletion(class_path):
-            processor = ClassMapPostProcessor(self._styles)
-            self._post_processors.append(processor)
+            processor = keep_alive(class_path, ClassMapPostProcessor(self._styles))
             context.layerToLoadOnCompletionDetails(class_path).setPostProcessor(processor)
         confidence_path = self._outputs_to_style.get("confidence")
         if confidence_path and context.willLoadLayerOnCompletion(confidence_path):
-            processor = ConfidencePostProcessor()
-            self._post_processors.append(processor)
+            processor = keep_alive(confidence_path, ConfidencePostProcessor())
             context.layerToLoadOnCompletionDetails(confidence_path).setPostProcessor(processor)
         return {}
 

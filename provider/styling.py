@@ -147,6 +147,23 @@ def apply_confidence_renderer(layer: QgsRasterLayer) -> None:
     layer.triggerRepaint()
 
 
+#: Post-processors by output path. QGIS takes the C++ side, but the algorithm instance that
+#: made them is deleted right after the run (QgsProcessingAlgorithm.run works on a clone), and
+#: a Python subclass whose Python object is collected silently loses its postProcessLayer.
+#: Holding them here (bounded: the latest per path, at most _KEEP) keeps them callable.
+_ALIVE: "Dict[str, QgsProcessingLayerPostProcessorInterface]" = {}
+_KEEP = 64
+
+
+def keep_alive(path: str, processor: QgsProcessingLayerPostProcessorInterface):
+    """Keep ``processor`` referenced until later runs push it out; return it."""
+    _ALIVE.pop(path, None)
+    _ALIVE[path] = processor
+    while len(_ALIVE) > _KEEP:
+        _ALIVE.pop(next(iter(_ALIVE)))
+    return processor
+
+
 class ClassMapPostProcessor(QgsProcessingLayerPostProcessorInterface):
     """Styles the loaded class map (called by QGIS on the main thread)."""
 
