@@ -10,7 +10,7 @@ honest held-out test exists and the estimate is None with that reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable, List
 
 import numpy as np
 
@@ -23,15 +23,15 @@ FitPredict = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 @dataclass
 class AccuracyEstimate:
-    value: Optional[float]  # overall accuracy of held-out pixels, or None
+    value: float | None  # overall accuracy of held-out pixels, or None
     method: str  # how it was measured, or why there is none
-    balanced: Optional[float] = None  # mean per-class recall of held-out pixels
+    balanced: float | None = None  # mean per-class recall of held-out pixels
     folds: int = 0
 
 
 def feature_folds(
     feature_id: np.ndarray, y: np.ndarray, seed: int = 0
-) -> tuple[Optional[List[np.ndarray]], str]:
+) -> tuple[List[np.ndarray] | None, str]:
     """Test-pixel index arrays, one per fold, with features never split; or (None, reason)."""
     feats, first = np.unique(feature_id, return_index=True)
     feat_class = y[first]
@@ -67,7 +67,7 @@ def estimate_accuracy(
     y: np.ndarray,
     fit_predict: FitPredict,
     seed: int = 0,
-    is_cancelled: Optional[Callable[[], bool]] = None,
+    is_cancelled: Callable[[], bool] | None = None,
 ) -> AccuracyEstimate:
     """Cross-validate ``fit_predict`` over features (see module doc)."""
     from .errors import Cancelled

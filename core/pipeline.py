@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -31,26 +31,26 @@ class MapOptions:
     device: str = "auto"  # auto | cpu | cuda
     seed: int = 0
     shots_cap: int = 200  # max support pixels per class (seeded stratified sample)
-    steps: Optional[int] = None  # inner-loop steps; None = the model card's
+    steps: int | None = None  # inner-loop steps; None = the model card's
     tile_size: int = 512
     batch_size: int = 65536
     transductive: bool = True  # use the region's unlabelled pixels
     estimate_accuracy: bool = True
-    wavelengths_nm: Optional[List[float]] = None  # per band, optional
-    class_colors: Optional[Dict[str, Tuple[int, int, int]]] = None
+    wavelengths_nm: List[float] | None = None  # per band, optional
+    class_colors: Dict[str, Tuple[int, int, int]] | None = None
 
 
 @dataclass
 class MapResult:
     output_path: str
-    confidence_path: Optional[str]
+    confidence_path: str | None
     classes: List[str]
     class_codes: List[int]
     pixels_per_class: Dict[str, int]  # usable labelled pixels considered (<= 2 x cap a feature)
     skipped_features: int
     device: str
     method: str
-    accuracy_estimate: Optional[float]
+    accuracy_estimate: float | None
     accuracy_method: str
     seconds: Dict[str, float]  # sampling, stats, adapt, accuracy, predict, total
     region_pixels: int  # valid pixels predicted inside the region
@@ -65,7 +65,7 @@ class MapResult:
 class _Run:
     """Progress and cancellation helpers of one run."""
 
-    def __init__(self, progress: Optional[ProgressFn], is_cancelled: Optional[CancelFn]):
+    def __init__(self, progress: ProgressFn | None, is_cancelled: CancelFn | None):
         self.progress = progress
         self.is_cancelled = is_cancelled
 
@@ -147,12 +147,12 @@ def map_region(
     features: Sequence[LabelledFeature],
     output_path: str,
     *,
-    region: Optional[Sequence[dict]] = None,
-    model_path: Optional[str] = None,
-    confidence_path: Optional[str] = None,
-    options: Optional[MapOptions] = None,
-    progress: Optional[ProgressFn] = None,
-    is_cancelled: Optional[CancelFn] = None,
+    region: Sequence[dict] | None = None,
+    model_path: str | None = None,
+    confidence_path: str | None = None,
+    options: MapOptions | None = None,
+    progress: ProgressFn | None = None,
+    is_cancelled: CancelFn | None = None,
 ) -> MapResult:
     """Classify ``region`` of ``raster_path`` from labelled ``features``; write the class map.
 

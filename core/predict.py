@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Sequence
 
 import numpy as np
 import torch
 
-from .band_mapping import BandStats, map_tile
+from .band_mapping import BandStats, map_bands, map_tile
 from .errors import Cancelled, DeviceError, OutputError
 from .raster_io import CONFIDENCE_NODATA, RasterInfo, Region, count_tiles, iter_tiles, read_block
 
@@ -68,7 +68,7 @@ class BatchPredictor:
     classifier: Any
     device: str
     batch_size: int = 65536
-    is_cancelled: Optional[CancelFn] = None
+    is_cancelled: CancelFn | None = None
     warnings: List[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -126,7 +126,7 @@ class PredictionStats:
     seconds_read: float = 0.0
     seconds_compute: float = 0.0
     seconds_write: float = 0.0
-    class_counts: Optional[np.ndarray] = None
+    class_counts: np.ndarray | None = None
 
 
 def predict_region(
@@ -139,17 +139,18 @@ def predict_region(
     codes: Sequence[int],
     class_dst: Any,
     confidence_dst: Any = None,
-    wavelengths_nm: Optional[Sequence[float]] = None,
+    wavelengths_nm: Sequence[float] | None = None,
     tile_size: int = 512,
-    progress: Optional[ProgressFn] = None,
+    progress: ProgressFn | None = None,
     progress_span: tuple[float, float] = (0.0, 1.0),
-    is_cancelled: Optional[CancelFn] = None,
+    is_cancelled: CancelFn | None = None,
 ) -> PredictionStats:
     """Predict every valid in-region pixel, tile by tile, into the open output datasets."""
     halo = int(card_bm.get("context_radius", 0))
     lut = np.asarray(list(codes), dtype=np.uint8)
     n_tiles = count_tiles(region.window, tile_size)
-    out = PredictionStats(class_counts=np.zeros(len(lut), dtype=np.int64))
+    counts = np.zeros(len(lut), dtype=np.int64)
+    out = PredictionStats(class_counts=counts)
     lo, hi = progress_span
     for i, tile in enumerate(iter_tiles(region.window, tile_size, halo, info.width, info.height)):
         if is_cancelled is not None and is_cancelled():
@@ -163,18 +164,18 @@ def predict_region(
         conf = np.full((h, w), CONFIDENCE_NODATA, dtype=np.float32)
         if core_valid.any():
             if halo > 0:
-                feats = map_tile(data, valid, stats, card_bm, wavelengths_nm)[:, tile.inner[0], tile.inner[1]]
+                feats = map_tile(data, valid, stats, card_bm, wavelengths_nm)[
+                    :, tile.inner[0], tile.inner[1]
+                ]
                 flat = feats.reshape(feats.shape[0], -1).T[core_valid.reshape(-1)]
             else:
                 pixels = data[:, tile.inner[0], tile.inner[1]][:, core_valid].T
-                from .band_mapping import map_bands
-
                 flat = map_bands(pixels, stats, card_bm, wavelengths_nm)
             idx, p = predictor(np.ascontiguousarray(flat, dtype=np.float32))
             classes[core_valid] = lut[idx]
             conf[core_valid] = p
             out.pixels += int(idx.size)
-            out.class_counts += np.bincount(idx, minlength=len(lut))
+            counts += np.bincount(idx, minlength=len(lut))
         t2 = time.perf_counter()
         win = rasterio_window(tile.out)
         try:

@@ -19,7 +19,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 import rasterio
@@ -61,9 +61,9 @@ class RasterInfo:
     crs_wkt: str
     crs_is_geographic: bool
     transform: Affine
-    nodata: Tuple[Optional[float], ...]
+    nodata: Tuple[float | None, ...]
     mask_mode: str  # "none" | "nodata" | "mask" (internal/alpha/per-dataset mask)
-    wavelengths_nm: Optional[List[float]] = None
+    wavelengths_nm: List[float] | None = None
     warnings: Tuple[str, ...] = ()
 
     @property
@@ -77,12 +77,12 @@ class RasterInfo:
         return (min(left, right), min(top, bottom), max(left, right), max(top, bottom))
 
 
-def _wavelengths(ds: Any) -> Optional[List[float]]:
+def _wavelengths(ds: Any) -> List[float] | None:
     """Band centre wavelengths in nm from GDAL IMAGERY or ENVI-style tags; None if partial."""
     units = str(ds.tags().get("wavelength_units", "")).lower()
     out: List[float] = []
     for b in range(1, ds.count + 1):
-        value: Optional[float] = None
+        value: float | None = None
         try:
             imagery = ds.tags(b, ns="IMAGERY")
         except Exception:  # noqa: BLE001 - namespace missing on some drivers
@@ -246,7 +246,7 @@ def _flatten(coords: Any) -> List[float]:
     return out
 
 
-def geometry_window(geom: dict, transform: Affine, width: int, height: int) -> Optional[Window]:
+def geometry_window(geom: dict, transform: Affine, width: int, height: int) -> Window | None:
     """Pixel window covering ``geom``'s bounds, clipped to the raster; None if outside."""
     left, bottom, right, top = rasterio.features.bounds(geom)
     inv = ~transform
@@ -279,7 +279,7 @@ class Region:
     """The target region: its pixel window on the raster and its polygons (None = all)."""
 
     window: Window
-    geometries: Optional[List[dict]] = None
+    geometries: List[dict] | None = None
     all_touched: bool = False
     transform: Affine = field(default_factory=Affine.identity)
 
@@ -298,7 +298,7 @@ class Region:
         )
 
 
-def make_region(info: RasterInfo, geometries: Optional[Sequence[dict]]) -> Region:
+def make_region(info: RasterInfo, geometries: Sequence[dict] | None) -> Region:
     """Region from polygons in the raster's CRS (None: the whole raster); RegionError if none."""
     if geometries is None:
         return Region(window=info.full_window, geometries=None, transform=info.transform)
@@ -449,7 +449,7 @@ class AtomicOutputs:
                 except OSError:
                     pass
 
-    def __enter__(self) -> "AtomicOutputs":
+    def __enter__(self) -> AtomicOutputs:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -496,7 +496,7 @@ def open_confidence(path: Path, info: RasterInfo, region: Region) -> Any:
 
 
 def class_colours(
-    names: Sequence[str], wanted: Optional[Dict[str, Tuple[int, int, int]]] = None
+    names: Sequence[str], wanted: Dict[str, Tuple[int, int, int]] | None = None
 ) -> List[Tuple[int, int, int]]:
     """One RGB colour per class: the user's where given, else the qualitative palette."""
     wanted = wanted or {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 import rasterio.features
@@ -21,7 +21,14 @@ import rasterio.windows
 from rasterio.windows import Window
 
 from .errors import LabelError, RegionError
-from .raster_io import Region, RasterInfo, geometry_is_usable, geometry_window, iter_tiles, read_block
+from .raster_io import (
+    RasterInfo,
+    Region,
+    geometry_is_usable,
+    geometry_window,
+    iter_tiles,
+    read_block,
+)
 
 MAX_CLASSES = 254
 _CHUNK = 2048  # rasterise huge polygons in chunks of this many pixels per side
@@ -31,7 +38,7 @@ _CHUNK = 2048  # rasterise huge polygons in chunks of this many pixels per side
 class LabelledFeature:
     """One labelled geometry (GeoJSON-like dict in the raster's CRS) and its class value."""
 
-    geometry: Optional[dict]
+    geometry: dict | None
     label: Any  # str | int | None; None/"" are skipped and counted
 
 
@@ -162,7 +169,12 @@ def feature_pixels(
 
 
 def _rasterise_chunked(
-    geom: dict, window: Window, info: RasterInfo, touched: bool, limit: int, rng: np.random.Generator
+    geom: dict,
+    window: Window,
+    info: RasterInfo,
+    touched: bool,
+    limit: int,
+    rng: np.random.Generator,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Rasterise in chunks; keep a uniform sample of ``limit`` by smallest random keys."""
     if window.width <= _CHUNK and window.height <= _CHUNK:
@@ -357,9 +369,7 @@ def build_support(
     if skipped["no_geometry"]:
         warnings.append(f"{skipped['no_geometry']} feature(s) with an empty geometry were skipped.")
     if skipped["outside_raster"]:
-        warnings.append(
-            f"{skipped['outside_raster']} feature(s) outside the raster were skipped."
-        )
+        warnings.append(f"{skipped['outside_raster']} feature(s) outside the raster were skipped.")
     if n_conflicts:
         warnings.append(
             f"{n_conflicts} pixel(s) labelled with two different classes were dropped; check "

@@ -8,13 +8,12 @@ test can check the map against the truth. Everything is deterministic for a seed
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 import rasterio
-from rasterio.transform import from_origin
-
 from metamapper.core.sampling import LabelledFeature
+from rasterio.transform import from_origin
 
 UTM = "EPSG:32633"
 WGS84 = "EPSG:4326"
@@ -49,16 +48,16 @@ def make_raster(
     bands: int = 4,
     dtype: str = "uint16",
     n_classes: int = 3,
-    crs: Optional[str] = UTM,
-    pixel_size: Optional[float] = None,
+    crs: str | None = UTM,
+    pixel_size: float | None = None,
     origin: Tuple[float, float] | None = None,
     nodata: Any = None,
-    nodata_box: Optional[Tuple[int, int, int, int]] = None,  # row0, row1, col0, col1
-    per_band_nodata: Optional[Sequence[Any]] = None,
+    nodata_box: Tuple[int, int, int, int] | None = None,  # row0, row1, col0, col1
+    per_band_nodata: Sequence[Any] | None = None,
     seed: int = 0,
     block: int = 8,
-    tags: Optional[Dict[str, str]] = None,
-    mask_box: Optional[Tuple[int, int, int, int]] = None,
+    tags: Dict[str, str] | None = None,
+    mask_box: Tuple[int, int, int, int] | None = None,
 ) -> Dict[str, Any]:
     """Write a synthetic scene; return {"path", "truth", "transform", "crs", ...}."""
     rng = np.random.default_rng(seed)
@@ -77,11 +76,15 @@ def make_raster(
     if info.kind in "ui":
         lo = 0 if info.kind == "u" else -1000
         hi = min(np.iinfo(info).max, 10000)
-        data = np.clip(lo + values * (hi - lo) / 1.2, np.iinfo(info).min + 1, np.iinfo(info).max - 1)
+        data = np.clip(
+            lo + values * (hi - lo) / 1.2, np.iinfo(info).min + 1, np.iinfo(info).max - 1
+        )
         data = np.round(data).astype(dtype)
     else:
         data = (values * 1000.0).astype(dtype)
-    nd_values: List[Any] = list(per_band_nodata) if per_band_nodata is not None else [nodata] * bands
+    nd_values: List[Any] = (
+        list(per_band_nodata) if per_band_nodata is not None else [nodata] * bands
+    )
     if nodata_box is not None:
         r0, r1, c0, c1 = nodata_box
         for b in range(bands):
@@ -161,9 +164,9 @@ def features_from_truth(
     per_class: int = 3,
     kind: str = "polygon",
     seed: int = 0,
-    labels: Optional[Sequence[Any]] = None,
+    labels: Sequence[Any] | None = None,
     size: int = 3,
-    avoid: Optional[np.ndarray] = None,
+    avoid: np.ndarray | None = None,
 ) -> List[LabelledFeature]:
     """``per_class`` features per class placed where the truth is uniform (size x size)."""
     rng = np.random.default_rng(seed)

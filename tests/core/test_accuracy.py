@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from metamapper.core.accuracy import estimate_accuracy, feature_folds
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Type
+from typing import Any, Callable, Dict, List, Type
 
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
-
 from metamapper.core import errors as E
 from metamapper.core.pipeline import LabelledFeature, MapOptions, map_region
+from rasterio.transform import from_origin
+
 from tests.factories import box_polygon, features_from_truth, make_raster, point
 from tests.model_factory import make_model_file
 
@@ -29,13 +29,13 @@ class Case:
     error: Type[Exception]
     fragment: str  # regex searched in the message
     raster: Dict[str, Any] = field(default_factory=dict)  # make_raster overrides
-    features: Optional[Callable[[dict], List[LabelledFeature]]] = None
-    region: Optional[Callable[[dict], Any]] = None
-    model: Optional[Callable[[Path, str], str]] = None  # (folder, good model) -> model path
+    features: Callable[[dict], List[LabelledFeature]] | None = None
+    region: Callable[[dict], Any] | None = None
+    model: Callable[[Path, str], str] | None = None  # (folder, good model) -> model path
     options: Dict[str, Any] = field(default_factory=dict)
-    setup: Optional[Callable[[Path, dict, Any], None]] = None  # (out folder, scene, monkeypatch)
+    setup: Callable[[Path, dict, Any], None] | None = None  # (out folder, scene, monkeypatch)
     output_name: str = "map.tif"
-    raw_raster: Optional[Callable[[Path], str]] = None  # writes its own raster
+    raw_raster: Callable[[Path], str] | None = None  # writes its own raster
 
 
 def two_classes(sc):
@@ -162,7 +162,8 @@ CASES = [
          setup=_read_only_folder),
     Case("output overwrites the input", E.OutputError, "overwrite the input raster",
          output_name="../r.tif"),
-    Case("cuda requested without GPU", E.DeviceError, "CUDA was requested", options={"device": "cuda"}),
+    Case("cuda requested without GPU", E.DeviceError, "CUDA was requested",
+         options={"device": "cuda"}),
     Case("wavelength count mismatch", E.InputError, "2 wavelengths.*one wavelength",
          options={"wavelengths_nm": [500.0, 600.0]}),
     Case("cancelled at once", E.Cancelled, "Cancelled", options={"_cancel": True}),

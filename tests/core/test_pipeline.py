@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-
 from metamapper.core.errors import Cancelled
 from metamapper.core.pipeline import MapOptions, map_region
+
 from tests.factories import WGS84, box_polygon, features_from_truth, make_raster
 from tests.model_factory import make_model_file
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 import torch
-
 from metamapper.core import predict
 from metamapper.core.errors import Cancelled, DeviceError
 from metamapper.core.predict import BatchPredictor, resolve_device
@@ -122,5 +121,7 @@ def test_cancel_is_checked_between_batches():
 def test_batches_do_not_change_results():
     x, w, expected = _data(n=3333)
     for bs in (1, 100, 4096):
-        idx, _ = BatchPredictor(FakeClassifier(w, device="cpu"), "cpu", batch_size=bs)(x[:500] if bs == 1 else x)
+        idx, _ = BatchPredictor(FakeClassifier(w, device="cpu"), "cpu", batch_size=bs)(
+            x[:500] if bs == 1 else x
+        )
         np.testing.assert_array_equal(idx, expected[: idx.size])

@@ -10,9 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
-from rasterio.windows import Window
-
 from metamapper.core.errors import OutputError, RasterError, RegionError
 from metamapper.core.raster_io import (
     AtomicOutputs,
@@ -26,6 +23,9 @@ from metamapper.core.raster_io import (
     write_category_names,
     write_qml,
 )
+from rasterio.transform import from_origin
+from rasterio.windows import Window
+
 from tests.factories import WGS84, box_polygon, make_raster
 
 DTYPES = ["uint8", "uint16", "int16", "int32", "float32", "float64"]
@@ -44,7 +44,9 @@ def test_every_supported_dtype_reads_natively_with_nodata(tmp_path, dtype):
 
 
 def test_nan_is_invalid_in_float_rasters(tmp_path):
-    sc = make_raster(tmp_path / "r.tif", dtype="float32", nodata=float("nan"), nodata_box=(1, 2, 1, 2))
+    sc = make_raster(
+        tmp_path / "r.tif", dtype="float32", nodata=float("nan"), nodata_box=(1, 2, 1, 2)
+    )
     info = open_raster_info(sc["path"])
     with rasterio.open(sc["path"]) as ds:
         _, valid = read_block(ds, info, Window(0, 0, 4, 4))
@@ -89,7 +91,9 @@ def test_too_many_bands_is_refused(tmp_path):
 
 
 def test_per_band_nodata_uses_pixels_valid_in_every_band(tmp_path):
-    sc = make_raster(tmp_path / "r.tif", bands=3, per_band_nodata=[1, 2, 3], nodata_box=(5, 7, 5, 9))
+    sc = make_raster(
+        tmp_path / "r.tif", bands=3, per_band_nodata=[1, 2, 3], nodata_box=(5, 7, 5, 9)
+    )
     with rasterio.open(tmp_path / "r.tif", "r+") as ds:  # band 1 alone is nodata at (0, 0)
         ds.write(np.ones((1, 1), np.uint16), 1, window=Window(0, 0, 1, 1))
     info = open_raster_info(sc["path"])
@@ -211,7 +215,11 @@ def test_class_map_grid_names_colours_and_sidecars(tmp_path):
     final, region, colours = _write_class_map(
         tmp_path, sc, names, codes, [box_polygon(sc, 4, 10, 6, 20)]
     )
-    assert sorted(p.name for p in final.parent.iterdir()) == ["map.qml", "map.tif", "map.tif.aux.xml"]
+    assert sorted(p.name for p in final.parent.iterdir()) == [
+        "map.qml",
+        "map.tif",
+        "map.tif.aux.xml",
+    ]
     with rasterio.open(final) as ds, rasterio.open(sc["path"]) as src:
         assert ds.crs == src.crs and ds.dtypes == ("uint8",) and ds.nodata == 0
         assert ds.transform == src.window_transform(region.window)
@@ -272,7 +280,7 @@ def test_failed_write_leaves_nothing_and_keeps_existing_output(tmp_path):
 
 
 def test_overwrite_replaces_file_and_stale_sidecar(tmp_path):
-    sc = make_raster(tmp_path / "r.tif")
+    make_raster(tmp_path / "r.tif")
     final = tmp_path / "map.tif"
     final.write_bytes(b"old")
     Path(str(final) + ".aux.xml").write_text("<PAMDataset/>")

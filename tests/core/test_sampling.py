@@ -7,7 +7,6 @@ import time
 import numpy as np
 import pytest
 import rasterio
-
 from metamapper.core.errors import LabelError, RegionError
 from metamapper.core.raster_io import make_region, open_raster_info
 from metamapper.core.sampling import (
@@ -18,6 +17,7 @@ from metamapper.core.sampling import (
     normalise_label,
     sample_region,
 )
+
 from tests.factories import WGS84, box_polygon, make_raster, point
 
 
@@ -86,7 +86,10 @@ def test_seeded_sample_is_reproducible_and_seed_dependent(scene):
 
 
 def test_nodata_pixels_are_dropped(scene):
-    feats = [LabelledFeature(box_polygon(scene, 0, 4, 0, 5), "a"), LabelledFeature(point(scene, 9, 9), "b")]
+    feats = [
+        LabelledFeature(box_polygon(scene, 0, 4, 0, 5), "a"),
+        LabelledFeature(point(scene, 9, 9), "b"),
+    ]
     s = support_of(scene, feats)
     assert s.pixels_per_class["a"] == 10 and (s.rows[s.y == 0] >= 2).all()
 
