@@ -52,11 +52,11 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     raster = OUT / "landsat8_crop.tif"
     gdal.Translate(
-        str(raster), str(data / f"{SCENE}.TIF"), projWin=list(CROP),
+        str(raster), str(data / f"{SCENE}.TIF"), projWin=list(CROP), bandList=[3, 2, 1],  # red, green, blue: true colour by default
         creationOptions=["COMPRESS=DEFLATE", "PREDICTOR=2", "TILED=YES", "ZLEVEL=9"],
     )
     ds = gdal.Open(str(raster), gdal.GA_Update)
-    for i, (name, wl) in enumerate([("blue (B2)", 482), ("green (B3)", 561), ("red (B4)", 655)], 1):
+    for i, (name, wl) in enumerate([("red (B4)", 655), ("green (B3)", 561), ("blue (B2)", 482)], 1):
         band = ds.GetRasterBand(i)
         band.SetDescription(name)
         band.SetMetadataItem("wavelength", str(wl))

@@ -28,6 +28,8 @@ PROBE = textwrap.dedent(
     from qgis.PyQt.QtCore import QTimer
     from qgis.utils import iface, plugins
 
+    iface.mainWindow().resize(1400, 900)
+    iface.mainWindow().showMaximized()
     SAMPLE = {sample!r}
     if SAMPLE:
         QgsProject.instance().addMapLayer(QgsRasterLayer(SAMPLE, "Landsat-8 sample"))
