@@ -8,7 +8,6 @@ that load, unload and reload leave nothing behind.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import Qt
@@ -26,7 +25,7 @@ class MetaMapperPlugin:
     def __init__(self, iface) -> None:
         self.iface = iface
         self.provider = None
-        self.action: Optional[QAction] = None
+        self.action: QAction | None = None
         self.panel = None
         self._dependency_warning_shown = False
 

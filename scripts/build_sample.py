@@ -52,7 +52,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     raster = OUT / "landsat8_crop.tif"
     gdal.Translate(
-        str(raster), str(data / f"{SCENE}.TIF"), projWin=list(CROP), bandList=[3, 2, 1],  # red, green, blue: true colour by default
+        str(raster), str(data / f"{SCENE}.TIF"), projWin=list(CROP),
+        bandList=[3, 2, 1],  # red, green, blue: true colour by default
         creationOptions=["COMPRESS=DEFLATE", "PREDICTOR=2", "TILED=YES", "ZLEVEL=9"],
     )
     ds = gdal.Open(str(raster), gdal.GA_Update)

@@ -23,7 +23,7 @@ from qgis.core import (  # noqa: E402
     QgsMapSettings,
     QgsRasterLayer,
 )
-from qgis.PyQt.QtCore import QSize, Qt  # noqa: E402
+from qgis.PyQt.QtCore import QSize  # noqa: E402
 from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter  # noqa: E402
 
 SAMPLE = ROOT / "resources" / "sample"
@@ -77,9 +77,8 @@ def main() -> int:
     app = QgsApplication([], False)
     app.initQgis()
     import processing  # noqa: F401  (QGIS's own module)
-    from processing.core.Processing import Processing
-
     from metamapper.provider.provider import MetaMapperProvider
+    from processing.core.Processing import Processing
 
     Processing.initialize()
     provider = MetaMapperProvider()

@@ -76,8 +76,9 @@ def run(png: Path, sample: str | None = None, delay_ms: int = 6000, timeout: int
                                       sample=sample or ""))
         env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(profile), QGIS_PLUGINPATH=str(PKG))
         env.pop("QT_QPA_PLATFORM", None)
-        site = subprocess.run([sys.executable, "-c", "import site; print(site.getsitepackages()[0])"],
-                              capture_output=True, text=True).stdout.strip()
+        site = subprocess.run(
+            [sys.executable, "-c", "import site; print(site.getsitepackages()[0])"],
+            capture_output=True, text=True).stdout.strip()
         env["PYTHONPATH"] = os.pathsep.join(p for p in (site, env.get("PYTHONPATH", "")) if p)
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", "qgis", "--nologo",
                "--noversioncheck", "--code", str(probe)]
@@ -90,8 +91,10 @@ def run(png: Path, sample: str | None = None, delay_ms: int = 6000, timeout: int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "qgis_startup.png")
-    parser.add_argument("--sample", default=str(ROOT / "resources" / "sample" / "landsat8_crop.tif"))
+    parser.add_argument("--out", type=Path,
+                        default=ROOT / "docs" / "screenshots" / "qgis_startup.png")
+    parser.add_argument("--sample",
+                        default=str(ROOT / "resources" / "sample" / "landsat8_crop.tif"))
     args = parser.parse_args()
     print(json.dumps(run(args.out.resolve(), args.sample), indent=1))
 

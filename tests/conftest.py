@@ -7,6 +7,7 @@ points at for qgis_process and the Xvfb checks).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -19,10 +20,8 @@ def _ensure_package_link() -> None:
     PKG_PARENT.mkdir(parents=True, exist_ok=True)
     link = PKG_PARENT / "metamapper"
     if not link.exists():
-        try:
+        with contextlib.suppress(FileExistsError):  # a parallel run won the race
             link.symlink_to(ROOT, target_is_directory=True)
-        except FileExistsError:  # another xdist worker won the race
-            pass
     if str(PKG_PARENT) not in sys.path:
         sys.path.insert(0, str(PKG_PARENT))
 
