@@ -426,9 +426,8 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
 
         def progress(fraction: float, message: str = "") -> None:
             feedback.setProgress(max(0.0, min(100.0, 100.0 * float(fraction))))
-            if message:
+            if message:  # shown under the progress bar and written to the log
                 feedback.setProgressText(message)
-                feedback.pushInfo(message)
 
         _make_parent(inputs.output_path)
         if inputs.confidence_path:
@@ -687,7 +686,7 @@ def _log_result(feedback, result: Any, skipped: int, support: Optional[int], sec
             f"({result.accuracy_method})"
         )
     else:
-        feedback.pushInfo(f"Accuracy not estimated ({result.accuracy_method or 'not requested'})")
+        feedback.pushInfo(f"Accuracy: {result.accuracy_method or 'not estimated'}")
     times = ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
     feedback.pushInfo(f"Times: {times}; provider total {seconds:.2f} s")
     for warning in result.warnings:

@@ -262,6 +262,10 @@ class LogFeedback(QgsProcessingFeedback):
         self.lines.append(info)
         super().pushInfo(info)
 
+    def setProgressText(self, text):  # noqa: N802
+        self.lines.append(text)
+        super().setProgressText(text)
+
     def pushWarning(self, warning):  # noqa: N802
         self.lines.append("WARNING " + warning)
         super().pushWarning(warning)
