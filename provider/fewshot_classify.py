@@ -17,7 +17,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -84,11 +84,11 @@ class GatheredInputs:
 
     raster: RasterInfo
     training: geo.ConvertedFeatures
-    region: Optional[geo.ConvertedFeatures]
+    region: geo.ConvertedFeatures | None
     output_path: str
-    confidence_path: Optional[str]
-    model_path: Optional[str]
-    wavelengths: Optional[List[float]]
+    confidence_path: str | None
+    model_path: str | None
+    wavelengths: List[float] | None
     class_field: str
 
 
@@ -123,13 +123,13 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
 
     def __init__(self) -> None:
         super().__init__()
-        self._raster: Optional[RasterInfo] = None
+        self._raster: RasterInfo | None = None
         self._colors: Dict[str, Tuple[Tuple[int, int, int], str]] = {}
         self._styles: List[ClassStyle] = []
-        self._outputs_to_style: Dict[str, Optional[str]] = {}
+        self._outputs_to_style: Dict[str, str | None] = {}
 
     # ------------------------------------------------------------------ identity
-    def createInstance(self) -> "FewShotClassifyAlgorithm":  # noqa: N802 (QGIS API)
+    def createInstance(self) -> FewShotClassifyAlgorithm:  # noqa: N802 (QGIS API)
         return FewShotClassifyAlgorithm()
 
     def name(self) -> str:
@@ -368,7 +368,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             class_field=class_field,
         )
 
-    def _optional_int(self, parameters, name: str, context) -> Optional[int]:
+    def _optional_int(self, parameters, name: str, context) -> int | None:
         value = parameters.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
@@ -592,7 +592,7 @@ def _check_output(path: str, raster: RasterInfo, what: str) -> None:
         raise InputProblem(f"The {what} path {path} is a folder. Give a .tif file name.")
 
 
-def _parse_wavelengths(text: str, raster: RasterInfo) -> Optional[List[float]]:
+def _parse_wavelengths(text: str, raster: RasterInfo) -> List[float] | None:
     text = (text or "").strip()
     if not text:
         return None
@@ -623,7 +623,7 @@ def _make_parent(path: str) -> None:
         ) from None
 
 
-def _support_size(result: Any) -> Optional[int]:
+def _support_size(result: Any) -> int | None:
     support = getattr(result, "support_pixels", None)
     if isinstance(support, dict):
         return int(sum(support.values()))
@@ -664,7 +664,7 @@ def _log_inputs(feedback, inputs: GatheredInputs, colors: Dict[str, Any]) -> Non
         feedback.pushInfo("Class colours: taken from the training layer's categorized style")
 
 
-def _log_result(feedback, result: Any, skipped: int, support: Optional[int], seconds: float) -> None:
+def _log_result(feedback, result: Any, skipped: int, support: int | None, seconds: float) -> None:
     feedback.pushInfo(f"Method: {result.method}; device: {result.device}")
     predicted = getattr(result, "predicted_pixels_per_class", None) or {}
     support_px = getattr(result, "support_pixels", None) or {}

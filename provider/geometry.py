@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from typing import Any, Iterable, List, Tuple, Union
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -48,7 +48,7 @@ class ConvertedFeatures:
     empty_geometries: int = 0
     not_reprojectable: int = 0
     #: (xmin, ymin, xmax, ymax) of the converted geometries in the raster CRS, None if none.
-    bounds: Optional[Tuple[float, float, float, float]] = None
+    bounds: Tuple[float, float, float, float] | None = None
 
     @property
     def skipped(self) -> int:
@@ -62,7 +62,7 @@ def make_transform(
     source_crs: QgsCoordinateReferenceSystem,
     dest_crs: QgsCoordinateReferenceSystem,
     transform_context: QgsCoordinateTransformContext,
-) -> Optional[QgsCoordinateTransform]:
+) -> QgsCoordinateTransform | None:
     """A transform source -> raster CRS, or None when both are the same CRS."""
     if source_crs == dest_crs:
         return None
@@ -70,8 +70,8 @@ def make_transform(
 
 
 def geometry_to_geojson(
-    geometry: QgsGeometry, transform: Optional[QgsCoordinateTransform] = None
-) -> Optional[dict]:
+    geometry: QgsGeometry, transform: QgsCoordinateTransform | None = None
+) -> dict | None:
     """Return the reprojected 2-D GeoJSON geometry, or None for an empty/null geometry.
 
     Raises QgsCsException when the geometry cannot be reprojected.
@@ -171,7 +171,7 @@ def convert_region(
 def _add(
     out: ConvertedFeatures,
     geometry: QgsGeometry,
-    transform: Optional[QgsCoordinateTransform],
+    transform: QgsCoordinateTransform | None,
     label: Label,
 ) -> None:
     try:
@@ -210,7 +210,7 @@ def _points(coords: Any) -> Iterable[Tuple[float, float]]:
 
 
 def overlaps(
-    bounds: Optional[Tuple[float, float, float, float]], raster_extent: QgsRectangle
+    bounds: Tuple[float, float, float, float] | None, raster_extent: QgsRectangle
 ) -> bool:
     """True when ``bounds`` (features, raster CRS) touch the raster (points on an edge count)."""
     if bounds is None:

@@ -9,7 +9,7 @@ thread after it has loaded the output (the pattern of QGIS's own algorithms).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
@@ -52,11 +52,7 @@ class ClassStyle:
     color: RGB
 
 
-def palette_color(index: int) -> RGB:
-    return QUALITATIVE_PALETTE[index % len(QUALITATIVE_PALETTE)]
-
-
-def categorized_colors(layer: Optional[QgsMapLayer], class_field: str) -> Dict[str, Tuple[RGB, str]]:
+def categorized_colors(layer: QgsMapLayer | None, class_field: str) -> Dict[str, Tuple[RGB, str]]:
     """Colours (and legend labels) of a categorized renderer on ``class_field``, by class name.
 
     Returns {} when the layer is not drawn by categories of that very field, so unrelated
@@ -91,7 +87,7 @@ def _class_name(value: object) -> str:
 def class_styles(
     classes: Sequence[str],
     codes: Sequence[int],
-    colors: Optional[Dict[str, Tuple[RGB, str]]] = None,
+    colors: Dict[str, Tuple[RGB, str]] | None = None,
 ) -> List[ClassStyle]:
     """Pair every class with its colour: the training layer's when known, else the palette.
 
@@ -151,7 +147,7 @@ def apply_confidence_renderer(layer: QgsRasterLayer) -> None:
 #: made them is deleted right after the run (QgsProcessingAlgorithm.run works on a clone), and
 #: a Python subclass whose Python object is collected silently loses its postProcessLayer.
 #: Holding them here (bounded: the latest per path, at most _KEEP) keeps them callable.
-_ALIVE: "Dict[str, QgsProcessingLayerPostProcessorInterface]" = {}
+_ALIVE: Dict[str, QgsProcessingLayerPostProcessorInterface] = {}
 _KEEP = 64
 
 

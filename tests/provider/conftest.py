@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import pytest
@@ -35,7 +35,7 @@ CODES = {s[0]: s[1] for s in STRIPES}
 class Scene:
     path: Path
     truth: np.ndarray  # (SIZE, SIZE) class names as an object array
-    crs: Optional[str]
+    crs: str | None
 
     @staticmethod
     def center(row: float, col: float) -> Tuple[float, float]:
@@ -49,8 +49,15 @@ def truth_array() -> np.ndarray:
     return truth
 
 
-def write_scene(path: Path, seed: int = 0, crs: Optional[str] = UTM, shift: float = 0.0) -> Scene:
-    """Write the striped scene (optionally without CRS, or brighter by ``shift``)."""
+def write_scene(
+    path: Path,
+    seed: int = 0,
+    crs: str | None = UTM,
+    shift: float = 0.0,
+    nodata_px: Tuple[int, int, int, int] | None = None,
+) -> Scene:
+    """Write the striped scene (optionally without CRS, brighter by ``shift``, or with a
+    nodata block given as pixel bounds (row0, col0, row1, col1))."""
     import rasterio
     from rasterio.transform import from_origin
 
@@ -61,6 +68,9 @@ def write_scene(path: Path, seed: int = 0, crs: Optional[str] = UTM, shift: floa
         mask = truth == name
         for b, value in enumerate(SPECTRA[name]):
             data[b][mask] = value + shift + rng.normal(0, 40.0, size=int(mask.sum()))
+    if nodata_px is not None:
+        r0, c0, r1, c1 = nodata_px
+        data[:, r0:r1, c0:c1] = -9999.0
     profile = dict(
         driver="GTiff", width=SIZE, height=SIZE, count=4, dtype="float32",
         transform=from_origin(X0, Y0, PIXEL, PIXEL), nodata=-9999.0,
@@ -85,7 +95,7 @@ def _memory_layer(kind: str, crs: str, int_field: bool = True):
     return layer
 
 
-def _add(layer, geometry, name: Optional[str], code: Optional[int]) -> None:
+def _add(layer, geometry, name: str | None, code: int | None) -> None:
     from qgis.core import QgsFeature
 
     feature = QgsFeature(layer.fields())
@@ -150,7 +160,7 @@ def _rect(rect_px: Tuple[int, int, int, int]):
 def region_layer(
     rect_px: Tuple[int, int, int, int],
     crs: str = UTM,
-    hole_px: Optional[Tuple[int, int, int, int]] = None,
+    hole_px: Tuple[int, int, int, int] | None = None,
 ):
     """A polygon region from pixel bounds (row0, col0, row1, col1), exclusive ends,
     optionally with a rectangular hole."""
@@ -203,10 +213,9 @@ def decode(class_map: np.ndarray, classes: List[str], codes: List[int]) -> np.nd
 @pytest.fixture(scope="session")
 def processing_provider(qgis_app):
     """QGIS Processing initialised once, with the MetaMapper provider registered."""
+    from metamapper.provider.provider import MetaMapperProvider
     from processing.core.Processing import Processing
     from qgis.core import QgsApplication
-
-    from metamapper.provider.provider import MetaMapperProvider
 
     Processing.initialize()
     registry = QgsApplication.processingRegistry()

@@ -182,3 +182,29 @@ def _clean_project():
     yield
     QgsProject.instance().removeAllMapLayers()
 
+
+
+ENGINE_CASES = [
+    # the provider cannot see these (pixel values): the engine's message must come through
+    ("class-only-over-nodata", {"nodata_px": (0, 32, 48, 48)}, None,
+     ["'urban'", "has no usable pixel"]),
+    ("region-entirely-nodata", {"nodata_px": (0, 0, 24, 48)}, (0, 0, 12, 48),
+     ["region holds no valid pixel", "Choose a region over valid raster data"]),
+]
+
+
+@pytest.mark.parametrize("case", ENGINE_CASES, ids=[c[0] for c in ENGINE_CASES])
+def test_engine_refusals_reach_the_user(case, tmp_path, run_alg):
+    _id, scene_args, region_px, fragments = case
+    raster = write_scene(tmp_path / "scene.tif", **scene_args)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    params = {"INPUT": str(raster.path), "TRAINING": point_labels(), "CLASS_FIELD": "cls",
+              "OUTPUT": str(out_dir / "map.tif"), "OUTPUT_CONFIDENCE": str(out_dir / "c.tif")}
+    if region_px is not None:
+        params["REGION"] = region_layer(region_px)
+    with pytest.raises(QgsProcessingException) as info:
+        run_alg(**params)
+    for fragment in fragments:
+        assert fragment in str(info.value), (fragment, str(info.value))
+    assert _files(out_dir) == []

@@ -17,9 +17,9 @@ HERE = Path(__file__).resolve().parent
 
 def build(path: Path) -> None:
     from qgis.core import (
+        QgsProcessing,
         QgsProcessingModelAlgorithm,
         QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource as Source,
         QgsProcessingModelOutput,
         QgsProcessingModelParameter,
         QgsProcessingParameterBoolean,
@@ -28,7 +28,9 @@ def build(path: Path) -> None:
         QgsProcessingParameterField,
         QgsProcessingParameterFile,
         QgsProcessingParameterRasterLayer,
-        QgsProcessing,
+    )
+    from qgis.core import (
+        QgsProcessingModelChildParameterSource as Source,
     )
     from qgis.PyQt.QtCore import QPointF
 
