@@ -106,23 +106,26 @@ class MetaLearner(nn.Module):
         learner = self.algo.clone()
         if self.method == "anil":
             emb_s = self.net(xs)
-            learner.module.set_head(*prototype_head(prototypes(emb_s, ys, n_classes)))
-            for _ in range(self.steps):
-                learner.adapt(F.cross_entropy(learner(emb_s), ys))
+            w0, b0 = prototype_head(prototypes(emb_s, ys, n_classes))
+            self._adapt_head(learner, w0, b0, lambda: F.cross_entropy(learner(emb_s), ys))
             return lambda x: learner(self.net(x))
-        emb_s = learner.module.net(xs)
-        learner.module.set_head(*prototype_head(prototypes(emb_s, ys, n_classes)))
-        for _ in range(self.steps):
-            loss = F.cross_entropy(learner(xs), ys)
-            if self.method == "fomaml":
-                # First order: gradients are constants, but the graph of the prototype
-                # head init must survive for the outer loss (MAML.adapt would free it).
-                params = list(learner.module.parameters())
-                grads = torch.autograd.grad(loss, params, retain_graph=True)
-                _l2l().algorithms.maml.maml_update(learner.module, self.lr, grads)
-            else:
-                learner.adapt(loss)
+        w0, b0 = prototype_head(prototypes(learner.module.net(xs), ys, n_classes))
+        self._adapt_head(learner, w0, b0, lambda: F.cross_entropy(learner(xs), ys))
         return learner
+
+    def _adapt_head(self, learner, w0: Tensor, b0: Tensor, support_loss) -> None:
+        """Inner loop from the prototype head, as core.adapt runs it.
+
+        core.adapt builds the head from prototypes and then treats it as free parameters,
+        so inner-loop gradients do not flow through the prototypes. We adapt from a
+        detached copy and add the (zero-valued) difference back afterwards, so the outer
+        loss still back-propagates into the prototype initialisation (Proto-MAML).
+        """
+        learner.module.set_head(w0.detach().requires_grad_(), b0.detach().requires_grad_())
+        for _ in range(self.steps):
+            learner.adapt(support_loss())
+        head = learner.module.head
+        learner.module.set_head(head.weight + (w0 - w0.detach()), head.bias + (b0 - b0.detach()))
 
     def task_loss(
         self, xs: Tensor, ys: Tensor, xq: Tensor, yq: Tensor, n_classes: int

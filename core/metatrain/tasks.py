@@ -63,6 +63,7 @@ class Episode:
     source: str
     bandset: str
     class_names: List[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)  # e.g. sample indices of UCR support/query
 
     @property
     def n_bands(self) -> int:
@@ -272,12 +273,17 @@ class UCRTasks:
         pool_counts = _pool_counts(rng, cfg, n + len(distractors))
         dates = self._dates(rng)
         sup, qry, pool, ys, yq = [], [], [], [], []
+        s_idx, q_idx = [], []
         for c, cls in enumerate(chosen):
             idx = rng.permutation(self.data.indices(int(cls)))
             s = idx[: int(shots[c])]
             q = idx[int(shots[c]) : int(shots[c]) + cfg.query_per_class]
-            sup.append(self.data.x[s]); qry.append(self.data.x[q])
-            ys += [c] * len(s); yq += [c] * len(q)
+            sup.append(self.data.x[s])
+            qry.append(self.data.x[q])
+            s_idx.append(s)
+            q_idx.append(q)
+            ys += [c] * len(s)
+            yq += [c] * len(q)
         for c, cls in enumerate(list(chosen) + distractors):
             idx = self.data.indices(int(cls))
             pool.append(self.data.x[rng.choice(idx, int(pool_counts[c]))])
@@ -294,6 +300,8 @@ class UCRTasks:
             query_x=arrays[1], query_y=np.asarray(yq, np.int64), pool_x=arrays[2],
             n_classes=n, wavelengths_nm=None, source=self.name, bandset=f"ndvi-{len(dates)}",
             class_names=[self.data.class_name(int(c)) for c in chosen],
+            meta={"support_index": np.concatenate(s_idx), "query_index": np.concatenate(q_idx),
+                  "dates": dates},
         )
 
     def _dates(self, rng: np.random.Generator) -> np.ndarray:

@@ -42,13 +42,13 @@ DEFAULT_OUT = REPO / "resources" / "models" / "metamapper-v1.pt"
 @dataclass
 class TrainConfig:
     methods: Sequence[str] = METHODS
-    steps: int = 300  # outer steps per method in the comparison
-    final_steps: int = 600  # extra outer steps for the winner
+    steps: int = 2500  # outer steps per method in the comparison
+    final_steps: int = 2500  # extra outer steps for the winner
     meta_batch: int = 4
     inner_steps: int = 5
     inner_lr: float = 0.1
     outer_lr: float = 1e-3
-    val_episodes: int = 40  # per source and K
+    val_episodes: int = 50  # per source and K
     hidden: Sequence[int] = (128, 128)
     embedding_dim: int = 64
     seed: int = 0
@@ -67,6 +67,12 @@ def to_tensors(fe: FeatureEpisode):
         torch.from_numpy(fe.xs), torch.from_numpy(fe.ys),
         torch.from_numpy(fe.xq), torch.from_numpy(fe.yq),
     )
+
+
+def slim(fe: FeatureEpisode) -> FeatureEpisode:
+    """Training episodes keep no unlabelled pool (memory: thousands are cached)."""
+    fe.xu = fe.xu[:0]
+    return fe
 
 
 def make_card(method: str, cfg: TrainConfig, lr: float) -> dict:
@@ -210,7 +216,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     val = validation_set(sources, card_bm, cfg.val_episodes, cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     n_stream = cfg.steps * cfg.meta_batch
-    stream = [featurize(sources.train.sample(rng), card_bm) for _ in range(n_stream)]
+    stream = [slim(featurize(sources.train.sample(rng), card_bm)) for _ in range(n_stream)]
     log(f"{n_stream} training and {sum(map(len, val.values()))} validation episodes "
         f"({time.time() - started:.0f} s)")
 
@@ -238,7 +244,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if cfg.final_steps > 0:
         final_rng = np.random.default_rng(cfg.seed + 1)
         n_final_eps = cfg.final_steps * cfg.meta_batch
-        final_stream = stream + [featurize(sources.train.sample(final_rng), card_bm)
+        final_stream = stream + [slim(featurize(sources.train.sample(final_rng), card_bm))
                                  for _ in range(n_final_eps)]
         offset_stream = final_stream[len(stream):] + stream
         learner, info = train_method(best, cfg, offset_stream, card_bm, cfg.final_steps,
