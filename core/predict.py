@@ -20,6 +20,7 @@ from .errors import Cancelled, DeviceError, OutputError
 from .raster_io import CONFIDENCE_NODATA, RasterInfo, Region, count_tiles, iter_tiles, read_block
 
 MIN_GPU_BATCH = 1024
+CPU_CHUNK = 8192  # rows per matrix product on the CPU: activations stay in cache
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
@@ -61,6 +62,39 @@ def move_classifier(clf: Any, device: str) -> Any:
     )
 
 
+def fused_logits(clf: Any) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """Logits of an AdaptedClassifier with the head folded into the last linear layer.
+
+    ``head(W h + b) = (H W) h + (H b + c)``: the same map with one matrix product fewer and
+    no softmax over the whole batch, ~2x faster on the CPU. None when the network is not a
+    plain stack of Linear/ReLU layers (then ``predict_proba`` is used).
+    """
+    net = getattr(clf, "net", None)
+    backbone = getattr(net, "backbone", None)
+    if backbone is None or not hasattr(clf, "head_weight"):
+        return None
+    if not all(isinstance(m, (torch.nn.Linear, torch.nn.ReLU)) for m in backbone):
+        return None
+    linear = [i for i, m in enumerate(backbone) if isinstance(m, torch.nn.Linear)]
+    if not linear or linear[-1] != len(backbone) - 1:
+        return None
+    p = clf.params
+    last = linear[-1]
+    head_w, head_b = clf.head_weight, clf.head_bias
+    w_out = head_w @ p[f"backbone.{last}.weight"]
+    b_out = head_w @ p[f"backbone.{last}.bias"] + head_b
+    hidden = [(p[f"backbone.{i}.weight"], p[f"backbone.{i}.bias"]) for i in linear[:-1]]
+    device = head_w.device
+
+    def logits(x: torch.Tensor) -> torch.Tensor:
+        h = x.to(device)
+        for w, b in hidden:
+            h = torch.relu_(torch.nn.functional.linear(h, w, b))
+        return torch.nn.functional.linear(h, w_out, b_out)
+
+    return logits
+
+
 @dataclass
 class BatchPredictor:
     """Runs ``classifier.predict_proba`` in batches with the OOM fallback of the engine."""
@@ -75,6 +109,21 @@ class BatchPredictor:
         self.batch_size = max(1, int(self.batch_size))
         if str(getattr(self.classifier, "device", self.device)) != self.device:
             self.classifier = move_classifier(self.classifier, self.device)
+        self._logits = fused_logits(self.classifier)
+
+    def _best(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(probability of the best class, its index) for a batch."""
+        if self._logits is None:
+            return self.classifier.predict_proba(x).max(dim=1)  # moves x to its device
+        parts = []
+        step = CPU_CHUNK if self.device == "cpu" else x.shape[0]  # cache-sized on the CPU
+        for i in range(0, x.shape[0], step):
+            logits = self._logits(x[i : i + step])
+            top, arg = logits.max(dim=1)
+            # softmax of the top class = 1 / sum(exp(l - l_max)), without the full softmax
+            prob = 1.0 / torch.exp(logits - top[:, None]).sum(dim=1)
+            parts.append((prob, arg))
+        return torch.cat([p for p, _ in parts]), torch.cat([a for _, a in parts])
 
     def _check_cancel(self) -> None:
         if self.is_cancelled is not None and self.is_cancelled():
@@ -91,9 +140,8 @@ class BatchPredictor:
             stop = min(n, start + self.batch_size)
             try:
                 x = torch.from_numpy(np.ascontiguousarray(feats[start:stop]))
-                with torch.no_grad():
-                    proba = self.classifier.predict_proba(x)  # moves x to its device
-                    best, arg = proba.max(dim=1)
+                with torch.inference_mode():
+                    best, arg = self._best(x)
                 idx[start:stop] = arg.cpu().numpy()
                 conf[start:stop] = best.float().cpu().numpy()
             except Exception as exc:  # noqa: BLE001 - only OOM is handled, rest re-raised
@@ -116,6 +164,7 @@ class BatchPredictor:
         )
         self.device = "cpu"
         self.classifier = move_classifier(self.classifier, "cpu")
+        self._logits = fused_logits(self.classifier)
         self.batch_size = max(self.batch_size, 65536)
 
 

@@ -125,3 +125,21 @@ def test_batches_do_not_change_results():
             x[:500] if bs == 1 else x
         )
         np.testing.assert_array_equal(idx, expected[: idx.size])
+
+
+def test_fused_head_gives_the_classifier_s_own_classes_and_probabilities(tmp_path):
+    from metamapper.core.adapt import adapt
+    from metamapper.core.model import load_model
+    from metamapper.core.predict import fused_logits
+
+    from tests.model_factory import make_model_file
+
+    loaded = load_model(make_model_file(tmp_path, episodes=5))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3000, loaded.net.input_dim)).astype(np.float32)
+    clf = adapt(loaded, x[:40], np.arange(40) % 4, 4)
+    assert fused_logits(clf) is not None
+    idx, conf = BatchPredictor(clf, "cpu", batch_size=1000)(x)
+    proba = clf.predict_proba(x)
+    np.testing.assert_array_equal(idx, proba.argmax(1).numpy())
+    np.testing.assert_allclose(conf, proba.max(1).values.numpy(), rtol=1e-5, atol=1e-6)
