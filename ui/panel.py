@@ -1,0 +1,742 @@
+"""The MetaMapper dock panel: raster, labelled features, region, options, Run/Cancel.
+
+The panel only gathers choices and turns them into the parameters of the Processing
+algorithm ``metamapper:fewshot_classify`` (:meth:`MetaMapperPanel.build_parameters`, pure
+enough to test); :mod:`.run_task` runs it in the background and loads the styled outputs.
+
+Lifetime: plugin.py creates the panel on the first click and calls :meth:`cleanup` on
+unload, which cancels a running task and disconnects every signal connected here (project,
+layers, canvas), takes the map tools off the canvas and removes the rubber bands.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsFeatureRequest,
+    QgsFieldProxyModel,
+    QgsGeometry,
+    QgsMapLayer,
+    QgsMapLayerProxyModel,
+    QgsProcessingFeatureSourceDefinition,
+    QgsProcessingOutputLayerDefinition,
+    QgsProject,
+    QgsVectorLayer,
+    QgsFeature,
+)
+from qgis.gui import (
+    QgsCollapsibleGroupBox,
+    QgsDockWidget,
+    QgsFieldComboBox,
+    QgsFileWidget,
+    QgsMapLayerComboBox,
+)
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import samples_layer as samples
+from .map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
+from .run_task import ClassificationRun, RunOutcome, confidence_path_for, default_output_path
+from .settings import DEVICES, PanelSettings
+
+REGION_DRAWN = "drawn"
+REGION_SELECTION = "selection"
+REGION_EXTENT = "extent"
+REGION_RASTER = "raster"
+PREFERRED_CLASS_FIELDS = ("class", "classname", "class_name", "name", "label", "landcover",
+                          "land_cover", "lc", "code", "id")
+MESSAGE_TITLE = "MetaMapper"
+
+
+class PanelInputError(ValueError):
+    """A choice is missing or unusable; the message says what to do."""
+
+
+class MetaMapperPanel(QgsDockWidget):
+    """Dock widget driving one few-shot classification at a time."""
+
+    def __init__(self, iface, parent: Optional[QWidget] = None) -> None:
+        super().__init__("MetaMapper", parent)
+        self.setObjectName("MetaMapperPanel")
+        self.iface = iface
+        self.canvas = iface.mapCanvas()
+        self.project = QgsProject.instance()
+        self.settings = PanelSettings.load()
+        self.run: Optional[ClassificationRun] = None
+        self.last_outcome: Optional[RunOutcome] = None
+        self.region_geometry: Optional[QgsGeometry] = None
+        self.region_crs = QgsCoordinateReferenceSystem()
+        self._connections: List[Tuple[Any, Callable]] = []   # (bound signal, slot)
+        self._layer_connections: List[Tuple[str, Any, Callable]] = []  # (layer id, signal, slot)
+        self._previous_tool = None
+        self._devices_probed = False
+        self._details_dialog: Optional[QDialog] = None
+
+        self.region_tool = RegionMapTool(self.canvas, RECTANGLE)
+        self.pick_tool = PickSampleTool(self.canvas, POINT)
+        self._build_ui()
+        self._restore_settings()
+        self._connect(self.region_tool.drawn, self._on_region_drawn)
+        self._connect(self.region_tool.cancelled, self._on_region_cancelled)
+        self._connect(self.pick_tool.drawn, self._on_sample_picked)
+        self._connect(self.canvas.mapToolSet, self._on_map_tool_set)
+        self._connect(self.project.layersWillBeRemoved, self._on_layers_will_be_removed)
+        self._on_training_layer_changed(self.training_combo.currentLayer())
+        self._on_region_layer_changed(self.region_layer_combo.currentLayer())
+        self._update_region_status()
+        self._set_running(False)
+
+    # ================================================================== UI
+    def _build_ui(self) -> None:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+
+        # --- raster
+        raster_box = QGroupBox("Raster to classify")
+        form = QFormLayout(raster_box)
+        self.raster_combo = QgsMapLayerComboBox()
+        self.raster_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.raster_combo.setAllowEmptyLayer(True)
+        self.raster_combo.setToolTip("Any raster with a CRS, any number of bands")
+        form.addRow("Raster", self.raster_combo)
+        layout.addWidget(raster_box)
+        if self.raster_combo.count() > 1:
+            self.raster_combo.setCurrentIndex(1)
+
+        # --- labelled features
+        labels_box = QGroupBox("Labelled features")
+        form = QFormLayout(labels_box)
+        self.training_combo = QgsMapLayerComboBox()
+        self.training_combo.setFilters(QgsMapLayerProxyModel.PointLayer
+                                       | QgsMapLayerProxyModel.PolygonLayer)
+        self.training_combo.setAllowEmptyLayer(True)
+        form.addRow("Layer", self.training_combo)
+        self.field_combo = QgsFieldComboBox()
+        self.field_combo.setFilters(QgsFieldProxyModel.String | QgsFieldProxyModel.Int
+                                    | QgsFieldProxyModel.LongLong | QgsFieldProxyModel.Double)
+        form.addRow("Class field", self.field_combo)
+        self.selected_only = QCheckBox("Selected features only")
+        form.addRow(self.selected_only)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        form.addRow(self.count_label)
+        if self.training_combo.count() > 1:
+            self.training_combo.setCurrentIndex(1)
+
+        pick_row = QHBoxLayout()
+        self.pick_class = QComboBox()
+        self.pick_class.setEditable(True)
+        self.pick_class.setToolTip("Class of the samples you click: choose one or type a new one")
+        self.pick_class.lineEdit().setPlaceholderText("class name")
+        self.pick_mode = QComboBox()
+        self.pick_mode.addItem("Points", POINT)
+        self.pick_mode.addItem("Polygons", POLYGON)
+        self.pick_button = QToolButton()
+        self.pick_button.setText("Pick on map")
+        self.pick_button.setCheckable(True)
+        self.pick_button.setToolTip(
+            "Click points (or draw small polygons: left clicks, right click to finish) on "
+            "the map; they go to the 'MetaMapper samples' layer with the class on the left")
+        pick_row.addWidget(self.pick_class, 2)
+        pick_row.addWidget(self.pick_mode, 1)
+        pick_row.addWidget(self.pick_button)
+        form.addRow("Pick", pick_row)
+        layout.addWidget(labels_box)
+
+        # --- region
+        region_box = QGroupBox("Region to map")
+        rlayout = QVBoxLayout(region_box)
+        self.region_group = QButtonGroup(self)
+        draw_row = QHBoxLayout()
+        self.region_drawn_radio = QRadioButton("Drawn on the map")
+        self.draw_rect_button = QToolButton()
+        self.draw_rect_button.setText("Rectangle")
+        self.draw_rect_button.setCheckable(True)
+        self.draw_poly_button = QToolButton()
+        self.draw_poly_button.setText("Polygon")
+        self.draw_poly_button.setCheckable(True)
+        self.draw_poly_button.setToolTip("Left click adds a vertex, right click finishes, "
+                                         "Esc cancels")
+        draw_row.addWidget(self.region_drawn_radio)
+        draw_row.addWidget(self.draw_rect_button)
+        draw_row.addWidget(self.draw_poly_button)
+        rlayout.addLayout(draw_row)
+        sel_row = QHBoxLayout()
+        self.region_selection_radio = QRadioButton("Selected polygons of")
+        self.region_layer_combo = QgsMapLayerComboBox()
+        self.region_layer_combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.region_layer_combo.setAllowEmptyLayer(True)
+        sel_row.addWidget(self.region_selection_radio)
+        sel_row.addWidget(self.region_layer_combo, 1)
+        rlayout.addLayout(sel_row)
+        self.region_extent_radio = QRadioButton("Current map extent")
+        self.region_raster_radio = QRadioButton("Whole raster")
+        rlayout.addWidget(self.region_extent_radio)
+        rlayout.addWidget(self.region_raster_radio)
+        for mode, radio in ((REGION_DRAWN, self.region_drawn_radio),
+                            (REGION_SELECTION, self.region_selection_radio),
+                            (REGION_EXTENT, self.region_extent_radio),
+                            (REGION_RASTER, self.region_raster_radio)):
+            radio.setProperty("region_mode", mode)
+            self.region_group.addButton(radio)
+        self.region_extent_radio.setChecked(True)
+        self.region_status = QLabel()
+        self.region_status.setWordWrap(True)
+        rlayout.addWidget(self.region_status)
+        layout.addWidget(region_box)
+
+        # --- advanced
+        self.advanced_box = QgsCollapsibleGroupBox("Advanced options")
+        self.advanced_box.setCollapsed(True)
+        self.advanced_box.setSaveCollapsedState(False)
+        form = QFormLayout(self.advanced_box)
+        self.model_widget = QgsFileWidget()
+        self.model_widget.setFilter("MetaMapper model (*.pt)")
+        self.model_widget.setToolTip("Empty: the bundled meta-trained model")
+        self.model_widget.lineEdit().setPlaceholderText("bundled model")
+        form.addRow("Model", self.model_widget)
+        self.device_combo = QComboBox()
+        for label, value in (("Auto (GPU if available)", "auto"), ("CPU", "cpu"),
+                             ("CUDA (GPU)", "cuda")):
+            self.device_combo.addItem(label, value)
+        form.addRow("Device", self.device_combo)
+        self.device_label = QLabel("Expand to check for a GPU…")
+        self.device_label.setWordWrap(True)
+        form.addRow("", self.device_label)
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        form.addRow("Seed", self.seed_spin)
+        self.shots_spin = QSpinBox()
+        self.shots_spin.setRange(1, 100000)
+        self.shots_spin.setToolTip("Maximum labelled pixels used per class")
+        form.addRow("Shots cap", self.shots_spin)
+        self.output_widget = QgsFileWidget()
+        self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
+        self.output_widget.setFilter("GeoTIFF (*.tif *.tiff)")
+        self.output_widget.lineEdit().setPlaceholderText("[temporary GeoTIFF]")
+        form.addRow("Class map file", self.output_widget)
+        layout.addWidget(self.advanced_box)
+
+        # --- run
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        buttons = QHBoxLayout()
+        self.run_button = QPushButton("Run")
+        self.run_button.setObjectName("runButton")
+        self.cancel_button = QPushButton("Cancel")
+        buttons.addStretch(1)
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+
+        # widget-internal signals die with the widgets; no need to track them
+        self.training_combo.layerChanged.connect(self._on_training_layer_changed)
+        self.field_combo.fieldChanged.connect(lambda _f: self.refresh_counts())
+        self.selected_only.toggled.connect(lambda _b: self.refresh_counts())
+        self.region_layer_combo.layerChanged.connect(self._on_region_layer_changed)
+        self.region_group.buttonToggled.connect(lambda *_: self._update_region_status())
+        self.draw_rect_button.clicked.connect(lambda c: self._activate_region_tool(RECTANGLE, c))
+        self.draw_poly_button.clicked.connect(lambda c: self._activate_region_tool(POLYGON, c))
+        self.pick_button.toggled.connect(self._activate_pick_tool)
+        self.pick_mode.currentIndexChanged.connect(self._on_pick_mode_changed)
+        self.advanced_box.collapsedStateChanged.connect(self._on_advanced_toggled)
+        self.run_button.clicked.connect(self.start_run)
+        self.cancel_button.clicked.connect(self.cancel_run)
+
+    def _restore_settings(self) -> None:
+        self.model_widget.setFilePath(self.settings.model)
+        index = self.device_combo.findData(self.settings.device)
+        self.device_combo.setCurrentIndex(max(0, index))
+        self.shots_spin.setValue(self.settings.shots_cap)
+
+    def _store_settings(self) -> None:
+        self.settings.model = self.model_widget.filePath().strip()
+        self.settings.device = self.device_combo.currentData() or "auto"
+        self.settings.shots_cap = self.shots_spin.value()
+        self.settings.save()
+
+    # ================================================================== signal bookkeeping
+    def _connect(self, signal, slot) -> None:
+        signal.connect(slot)
+        self._connections.append((signal, slot))
+
+    def _watch_layer(self, layer: QgsMapLayer, signal_name: str, slot: Callable) -> None:
+        signal = getattr(layer, signal_name)
+        signal.connect(slot)
+        self._layer_connections.append((layer.id(), signal, slot))
+
+    def _unwatch_layers(self, layer_ids: Optional[List[str]] = None) -> None:
+        keep = []
+        for layer_id, signal, slot in self._layer_connections:
+            if layer_ids is not None and layer_id not in layer_ids:
+                keep.append((layer_id, signal, slot))
+                continue
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):  # already gone with its layer
+                pass
+        self._layer_connections = keep
+
+    def _rewatch(self) -> None:
+        """Watch exactly the layers currently chosen (training, region)."""
+        self._unwatch_layers()
+        training = self.training_layer()
+        if training is not None:
+            for name in ("selectionChanged", "featureAdded", "featuresDeleted",
+                         "attributeValueChanged", "dataChanged"):
+                self._watch_layer(training, name, self._on_training_data_changed)
+        region = self.region_layer_combo.currentLayer()
+        if isinstance(region, QgsVectorLayer) and region is not training:
+            self._watch_layer(region, "selectionChanged", self._on_region_selection_changed)
+
+    # ================================================================== labelled features
+    def raster_layer(self):
+        return self.raster_combo.currentLayer()
+
+    def training_layer(self) -> Optional[QgsVectorLayer]:
+        layer = self.training_combo.currentLayer()
+        return layer if isinstance(layer, QgsVectorLayer) else None
+
+    def _on_training_layer_changed(self, layer) -> None:
+        self.field_combo.setLayer(layer if isinstance(layer, QgsVectorLayer) else None)
+        if isinstance(layer, QgsVectorLayer):
+            names = [f.name() for f in layer.fields()]
+            lowered = {n.lower(): n for n in names}
+            for candidate in PREFERRED_CLASS_FIELDS:
+                if candidate in lowered:
+                    self.field_combo.setField(lowered[candidate])
+                    break
+        self._rewatch()
+        self.refresh_counts()
+
+    def _on_training_data_changed(self, *_args) -> None:
+        self.refresh_counts()
+
+    def feature_and_class_counts(self) -> Tuple[int, int, int]:
+        """(features used, distinct classes, features with an empty class)."""
+        layer = self.training_layer()
+        field = self.field_combo.currentField()
+        if layer is None or not layer.isValid():
+            return 0, 0, 0
+        index = layer.fields().lookupField(field) if field else -1
+        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+        if index >= 0:
+            request.setSubsetOfAttributes([index])
+        else:
+            request.setNoAttributes()
+        features = (layer.getSelectedFeatures(request) if self.selected_only.isChecked()
+                    else layer.getFeatures(request))
+        count, empty, classes = 0, 0, set()
+        for feature in features:
+            count += 1
+            if index < 0:
+                continue
+            value = feature.attribute(index)
+            text = "" if value is None else str(value).strip()
+            if not text or text == "NULL":
+                empty += 1
+            else:
+                classes.add(_class_text(value))
+        return count, len(classes), empty
+
+    def refresh_counts(self) -> None:
+        count, n_classes, empty = self.feature_and_class_counts()
+        layer = self.training_layer()
+        if layer is None:
+            text = "No labelled layer: choose one, or pick samples on the map."
+        elif not self.field_combo.currentField():
+            text = f"{count} feature(s); choose the class field."
+        else:
+            where = "selected " if self.selected_only.isChecked() else ""
+            text = f"{count} {where}feature(s), {n_classes} class(es)"
+            if empty:
+                text += f" ({empty} without class: skipped)"
+            if n_classes < 2:
+                text += " — at least 2 classes needed"
+        self.count_label.setText(text)
+        self._refresh_pick_classes()
+
+    def _refresh_pick_classes(self) -> None:
+        layer = self.training_layer()
+        field = self.field_combo.currentField()
+        current = self.pick_class.currentText()
+        values = samples.class_values(layer, field) if layer is not None and field else []
+        self.pick_class.blockSignals(True)
+        self.pick_class.clear()
+        self.pick_class.addItems(values)
+        self.pick_class.setEditText(current)
+        self.pick_class.blockSignals(False)
+
+    # ------------------------------------------------------------------ pick on map
+    def _activate_pick_tool(self, checked: bool) -> None:
+        if checked:
+            self.pick_tool.set_mode(self.pick_mode.currentData())
+            self._set_tool(self.pick_tool)
+        elif self.canvas.mapTool() is self.pick_tool:
+            self._restore_tool(self.pick_tool)
+
+    def _on_pick_mode_changed(self, _index: int) -> None:
+        self.pick_tool.set_mode(self.pick_mode.currentData())
+
+    def _on_sample_picked(self, geometry: QgsGeometry) -> None:
+        self.add_sample(geometry, self.pick_tool.crs)
+
+    def add_sample(self, geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem,
+                   class_name: Optional[str] = None) -> Optional[QgsFeature]:
+        """Store a picked geometry with the chosen class in the samples layer and make that
+        layer the labelled-features input."""
+        class_name = (class_name if class_name is not None
+                      else self.pick_class.currentText()).strip()
+        if not class_name:
+            self._message("Type or choose a class name before picking samples.",
+                          Qgis.Warning)
+            return None
+        kind = "Polygon" if geometry.type() == 2 else "Point"
+        layer = samples.samples_layer(self.project, kind, self.canvas.mapSettings().destinationCrs())
+        feature = samples.add_sample(layer, geometry, crs, class_name, self.project)
+        if self.training_combo.currentLayer() is not layer:
+            self.training_combo.setLayer(layer)
+        if self.field_combo.currentField() != samples.CLASS_FIELD:
+            self.field_combo.setField(samples.CLASS_FIELD)
+        self.selected_only.setChecked(False)
+        self.refresh_counts()
+        self.pick_class.setEditText(class_name)
+        return feature
+
+    # ================================================================== region
+    def region_mode(self) -> str:
+        button = self.region_group.checkedButton()
+        return button.property("region_mode") if button is not None else REGION_EXTENT
+
+    def set_region_mode(self, mode: str) -> None:
+        for button in self.region_group.buttons():
+            if button.property("region_mode") == mode:
+                button.setChecked(True)
+
+    def _activate_region_tool(self, mode: str, checked: bool = True) -> None:
+        if not checked:
+            self._restore_tool(self.region_tool)
+            return
+        self.region_tool.set_mode(mode)
+        self.draw_rect_button.setChecked(mode == RECTANGLE)
+        self.draw_poly_button.setChecked(mode == POLYGON)
+        self._set_tool(self.region_tool)
+        self.region_status.setText(
+            "Drag a rectangle on the map (Esc cancels)." if mode == RECTANGLE else
+            "Click the polygon's vertices; right click finishes, Esc cancels.")
+
+    def _on_region_drawn(self, geometry: QgsGeometry) -> None:
+        self.set_region(geometry, self.region_tool.crs)
+        self._restore_tool(self.region_tool)
+
+    def set_region(self, geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> None:
+        self.region_geometry = QgsGeometry(geometry)
+        self.region_crs = QgsCoordinateReferenceSystem(crs)
+        self.set_region_mode(REGION_DRAWN)
+        self._update_region_status()
+
+    def _on_region_cancelled(self) -> None:
+        self._update_region_status()
+
+    def _on_region_layer_changed(self, _layer) -> None:
+        self._rewatch()
+        self._update_region_status()
+
+    def _on_region_selection_changed(self, *_args) -> None:
+        self._update_region_status()
+
+    def _update_region_status(self) -> None:
+        mode = self.region_mode()
+        if mode == REGION_DRAWN:
+            if self.region_geometry is None:
+                text = "Draw a rectangle or polygon on the map."
+            else:
+                area = self.region_geometry.area()
+                unit = self.region_crs.mapUnits()
+                text = (f"Drawn region: {area / 1e6:.2f} km²" if unit == 0
+                        else f"Drawn region ({self.region_crs.authid()})")
+        elif mode == REGION_SELECTION:
+            layer = self.region_layer_combo.currentLayer()
+            n = layer.selectedFeatureCount() if isinstance(layer, QgsVectorLayer) else 0
+            text = f"{n} selected polygon(s)" if layer else "Choose a polygon layer."
+        elif mode == REGION_EXTENT:
+            text = "The map extent when you press Run."
+        else:
+            text = "The whole raster (can be slow on large rasters)."
+        self.region_status.setText(text)
+
+    def region_layer_for_run(self) -> Optional[Any]:
+        """The REGION parameter value: a memory polygon layer in the canvas CRS, a
+        selected-features source definition, or None for the whole raster."""
+        mode = self.region_mode()
+        if mode == REGION_RASTER:
+            return None
+        if mode == REGION_SELECTION:
+            layer = self.region_layer_combo.currentLayer()
+            if not isinstance(layer, QgsVectorLayer):
+                raise PanelInputError("Choose the polygon layer whose selected features are "
+                                      "the region, or pick another kind of region.")
+            if layer.selectedFeatureCount() == 0:
+                raise PanelInputError(f"No polygon is selected in '{layer.name()}'. Select "
+                                      "the polygons to map, or pick another kind of region.")
+            return QgsProcessingFeatureSourceDefinition(layer.id(), True)
+        if mode == REGION_DRAWN:
+            if self.region_geometry is None:
+                raise PanelInputError("No region drawn yet. Press Rectangle or Polygon and "
+                                      "draw it on the map, or use the map extent.")
+            return region_memory_layer(self.region_geometry, self.region_crs)
+        crs = self.canvas.mapSettings().destinationCrs()
+        return region_memory_layer(QgsGeometry.fromRect(self.canvas.extent()), crs)
+
+    # ================================================================== map tools
+    def _set_tool(self, tool) -> None:
+        current = self.canvas.mapTool()
+        if current is not tool and current not in (self.region_tool, self.pick_tool):
+            self._previous_tool = current
+        self.canvas.setMapTool(tool)
+
+    def _restore_tool(self, tool) -> None:
+        if self.canvas.mapTool() is tool:
+            previous = self._previous_tool
+            if previous is not None:
+                try:
+                    self.canvas.setMapTool(previous)
+                    return
+                except RuntimeError:  # deleted in between
+                    self._previous_tool = None
+            self.canvas.unsetMapTool(tool)
+
+    def _on_map_tool_set(self, new_tool, _old_tool=None) -> None:
+        self.pick_button.blockSignals(True)
+        self.pick_button.setChecked(new_tool is self.pick_tool)
+        self.pick_button.blockSignals(False)
+        is_region = new_tool is self.region_tool
+        self.draw_rect_button.setChecked(is_region and self.region_tool.mode == RECTANGLE)
+        self.draw_poly_button.setChecked(is_region and self.region_tool.mode == POLYGON)
+
+    # ================================================================== project changes
+    def _on_layers_will_be_removed(self, layer_ids) -> None:
+        ids = [str(i) for i in layer_ids]
+        self._unwatch_layers(ids)
+        if self._previous_tool is not None:
+            layer = getattr(self._previous_tool, "layer", lambda: None)
+            try:
+                if callable(layer) and layer() is not None and layer().id() in ids:
+                    self._previous_tool = None
+            except RuntimeError:
+                self._previous_tool = None
+
+    # ================================================================== parameters + run
+    def build_parameters(self) -> Dict[str, Any]:
+        """The algorithm's parameter dict from the panel's choices (raises PanelInputError)."""
+        raster = self.raster_layer()
+        if raster is None or not raster.isValid():
+            raise PanelInputError("Choose the raster to classify (load one into the project "
+                                  "first).")
+        training = self.training_layer()
+        if training is None:
+            raise PanelInputError("Choose a layer of labelled points or polygons, or pick "
+                                  "samples on the map.")
+        field = self.field_combo.currentField()
+        if not field:
+            raise PanelInputError(f"Choose the class field of '{training.name()}'.")
+        if self.selected_only.isChecked() and training.selectedFeatureCount() == 0:
+            raise PanelInputError(f"'Selected features only' is on but nothing is selected "
+                                  f"in '{training.name()}'. Select features or untick it.")
+        output = self.output_widget.filePath().strip() or default_output_path()
+        if not output.lower().endswith((".tif", ".tiff")):
+            output += ".tif"
+        class_def = QgsProcessingOutputLayerDefinition(output, self.project)
+        class_def.destinationName = f"{raster.name()} classes"
+        conf_def = QgsProcessingOutputLayerDefinition(confidence_path_for(output), self.project)
+        conf_def.destinationName = f"{raster.name()} confidence"
+        params: Dict[str, Any] = {
+            "INPUT": raster.id(),
+            "TRAINING": QgsProcessingFeatureSourceDefinition(training.id(),
+                                                             self.selected_only.isChecked()),
+            "CLASS_FIELD": field,
+            "DEVICE": DEVICES.index(self.device_combo.currentData() or "auto"),
+            "SEED": self.seed_spin.value(),
+            "SHOTS_CAP": self.shots_spin.value(),
+            "OUTPUT": class_def,
+            "OUTPUT_CONFIDENCE": conf_def,
+        }
+        region = self.region_layer_for_run()
+        if region is not None:
+            params["REGION"] = region
+        model = self.model_widget.filePath().strip()
+        if model:
+            params["MODEL"] = model
+        return params
+
+    def start_run(self) -> bool:
+        """Run button: start one background run (refused while one is running)."""
+        if self.run is not None and self.run.is_running():
+            return False
+        try:
+            params = self.build_parameters()
+        except PanelInputError as exc:
+            self._error(str(exc))
+            return False
+        self._store_settings()
+        keep = [v for v in params.values() if isinstance(v, QgsVectorLayer)]
+        self.run = ClassificationRun(params, self.project, keep=keep, parent=self)
+        self.run.progressChanged.connect(self._on_progress)
+        self.run.done.connect(self._on_run_done)
+        self._set_running(True)
+        self.progress.setValue(0)
+        if not self.run.start():
+            return False
+        return True
+
+    def cancel_run(self) -> None:
+        if self.run is not None and self.run.is_running():
+            self.cancel_button.setEnabled(False)
+            self.run.cancel()
+
+    def _on_progress(self, value: float) -> None:
+        self.progress.setValue(int(value))
+
+    def _on_run_done(self, outcome: RunOutcome) -> None:
+        self.last_outcome = outcome
+        self._set_running(False)
+        if outcome.status == "success":
+            self.progress.setValue(100)
+            self._message(outcome.message, Qgis.Success, 15)
+        elif outcome.status == "cancelled":
+            self.progress.setValue(0)
+            self._message(outcome.message, Qgis.Info, 8)
+        else:
+            self.progress.setValue(0)
+            self._error(outcome.message, outcome.log)
+
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    # ================================================================== device probe
+    def _on_advanced_toggled(self, collapsed: bool) -> None:
+        if not collapsed and not self._devices_probed:
+            self._devices_probed = True
+            self.device_label.setText(describe_devices())
+
+    # ================================================================== messages
+    def _message(self, text: str, level=Qgis.Info, duration: int = 8) -> None:
+        self.iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, duration)
+
+    def _error(self, reason: str, log: str = "") -> None:
+        """A message-bar error with the reason and a Details button showing the log."""
+        bar = self.iface.messageBar()
+        widget = bar.createMessage(MESSAGE_TITLE, reason)
+        details = QPushButton("Details")
+        details.clicked.connect(lambda _=False, r=reason, t=log: self.show_details(r, t))
+        widget.layout().addWidget(details)
+        bar.pushWidget(widget, Qgis.Critical, 0)
+        self.last_error = reason
+
+    def show_details(self, reason: str, log: str) -> QDialog:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("MetaMapper: run log")
+        layout = QVBoxLayout(dialog)
+        text = QPlainTextEdit()
+        text.setReadOnly(True)
+        text.setPlainText(f"{reason}\n\n{log}".strip())
+        layout.addWidget(text)
+        box = QDialogButtonBox(QDialogButtonBox.Close)
+        box.rejected.connect(dialog.reject)
+        layout.addWidget(box)
+        dialog.resize(700, 400)
+        dialog.show()
+        self._details_dialog = dialog
+        return dialog
+
+    # ================================================================== unload
+    def cleanup(self) -> None:
+        """Cancel a running task, disconnect everything, take tools and bands off the canvas."""
+        if self.run is not None and self.run.is_running():
+            self.run.cancel()
+        for signal, slot in self._connections:
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass
+        self._connections = []
+        self._unwatch_layers()
+        for tool in (self.region_tool, self.pick_tool):
+            try:
+                if self.canvas.mapTool() is tool:
+                    self.canvas.unsetMapTool(tool)
+                if tool.band is not None:
+                    tool.remove_band()
+            except RuntimeError:
+                pass
+        self._previous_tool = None
+        if self._details_dialog is not None:
+            self._details_dialog.close()
+            self._details_dialog = None
+
+
+def region_memory_layer(geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> QgsVectorLayer:
+    """A one-feature memory polygon layer (the REGION parameter) in ``crs``."""
+    uri = f"Polygon?crs={crs.authid()}&field=id:integer" if crs.authid() else "Polygon?field=id:integer"
+    layer = QgsVectorLayer(uri, "MetaMapper region", "memory")
+    layer.setCrs(crs)
+    feature = QgsFeature(layer.fields())
+    feature.setGeometry(QgsGeometry(geometry))
+    feature.setAttribute(0, 1)
+    layer.dataProvider().addFeatures([feature])
+    layer.updateExtents()
+    return layer
+
+
+def describe_devices() -> str:
+    """Which devices can run the model (imports torch: call only when the user asks)."""
+    try:
+        import torch
+    except ImportError:
+        return "PyTorch is not installed: install it to run MetaMapper (see the README)."
+    except Exception as exc:  # a broken torch install must not break the panel
+        return f"PyTorch could not be loaded ({exc}); only the CPU may work."
+    try:
+        if torch.cuda.is_available():
+            name = torch.cuda.get_device_name(0)
+            return f"CUDA available: {name}. Auto uses it."
+    except Exception:  # driver problems: fall through to CPU
+        pass
+    return "No CUDA GPU found: Auto runs on the CPU."
+
+
+def _class_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
