@@ -87,7 +87,7 @@ def write_scene(
 def _memory_layer(kind: str, crs: str, int_field: bool = True):
     from qgis.core import QgsVectorLayer
 
-    uri = f"{kind}?crs={crs}&field=cls:string(20)"
+    uri = f"{kind}?crs={crs}&field=cls:string"
     if int_field:
         uri += "&field=code:integer&field=ratio:double&field=day:date"
     layer = QgsVectorLayer(uri, f"labels_{kind.lower()}", "memory")

@@ -229,3 +229,62 @@ def test_existing_output_is_overwritten_whole(scene, run_alg, tmp_path):
                                  CLASS_FIELD="cls", OUTPUT=str(out))
     band, meta = read_band(results["OUTPUT"])
     _check_full_grid(meta)
+
+
+def test_unicode_and_long_class_names_survive(scene, run_alg, tmp_path):
+    long_name = "Zone humide à roseaux — " + "x" * 180
+    layer = point_labels()
+    rename = {"water": long_name, "forest": "Forêt ☘", "urban": "市街地"}
+    idx = layer.fields().lookupField("cls")
+    layer.dataProvider().changeAttributeValues(
+        {f.id(): {idx: rename[f["cls"]]} for f in layer.getFeatures()}
+    )
+    results, _ctx, feedback = run_alg(INPUT=str(scene.path), TRAINING=layer, CLASS_FIELD="cls",
+                                      OUTPUT=str(tmp_path / "carte.tif"))
+    assert set(results["CLASSES"].split(",")) == set(rename.values())
+    band, _meta = read_band(results["OUTPUT"])
+    names = decode(band, results["CLASSES"].split(","), [1, 2, 3])
+    truth = np.vectorize(rename.get)(scene.truth)
+    assert float((names == truth).mean()) >= MIN_ACCURACY
+    assert "Forêt ☘" in feedback.text
+
+
+def test_thousands_of_polygons_convert_quickly(scene, processing_provider):
+    """5,000 small labelled polygons in WGS 84: reprojection + conversion stays fast."""
+    from metamapper.provider import geometry as geo
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsCoordinateTransformContext,
+        QgsFeature,
+        QgsGeometry,
+        QgsRectangle,
+        QgsVectorLayer,
+    )
+
+    layer = QgsVectorLayer("Polygon?crs=EPSG:4326&field=cls:string(20)", "many", "memory")
+    to_wgs = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:32633"),
+                                    QgsCoordinateReferenceSystem("EPSG:4326"),
+                                    QgsCoordinateTransformContext())
+    features = []
+    for i in range(5000):
+        row, col = divmod(i % (SIZE * SIZE), SIZE)
+        g = QgsGeometry.fromRect(QgsRectangle(X0 + col * PIXEL, Y0 - (row + 1) * PIXEL,
+                                              X0 + (col + 1) * PIXEL, Y0 - row * PIXEL))
+        g.transform(to_wgs)
+        f = QgsFeature(layer.fields())
+        f.setGeometry(g)
+        f["cls"] = scene.truth[row, col]
+        features.append(f)
+    layer.dataProvider().addFeatures(features)
+    import time
+
+    t0 = time.perf_counter()
+    converted = geo.convert_labelled(layer, "cls", QgsCoordinateReferenceSystem("EPSG:32633"),
+                                     QgsCoordinateTransformContext())
+    seconds = time.perf_counter() - t0
+    assert len(converted.geometries) == 5000 and converted.skipped == 0
+    assert converted.distinct_labels() == ["forest", "urban", "water"]
+    xmin, ymin, xmax, ymax = converted.bounds
+    assert abs(xmin - X0) < 0.01 and abs(ymax - Y0) < 0.01  # back in UTM, to the centimetre
+    assert seconds < 10, seconds
