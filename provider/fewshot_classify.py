@@ -383,6 +383,10 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         try:
             inputs = self._gather(parameters, context, raster, feedback.isCanceled)
         except InputProblem as exc:
+            if feedback.isCanceled():  # reading stopped half-way: say so, not "too few classes"
+                raise QgsProcessingException(
+                    "Cancelled by the user; no output was written."
+                ) from None
             raise QgsProcessingException(str(exc)) from None
         if feedback.isCanceled():
             raise QgsProcessingException("Cancelled before the run started; nothing was written.")
