@@ -1,0 +1,273 @@
+"""Baselines for the few-shot benchmark, all fitted on exactly the same support pixels.
+
+* scikit-learn on the raw bands, standardised with the region's per-band mean/std (what an
+  analyst would feed them): random forest, RBF SVM (C/gamma by 3-fold CV when K >= 5,
+  else fixed C=10, gamma='scale'), k-NN (k = min(K, 5), distance weighted), logistic
+  regression.
+* The same FewShotNet as the shipped model, on the same band-mapped features:
+  - ``fewshotnet_scratch``: random initialisation, trained on the support only (Adam);
+  - ``fewshotnet_supervised``: pre-trained by ordinary supervised classification on the
+    meta-training sources (earthlib library materials + UCR crop classes: one global
+    softmax, no episodes), then fine-tuned with exactly the plugin's inner loop
+    (prototype head + the shipped card's SGD steps). Transfer without meta-learning.
+* The shipped model: ``core.adapt.adapt`` as the plugin calls it, inductive and
+  transductive (the region's unlabelled pixels refine the prototypes by soft k-means).
+
+Every method returns predictions for the query pixels plus its fit and predict times.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+SKLEARN_METHODS = ("random_forest", "svm_rbf", "knn", "logistic_regression")
+
+
+@dataclass
+class Task:
+    """One support/query draw: raw pixels (n, B) plus the region's unlabelled pixels."""
+
+    support_x: np.ndarray
+    support_y: np.ndarray
+    query_x: np.ndarray
+    query_y: np.ndarray
+    region_x: np.ndarray  # sample of the region's pixels (band statistics, transduction)
+    n_classes: int
+    wavelengths_nm: Optional[List[float]]
+    seed: int
+    feature_cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def k(self) -> int:
+        return int(np.bincount(self.support_y, minlength=self.n_classes).max())
+
+
+@dataclass
+class Result:
+    pred: np.ndarray
+    fit_s: float
+    predict_s: float
+
+
+Method = Callable[[Task], Result]
+
+
+# --------------------------------------------------------------------------- scikit-learn
+
+
+def _standardiser(task: Task) -> Tuple[np.ndarray, np.ndarray]:
+    mean = task.region_x.mean(axis=0)
+    std = task.region_x.std(axis=0)
+    return mean, np.where(std > 0, std, 1.0)
+
+
+def sklearn_model(name: str, k: int, seed: int):  # type: ignore[no-untyped-def]
+    """The scikit-learn estimator behind a baseline name (hyper-parameters as documented)."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+
+    if name == "random_forest":
+        return RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1)
+    if name == "svm_rbf":
+        if k >= 5:
+            grid = {"C": [1.0, 10.0, 100.0], "gamma": ["scale", 0.01, 0.1]}
+            cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
+            return GridSearchCV(SVC(kernel="rbf"), grid, cv=cv, n_jobs=1)
+        return SVC(kernel="rbf", C=10.0, gamma="scale")
+    if name == "knn":
+        return KNeighborsClassifier(n_neighbors=min(k, 5), weights="distance")
+    if name == "logistic_regression":
+        return LogisticRegression(C=1.0, max_iter=2000)
+    raise ValueError(f"Unknown baseline {name!r}")
+
+
+def sklearn_method(name: str) -> Method:
+    def run(task: Task) -> Result:
+        mean, std = _standardiser(task)
+        t0 = time.perf_counter()
+        model = sklearn_model(name, task.k, task.seed)
+        model.fit((task.support_x - mean) / std, task.support_y)
+        t1 = time.perf_counter()
+        pred = model.predict((task.query_x - mean) / std)
+        return Result(np.asarray(pred, np.int64), t1 - t0, time.perf_counter() - t1)
+
+    return run
+
+
+# --------------------------------------------------------------------------- FewShotNet
+
+
+def _features(task: Task, card: dict) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Band-map support, query and region pixels as the plugin does (region statistics)."""
+    import json
+
+    from .band_mapping import BandStats, map_bands
+
+    key = json.dumps(card["band_mapping"], sort_keys=True)
+    if key not in task.feature_cache:  # every FewShotNet method of a draw shares them
+        stats = BandStats.from_samples(task.region_x, seed=task.seed)
+        bm = card["band_mapping"]
+        wl = task.wavelengths_nm
+        task.feature_cache[key] = (
+            np.asarray(map_bands(task.support_x, stats, bm, wl)),
+            np.asarray(map_bands(task.query_x, stats, bm, wl)),
+            np.asarray(map_bands(task.region_x, stats, bm, wl)),
+        )
+    return task.feature_cache[key]
+
+
+def fewshotnet_scratch(card: dict, steps: int = 100, lr: float = 3e-3) -> Method:
+    """FewShotNet (architecture of ``card``) + linear head trained on the support only."""
+    import torch
+    import torch.nn.functional as F
+
+    from .model import new_model
+
+    def run(task: Task) -> Result:
+        xs, xq, _ = _features(task, card)
+        t0 = time.perf_counter()
+        torch.manual_seed(task.seed)
+        net = new_model(card, seed=task.seed)
+        head = torch.nn.Linear(net.embedding_dim, task.n_classes)
+        opt = torch.optim.Adam([*net.parameters(), *head.parameters()], lr=lr,
+                               weight_decay=1e-4)
+        x = torch.from_numpy(xs)
+        y = torch.from_numpy(task.support_y).long()
+        net.train()
+        for _ in range(steps):
+            loss = F.cross_entropy(head(net(x)), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        t1 = time.perf_counter()
+        with torch.no_grad():
+            pred = head(net(torch.from_numpy(xq))).argmax(1).numpy()
+        return Result(pred.astype(np.int64), t1 - t0, time.perf_counter() - t1)
+
+    return run
+
+
+def adapted_method(loaded, transductive: bool = False,  # type: ignore[no-untyped-def]
+                   soft_kmeans_iters: Optional[int] = None) -> Method:
+    """A model file's network adapted with ``core.adapt.adapt`` exactly as the plugin does."""
+    from .adapt import adapt
+
+    def run(task: Task) -> Result:
+        xs, xq, xu = _features(task, loaded.card)
+        t0 = time.perf_counter()
+        clf = adapt(
+            loaded, xs, task.support_y, task.n_classes,
+            unlabelled_x=xu if transductive else None, device="cpu", seed=task.seed,
+            transductive=transductive, soft_kmeans_iters=soft_kmeans_iters,
+        )  # fmt: skip
+        t1 = time.perf_counter()
+        pred = clf.predict(xq).cpu().numpy()
+        return Result(pred.astype(np.int64), t1 - t0, time.perf_counter() - t1)
+
+    return run
+
+
+# --------------------------------------------------------------------------- supervised pre-training
+
+
+def _global_label(source: str, name: str) -> str:
+    """Episode class name -> a global class (library mixtures -> their main material)."""
+    if source.startswith("ucr"):
+        return f"ucr:{name}"
+    return name.split("+")[0].split(":")[0]
+
+
+def pretrain_supervised(
+    card: dict,
+    episodes: int = 3000,
+    steps: int = 4000,
+    batch: int = 512,
+    lr: float = 1e-3,
+    seed: int = 0,
+    log: Callable[[str], None] = print,
+):  # type: ignore[no-untyped-def]
+    """Train FewShotNet by plain supervised classification on the meta-training sources.
+
+    The pixels are drawn by the meta-training task sampler (the same materials, sensors,
+    encodings and band mapping as the meta-learner sees, so the comparison isolates
+    *meta*-learning), but each pixel keeps a global class label (library material or UCR
+    crop class) and one softmax head over all of them is trained with Adam; the head is
+    then thrown away. Needs the training extra (earthlib). Returns a LoadedModel whose card
+    is the given one (its inner loop is used for fine-tuning).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from .metatrain.tasks import EpisodeConfig, build_sources, featurize
+    from .metatrain.ucr import default_ucr_path
+    from .model import LoadedModel, new_model
+
+    rng = np.random.default_rng(seed)
+    sources = build_sources(EpisodeConfig(), default_ucr_path(), seed=seed)
+    xs: List[np.ndarray] = []
+    ys: List[str] = []
+    t0 = time.perf_counter()
+    for _ in range(episodes):
+        ep = sources.train.sample(rng)
+        fe = featurize(ep, card["band_mapping"])
+        names = [_global_label(ep.source, n) for n in ep.class_names]
+        xs += [fe.xs, fe.xq]
+        ys += [names[i] for i in fe.ys] + [names[i] for i in fe.yq]
+    vocab = sorted(set(ys))
+    index = {n: i for i, n in enumerate(vocab)}
+    x = torch.from_numpy(np.vstack(xs).astype(np.float32))
+    y = torch.as_tensor([index[n] for n in ys], dtype=torch.long)
+    log(f"supervised pre-training: {x.shape[0]} pixels, {len(vocab)} classes "
+        f"({time.perf_counter() - t0:.0f} s to sample)")
+    net = new_model(card, seed=seed)
+    head = torch.nn.Linear(net.embedding_dim, len(vocab))
+    opt = torch.optim.Adam([*net.parameters(), *head.parameters()], lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    net.train()
+    for step in range(steps):
+        idx = torch.randint(0, x.shape[0], (batch,), generator=gen)
+        loss = F.cross_entropy(head(net(x[idx])), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 1000 == 0 or step == steps - 1:
+            log(f"  step {step}: loss {float(loss):.3f}")
+    net.eval()
+    sup_card = copy.deepcopy(card)
+    sup_card["name"] = "fewshotnet-supervised-pretrained"
+    sup_card["method"] = "protomaml" if card["method"] == "protonet" else card["method"]
+    sup_card["training"] = {"kind": "supervised", "episodes": episodes, "steps": steps,
+                            "classes": len(vocab), "seed": seed}
+    return LoadedModel(net=net, card=sup_card, lrs=None)
+
+
+def supervised_checkpoint(card: dict, cache: Path, log: Callable[[str], None] = print,
+                          **kwargs):  # type: ignore[no-untyped-def]
+    """Load the supervised pre-trained model for ``card`` from ``cache``, or train it."""
+    import hashlib
+    import json
+
+    from .model import load_model, save_model
+
+    key = hashlib.sha256(
+        json.dumps([card["architecture"], card["band_mapping"], kwargs], sort_keys=True).encode()
+    ).hexdigest()[:12]
+    path = Path(cache) / f"supervised-{key}.pt"
+    if path.exists():
+        return load_model(path)
+    loaded = pretrain_supervised(card, log=log, **kwargs)
+    save_model(path, loaded.net, loaded.card)
+    return load_model(path)
+
+
+def sklearn_methods(names: Sequence[str] = SKLEARN_METHODS) -> Dict[str, Method]:
+    return {n: sklearn_method(n) for n in names}
