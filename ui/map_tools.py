@@ -9,7 +9,7 @@ finishes, Esc cancels; a rubber band shows the shape while drawing and stays aft
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -53,7 +53,7 @@ class _ShapeTool(QgsMapTool):
         self.crs: QgsCoordinateReferenceSystem = QgsCoordinateReferenceSystem()
         self.band = _new_band(canvas, stroke, fill)
         self._vertices: List[QgsPointXY] = []
-        self._start: Optional[QgsPointXY] = None
+        self._start: QgsPointXY | None = None
         self._drawing = False
         self.setCursor(Qt.CrossCursor)
 

@@ -11,11 +11,13 @@ layers, canvas), takes the map tools off the canvas and removes the rubber bands
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+import contextlib
+from typing import Any, Callable, Dict, List, Tuple
 
 from qgis.core import (
     Qgis,
     QgsCoordinateReferenceSystem,
+    QgsFeature,
     QgsFeatureRequest,
     QgsFieldProxyModel,
     QgsGeometry,
@@ -25,7 +27,6 @@ from qgis.core import (
     QgsProcessingOutputLayerDefinition,
     QgsProject,
     QgsVectorLayer,
-    QgsFeature,
 )
 from qgis.gui import (
     QgsCollapsibleGroupBox,
@@ -34,7 +35,6 @@ from qgis.gui import (
     QgsFileWidget,
     QgsMapLayerComboBox,
 )
-from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -77,22 +77,22 @@ class PanelInputError(ValueError):
 class MetaMapperPanel(QgsDockWidget):
     """Dock widget driving one few-shot classification at a time."""
 
-    def __init__(self, iface, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, iface, parent: QWidget | None = None) -> None:
         super().__init__("MetaMapper", parent)
         self.setObjectName("MetaMapperPanel")
         self.iface = iface
         self.canvas = iface.mapCanvas()
         self.project = QgsProject.instance()
         self.settings = PanelSettings.load()
-        self.run: Optional[ClassificationRun] = None
-        self.last_outcome: Optional[RunOutcome] = None
-        self.region_geometry: Optional[QgsGeometry] = None
+        self.run: ClassificationRun | None = None
+        self.last_outcome: RunOutcome | None = None
+        self.region_geometry: QgsGeometry | None = None
         self.region_crs = QgsCoordinateReferenceSystem()
         self._connections: List[Tuple[Any, Callable]] = []   # (bound signal, slot)
         self._layer_connections: List[Tuple[str, Any, Callable]] = []  # (layer id, signal, slot)
         self._previous_tool = None
         self._devices_probed = False
-        self._details_dialog: Optional[QDialog] = None
+        self._details_dialog: QDialog | None = None
 
         self.region_tool = RegionMapTool(self.canvas, RECTANGLE)
         self.pick_tool = PickSampleTool(self.canvas, POINT)
@@ -295,16 +295,14 @@ class MetaMapperPanel(QgsDockWidget):
         signal.connect(slot)
         self._layer_connections.append((layer.id(), signal, slot))
 
-    def _unwatch_layers(self, layer_ids: Optional[List[str]] = None) -> None:
+    def _unwatch_layers(self, layer_ids: List[str] | None = None) -> None:
         keep = []
         for layer_id, signal, slot in self._layer_connections:
             if layer_ids is not None and layer_id not in layer_ids:
                 keep.append((layer_id, signal, slot))
                 continue
-            try:
+            with contextlib.suppress(TypeError, RuntimeError):  # gone with its layer
                 signal.disconnect(slot)
-            except (TypeError, RuntimeError):  # already gone with its layer
-                pass
         self._layer_connections = keep
 
     def _rewatch(self) -> None:
@@ -323,7 +321,7 @@ class MetaMapperPanel(QgsDockWidget):
     def raster_layer(self):
         return self.raster_combo.currentLayer()
 
-    def training_layer(self) -> Optional[QgsVectorLayer]:
+    def training_layer(self) -> QgsVectorLayer | None:
         layer = self.training_combo.currentLayer()
         return layer if isinstance(layer, QgsVectorLayer) else None
 
@@ -412,7 +410,7 @@ class MetaMapperPanel(QgsDockWidget):
         self.add_sample(geometry, self.pick_tool.crs)
 
     def add_sample(self, geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem,
-                   class_name: Optional[str] = None) -> Optional[QgsFeature]:
+                   class_name: str | None = None) -> QgsFeature | None:
         """Store a picked geometry with the chosen class in the samples layer and make that
         layer the labelled-features input."""
         class_name = (class_name if class_name is not None
@@ -422,7 +420,8 @@ class MetaMapperPanel(QgsDockWidget):
                           Qgis.Warning)
             return None
         kind = "Polygon" if geometry.type() == 2 else "Point"
-        layer = samples.samples_layer(self.project, kind, self.canvas.mapSettings().destinationCrs())
+        canvas_crs = self.canvas.mapSettings().destinationCrs()
+        layer = samples.samples_layer(self.project, kind, canvas_crs)
         feature = samples.add_sample(layer, geometry, crs, class_name, self.project)
         if self.training_combo.currentLayer() is not layer:
             self.training_combo.setLayer(layer)
@@ -495,7 +494,7 @@ class MetaMapperPanel(QgsDockWidget):
             text = "The whole raster (can be slow on large rasters)."
         self.region_status.setText(text)
 
-    def region_layer_for_run(self) -> Optional[Any]:
+    def region_layer_for_run(self) -> Any | None:
         """The REGION parameter value: a memory polygon layer in the canvas CRS, a
         selected-features source definition, or None for the whole raster."""
         mode = self.region_mode()
@@ -582,8 +581,10 @@ class MetaMapperPanel(QgsDockWidget):
         conf_def.destinationName = f"{raster.name()} confidence"
         params: Dict[str, Any] = {
             "INPUT": raster.id(),
-            "TRAINING": QgsProcessingFeatureSourceDefinition(training.id(),
-                                                             self.selected_only.isChecked()),
+            # a plain layer id unless "selected only": QGIS 3.22's parameterAsVectorLayer
+            # cannot resolve a source definition, and the provider reads colours through it
+            "TRAINING": (QgsProcessingFeatureSourceDefinition(training.id(), True)
+                         if self.selected_only.isChecked() else training.id()),
             "CLASS_FIELD": field,
             "DEVICE": DEVICES.index(self.device_combo.currentData() or "auto"),
             "SEED": self.seed_spin.value(),
@@ -615,9 +616,7 @@ class MetaMapperPanel(QgsDockWidget):
         self.run.done.connect(self._on_run_done)
         self._set_running(True)
         self.progress.setValue(0)
-        if not self.run.start():
-            return False
-        return True
+        return self.run.start()
 
     def cancel_run(self) -> None:
         if self.run is not None and self.run.is_running():
@@ -686,10 +685,8 @@ class MetaMapperPanel(QgsDockWidget):
         if self.run is not None and self.run.is_running():
             self.run.cancel()
         for signal, slot in self._connections:
-            try:
+            with contextlib.suppress(TypeError, RuntimeError):
                 signal.disconnect(slot)
-            except (TypeError, RuntimeError):
-                pass
         self._connections = []
         self._unwatch_layers()
         for tool in (self.region_tool, self.pick_tool):
@@ -708,7 +705,9 @@ class MetaMapperPanel(QgsDockWidget):
 
 def region_memory_layer(geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> QgsVectorLayer:
     """A one-feature memory polygon layer (the REGION parameter) in ``crs``."""
-    uri = f"Polygon?crs={crs.authid()}&field=id:integer" if crs.authid() else "Polygon?field=id:integer"
+    uri = "Polygon?field=id:integer"
+    if crs.authid():
+        uri = f"Polygon?crs={crs.authid()}&field=id:integer"
     layer = QgsVectorLayer(uri, "MetaMapper region", "memory")
     layer.setCrs(crs)
     feature = QgsFeature(layer.fields())

@@ -15,11 +15,12 @@ The context, feedback, algorithm and any scratch layer (the drawn region) are ow
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from qgis.core import (
     Qgis,
@@ -100,10 +101,8 @@ def remove_outputs(paths: List[str]) -> None:
                 pass
         stem = os.path.splitext(path)[0] + ".qml"
         if os.path.isfile(stem):
-            try:
+            with contextlib.suppress(OSError):
                 os.remove(stem)
-            except OSError:
-                pass
 
 
 def metamapper_group(project: QgsProject) -> QgsLayerTreeGroup:
@@ -124,8 +123,8 @@ class ClassificationRun(QObject):
     progressChanged = pyqtSignal(float)  # noqa: N815 (Qt naming)
     done = pyqtSignal(object)
 
-    def __init__(self, parameters: Dict[str, Any], project: Optional[QgsProject] = None,
-                 keep: Optional[List[Any]] = None, parent: Optional[QObject] = None) -> None:
+    def __init__(self, parameters: Dict[str, Any], project: QgsProject | None = None,
+                 keep: List[Any] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.parameters = parameters
         self.project = project or QgsProject.instance()
@@ -134,8 +133,8 @@ class ClassificationRun(QObject):
         self.context.setProject(self.project)
         self.feedback = RunFeedback()
         self.algorithm = None
-        self.task: Optional[QgsProcessingAlgRunnerTask] = None
-        self.outcome: Optional[RunOutcome] = None
+        self.task: QgsProcessingAlgRunnerTask | None = None
+        self.outcome: RunOutcome | None = None
         self._cancel_requested = False
         self._started = 0.0
 
@@ -173,10 +172,8 @@ class ClassificationRun(QObject):
         """Ask the running task to stop (the engine stops within one tile)."""
         self._cancel_requested = True
         if self.task is not None:
-            try:
+            with contextlib.suppress(RuntimeError):  # the task ended and was deleted
                 self.task.cancel()
-            except RuntimeError:  # the task already ended and was deleted
-                pass
 
     def is_running(self) -> bool:
         return self.task is not None and self.outcome is None

@@ -8,7 +8,7 @@ can edit it, or save it with Export > Save Features As.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
@@ -31,7 +31,7 @@ ROLE_PROPERTY = "metamapper/samples"
 NAMES = {"Point": "MetaMapper samples", "Polygon": "MetaMapper samples (polygons)"}
 
 
-def find_samples_layer(project: QgsProject, kind: str) -> Optional[QgsVectorLayer]:
+def find_samples_layer(project: QgsProject, kind: str) -> QgsVectorLayer | None:
     """The project's samples layer of that geometry kind ('Point' or 'Polygon'), if any."""
     for layer in project.mapLayers().values():
         if isinstance(layer, QgsVectorLayer) and layer.customProperty(ROLE_PROPERTY) == kind:
@@ -59,7 +59,7 @@ def samples_layer(project: QgsProject, kind: str,
 
 def add_sample(layer: QgsVectorLayer, geometry: QgsGeometry,
                geometry_crs: QgsCoordinateReferenceSystem, class_name: str,
-               project: Optional[QgsProject] = None) -> QgsFeature:
+               project: QgsProject | None = None) -> QgsFeature:
     """Store one labelled geometry (reprojected to the layer's CRS) and refresh the style."""
     geometry = QgsGeometry(geometry)
     if geometry_crs.isValid() and layer.crs().isValid() and geometry_crs != layer.crs():
@@ -105,8 +105,8 @@ def update_style(layer: QgsVectorLayer) -> None:
     for name in class_values(layer):
         color = colors.get(name)
         if color is None:
-            color = free.pop(0) if free else QColor(*QUALITATIVE_PALETTE[len(categories)
-                                                                           % len(QUALITATIVE_PALETTE)])
+            fallback = QUALITATIVE_PALETTE[len(categories) % len(QUALITATIVE_PALETTE)]
+            color = free.pop(0) if free else QColor(*fallback)
         symbol = QgsSymbol.defaultSymbol(geometry_type)
         symbol.setColor(color)
         if geometry_type == QgsWkbTypes.PointGeometry:

@@ -19,7 +19,7 @@ class PanelSettings:
     shots_cap: int = 200
 
     @classmethod
-    def load(cls) -> "PanelSettings":
+    def load(cls) -> PanelSettings:
         s = QgsSettings()
         device = str(s.value(PREFIX + "device", "auto") or "auto")
         try:

@@ -61,10 +61,9 @@ def point_layer(per_class: int = 4, name: str = "labels"):
 
 @pytest.fixture(scope="session")
 def processing_provider(qgis_app):
+    from metamapper.provider.provider import MetaMapperProvider
     from processing.core.Processing import Processing
     from qgis.core import QgsApplication
-
-    from metamapper.provider.provider import MetaMapperProvider
 
     Processing.initialize()
     registry = QgsApplication.processingRegistry()
@@ -118,3 +117,21 @@ def panel(qgis_iface, project_layers) -> Iterator:
     yield widget
     widget.cleanup()
     widget.deleteLater()
+
+
+@pytest.fixture(autouse=True)
+def clean_settings():
+    """Each test starts from default panel settings; the user's values are put back."""
+    from qgis.core import QgsSettings
+
+    settings = QgsSettings()
+    keys = ("model", "device", "shots_cap")
+    saved = {k: settings.value(f"metamapper/{k}") for k in keys}
+    for k in keys:
+        settings.remove(f"metamapper/{k}")
+    yield
+    for k, value in saved.items():
+        if value is None:
+            settings.remove(f"metamapper/{k}")
+        else:
+            settings.setValue(f"metamapper/{k}", value)

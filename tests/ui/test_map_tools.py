@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsPointXY, QgsRectangle, QgsWkbTypes
+from metamapper.ui.map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsGeometry,
+    QgsPointXY,
+    QgsRectangle,
+    QgsWkbTypes,
+)
 from qgis.gui import QgsMapMouseEvent
 from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 from qgis.PyQt.QtGui import QKeyEvent
-
-from metamapper.ui.map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
 
 UTM = "EPSG:32633"
 
@@ -77,7 +82,7 @@ def test_polygon_clicks_right_click_finishes(canvas):
         assert vertex.x() == pytest.approx(expected.x())
         assert vertex.y() == pytest.approx(expected.y())
     assert not tool.is_drawing()
-    assert tool.band.asGeometry().equals(got[0]) or tool.band.asGeometry().area() == pytest.approx(got[0].area())
+    assert tool.band.asGeometry().area() == pytest.approx(got[0].area())  # band stays
     tool.remove_band()
 
 

@@ -4,6 +4,15 @@ remembered settings."""
 from __future__ import annotations
 
 import pytest
+from metamapper.ui import samples_layer as samples
+from metamapper.ui.panel import (
+    REGION_DRAWN,
+    REGION_EXTENT,
+    REGION_RASTER,
+    REGION_SELECTION,
+    MetaMapperPanel,
+    PanelInputError,
+)
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsCoordinateReferenceSystem,
@@ -20,16 +29,6 @@ from qgis.core import (
 from qgis.gui import QgsMapMouseEvent
 from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 
-from metamapper.ui import samples_layer as samples
-from metamapper.ui.panel import (
-    REGION_DRAWN,
-    REGION_EXTENT,
-    REGION_RASTER,
-    REGION_SELECTION,
-    MetaMapperPanel,
-    PanelInputError,
-)
-
 from .conftest import UTM, pixel_centre
 
 
@@ -37,7 +36,10 @@ def click(canvas, tool, x, y):
     for kind in (QEvent.MouseButtonPress, QEvent.MouseButtonRelease):
         event = QgsMapMouseEvent(canvas, kind, QPoint(x, y), Qt.LeftButton, Qt.LeftButton,
                                  Qt.NoModifier)
-        (tool.canvasPressEvent if kind == QEvent.MouseButtonPress else tool.canvasReleaseEvent)(event)
+        if kind == QEvent.MouseButtonPress:
+            tool.canvasPressEvent(event)
+        else:
+            tool.canvasReleaseEvent(event)
 
 
 def test_parameters_from_the_panel(panel, project_layers, qgis_canvas, tmp_path):
@@ -51,9 +53,7 @@ def test_parameters_from_the_panel(panel, project_layers, qgis_canvas, tmp_path)
     params = panel.build_parameters()
 
     assert params["INPUT"] == raster.id()
-    training = params["TRAINING"]
-    assert isinstance(training, QgsProcessingFeatureSourceDefinition)
-    assert training.source.staticValue() == labels.id() and not training.selectedFeaturesOnly
+    assert params["TRAINING"] == labels.id()  # all features
     assert params["CLASS_FIELD"] == "cls"
     assert (params["DEVICE"], params["SEED"], params["SHOTS_CAP"]) == (1, 7, 55)
     assert params["MODEL"] == str(tmp_path / "m.pt")
@@ -61,7 +61,8 @@ def test_parameters_from_the_panel(panel, project_layers, qgis_canvas, tmp_path)
     assert isinstance(out, QgsProcessingOutputLayerDefinition)
     assert out.sink.staticValue() == str(tmp_path / "out" / "map.tif")
     assert out.destinationProject is QgsProject.instance()
-    assert params["OUTPUT_CONFIDENCE"].sink.staticValue() == str(tmp_path / "out" / "map_confidence.tif")
+    confidence = params["OUTPUT_CONFIDENCE"].sink.staticValue()
+    assert confidence == str(tmp_path / "out" / "map_confidence.tif")
     region = params["REGION"]
     assert isinstance(region, QgsVectorLayer) and region.featureCount() == 1
     assert region.crs().authid() == UTM
@@ -127,7 +128,9 @@ def test_live_counts_and_selected_only(panel, project_layers):
     assert panel.count_label.text().startswith("2 selected feature(s), 1 class(es)")
     labels.selectByIds([1, 12])
     assert panel.count_label.text().startswith("2 selected feature(s), 2 class(es)")
-    assert panel.build_parameters()["TRAINING"].selectedFeaturesOnly
+    training = panel.build_parameters()["TRAINING"]
+    assert isinstance(training, QgsProcessingFeatureSourceDefinition)
+    assert training.source.staticValue() == labels.id() and training.selectedFeaturesOnly
     labels.removeSelection()
     with pytest.raises(PanelInputError, match="nothing is selected"):
         panel.build_parameters()
@@ -167,7 +170,7 @@ def test_pick_on_map_adds_features_with_the_chosen_class(panel, qgis_canvas):
     assert panel.field_combo.currentField() == "class"
     assert panel.count_label.text().startswith("3 feature(s), 2 class(es)")
     params = panel.build_parameters()
-    assert params["TRAINING"].source.staticValue() == layer.id()
+    assert params["TRAINING"] == layer.id()
     # no class: refused with a message, nothing added
     panel.pick_class.setEditText("  ")
     click(qgis_canvas, panel.pick_tool, 50, 50)
