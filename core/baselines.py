@@ -1,9 +1,9 @@
 """Baselines for the few-shot benchmark, all fitted on exactly the same support pixels.
 
 * scikit-learn on the raw bands, standardised with the region's per-band mean/std (what an
-  analyst would feed them): random forest, RBF SVM (C/gamma by 3-fold CV when K >= 5,
-  else fixed C=10, gamma='scale'), k-NN (k = min(K, 5), distance weighted), logistic
-  regression.
+  analyst would feed them): random forest (100 trees, no bootstrap below K=5), RBF SVM
+  (C/gamma by 3-fold CV when K >= 5, else fixed C=10, gamma='scale'), k-NN
+  (k = min(K, 5), distance weighted), logistic regression.
 * The same FewShotNet as the shipped model, on the same band-mapped features:
   - ``fewshotnet_scratch``: random initialisation, trained on the support only (Adam);
   - ``fewshotnet_supervised``: pre-trained by ordinary supervised classification on the
@@ -22,7 +22,7 @@ import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -39,7 +39,7 @@ class Task:
     query_y: np.ndarray
     region_x: np.ndarray  # sample of the region's pixels (band statistics, transduction)
     n_classes: int
-    wavelengths_nm: Optional[List[float]]
+    wavelengths_nm: List[float] | None
     seed: int
     feature_cache: dict = field(default_factory=dict, repr=False)
 
@@ -67,7 +67,7 @@ def _standardiser(task: Task) -> Tuple[np.ndarray, np.ndarray]:
     return mean, np.where(std > 0, std, 1.0)
 
 
-def sklearn_model(name: str, k: int, seed: int):  # type: ignore[no-untyped-def]
+def sklearn_model(name: str, k: int, seed: int):
     """The scikit-learn estimator behind a baseline name (hyper-parameters as documented)."""
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
@@ -76,7 +76,9 @@ def sklearn_model(name: str, k: int, seed: int):  # type: ignore[no-untyped-def]
     from sklearn.svm import SVC
 
     if name == "random_forest":
-        return RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1)
+        # bootstrap resamples of 1-3 support pixels would often miss whole classes
+        return RandomForestClassifier(n_estimators=100, bootstrap=k >= 5, random_state=seed,
+                                      n_jobs=1)
     if name == "svm_rbf":
         if k >= 5:
             grid = {"C": [1.0, 10.0, 100.0], "gamma": ["scale", 0.01, 0.1]}
@@ -156,8 +158,8 @@ def fewshotnet_scratch(card: dict, steps: int = 100, lr: float = 3e-3) -> Method
     return run
 
 
-def adapted_method(loaded, transductive: bool = False,  # type: ignore[no-untyped-def]
-                   soft_kmeans_iters: Optional[int] = None) -> Method:
+def adapted_method(loaded, transductive: bool = False,
+                   soft_kmeans_iters: int | None = None) -> Method:
     """A model file's network adapted with ``core.adapt.adapt`` exactly as the plugin does."""
     from .adapt import adapt
 
@@ -176,7 +178,7 @@ def adapted_method(loaded, transductive: bool = False,  # type: ignore[no-untype
     return run
 
 
-# --------------------------------------------------------------------------- supervised pre-training
+# --------------------------------------------------------------------------- supervised
 
 
 def _global_label(source: str, name: str) -> str:
@@ -194,7 +196,7 @@ def pretrain_supervised(
     lr: float = 1e-3,
     seed: int = 0,
     log: Callable[[str], None] = print,
-):  # type: ignore[no-untyped-def]
+):
     """Train FewShotNet by plain supervised classification on the meta-training sources.
 
     The pixels are drawn by the meta-training task sampler (the same materials, sensors,
@@ -240,7 +242,7 @@ def pretrain_supervised(
         loss.backward()
         opt.step()
         if step % 1000 == 0 or step == steps - 1:
-            log(f"  step {step}: loss {float(loss):.3f}")
+            log(f"  step {step}: loss {float(loss.detach()):.3f}")
     net.eval()
     sup_card = copy.deepcopy(card)
     sup_card["name"] = "fewshotnet-supervised-pretrained"
@@ -251,7 +253,7 @@ def pretrain_supervised(
 
 
 def supervised_checkpoint(card: dict, cache: Path, log: Callable[[str], None] = print,
-                          **kwargs):  # type: ignore[no-untyped-def]
+                          **kwargs):
     """Load the supervised pre-trained model for ``card`` from ``cache``, or train it."""
     import hashlib
     import json

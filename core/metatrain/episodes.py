@@ -15,7 +15,7 @@ least two blocks; the others are dropped and named in :attr:`SceneSplit.dropped`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import numpy as np
 
@@ -65,7 +65,7 @@ def split_scene(
     valid_pixel = np.isfinite(scene.cube).all(axis=2)
     labels = np.where(valid_pixel, scene.labels, 0)
     classes, dropped = [], {}
-    for code, count in sorted(scene.class_counts().items()):
+    for code, _count in sorted(scene.class_counts().items()):
         mask = labels == code
         n = int(mask.sum())
         blocks = np.unique(block_ids[mask]).size
@@ -196,7 +196,7 @@ def support_pixels_within_blocks(split: SceneSplit, draw: Draw) -> bool:
     return bool(np.isin(split.block_ids.ravel()[draw.support_idx], draw.support_blocks).all())
 
 
-def min_query_distance(split: SceneSplit, draw: Draw, shape: tuple) -> Optional[int]:
+def min_query_distance(split: SceneSplit, draw: Draw, shape: tuple) -> int | None:
     """Smallest Chebyshev distance from a query pixel to a support-block pixel."""
     h, w = shape
     in_support = np.isin(split.block_ids, draw.support_blocks)

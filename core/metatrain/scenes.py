@@ -27,7 +27,7 @@ import tarfile
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -72,7 +72,7 @@ class Scene:
     cube: np.ndarray
     labels: np.ndarray
     class_names: Dict[int, str]
-    wavelengths_nm: Optional[List[float]]
+    wavelengths_nm: List[float] | None
     source: str
     notes: List[str] = field(default_factory=list)
 
@@ -118,7 +118,7 @@ def _need(path: Path, what: str) -> Path:
 # --------------------------------------------------------------------------- shared scenes
 
 
-def salinas_a(data: Optional[Path] = None) -> Scene:
+def salinas_a(data: Path | None = None) -> Scene:
     """AVIRIS Salinas-A, 83 x 86 px, 204 corrected bands, 6 classes."""
     from scipy.io import loadmat
 
@@ -137,7 +137,7 @@ def salinas_a(data: Optional[Path] = None) -> Scene:
     )
 
 
-def s2_slovenia(data: Optional[Path] = None, date_index: int = 4) -> Scene:
+def s2_slovenia(data: Path | None = None, date_index: int = 4) -> Scene:
     """Sentinel-2 L1C eo-learn patch (101 x 100 px, 13 bands), one reference date + LULC."""
     folder = _need((data or shared_data_dir()) / "s2_slovenia_eopatch", "Sentinel-2 Slovenia")
     scenes = np.load(_need(folder / "REFERENCE_SCENES.npy", "REFERENCE_SCENES.npy"))
@@ -206,7 +206,7 @@ SHARED_SCENES: Dict[str, Callable[[], Scene]] = {
 }
 
 
-def load_scenes(names: Optional[Sequence[str]] = None) -> Tuple[List[Scene], List[str]]:
+def load_scenes(names: Sequence[str] | None = None) -> Tuple[List[Scene], List[str]]:
     """Load the named (default: all) real scenes; returns (scenes, skip messages)."""
     scenes, skipped = [], []
     for name in names or list(SHARED_SCENES):
@@ -225,10 +225,10 @@ def load_scenes(names: Optional[Sequence[str]] = None) -> Tuple[List[Scene], Lis
 def read_geotiff_scene(
     raster: os.PathLike | str,
     labels: os.PathLike | str,
-    class_field: Optional[str] = None,
-    name: Optional[str] = None,
-    wavelengths_nm: Optional[Sequence[float]] = None,
-    crop_margin: Optional[int] = None,
+    class_field: str | None = None,
+    name: str | None = None,
+    wavelengths_nm: Sequence[float] | None = None,
+    crop_margin: int | None = None,
     source: str = "",
 ) -> Scene:
     """Any raster + labels (a label raster on the same grid, or a vector file) -> Scene.
@@ -293,7 +293,7 @@ def read_geotiff_scene(
     )
 
 
-def _raster_wavelengths(ds) -> Optional[List[float]]:  # type: ignore[no-untyped-def]
+def _raster_wavelengths(ds) -> List[float] | None:
     """Per-band ``WAVELENGTH`` tags (nm or um) if every band has one."""
     out = []
     for b in range(1, ds.count + 1):
@@ -322,7 +322,7 @@ def _class_codes(values: Sequence[object]) -> Dict[str, int]:
 # --------------------------------------------------------------------------- vector reading
 
 
-def read_vector_labels(path: os.PathLike | str, class_field: Optional[str] = None
+def read_vector_labels(path: os.PathLike | str, class_field: str | None = None
                        ) -> List[Tuple[dict, object]]:
     """(GeoJSON geometry, label) pairs; features with an empty label are skipped."""
     path = Path(path)
@@ -351,7 +351,7 @@ def read_vector_labels(path: os.PathLike | str, class_field: Optional[str] = Non
     return out
 
 
-def _read_gpkg(path: Path, class_field: Optional[str]) -> List[Tuple[dict, object]]:
+def _read_gpkg(path: Path, class_field: str | None) -> List[Tuple[dict, object]]:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         row = con.execute(

@@ -1,0 +1,106 @@
+"""evaluate --quick on a tiny synthetic GeoTIFF scene writes the CSV, plot and report."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import rasterio
+from metamapper.core.evaluate import CSV_COLUMNS, main
+from metamapper.core.metatrain.scenes import gpkg_blob_to_geojson, read_geotiff_scene
+from rasterio.transform import from_origin
+
+from tests.model_factory import make_model_file
+
+
+def write_scene(tmp_path, seed: int = 0):
+    """A 48 x 48 px, 5-band GeoTIFF of 8x8 px fields (3 classes) + a label GeoTIFF."""
+    rng = np.random.default_rng(seed)
+    fields = rng.permutation(np.arange(36) % 3 + 1).reshape(6, 6)
+    labels = np.kron(fields, np.ones((8, 8), dtype=np.uint8)).astype(np.uint8)
+    spectra = rng.uniform(500, 4000, size=(4, 5))
+    cube = spectra[labels].transpose(2, 0, 1) + rng.normal(0, 60, (5, 48, 48))
+    labels[rng.random(labels.shape) < 0.1] = 0
+    profile = dict(driver="GTiff", width=48, height=48, crs="EPSG:32633",
+                   transform=from_origin(500000, 5000000, 10, 10))
+    img, lab = tmp_path / "img.tif", tmp_path / "labels.tif"
+    with rasterio.open(img, "w", count=5, dtype="uint16", **profile) as ds:
+        ds.write(np.clip(cube, 0, 65535).astype("uint16"))
+    with rasterio.open(lab, "w", count=1, dtype="uint8", nodata=0, **profile) as ds:
+        ds.write(labels, 1)
+    return img, lab
+
+
+def test_quick_evaluation_writes_benchmarks(tmp_path, capsys):
+    img, lab = write_scene(tmp_path)
+    model = make_model_file(tmp_path, episodes=20)
+    out = tmp_path / "docs"
+    rc = main(["--quick", "--no-shared", "--no-supervised", "--model", str(model),
+               "--scene", f"{img}:{lab}::tiny", "--out", str(out)])
+    assert rc == 0
+    with open(out / "benchmarks.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == CSV_COLUMNS
+    methods = {r["method"] for r in rows}
+    assert {"random_forest", "svm_rbf", "knn", "logistic_regression", "fewshotnet_scratch",
+            "metamapper_inductive", "metamapper_transductive"} <= methods
+    assert {r["k"] for r in rows} == {"1", "5"}
+    for r in rows:
+        assert r["scene"] == "tiny" and r["draws"] == "3" and r["n_classes"] == "3"
+        assert 0.0 <= float(r["oa_mean"]) <= 1.0 and float(r["query_pixels_mean"]) > 0
+    # fields of distinct spectra: a random forest on 5 shots separates them
+    rf5 = next(r for r in rows if r["method"] == "random_forest" and r["k"] == "5")
+    assert float(rf5["oa_mean"]) > 0.9
+    assert (out / "benchmarks.png").stat().st_size > 1000
+    md = (out / "benchmarks.md").read_text()
+    assert "| method | K=1 | K=5 |" in md and "### tiny" in md
+
+
+def test_missing_shared_data_is_a_clear_skip(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("METAMAPPER_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("METAMAPPER_CACHE", str(tmp_path / "cache"))
+    model = make_model_file(tmp_path, episodes=5)
+    rc = main(["--scenes", "salinas_a,s2_slovenia", "--model", str(model),
+               "--out", str(tmp_path / "o")])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "skipping salinas_a" in text and "METAMAPPER_DATA" in text
+    assert "nothing done" in text
+    assert not (tmp_path / "o" / "benchmarks.csv").exists()
+
+
+def test_vector_labels_from_a_geopackage(tmp_path):
+    from osgeo import ogr, osr
+
+    img, _ = write_scene(tmp_path)
+    gpkg = tmp_path / "labels.gpkg"
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(gpkg))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    layer = ds.CreateLayer("labels", srs, ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn("cls", ogr.OFTString))
+    for name, (x0, y0) in {"water": (500000, 4999600), "crop": (500200, 4999800)}.items():
+        f = ogr.Feature(layer.GetLayerDefn())
+        f.SetField("cls", name)
+        f.SetGeometry(ogr.CreateGeometryFromWkt(
+            f"POLYGON(({x0} {y0},{x0 + 100} {y0},{x0 + 100} {y0 + 100},{x0} {y0 + 100},"
+            f"{x0} {y0}))"))
+        layer.CreateFeature(f)
+    ds = None
+    scene = read_geotiff_scene(img, gpkg, class_field="cls")
+    assert scene.class_names == {1: "crop", 2: "water"}  # sorted strings coded 1..N
+    assert scene.class_counts() == {1: 100, 2: 100}  # 10 x 10 px of 10 m
+    assert scene.cube.shape == (48, 48, 5)
+
+
+def test_gpkg_blob_parser_reads_multipolygons():
+    import struct
+
+    ring = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)]
+    poly = struct.pack("<BII", 1, 3, 1) + struct.pack("<I", 4) + b"".join(
+        struct.pack("<dd", *p) for p in ring)
+    wkb = struct.pack("<BII", 1, 6, 2) + poly + poly
+    blob = b"GP" + bytes([0, 0b00000001]) + struct.pack("<i", 4326) + wkb
+    geom = gpkg_blob_to_geojson(blob)
+    assert geom["type"] == "MultiPolygon" and len(geom["coordinates"]) == 2
+    assert geom["coordinates"][0][0][2] == [1.0, 1.0]
