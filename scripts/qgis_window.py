@@ -20,10 +20,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "build" / "pkg"
+REPORT_ENV = "METAMAPPER_PROBE_REPORT"  # where a probe writes its JSON report
 
 PROBE = textwrap.dedent(
     """
     import json
+    import os
     from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
     from qgis.PyQt.QtCore import QTimer
     from qgis.utils import iface, plugins
@@ -47,7 +49,7 @@ PROBE = textwrap.dedent(
                 "action_found": bool(actions), "action_on_toolbar": on_toolbar,
                 "algorithm_registered": alg is not None}}
         win.grab().save({png!r})
-        with open({report!r}, "w") as f:
+        with open(os.environ["METAMAPPER_PROBE_REPORT"], "w") as f:
             json.dump(data, f)
         QgsApplication.instance().exit(0)
 
@@ -56,12 +58,15 @@ PROBE = textwrap.dedent(
 )
 
 
-def run(png: Path, sample: str | None = None, delay_ms: int = 6000, timeout: int = 240) -> dict:
-    """Start QGIS under Xvfb, return the probe's JSON report (raises on failure)."""
+def run_probe(probe_source: str, timeout: int = 240) -> dict:
+    """Start QGIS under Xvfb in a fresh profile with MetaMapper enabled, run `probe_source`.
+
+    The probe must write a JSON report to the path in ``os.environ[REPORT_ENV]`` and quit
+    QGIS; that report is returned (raises when QGIS exits without one).
+    """
     PKG.mkdir(parents=True, exist_ok=True)
     if not (PKG / "metamapper").exists():
         (PKG / "metamapper").symlink_to(ROOT, target_is_directory=True)
-    png.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="metamapper-profile-") as tmp:
         profile = Path(tmp) / "profile"
         ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
@@ -72,9 +77,9 @@ def run(png: Path, sample: str | None = None, delay_ms: int = 6000, timeout: int
         )
         report = Path(tmp) / "report.json"
         probe = Path(tmp) / "probe.py"
-        probe.write_text(PROBE.format(png=str(png), report=str(report), delay_ms=delay_ms,
-                                      sample=sample or ""))
+        probe.write_text(probe_source)
         env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(profile), QGIS_PLUGINPATH=str(PKG))
+        env[REPORT_ENV] = str(report)
         env.pop("QT_QPA_PLATFORM", None)
         site = subprocess.run(
             [sys.executable, "-c", "import site; print(site.getsitepackages()[0])"],
@@ -87,6 +92,13 @@ def run(png: Path, sample: str | None = None, delay_ms: int = 6000, timeout: int
             raise RuntimeError(f"QGIS exited {proc.returncode} without a report:\n"
                                f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
         return json.loads(report.read_text())
+
+
+def run(png: Path, sample: str | None = None, delay_ms: int = 6000, timeout: int = 240) -> dict:
+    """Start QGIS under Xvfb, return the probe's JSON report (raises on failure)."""
+    png.parent.mkdir(parents=True, exist_ok=True)
+    return run_probe(PROBE.format(png=str(png), delay_ms=delay_ms, sample=sample or ""),
+                     timeout=timeout)
 
 
 def main() -> None:
