@@ -32,6 +32,7 @@ from .baselines import (
     Method,
     Task,
     adapted_method,
+    fewshotnet_finetuned,
     fewshotnet_scratch,
     sklearn_methods,
     supervised_checkpoint,
@@ -148,7 +149,7 @@ def build_methods(loaded, cfg: Config, log: Callable[[str], None] = print
         try:
             sup = supervised_checkpoint(loaded.card, CACHE, log=log,
                                         **(cfg.supervised_kwargs or {}))
-            methods["fewshotnet_supervised"] = adapted_method(sup, transductive=False)
+            methods["fewshotnet_supervised"] = fewshotnet_finetuned(sup)
         except ImportError as exc:
             log(f"fewshotnet_supervised skipped: {exc}")
     methods["metamapper_inductive"] = adapted_method(loaded, transductive=False)
@@ -293,8 +294,9 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
         "from the region) and the shipped architecture: *scratch* = random init + linear head, "
         "100 Adam steps on the support; *supervised* = pre-trained by ordinary supervised "
         "classification (one softmax over all earthlib materials and UCR classes, pixels from "
-        "the same task sampler as meta-training) then fine-tuned with the plugin's own inner "
-        "loop (prototype head + the card's SGD steps): transfer without meta-learning.",
+        "the same task sampler as meta-training) then fine-tuned on the support "
+        "(prototype-initialised head, 100 Adam steps, lr 1e-3, all weights): transfer without "
+        "meta-learning. (The plugin's SGD inner loop diverges on supervised weights.)",
         f"- MetaMapper = `core.adapt.adapt` exactly as the plugin calls it. *Transductive*: "
         f"soft k-means refinement of the prototypes with {transductive_iters(card)} iteration(s) "
         f"over (up to {card.get('transductive', {}).get('max_unlabelled', 4096)}) unlabelled "

@@ -53,3 +53,15 @@ def test_fewshotnet_scratch_and_adapted_model(tmp_path):
         assert res.pred.shape == task.query_y.shape
         assert (res.pred == task.query_y).mean() > 0.8
     assert len(task.feature_cache) == 1  # band mapping computed once per draw
+
+
+def test_supervised_finetuning_starts_from_the_given_weights(tmp_path):
+    from metamapper.core.baselines import fewshotnet_finetuned
+
+    loaded = load_model(make_model_file(tmp_path, episodes=30))
+    before = {k: v.clone() for k, v in loaded.net.state_dict().items()}
+    task = separable_task(5)
+    res = fewshotnet_finetuned(loaded, steps=30)(task)
+    assert (res.pred == task.query_y).mean() > 0.8
+    after = loaded.net.state_dict()
+    assert all((before[k] == after[k]).all() for k in before)  # fine-tunes a copy
