@@ -127,19 +127,55 @@ def test_batches_do_not_change_results():
         np.testing.assert_array_equal(idx, expected[: idx.size])
 
 
-def test_fused_head_gives_the_classifier_s_own_classes_and_probabilities(tmp_path):
+@pytest.fixture()
+def adapted_classifier(tmp_path):
     from metamapper.core.adapt import adapt
     from metamapper.core.model import load_model
-    from metamapper.core.predict import fused_logits
 
     from tests.model_factory import make_model_file
 
     loaded = load_model(make_model_file(tmp_path, episodes=5))
     rng = np.random.default_rng(0)
     x = rng.normal(size=(3000, loaded.net.input_dim)).astype(np.float32)
-    clf = adapt(loaded, x[:40], np.arange(40) % 4, 4)
+    return adapt(loaded, x[:40], np.arange(40) % 4, 4), x
+
+
+@pytest.fixture()
+def precision(monkeypatch):
+    """Force the CPU precision of the fused head (the choice is measured and cached)."""
+    from metamapper.core import predict
+
+    def force(value: str) -> None:
+        monkeypatch.setenv("METAMAPPER_PRECISION", value)
+        predict.cpu_bfloat16_is_faster.cache_clear()
+
+    yield force
+    predict.cpu_bfloat16_is_faster.cache_clear()
+
+
+def test_fused_head_gives_the_classifier_s_own_classes_and_probabilities(
+    adapted_classifier, precision
+):
+    from metamapper.core.predict import fused_logits
+
+    precision("fp32")
+    clf, x = adapted_classifier
     assert fused_logits(clf) is not None
     idx, conf = BatchPredictor(clf, "cpu", batch_size=1000)(x)
     proba = clf.predict_proba(x)
     np.testing.assert_array_equal(idx, proba.argmax(1).numpy())
     np.testing.assert_allclose(conf, proba.max(1).values.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_bfloat16_hidden_layers_agree_with_float32(adapted_classifier, precision):
+    """The fast path changes at most near-tie decisions, and confidences by < 2e-2."""
+    precision("bf16")
+    clf, x = adapted_classifier
+    idx, conf = BatchPredictor(clf, "cpu", batch_size=1000)(x)
+    proba = clf.predict_proba(x)
+    agreement = float((idx == proba.argmax(1).numpy()).mean())
+    assert agreement >= 0.98, agreement
+    same = idx == proba.argmax(1).numpy()
+    np.testing.assert_allclose(conf[same], proba.max(1).values.numpy()[same], atol=2e-2)
+    idx2, _ = BatchPredictor(clf, "cpu", batch_size=333)(x)
+    np.testing.assert_array_equal(idx, idx2)  # deterministic whatever the batching
