@@ -250,6 +250,39 @@ def target_check(rows: List[dict], card: dict) -> List[str]:
     return lines
 
 
+def auto_discussion(rows: List[dict], card: dict) -> List[str]:
+    """Measured statements: where the model wins or loses, and what transduction does."""
+    means = _mean_over_scenes(rows)
+    meta = plugin_default_method(card)
+    out = ["## Discussion (computed from the numbers above)", ""]
+    if meta not in means:
+        return []
+    baselines = [m for m in means if not m.startswith(META)]
+    for scene in sorted({r["scene"] for r in rows}):
+        cells = []
+        for k in sorted({int(r["k"]) for r in rows if r["scene"] == scene}):
+            rs = {r["method"]: r for r in rows if r["scene"] == scene and int(r["k"]) == k}
+            if meta not in rs:
+                continue
+            best = max((m for m in baselines if m in rs), key=lambda m: rs[m]["oa_mean"])
+            diff = rs[meta]["oa_mean"] - rs[best]["oa_mean"]
+            cells.append(f"K={k} {diff * 100:+.1f} ({LABELS.get(best, best)})")
+        out.append(f"- `{scene}`: {LABELS[meta]} minus best baseline, OA points: "
+                   + "; ".join(cells) + ".")
+    ind, tra = means.get("metamapper_inductive"), means.get("metamapper_transductive")
+    if ind and tra:
+        diffs = ", ".join(f"K={k} {(tra[k] - ind[k]) * 100:+.1f}" for k in sorted(ind))
+        out.append(f"- Transduction (soft k-means over the region's pixels) minus inductive, "
+                   f"OA points averaged over scenes: {diffs}.")
+    sc, sup = means.get("fewshotnet_scratch"), means.get("fewshotnet_supervised")
+    if sc and sup and ind:
+        out.append("- Same network, different initialisation (K=5, mean OA): scratch "
+                   f"{sc.get(5, float('nan')):.3f}, supervised pre-training "
+                   f"{sup.get(5, float('nan')):.3f}, meta-learned (inductive) "
+                   f"{ind.get(5, float('nan')):.3f}.")
+    return out + [""]
+
+
 def _git_commit() -> str:
     try:
         return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
@@ -343,6 +376,7 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
                    f"{np.mean([r['predict_s_mean'] for r in fr]):.3f} |")
     if skipped:
         out += ["", "Skipped: " + "; ".join(skipped)]
+    out += [""] + auto_discussion(rows, card)
     if discussion:
         out += ["", discussion.strip()]
     out += ["", "## Data", ""]
