@@ -174,6 +174,7 @@ def test_graphical_model_clip_classify_report(scene, processing_provider, model_
     extent = f"{x0},{x0 + SIZE * 30.0},{y0 - 32 * 30.0},{y0} [EPSG:32633]"
     model = QgsProcessingModelAlgorithm()
     assert model.fromFile(str(MODEL3))  # what the modeler's "Open model" does
+    assert model.validate() == (True, [])  # the modeler would draw invalid children in red
     assert [c.algorithmId() for c in sorted(model.childAlgorithms().values(),
                                             key=lambda c: c.position().y())] == [
         "gdal:cliprasterbyextent", "metamapper:fewshot_classify",

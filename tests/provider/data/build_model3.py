@@ -15,6 +15,26 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def with_defaults(child):
+    """Store every required parameter's default, as the modeler's dialog does.
+
+    Without them the modeler flags the child as invalid (processing.run would still fill
+    them in, which is why only the modeler shows the problem).
+    """
+    from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+    from qgis.core import QgsProcessingModelChildParameterSource as Source
+
+    alg = QgsApplication.processingRegistry().algorithmById(child.algorithmId())
+    present = set(child.parameterSources().keys())
+    for param in alg.parameterDefinitions():
+        if param.isDestination() or param.name() in present:
+            continue
+        if param.flags() & QgsProcessingParameterDefinition.FlagOptional:
+            continue
+        child.addParameterSources(param.name(), [Source.fromStaticValue(param.defaultValue())])
+    return child
+
+
 def build(path: Path) -> None:
     from qgis.core import (
         QgsProcessing,
@@ -58,7 +78,7 @@ def build(path: Path) -> None:
     clip.addParameterSources("INPUT", [Source.fromModelParameter("raster")])
     clip.addParameterSources("PROJWIN", [Source.fromModelParameter("extent")])
     clip.addParameterSources("OUTPUT", [Source.fromStaticValue("TEMPORARY_OUTPUT")])
-    model.addChildAlgorithm(clip)
+    model.addChildAlgorithm(with_defaults(clip))
 
     classify = QgsProcessingModelChildAlgorithm("metamapper:fewshot_classify")
     classify.setChildId("classify")
@@ -78,7 +98,7 @@ def build(path: Path) -> None:
     class_map.setChildOutputName("OUTPUT")
     class_map.setChildId("classify")
     classify.setModelOutputs({"class_map": class_map})
-    model.addChildAlgorithm(classify)
+    model.addChildAlgorithm(with_defaults(classify))
 
     report = QgsProcessingModelChildAlgorithm("native:rasterlayeruniquevaluesreport")
     report.setChildId("report")
@@ -90,10 +110,12 @@ def build(path: Path) -> None:
     table.setChildOutputName("OUTPUT_TABLE")
     table.setChildId("report")
     report.setModelOutputs({"class_pixels": table})
-    model.addChildAlgorithm(report)
+    model.addChildAlgorithm(with_defaults(report))
 
     # the destination parameters of the model, as the modeler creates them
     model.updateDestinationParameters()
+    valid, issues = model.validate()
+    assert valid, issues
     assert model.toFile(str(path)), f"could not write {path}"
 
 
