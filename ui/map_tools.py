@@ -52,6 +52,7 @@ class _ShapeTool(QgsMapTool):
         self.keep_band = keep_band
         self.crs: QgsCoordinateReferenceSystem = QgsCoordinateReferenceSystem()
         self.band = _new_band(canvas, stroke, fill)
+        self._fill = QColor(fill)
         self._vertices: List[QgsPointXY] = []
         self._start: QgsPointXY | None = None
         self._drawing = False
@@ -142,9 +143,11 @@ class _ShapeTool(QgsMapTool):
 
     # ------------------------------------------------------------------ drawing
     def _show_rectangle(self, a: QgsPointXY, b: QgsPointXY) -> None:
+        self.band.setFillColor(self._fill)
         self.band.setToGeometry(QgsGeometry.fromRect(QgsRectangle(a, b)), None)
 
     def _show_polygon(self, points: List[QgsPointXY]) -> None:
+        self.band.setFillColor(self._fill)
         self.band.reset(QgsWkbTypes.PolygonGeometry)
         for i, p in enumerate(points):
             self.band.addPoint(p, i == len(points) - 1)
@@ -165,6 +168,8 @@ class _ShapeTool(QgsMapTool):
     def _finish(self, geometry: QgsGeometry) -> None:
         self.crs = self._canvas.mapSettings().destinationCrs()
         if self.keep_band:
+            # outline only once drawn: a tint would falsify the colours of the class map
+            self.band.setFillColor(QColor(0, 0, 0, 0))
             self.band.setToGeometry(geometry, None)
         else:
             self.band.reset(QgsWkbTypes.PolygonGeometry)

@@ -246,6 +246,7 @@ class ClassificationRun(QObject):
             if index == 1 and node is not None:
                 node.setItemVisibilityChecked(False)  # the class map is what one looks at
             layers.append(layer)
+        group.setExpanded(True)
         # they are loaded now: stop Processing from loading them a second time
         self.context.setLayersToLoadOnCompletion({})
         return layers

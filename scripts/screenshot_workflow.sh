@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Reproducible screenshots of the MetaMapper workflow in a real QGIS window under Xvfb.
+# Writes docs/screenshots/workflow_{panel,result,map}.png (see scripts/screenshot_workflow.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+command -v xvfb-run >/dev/null || { echo "xvfb-run is missing: apt-get install xvfb"; exit 1; }
+command -v qgis >/dev/null || { echo "qgis is missing: apt-get install qgis"; exit 1; }
+exec "$PY" scripts/screenshot_workflow.py "$@"
