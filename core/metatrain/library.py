@@ -20,7 +20,7 @@ import csv
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -78,7 +78,7 @@ class SpectralLibrary:
     synthetic: np.ndarray  # (n,) bool
 
     @classmethod
-    def load(cls, data_dir: Optional[Path] = None, with_water: bool = True) -> SpectralLibrary:
+    def load(cls, data_dir: Path | None = None, with_water: bool = True) -> SpectralLibrary:
         data_dir = Path(data_dir) if data_dir else earthlib_data_dir()
         hdr = _read_envi_header(data_dir / "spectra.sli.hdr")
         n, w = int(hdr["lines"]), int(hdr["samples"])
@@ -202,7 +202,7 @@ def response_matrix(wl_um: np.ndarray, centers: np.ndarray, widths: np.ndarray) 
     return (r / r.sum(axis=0, keepdims=True)).astype(np.float32)
 
 
-def make_bandset(name: str, centers, widths, wl_um: np.ndarray) -> Optional[BandSet]:
+def make_bandset(name: str, centers, widths, wl_um: np.ndarray) -> BandSet | None:
     """Band set restricted to bands whose centre lies inside the library's range."""
     c = np.asarray(centers, dtype=np.float64)
     w = np.asarray(widths, dtype=np.float64) if widths is not None else np.full(c.size, 0.01)

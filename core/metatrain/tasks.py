@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
 from ..band_mapping import BandStats, map_bands
 from .library import (
+    TRAIN_SENSORS,
+    VALIDATION_SENSORS,
     BandSet,
     Material,
     SpectralLibrary,
@@ -27,8 +29,6 @@ from .library import (
     earthlib_sensors,
     random_bandset,
     split_materials,
-    TRAIN_SENSORS,
-    VALIDATION_SENSORS,
 )
 from .ucr import UCRCrop
 
@@ -59,7 +59,7 @@ class Episode:
     query_y: np.ndarray
     pool_x: np.ndarray  # (m, B) unlabelled pixels of the region
     n_classes: int
-    wavelengths_nm: Optional[List[float]]
+    wavelengths_nm: List[float] | None
     source: str
     bandset: str
     class_names: List[str] = field(default_factory=list)
@@ -103,7 +103,7 @@ def featurize(ep: Episode, card_bm: dict) -> FeatureEpisode:
     )
 
 
-def _shots(rng: np.random.Generator, cfg: EpisodeConfig, n: int, k: Optional[int]) -> np.ndarray:
+def _shots(rng: np.random.Generator, cfg: EpisodeConfig, n: int, k: int | None) -> np.ndarray:
     k = int(rng.integers(cfg.k_shot[0], cfg.k_shot[1] + 1)) if k is None else int(k)
     if rng.random() < cfg.p_imbalanced and k > 1:
         shots = rng.integers(1, k + 1, n)
@@ -165,7 +165,7 @@ class LibraryTasks:
         return out
 
     def _pixels(
-        self, rng: np.random.Generator, cm: ClassModel, n: int, patches: Optional[int]
+        self, rng: np.random.Generator, cm: ClassModel, n: int, patches: int | None
     ) -> np.ndarray:
         """(n, W) reflectance; ``patches`` limits members to a few 'polygons' (support)."""
         if n == 0:
@@ -178,15 +178,16 @@ class LibraryTasks:
         for j, mat in enumerate(cm.materials):
             pick_from = mat.members
             if patches is not None:
-                pick_from = rng.choice(mat.members, size=min(patches, mat.members.size), replace=False)
+                n_pick = min(patches, mat.members.size)
+                pick_from = rng.choice(mat.members, size=n_pick, replace=False)
             members = rng.choice(pick_from, size=n)
             out += frac[:, j : j + 1] * self.lib.spectra[members]
         # illumination / topography, small spectral jitter
         out *= rng.lognormal(0.0, 0.08 if patches is None else 0.04, size=(n, 1))
         return out.astype(np.float32)
 
-    def sample(self, rng: np.random.Generator, n_way: Optional[int] = None,
-               k_shot: Optional[int] = None) -> Episode:
+    def sample(self, rng: np.random.Generator, n_way: int | None = None,
+               k_shot: int | None = None) -> Episode:
         cfg = self.cfg
         n = int(rng.integers(cfg.n_way[0], cfg.n_way[1] + 1)) if n_way is None else int(n_way)
         n = min(n, len(self.materials))
@@ -260,8 +261,8 @@ class UCRTasks:
     def __init__(self, data: UCRCrop, classes: Sequence[int], cfg: EpisodeConfig, name: str):
         self.data, self.classes, self.cfg, self.name = data, list(classes), cfg, name
 
-    def sample(self, rng: np.random.Generator, n_way: Optional[int] = None,
-               k_shot: Optional[int] = None) -> Episode:
+    def sample(self, rng: np.random.Generator, n_way: int | None = None,
+               k_shot: int | None = None) -> Episode:
         cfg = self.cfg
         n = int(rng.integers(cfg.n_way[0], cfg.n_way[1] + 1)) if n_way is None else int(n_way)
         n = min(n, len(self.classes))
@@ -325,8 +326,8 @@ class TaskMix:
         w = np.asarray(weights, dtype=np.float64)
         self.weights = w / w.sum()
 
-    def sample(self, rng: np.random.Generator, n_way: Optional[int] = None,
-               k_shot: Optional[int] = None) -> Episode:
+    def sample(self, rng: np.random.Generator, n_way: int | None = None,
+               k_shot: int | None = None) -> Episode:
         src = self.sources[int(rng.choice(len(self.sources), p=self.weights))]
         return src.sample(rng, n_way=n_way, k_shot=k_shot)
 
@@ -337,13 +338,13 @@ class TaskSources:
 
     train: TaskMix
     val_library: LibraryTasks
-    val_ucr: Optional[UCRTasks]
+    val_ucr: UCRTasks | None
     description: dict
 
 
 def build_sources(
     cfg: EpisodeConfig,
-    ucr_path: Optional[Path] = None,
+    ucr_path: Path | None = None,
     seed: int = 0,
     ucr_weight: float = 0.25,
 ) -> TaskSources:

@@ -24,7 +24,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 import torch
@@ -46,7 +46,7 @@ class TrainConfig:
     final_steps: int = 2500  # extra outer steps for the winner
     meta_batch: int = 4
     inner_steps: int = 5
-    inner_lr: float = 0.1
+    inner_lr: float = 0.05
     outer_lr: float = 1e-3
     val_episodes: int = 50  # per source and K
     hidden: Sequence[int] = (128, 128)
@@ -135,7 +135,7 @@ def validation_set(sources, card_bm: dict, n: int, seed: int) -> Dict[str, List[
 
 def train_method(
     method: str, cfg: TrainConfig, stream: List[FeatureEpisode], card_bm_card: dict,
-    steps: int, learner: Optional[MetaLearner] = None, deadline: float = float("inf"),
+    steps: int, learner: MetaLearner | None = None, deadline: float = float("inf"),
 ) -> tuple:
     """Outer loop: Adam on the mean query loss of ``meta_batch`` tasks per step."""
     if learner is None:
@@ -145,6 +145,7 @@ def train_method(
     opt = torch.optim.Adam(learner.parameters(), lr=cfg.outer_lr)
     learner.train()
     t0, accs, losses = time.time(), [], []
+    skipped = 0
     for step in range(steps):
         opt.zero_grad()
         total = 0.0
@@ -155,17 +156,22 @@ def train_method(
             (loss / cfg.meta_batch).backward()
             total += float(loss.detach()) / cfg.meta_batch
             accs.append(acc)
-        torch.nn.utils.clip_grad_norm_(learner.parameters(), 10.0)
+        norm = torch.nn.utils.clip_grad_norm_(learner.parameters(), 10.0)
+        if not (np.isfinite(total) and torch.isfinite(norm)):
+            skipped += 1  # a diverged task must not poison the weights: skip the update
+            opt.zero_grad()
+            continue
         opt.step()
         losses.append(total)
         if (step + 1) % 100 == 0:
             log(f"{method}: step {step + 1}/{steps} loss {np.mean(losses[-100:]):.3f} "
                 f"train acc {np.mean(accs[-100 * cfg.meta_batch:]):.3f} "
-                f"({time.time() - t0:.0f} s)")
+                f"({time.time() - t0:.0f} s, skipped {skipped})")
         if time.time() > deadline:
             log(f"{method}: time budget reached at step {step + 1}")
             break
     return learner, {"seconds": round(time.time() - t0, 1), "steps": step + 1,
+                     "skipped_non_finite": skipped,
                      "final_train_loss": float(np.mean(losses[-50:]))}
 
 
@@ -179,7 +185,7 @@ def fmt_table(rows: Dict[str, Dict[str, float]], keys: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--methods", default=",".join(METHODS))
@@ -236,7 +242,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         info["validation_seconds"] = round(time.time() - t, 1)
         timings[method] = info
         learners[method] = learner
-        log(f"{method}: validation {json.dumps({k: round(v, 3) for k, v in results[method].items()})}")
+        scores = {k: round(v, 3) for k, v in results[method].items()}
+        log(f"{method}: validation {json.dumps(scores)}")
 
     best = max(cfg.methods, key=lambda m: results[m]["mean"])
     log(f"best method: {best}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 import numpy as np
 
@@ -24,7 +24,7 @@ CLASS_NAMES = {
 }
 
 
-def default_ucr_path() -> Optional[Path]:
+def default_ucr_path() -> Path | None:
     """$METAMAPPER_UCR_CROP, else ../shared/data/ucr_crop/Crop_TRAIN.tsv next to the repo."""
     env = os.environ.get("METAMAPPER_UCR_CROP")
     if env:
@@ -40,7 +40,7 @@ class UCRCrop:
     y: np.ndarray  # (n,) int 1..24
 
     @classmethod
-    def load(cls, path: Path) -> "UCRCrop":
+    def load(cls, path: Path) -> UCRCrop:
         raw = np.loadtxt(path, delimiter="\t", dtype=np.float64)
         if raw.ndim != 2 or raw.shape[1] < 3:
             raise ValueError(f"{path}: expected a TSV of class + time series, got {raw.shape}.")

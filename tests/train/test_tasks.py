@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from metamapper.core.band_mapping import default_band_mapping, feature_dim
 from metamapper.core.metatrain.library import (
     TRAIN_SENSORS,
