@@ -157,11 +157,6 @@ PROBE = textwrap.dedent(
         clone = node.clone()
         root.insertChildNode(0, clone)
         node.parent().removeChildNode(node)
-        group = root.findGroup("MetaMapper")
-        if group is not None:
-            group.setExpanded(True)
-            view = iface.layerTreeView()
-            view.expand(view.layerTreeModel().node2index(group))
         panel.widget().verticalScrollBar().setValue(0)
         iface.mapCanvas().refreshAllLayers()
         QTimer.singleShot(3000, save_result)
@@ -170,8 +165,7 @@ PROBE = textwrap.dedent(
     def save_result():
         group = QgsProject.instance().layerTreeRoot().findGroup("MetaMapper")
         if group is not None:
-            view = iface.layerTreeView()
-            view.setExpanded(view.layerTreeModel().node2index(group), True)
+            REPORT["group_expanded"] = group.isExpanded()
         iface.mainWindow().grab().save(CFG["result_png"])
         iface.mapCanvas().grab().save(CFG["map_png"])
         log("result screenshots")

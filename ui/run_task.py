@@ -246,6 +246,8 @@ class ClassificationRun(QObject):
             if index == 1 and node is not None:
                 node.setItemVisibilityChecked(False)  # the class map is what one looks at
             layers.append(layer)
+        # a view cannot expand a group that was empty when it saw it: toggle to resync
+        group.setExpanded(False)
         group.setExpanded(True)
         # they are loaded now: stop Processing from loading them a second time
         self.context.setLayersToLoadOnCompletion({})
