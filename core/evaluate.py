@@ -296,6 +296,10 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
                    ) -> None:
     card = loaded.card
     model_name = loaded.path.name if loaded.path else "?"
+    if loaded.path is not None and Path(loaded.path).exists():
+        from .model import sha256_of
+
+        model_name += f"` sha256 `{sha256_of(loaded.path)[:12]}"
     means = _mean_over_scenes(rows)
     ks = sorted({int(r["k"]) for r in rows})
     methods = list(dict.fromkeys(r["method"] for r in rows))
