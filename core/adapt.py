@@ -150,6 +150,7 @@ def inner_loop(
     adapt_names: Sequence[str] | None = None,
     create_graph: bool = False,
     losses: List[float] | None = None,
+    keep_best: bool = False,
 ) -> Dict[str, Tensor]:
     """``steps`` SGD steps ``p <- p - lr * grad`` on the support cross-entropy.
 
@@ -159,7 +160,13 @@ def inner_loop(
     With ``create_graph=True`` the result stays differentiable w.r.t. the initial params
     (second-order MAML); otherwise every step works on detached leaves, with the same values.
     Returns a new dict; ``losses`` (if given) receives the loss before each step and after.
+    ``keep_best`` (run time only, not with ``create_graph``) returns the parameters with the
+    lowest support loss seen, a guard against an inner loop that diverges on an unusual
+    support set; when the loss decreases, as it normally does, the result is unchanged.
     """
+    keep_best = keep_best and not create_graph
+    if keep_best and losses is None:
+        losses = []
     names = list(params) if adapt_names is None else list(adapt_names)
     backbone_fixed = not any(n not in (HEAD_W, HEAD_B) for n in names)
     params = dict(params)
@@ -171,10 +178,13 @@ def inner_loop(
         emb = fixed_emb if fixed_emb is not None else net.functional_forward(p, x)
         return F.cross_entropy(F.linear(emb, p[HEAD_W], p[HEAD_B]), y)
 
+    best: tuple[float, Dict[str, Tensor]] | None = None
     for _ in range(int(steps)):
         loss = loss_of(params)
         if losses is not None:
             losses.append(float(loss.detach()))
+        if keep_best and (best is None or losses[-1] < best[0]):
+            best = (losses[-1], params)
         grads = torch.autograd.grad(
             loss, [params[n] for n in names], create_graph=create_graph, allow_unused=True
         )
@@ -188,6 +198,9 @@ def inner_loop(
     if losses is not None:
         with torch.no_grad():
             losses.append(float(loss_of(params)))
+        final_loss = losses[-1]
+        if keep_best and best is not None and not (final_loss <= best[0]):  # NaN-safe
+            return best[1]
     return params
 
 
@@ -292,7 +305,8 @@ def adapt(
         )
         lrs = _lrs_for(loaded_model, dev)
         with torch.enable_grad():
-            params = inner_loop(net, params, x, y, n_steps, lrs, adapt_names, False, losses)
+            params = inner_loop(net, params, x, y, n_steps, lrs, adapt_names, False, losses,
+                                keep_best=True)
     final = {k: v.detach() for k, v in params.items()}
     head_w, head_b = final.pop(HEAD_W), final.pop(HEAD_B)
     return AdaptedClassifier(

@@ -215,3 +215,28 @@ def test_cuda_adaptation_matches_cpu(model_files):
     gpu = adapt(loaded, x, y, 4, device="cuda")
     assert gpu.predict_proba(x).device.type == "cuda"
     torch.testing.assert_close(gpu.predict_proba(x).cpu(), cpu.predict_proba(x), atol=1e-3, rtol=0)
+
+
+def test_diverging_inner_loop_keeps_the_best_parameters(tmp_path):
+    """A step size far too large must not turn the classifier into NaN or garbage."""
+    import torch
+    from metamapper.core.adapt import adapt
+    from metamapper.core.model import load_model
+
+    from tests.model_factory import make_model_file
+
+    loaded = load_model(make_model_file(tmp_path, episodes=5))
+    loaded.card["inner_loop"]["lr"] = 1e4  # guaranteed divergence
+    loaded.card["inner_loop"]["per_parameter_lr"] = False
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, loaded.net.input_dim)).astype(np.float32)
+    y = np.arange(60) % 3
+    x[:, 0] += 3.0 * y  # separable along one feature
+    clf = adapt(loaded, x, y, 3, steps=10)
+    losses = clf.support_loss
+    assert not np.isfinite(losses[-1]) or losses[-1] > min(losses)  # it did diverge
+    proba = clf.predict_proba(torch.as_tensor(x))
+    assert torch.isfinite(proba).all()
+    accuracy = float((proba.argmax(1).numpy() == y).mean())
+    start = adapt(loaded, x, y, 3, steps=0).predict_proba(torch.as_tensor(x))
+    assert accuracy >= float((start.argmax(1).numpy() == y).mean())  # never worse than step 0
