@@ -26,6 +26,7 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -39,6 +40,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
+    QgsProcessingUtils,
     QgsRasterLayer,
     QgsRectangle,
 )
@@ -274,9 +276,25 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         except InputProblem as exc:
             raise QgsProcessingException(str(exc)) from None
         class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
-        training_layer = self.parameterAsVectorLayer(parameters, self.TRAINING, context)
-        self._colors = categorized_colors(training_layer, class_field)
+        self._colors = categorized_colors(self._training_layer(parameters, context),
+                                          class_field)
         return True
+
+    def _training_layer(self, parameters, context):
+        """The training layer, also when given as a "selected features only" definition.
+
+        QGIS 3.22's parameterAsVectorLayer returns None for a
+        QgsProcessingFeatureSourceDefinition (what the dialog and the panel pass with
+        "selected features only"), which would lose the layer's category colours.
+        """
+        layer = self.parameterAsVectorLayer(parameters, self.TRAINING, context)
+        if layer is not None:
+            return layer
+        value = parameters.get(self.TRAINING)
+        if isinstance(value, QgsProcessingFeatureSourceDefinition):
+            return QgsProcessingUtils.mapLayerFromString(str(value.source.staticValue()),
+                                                         context)
+        return None
 
     def _raster_info(self, parameters, context) -> RasterInfo:
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)

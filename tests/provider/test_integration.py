@@ -64,12 +64,19 @@ def _loaded(path: str) -> QgsRasterLayer:
     return layers[0]
 
 
+@pytest.mark.parametrize("selected_only", [False, True], ids=["layer", "selected-only"])
 def test_loaded_outputs_are_styled_with_the_training_colours(scene, processing_provider,
-                                                              model_file, tmp_path):
+                                                              model_file, tmp_path,
+                                                              selected_only):
     import processing
+    from qgis.core import QgsProcessingFeatureSourceDefinition
 
-    training = _categorized(polygon_labels())
-    QgsProject.instance().addMapLayer(training)
+    layer = _categorized(polygon_labels())
+    QgsProject.instance().addMapLayer(layer)
+    training = layer
+    if selected_only:  # what the dialog and the panel pass; colours must survive it
+        layer.selectAll()
+        training = QgsProcessingFeatureSourceDefinition(layer.id(), True)
     out, conf = str(tmp_path / "map.tif"), str(tmp_path / "conf.tif")
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
