@@ -11,8 +11,12 @@ input, so every pixel is turned into a fixed-length feature vector:
   so 250 narrow bands are averaged (no aliasing) while 3 bands are simply interpolated.
 * ``P`` values of the brightness-invariant spectral shape: the raw values divided, per
   pixel, by their mean absolute value (shadowed and sunlit pixels of one material match).
-* optionally (``context_radius > 0``) ``P`` values of the neighbourhood mean of the
-  standardised bands, for tiles read with a halo.
+* optionally (``context_radius > 0``) spatial context, for tiles read with a halo:
+  ``context_mode = "append"`` adds ``P`` values of the neighbourhood mean of the
+  standardised bands (the network must be trained for 3P inputs); ``"smooth"`` replaces
+  each pixel by the mean of the valid pixels of its (2r+1)^2 neighbourhood before the
+  mapping (same 2P inputs: a denoising that any model can use; measured in
+  docs/benchmarks.md).
 
 The mapping is a (B, P) matrix product, so it is vectorised for NumPy and torch alike.
 See docs/band_mapping.md.
@@ -48,8 +52,16 @@ def feature_dim(card_bm: dict) -> int:
     """Length of the feature vector produced for a ``band_mapping`` card section."""
     _check_card(card_bm)
     points = int(card_bm.get("points", DEFAULT_POINTS))
-    groups = 3 if int(card_bm.get("context_radius", 0)) > 0 else 2
-    return points * groups
+    return points * (3 if _appends_context(card_bm) else 2)
+
+
+CONTEXT_MODES = ("append", "smooth")
+
+
+def _appends_context(card_bm: dict) -> bool:
+    """True when the context is extra features (``append``), not a smoothing of the pixel."""
+    radius = int(card_bm.get("context_radius", 0))
+    return radius > 0 and card_bm.get("context_mode", "append") == "append"
 
 
 def _check_card(card_bm: dict) -> None:
@@ -64,6 +76,11 @@ def _check_card(card_bm: dict) -> None:
         raise ValueError(f"band_mapping.points must be >= 2, got {points}.")
     if int(card_bm.get("context_radius", 0)) < 0:
         raise ValueError("band_mapping.context_radius must be >= 0.")
+    if card_bm.get("context_mode", "append") not in CONTEXT_MODES:
+        raise ValueError(
+            f"band_mapping.context_mode must be one of {CONTEXT_MODES}, got "
+            f"{card_bm.get('context_mode')!r}."
+        )
 
 
 # --------------------------------------------------------------------------- statistics
@@ -288,7 +305,7 @@ def map_bands(
     """
     _check_card(card_bm)
     points = int(card_bm.get("points", DEFAULT_POINTS))
-    radius = int(card_bm.get("context_radius", 0))
+    append_context = _appends_context(card_bm)
     if x.ndim != 2:
         raise ValueError(f"Expected pixels of shape (n, bands), got {tuple(x.shape)}.")
     n_bands = int(x.shape[1])
@@ -312,7 +329,7 @@ def map_bands(
         shape = xt / (xt.abs().mean(dim=1, keepdim=True) + float(eps)) - 1.0
         shape = shape.clamp_(-CLIP, CLIP)
         parts = [z @ m, shape @ m]
-        if radius > 0:
+        if append_context:
             if context is None:
                 raise ValueError("context_radius > 0 needs the neighbourhood context (map_tile).")
             ctx = torch.as_tensor(context, device=xt.device, dtype=torch.float32)
@@ -323,7 +340,7 @@ def map_bands(
     shape = xa / (np.abs(xa).mean(axis=1, keepdims=True) + eps) - np.float32(1.0)
     np.clip(shape, -CLIP, CLIP, out=shape)
     parts = [z @ mat, shape @ mat]
-    if radius > 0:
+    if append_context:
         if context is None:
             raise ValueError("context_radius > 0 needs the neighbourhood context (map_tile).")
         parts.append(np.asarray(context, dtype=np.float32) @ mat)
@@ -388,9 +405,14 @@ def map_tile(
     pixels = tile.reshape(b, -1).T
     context = None
     radius = int(card_bm.get("context_radius", 0))
-    if radius > 0:
+    if radius > 0 and _appends_context(card_bm):
         z = standardise(pixels, stats).T.reshape(b, h, w)
         context = box_mean(z, valid, radius).reshape(b, -1).T
+    elif radius > 0:  # "smooth": each pixel becomes the mean of its valid neighbourhood
+        smoothed = np.empty((b, h, w), dtype=np.float32)
+        for start in range(0, b, 16):  # bounded memory for hyperspectral tiles
+            smoothed[start:start + 16] = box_mean(tile[start:start + 16], valid, radius)
+        pixels = smoothed.reshape(b, -1).T
     feats = map_bands(pixels, stats, card_bm, wavelengths_nm, context=context)
     feats[~valid.reshape(-1)] = 0.0
     return np.ascontiguousarray(feats.T.reshape(-1, h, w))

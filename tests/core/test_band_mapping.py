@@ -217,3 +217,21 @@ def test_box_mean_ignores_invalid_pixels():
     expected = window[valid[1:4, 1:4]].mean()
     assert out[0, 2, 2] == pytest.approx(expected)
     assert out[0, 0, 0] == pytest.approx(vals[0, :2, :2].mean())  # clipped at the border
+
+
+def test_smooth_context_maps_the_neighbourhood_mean_with_the_same_input_size():
+    card = default_band_mapping(context_radius=1, context_mode="smooth")
+    assert feature_dim(card) == 32  # a model trained on pixels can use it
+    rng = np.random.default_rng(2)
+    tile = rng.uniform(0, 1, size=(40, 7, 9)).astype(np.float32)  # > 16 bands: chunked path
+    valid = np.ones((7, 9), bool)
+    valid[3, 4] = False
+    stats = BandStats.from_samples(tile.reshape(40, -1).T)
+    out = map_tile(tile, valid, stats, card)
+    assert out.shape == (32, 7, 9)
+    window = tile[:, 1:4, 2:5].reshape(40, -1)[:, valid[1:4, 2:5].reshape(-1)]
+    ref = map_bands(window.mean(axis=1)[None], stats, card)[0]
+    np.testing.assert_allclose(out[:, 2, 3], ref, atol=1e-5)
+    assert np.all(out[:, 3, 4] == 0)  # invalid pixels stay empty
+    with pytest.raises(ValueError, match="context_mode"):
+        feature_dim(default_band_mapping(context_radius=1, context_mode="blur"))

@@ -153,3 +153,17 @@ def test_unicode_and_long_class_names(tmp_path, model):
     assert res.classes == sorted(names)
     qml = (tmp_path / "o.qml").read_text(encoding="utf-8")
     assert "forêt humide 🌲" in qml and "x" * 250 in qml
+
+
+@pytest.mark.parametrize("mode", ["smooth"])
+def test_spatial_context_modes_map_the_scene(tmp_path, mode):
+    """Context (tiles with a halo, support read with its neighbourhood) keeps the grid."""
+    model = make_model_file(tmp_path, episodes=20, name=f"ctx_{mode}",
+                            band_mapping={"context_radius": 1, "context_mode": mode})
+    sc = make_raster(tmp_path / "r.tif", bands=5, n_classes=3)
+    feats = features_from_truth(sc, per_class=3)
+    res = run(sc, feats, tmp_path / "out.tif", str(model))
+    acc, m = agreement(res.output_path, sc, res.classes)
+    assert acc > 0.85 and (m > 0).all()
+    with rasterio.open(res.output_path) as ds, rasterio.open(sc["path"]) as src:
+        assert ds.transform == src.transform and ds.shape == src.shape
