@@ -60,7 +60,36 @@ LABELS = {
     "fewshotnet_supervised": "FewShotNet supervised pre-train + fine-tune",
     "metamapper_inductive": "MetaMapper (inductive)",
     "metamapper_transductive": "MetaMapper (transductive)",
+    "logistic_regression_ctx": "Logistic regression (smoothed bands, as MetaMapper's context)",
+    "random_forest_ctx": "Random forest (smoothed bands, as MetaMapper's context)",
 }
+# Baselines that also get the model's spatial context, to show what the context alone does.
+CONTEXT_BASELINES = ("logistic_regression_ctx", "random_forest_ctx")
+
+
+def uses_context(method: str) -> bool:
+    """Methods fed the neighbourhood-smoothed pixels when the card asks for context."""
+    return method.startswith(META) or method in CONTEXT_BASELINES
+
+
+def context_pixels(scene: Scene, card: dict) -> np.ndarray | None:
+    """The scene's pixels as the plugin maps them with the card's "smooth" spatial context.
+
+    Same (H*W, B) layout as ``scene.pixels()``; None when the card has no smoothing context.
+    """
+    from .band_mapping import box_mean
+
+    bm = card.get("band_mapping", {})
+    radius = int(bm.get("context_radius", 0))
+    if radius <= 0 or bm.get("context_mode", "append") != "smooth":
+        return None
+    cube = np.moveaxis(scene.cube, 2, 0)  # (B, H, W)
+    valid = np.isfinite(cube).all(axis=0)
+    out = np.empty_like(cube)
+    for start in range(0, cube.shape[0], 16):
+        out[start:start + 16] = box_mean(cube[start:start + 16], valid, radius)
+    out[:, ~valid] = np.nan
+    return np.moveaxis(out, 0, 2).reshape(-1, scene.n_bands)
 
 
 @dataclass
@@ -93,15 +122,28 @@ def _metrics(y: np.ndarray, pred: np.ndarray, n_classes: int) -> Dict[str, float
 
 
 def evaluate_scene(
-    scene: Scene, methods: Dict[str, Method], cfg: Config, log: Callable[[str], None] = print
+    scene: Scene, methods: Dict[str, Method], cfg: Config, log: Callable[[str], None] = print,
+    card: dict | None = None,
 ) -> List[dict]:
-    """Rows (one per method and K) of mean/std metrics over ``cfg.n_draws`` draws."""
+    """Rows (one per method and K) of mean/std metrics over ``cfg.n_draws`` draws.
+
+    With a card whose band mapping smooths over a neighbourhood, the model (and the
+    ``*_ctx`` baselines) see the smoothed pixels at exactly the same support/query positions.
+    """
     block, guard = SCENE_BLOCKS.get(scene.name, DEFAULT_BLOCK)
     split = split_scene(scene, block=block, guard=guard)
     for code, why in split.dropped.items():
         log(f"  {scene.name}: class {scene.class_names.get(code, code)} dropped ({why})")
     pixels = scene.pixels()
     region = _region_sample(scene, cfg.seed)
+    ctx_pixels = context_pixels(scene, card) if card else None
+    if ctx_pixels is None:
+        methods = {m: f for m, f in methods.items() if m not in CONTEXT_BASELINES}
+    else:
+        rng_region = np.random.default_rng(cfg.seed)
+        ok = np.flatnonzero(np.isfinite(ctx_pixels).all(axis=1))
+        pick = np.sort(rng_region.choice(ok, min(REGION_SAMPLE, ok.size), replace=False))
+        ctx_region = ctx_pixels[pick]
     n = len(split.classes)
     rows = []
     for k in cfg.shots:
@@ -117,8 +159,15 @@ def evaluate_scene(
                 query_x=pixels[d.query_idx], query_y=d.query_y, region_x=region,
                 n_classes=n, wavelengths_nm=scene.wavelengths_nm, seed=cfg.seed * 1000 + i,
             )  # fmt: skip
+            ctx_task = None
+            if ctx_pixels is not None:
+                ctx_task = Task(
+                    support_x=ctx_pixels[d.support_idx], support_y=d.support_y,
+                    query_x=ctx_pixels[d.query_idx], query_y=d.query_y, region_x=ctx_region,
+                    n_classes=n, wavelengths_nm=scene.wavelengths_nm, seed=task.seed,
+                )  # fmt: skip
             for name, method in methods.items():
-                res = method(task)
+                res = method(ctx_task if ctx_task is not None and uses_context(name) else task)
                 m = _metrics(d.query_y, res.pred, n)
                 m.update(fit_s=res.fit_s, predict_s=res.predict_s, query=d.query_idx.size)
                 per[name].append(m)
@@ -144,6 +193,8 @@ def build_methods(loaded, cfg: Config, log: Callable[[str], None] = print
                   ) -> Dict[str, Method]:
     """Baselines + the model evaluated inductively and transductively."""
     methods: Dict[str, Method] = dict(sklearn_methods(SKLEARN_METHODS))
+    for name in CONTEXT_BASELINES:  # used only when the card has a smoothing context
+        methods[name] = sklearn_methods((name.removesuffix("_ctx"),))[name.removesuffix("_ctx")]
     methods["fewshotnet_scratch"] = fewshotnet_scratch(loaded.card)
     if cfg.supervised:
         try:
@@ -234,7 +285,8 @@ def target_check(rows: List[dict], card: dict) -> List[str]:
     meta = plugin_default_method(card)
     if meta not in means:
         return ["The model was not evaluated."]
-    baselines = [m for m in means if not m.startswith(META)]
+    # the analyst's baselines: raw bands, as they would use them (smoothed ones are reported)
+    baselines = [m for m in means if not m.startswith(META) and m not in CONTEXT_BASELINES]
     lines = []
     for k, margin in ((5, 0.05), (20, 0.0)):
         if k not in means[meta] or not baselines:
@@ -257,7 +309,7 @@ def auto_discussion(rows: List[dict], card: dict) -> List[str]:
     out = ["## Discussion (computed from the numbers above)", ""]
     if meta not in means:
         return []
-    baselines = [m for m in means if not m.startswith(META)]
+    baselines = [m for m in means if not m.startswith(META) and m not in CONTEXT_BASELINES]
     for scene in sorted({r["scene"] for r in rows}):
         cells = []
         for k in sorted({int(r["k"]) for r in rows if r["scene"] == scene}):
@@ -274,6 +326,19 @@ def auto_discussion(rows: List[dict], card: dict) -> List[str]:
         diffs = ", ".join(f"K={k} {(tra[k] - ind[k]) * 100:+.1f}" for k in sorted(ind))
         out.append(f"- Transduction (soft k-means over the region's pixels) minus inductive, "
                    f"OA points averaged over scenes: {diffs}.")
+    bm = card.get("band_mapping", {})
+    if any(m in means for m in CONTEXT_BASELINES):
+        lr, lr_ctx = means.get("logistic_regression"), means.get("logistic_regression_ctx")
+        out.append(
+            f"- Spatial context: the card smooths each pixel over its "
+            f"{2 * int(bm.get('context_radius', 0)) + 1}x{2 * int(bm.get('context_radius', 0)) + 1}"
+            " neighbourhood before the band mapping (plugin and evaluation alike). The raw-band "
+            "baselines above are what an analyst would run; the same smoothing given to "
+            "logistic regression changes it by "
+            + ", ".join(f"K={k} {(lr_ctx[k] - lr[k]) * 100:+.1f}" for k in sorted(lr or {})
+                        if lr_ctx and k in lr_ctx)
+            + " OA points, so part of MetaMapper's margin is the context, not the meta-learning."
+        )
     sc, sup = means.get("fewshotnet_scratch"), means.get("fewshotnet_supervised")
     if sc and sup and ind:
         out.append("- Same network, different initialisation (K=5, mean OA): scratch "
@@ -466,7 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: List[dict] = []
     for scene in scenes:
         print(f"{scene.name}: {scene.cube.shape}, classes {scene.class_counts()}")
-        rows += evaluate_scene(scene, methods, cfg)
+        rows += evaluate_scene(scene, methods, cfg, card=loaded.card)
     seconds = time.perf_counter() - t0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -104,3 +104,26 @@ def test_gpkg_blob_parser_reads_multipolygons():
     geom = gpkg_blob_to_geojson(blob)
     assert geom["type"] == "MultiPolygon" and len(geom["coordinates"]) == 2
     assert geom["coordinates"][0][0][2] == [1.0, 1.0]
+
+
+def test_smoothing_context_is_evaluated_with_matching_baselines(tmp_path):
+    """A card with a 'smooth' context feeds the model (and *_ctx baselines) smoothed pixels."""
+    from metamapper.core.evaluate import context_pixels
+    from metamapper.core.metatrain.scenes import read_geotiff_scene
+
+    img, lab = write_scene(tmp_path)
+    scene = read_geotiff_scene(str(img), str(lab), name="tiny")
+    card = {"band_mapping": {"context_radius": 1, "context_mode": "smooth"}}
+    smoothed = context_pixels(scene, card).reshape(scene.cube.shape)
+    np.testing.assert_allclose(smoothed[20, 20], scene.cube[19:22, 19:22].mean(axis=(0, 1)),
+                               rtol=1e-5)
+    assert context_pixels(scene, {"band_mapping": {"context_radius": 0}}) is None
+    model = make_model_file(tmp_path, episodes=20,
+                            band_mapping={"context_radius": 1, "context_mode": "smooth"})
+    out = tmp_path / "docs"
+    assert main(["--quick", "--no-shared", "--no-supervised", "--model", str(model),
+                 "--scene", f"{img}:{lab}::tiny", "--out", str(out), "--shots", "5"]) == 0
+    with open(out / "benchmarks.csv", newline="") as fh:
+        methods = {r["method"] for r in csv.DictReader(fh)}
+    assert {"logistic_regression_ctx", "random_forest_ctx", "metamapper_inductive"} <= methods
+    assert "Spatial context" in (out / "benchmarks.md").read_text()
