@@ -71,7 +71,7 @@ def to_tensors(fe: FeatureEpisode):
 
 def slim(fe: FeatureEpisode) -> FeatureEpisode:
     """Training episodes keep no unlabelled pool (memory: thousands are cached)."""
-    fe.xu = fe.xu[:0]
+    fe.xu = np.zeros((0, fe.xs.shape[1]), np.float32)  # not a view: frees the pool
     return fe
 
 
