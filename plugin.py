@@ -36,8 +36,14 @@ class MetaMapperPlugin:
             return
         from .provider.provider import MetaMapperProvider
 
-        self.provider = MetaMapperProvider()
-        QgsApplication.processingRegistry().addProvider(self.provider)
+        provider = MetaMapperProvider()
+        if QgsApplication.processingRegistry().addProvider(provider):
+            self.provider = provider
+        else:  # another copy of the plugin (e.g. a second install folder) already has the id
+            QgsMessageLog.logMessage(
+                "A Processing provider with id 'metamapper' is already registered (is "
+                "MetaMapper installed twice?); this copy's algorithms are not added. Remove "
+                "the duplicate plugin folder and restart QGIS.", PLUGIN_NAME, Qgis.Warning)
 
     # --- GUI --------------------------------------------------------------------------
     def initGui(self) -> None:  # noqa: N802

@@ -31,3 +31,36 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 for plugins in ("/usr/share/qgis/python/plugins", "/usr/share/qgis/python"):
     if plugins not in sys.path and Path(plugins).is_dir():
         sys.path.append(plugins)
+
+
+# ------------------------------------------------------------------ shared fixtures
+import pytest  # noqa: E402  (fixtures below need the path set-up above)
+
+
+@pytest.fixture()
+def processing_provider(qgis_app):
+    """Processing initialised, with a MetaMapper provider registered (re-registered if a
+    plugin load/unload test removed it)."""
+    from metamapper.provider.provider import MetaMapperProvider
+    from processing.core.Processing import Processing
+    from qgis.core import QgsApplication
+
+    Processing.initialize()
+    registry = QgsApplication.processingRegistry()
+    provider = registry.providerById("metamapper")
+    if provider is None:
+        provider = MetaMapperProvider()
+        assert registry.addProvider(provider)
+        _KEEP.append(provider)  # the registry does not keep the Python object alive
+    return provider
+
+
+_KEEP: list = []
+
+
+@pytest.fixture(scope="session")
+def model_file(tmp_path_factory) -> Path:
+    """A tiny, really (briefly) meta-trained model: the tests never need the bundled one."""
+    from tests.model_factory import make_model_file
+
+    return make_model_file(tmp_path_factory.mktemp("model"), episodes=30)

@@ -16,7 +16,18 @@ ALG_ID = "metamapper:fewshot_classify"
 
 @pytest.fixture()
 def recording_iface(qgis_iface, monkeypatch):
-    """pytest-qgis's iface, recording toolbar/menu additions so leftovers can be counted."""
+    """pytest-qgis's iface, recording toolbar/menu additions so leftovers can be counted.
+
+    Any MetaMapper provider registered by other tests' fixtures is removed first: the
+    plugin must register its own (they re-register on demand).
+    """
+    registry = QgsApplication.processingRegistry()
+    if registry.providerById("metamapper") is not None:
+        registry.removeProvider("metamapper")
+    return _recording(qgis_iface, monkeypatch)
+
+
+def _recording(qgis_iface, monkeypatch):
     toolbar: list[QAction] = []
     menu: list[tuple[str, QAction]] = []
     monkeypatch.setattr(qgis_iface, "addToolBarIcon", toolbar.append, raising=False)
@@ -108,3 +119,16 @@ def test_class_factory_does_not_import_torch() -> None:
                               "PATH": "/usr/bin:/bin"}, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "ok" in out.stdout
+
+
+def test_a_second_copy_of_the_plugin_does_not_break_the_first(recording_iface) -> None:
+    first = _load(recording_iface)
+    second = _load(recording_iface)
+    try:
+        assert second.provider is None  # refused by the registry, logged, no exception
+        assert _provider_ids().count("metamapper") == 1
+        second.unload()
+        assert QgsApplication.processingRegistry().algorithmById(ALG_ID) is not None
+    finally:
+        first.unload()
+    assert "metamapper" not in _provider_ids()

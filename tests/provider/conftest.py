@@ -211,30 +211,6 @@ def decode(class_map: np.ndarray, classes: List[str], codes: List[int]) -> np.nd
 
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="session")
-def processing_provider(qgis_app):
-    """QGIS Processing initialised once, with the MetaMapper provider registered."""
-    from metamapper.provider.provider import MetaMapperProvider
-    from processing.core.Processing import Processing
-    from qgis.core import QgsApplication
-
-    Processing.initialize()
-    registry = QgsApplication.processingRegistry()
-    provider = registry.providerById("metamapper")
-    if provider is None:
-        provider = MetaMapperProvider()
-        assert registry.addProvider(provider)
-    yield provider
-
-
-@pytest.fixture(scope="session")
-def model_file(tmp_path_factory) -> Path:
-    """A tiny, really (briefly) meta-trained model: the tests never need the bundled one."""
-    from tests.model_factory import make_model_file
-
-    return make_model_file(tmp_path_factory.mktemp("model"), episodes=30)
-
-
-@pytest.fixture(scope="session")
 def scene(tmp_path_factory) -> Scene:
     return write_scene(tmp_path_factory.mktemp("scene") / "scene.tif")
 

@@ -60,29 +60,6 @@ def point_layer(per_class: int = 4, name: str = "labels"):
 
 
 @pytest.fixture(scope="session")
-def processing_provider(qgis_app):
-    from metamapper.provider.provider import MetaMapperProvider
-    from processing.core.Processing import Processing
-    from qgis.core import QgsApplication
-
-    Processing.initialize()
-    registry = QgsApplication.processingRegistry()
-    provider = registry.providerById("metamapper")
-    if provider is None:
-        provider = MetaMapperProvider()
-        assert registry.addProvider(provider)
-    return provider
-
-
-@pytest.fixture(scope="session")
-def model_file(tmp_path_factory) -> Path:
-    """A tiny, briefly meta-trained model (tests never depend on the bundled one)."""
-    from tests.model_factory import make_model_file
-
-    return make_model_file(tmp_path_factory.mktemp("model"), episodes=30)
-
-
-@pytest.fixture(scope="session")
 def scene_path(tmp_path_factory) -> Path:
     return write_scene(tmp_path_factory.mktemp("scene") / "scene.tif")
 
