@@ -495,16 +495,52 @@ def open_confidence(path: Path, info: RasterInfo, region: Region) -> Any:
         raise OutputError(f"Cannot create the confidence raster {path.name} ({exc}).") from exc
 
 
+#: Conventional land-cover colours (close to ESA WorldCover / NLCD), matched on words of a
+#: class name, so that "water" is blue and "forest" green without any styling by the user.
+CONVENTIONAL_COLOURS: Tuple[Tuple[Tuple[str, ...], Tuple[int, int, int]], ...] = (
+    (("water", "lake", "river", "sea", "ocean", "reservoir", "pond"), (31, 120, 180)),
+    (("tree", "forest", "wood", "woodland"), (0, 100, 0)),
+    (("grass", "pasture", "meadow", "grassland"), (178, 223, 138)),
+    (("shrub", "bush", "scrub", "shrubland"), (166, 118, 29)),
+    (("crop", "cultivated", "agri", "agriculture", "field", "farm"), (240, 200, 50)),
+    (("developed", "urban", "built", "artificial", "city", "building", "road", "impervious"),
+     (227, 26, 28)),
+    (("bare", "soil", "sand", "rock", "desert"), (177, 89, 40)),
+    (("snow", "ice", "glacier"), (240, 240, 240)),
+    (("cloud",), (200, 200, 200)),
+    (("wetland", "marsh", "swamp", "mangrove"), (106, 61, 154)),
+)
+
+
+def conventional_colour(name: str) -> Tuple[int, int, int] | None:
+    """The conventional colour of a land-cover class name, if a word of it is known."""
+    words = {w for w in "".join(c.lower() if c.isalnum() else " " for c in name).split()}
+    for keys, rgb in CONVENTIONAL_COLOURS:
+        if any(w == k or (len(k) >= 4 and w.startswith(k)) for w in words for k in keys):
+            return rgb
+    return None
+
+
 def class_colours(
     names: Sequence[str], wanted: Dict[str, Tuple[int, int, int]] | None = None
 ) -> List[Tuple[int, int, int]]:
-    """One RGB colour per class: the user's where given, else the qualitative palette."""
+    """One distinct RGB colour per class: the user's where given, else the conventional
+    land-cover colour of its name, else the next unused colour of the qualitative palette."""
     wanted = wanted or {}
+    chosen: Dict[str, Tuple[int, int, int]] = {
+        n: tuple(int(v) for v in wanted[n][:3]) for n in names if wanted.get(n)  # type: ignore[misc]
+    }
+    for name in names:
+        rgb = conventional_colour(name)
+        if name not in chosen and rgb is not None and rgb not in chosen.values():
+            chosen[name] = rgb
+    free = iter([c for c in PALETTE if c not in chosen.values()] or list(PALETTE))
     out = []
-    for i, name in enumerate(names):
-        rgb = wanted.get(name)
-        out.append(tuple(int(v) for v in rgb[:3]) if rgb else PALETTE[i % len(PALETTE)])
-    return out  # type: ignore[return-value]
+    for name in names:
+        if name not in chosen:
+            chosen[name] = next(free, PALETTE[len(chosen) % len(PALETTE)])
+        out.append(chosen[name])
+    return out
 
 
 def finish_class_map(

@@ -103,7 +103,8 @@ def main() -> int:
         results = processing.run("metamapper:fewshot_classify", params, feedback=PrintFeedback())
     except Exception as exc:  # shown as one clear line, not a traceback
         print(f"demo failed: {exc}", file=sys.stderr)
-        return 1
+        sys.stderr.flush()
+        os._exit(1)
     elapsed = time.perf_counter() - start
     classes = QgsRasterLayer(results["OUTPUT"], "MetaMapper classes")
     rgb = QgsRasterLayer(params["INPUT"], "Landsat-8 sample")
@@ -116,9 +117,11 @@ def main() -> int:
     for key in ("CLASS_COUNT", "SUPPORT_SIZE", "ACCURACY_ESTIMATE"):
         if key in results:
             print(f"  {key}: {results[key]}")
-    QgsApplication.processingRegistry().removeProvider(provider)
-    app.exitQgis()
-    return 0
+    del classes, rgb  # layers must go before QGIS's registries do
+    sys.stdout.flush()
+    # QgsApplication.exitQgis() after Processing's Python providers can crash on Debian's
+    # QGIS 3.22; everything is written and flushed, so leave without tearing Qt down.
+    os._exit(0)
 
 
 if __name__ == "__main__":

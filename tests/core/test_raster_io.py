@@ -298,3 +298,14 @@ def test_unwritable_folder_is_an_output_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError, match="Cannot write to the output folder"):
         AtomicOutputs().reserve(blocker / "sub" / "map.tif")
+
+
+def test_class_colours_are_conventional_distinct_and_respect_the_user():
+    names = ["Water", "forest_2020", "crop", "urban area", "class_a", "class_b", "lake"]
+    colours = class_colours(names, {"crop": (9, 9, 9)})
+    by_name = dict(zip(names, colours))
+    assert by_name["crop"] == (9, 9, 9)  # the user's colour wins
+    assert by_name["Water"] == (31, 120, 180) and by_name["forest_2020"] == (0, 100, 0)
+    assert by_name["urban area"] == (227, 26, 28)
+    assert len(set(colours)) == len(names)  # "lake" does not reuse water's blue
+    assert class_colours(["a", "b"]) == class_colours(["a", "b"])  # deterministic
