@@ -42,8 +42,8 @@ DEFAULT_OUT = REPO / "resources" / "models" / "metamapper-v1.pt"
 @dataclass
 class TrainConfig:
     methods: Sequence[str] = METHODS
-    steps: int = 2500  # outer steps per method in the comparison
-    final_steps: int = 2500  # extra outer steps for the winner
+    steps: int = 5000  # outer steps per method in the comparison
+    final_steps: int = 5000  # extra outer steps for the winner
     meta_batch: int = 4
     inner_steps: int = 5
     inner_lr: float = 0.05
@@ -205,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-ucr", action="store_true")
     p.add_argument("--time-budget", type=float, default=3000.0, help="seconds, whole recipe")
     p.add_argument("--quick", action="store_true", help="tiny run for tests (seconds)")
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = p.parse_args(argv)
 
     torch.set_num_threads(1)
@@ -283,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import learn2learn
 
     card["training"] = {
-        "recipe": "python -m metamapper.core.metatrain.train" + (" --quick" if args.quick else ""),
+        "recipe": " ".join(["python -m metamapper.core.metatrain.train", *map(str, argv or [])]),
         "data": sources.description,
         "task_sampler": ecfg.to_dict(),
         "algorithm": {"method": best, "library": f"learn2learn {learn2learn.__version__}",
