@@ -181,10 +181,11 @@ def inner_loop(
     best: tuple[float, Dict[str, Tensor]] | None = None
     for _ in range(int(steps)):
         loss = loss_of(params)
+        value = float(loss.detach())
         if losses is not None:
-            losses.append(float(loss.detach()))
-        if keep_best and (best is None or losses[-1] < best[0]):
-            best = (losses[-1], params)
+            losses.append(value)
+        if keep_best and (best is None or value < best[0]):
+            best = (value, params)
         grads = torch.autograd.grad(
             loss, [params[n] for n in names], create_graph=create_graph, allow_unused=True
         )

@@ -327,16 +327,16 @@ def auto_discussion(rows: List[dict], card: dict) -> List[str]:
         out.append(f"- Transduction (soft k-means over the region's pixels) minus inductive, "
                    f"OA points averaged over scenes: {diffs}.")
     bm = card.get("band_mapping", {})
-    if any(m in means for m in CONTEXT_BASELINES):
-        lr, lr_ctx = means.get("logistic_regression"), means.get("logistic_regression_ctx")
+    lr, lr_ctx = means.get("logistic_regression", {}), means.get("logistic_regression_ctx", {})
+    if lr and lr_ctx:
         out.append(
             f"- Spatial context: the card smooths each pixel over its "
             f"{2 * int(bm.get('context_radius', 0)) + 1}x{2 * int(bm.get('context_radius', 0)) + 1}"
             " neighbourhood before the band mapping (plugin and evaluation alike). The raw-band "
             "baselines above are what an analyst would run; the same smoothing given to "
             "logistic regression changes it by "
-            + ", ".join(f"K={k} {(lr_ctx[k] - lr[k]) * 100:+.1f}" for k in sorted(lr or {})
-                        if lr_ctx and k in lr_ctx)
+            + ", ".join(f"K={k} {(lr_ctx[k] - lr[k]) * 100:+.1f}" for k in sorted(lr)
+                        if k in lr_ctx)
             + " OA points, so part of MetaMapper's margin is the context, not the meta-learning."
         )
     sc, sup = means.get("fewshotnet_scratch"), means.get("fewshotnet_supervised")
