@@ -85,7 +85,7 @@ metatrain: install-train
 	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.metatrain.train
 
 evaluate: install install-train
-	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.evaluate
+	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.evaluate --discussion $(CURDIR)/docs/benchmarks_discussion.md
 
 screenshots: install
 	bash scripts/screenshot_workflow.sh
