@@ -167,3 +167,14 @@ def test_spatial_context_modes_map_the_scene(tmp_path, mode):
     assert acc > 0.85 and (m > 0).all()
     with rasterio.open(res.output_path) as ds, rasterio.open(sc["path"]) as src:
         assert ds.transform == src.transform and ds.shape == src.shape
+
+
+def test_gdal_block_cache_is_bounded_during_a_run(tmp_path, model):
+    """GDAL's default cache (5 % of RAM) made peak memory grow with the region size."""
+    from metamapper.core.pipeline import GDAL_CACHE_MB
+
+    sc = make_raster(tmp_path / "r.tif", bands=3, n_classes=2)
+    seen = []
+    run(sc, features_from_truth(sc, per_class=2), tmp_path / "out.tif", model,
+        progress=lambda f, m: seen.append(rasterio.env.getenv().get("GDAL_CACHEMAX")))
+    assert seen and all(int(v) == GDAL_CACHE_MB for v in seen)
