@@ -8,6 +8,7 @@ that load, unload and reload leave nothing behind.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import Qt
@@ -24,10 +25,9 @@ class MetaMapperPlugin:
 
     def __init__(self, iface) -> None:
         self.iface = iface
-        self.provider = None
+        self.provider: Any = None  # MetaMapperProvider, imported lazily
         self.action: QAction | None = None
-        self.panel = None
-        self._dependency_warning_shown = False
+        self.panel: Any = None  # MetaMapperPanel, created on first use
 
     # --- Processing -------------------------------------------------------------------
     def initProcessing(self) -> None:  # noqa: N802 (QGIS API name)
