@@ -82,10 +82,12 @@ def cpu_bfloat16_is_faster() -> bool:
     for dtype in (torch.float32, torch.bfloat16):
         xd, wd = x.to(dtype), w.to(dtype)
         torch.nn.functional.linear(xd, wd)  # warm-up
-        t0 = time.perf_counter()
-        for _ in range(3):
+        best = float("inf")
+        for _ in range(7):  # the fastest of several runs ignores other processes' noise
+            t0 = time.perf_counter()
             torch.nn.functional.linear(xd, wd)
-        timings.append(time.perf_counter() - t0)
+            best = min(best, time.perf_counter() - t0)
+        timings.append(best)
     return timings[1] < 0.7 * timings[0]
 
 
