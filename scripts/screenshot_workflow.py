@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -27,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "build" / "pkg"
+sys.path.insert(0, str(ROOT))
+from scripts.qgis_window import run_probe  # noqa: E402  (one way to start QGIS under Xvfb)
+
 SAMPLE = ROOT / "resources" / "sample"
 BUNDLED_MODEL = ROOT / "resources" / "models" / "metamapper-v1.pt"
 
@@ -52,7 +53,8 @@ PROBE = textwrap.dedent(
 
     def finish(status):
         REPORT["status"] = status
-        with open(CFG["report"], "w") as f:
+        import os
+        with open(os.environ["METAMAPPER_PROBE_REPORT"], "w") as f:
             json.dump(REPORT, f, indent=1, default=str)
         QgsApplication.instance().exit(0)
 
@@ -196,14 +198,6 @@ def run(out_dir: Path, timeout_s: int = 420) -> dict:
     with tempfile.TemporaryDirectory(prefix="metamapper-shots-") as tmp:
         tmp_path = Path(tmp)
         model = make_model(tmp_path)
-        profile = tmp_path / "profile"
-        ini = profile / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-        ini.parent.mkdir(parents=True)
-        ini.write_text(
-            "[PythonPlugins]\nmetamapper=true\n\n[qgis]\ncheckVersion=false\n"
-            "showTips=false\nshowTips322=false\n[migration]\nfirstRunVersionFlag=32200\n"
-        )
-        report = tmp_path / "report.json"
         cfg = {
             "raster": str(SAMPLE / "landsat8_crop.tif"),
             "labels": str(SAMPLE / "landcover_polygons.gpkg"),
@@ -211,25 +205,9 @@ def run(out_dir: Path, timeout_s: int = 420) -> dict:
             "panel_png": str(out_dir / "workflow_panel.png"),
             "result_png": str(out_dir / "workflow_result.png"),
             "map_png": str(out_dir / "workflow_map.png"),
-            "report": str(report),
             "timeout_ms": (timeout_s - 30) * 1000,
         }
-        probe = tmp_path / "probe.py"
-        probe.write_text(PROBE.format(cfg=cfg))
-        env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(profile), QGIS_PLUGINPATH=str(PKG))
-        env.pop("QT_QPA_PLATFORM", None)
-        site = subprocess.run(
-            [sys.executable, "-c", "import site; print(site.getsitepackages()[0])"],
-            capture_output=True, text=True,
-        ).stdout.strip()
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (site, env.get("PYTHONPATH", "")) if p)
-        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", "qgis", "--nologo",
-               "--noversioncheck", "--code", str(probe)]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
-        if not report.exists():
-            raise RuntimeError(f"QGIS exited {proc.returncode} without a report:\n"
-                               f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
-        data = json.loads(report.read_text())
+        data = run_probe(PROBE.format(cfg=cfg), timeout=timeout_s)
         data["model"] = str(model)
         return data
 

@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 command -v xvfb-run >/dev/null || { echo "xvfb-run is missing: apt-get install xvfb"; exit 1; }
 command -v qgis >/dev/null || { echo "qgis is missing: apt-get install qgis"; exit 1; }
-exec "$PY" scripts/screenshot_workflow.py "$@"
+"$PY" scripts/screenshot_workflow.py "$@"
+"$PY" scripts/modeler_screenshot.py
+"$PY" scripts/qgis_window.py
