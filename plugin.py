@@ -91,6 +91,10 @@ class MetaMapperPlugin:
             self.panel = MetaMapperPanel(self.iface, self.iface.mainWindow())
             self.panel.visibilityChanged.connect(self._sync_action)
             self.iface.addDockWidget(Qt.RightDockWidgetArea, self.panel)
+            # docks open at their minimum width, which clips the panel's rows: start wide
+            # enough for its content (the user can still drag it narrower or wider)
+            width = max(440, self.panel.sizeHint().width())
+            self.iface.mainWindow().resizeDocks([self.panel], [width], Qt.Horizontal)
         self.panel.setVisible(checked)
 
     def _sync_action(self, visible: bool) -> None:

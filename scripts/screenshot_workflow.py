@@ -104,7 +104,6 @@ PROBE = textwrap.dedent(
         if CFG["model"]:
             panel.model_widget.setFilePath(CFG["model"])
         panel.device_combo.setCurrentIndex(0)
-        iface.mainWindow().resizeDocks([panel], [460], Qt.Horizontal)
         log("panel: " + panel.count_label.text())
         QTimer.singleShot(1500, draw_region)
 

@@ -9,3 +9,4 @@ command -v qgis >/dev/null || { echo "qgis is missing: apt-get install qgis"; ex
 "$PY" scripts/screenshot_workflow.py "$@"
 "$PY" scripts/modeler_screenshot.py
 "$PY" scripts/qgis_window.py
+"$PY" scripts/bad_input_screenshot.py

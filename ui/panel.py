@@ -140,6 +140,7 @@ class MetaMapperPanel(QgsDockWidget):
         self.selected_only = QCheckBox("Selected features only")
         form.addRow(self.selected_only)
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)  # long counts must not widen the dock
         self.count_label.setObjectName("countLabel")
         form.addRow(self.count_label)
         if self.training_combo.count() > 1:
