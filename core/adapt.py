@@ -11,6 +11,13 @@ Every method ends in the same form, a linear head on the network's embeddings:
   ``MetaSGD.adapt`` (first order only changes meta-gradients, not adapted values).
 * ``anil``: as above, head only.
 
+Band correction (card section ``band_correction``, with ``band_mapping.append_bands``): the
+classifier input then ends with the B standardised bands, and a linear correction
+``logits += W z + c`` is fitted on the support by L-BFGS with an L2 penalty on ``W``, the
+meta-learned head held fixed as the prior. With few labels the penalty keeps the prototype
+decision; with more it adds what the P-point band mapping cannot carry (the fine spectral
+differences of a 204-band cube). Skipped when a class has fewer than ``min_shots`` pixels.
+
 Transductive option (Ren et al. 2018, soft k-means): the region's unlabelled embeddings
 refine the class prototypes before the head is built. Off by default (card
 ``soft_kmeans_iters: 0``): with a model not meta-trained for it, it lowered Salinas-A
@@ -48,6 +55,8 @@ class AdaptedClassifier:
     steps: int
     batch_size: int = 65536
     support_loss: List[float] = field(default_factory=list)  # before each step + after last
+    band_weight: Tensor | None = None  # (N, B) band correction on the standardised bands
+    band_bias: Tensor | None = None  # (N,)
 
     @property
     def n_classes(self) -> int:
@@ -61,8 +70,15 @@ class AdaptedClassifier:
             params={k: v.to(dev) for k, v in self.params.items()},
             head_weight=self.head_weight.to(dev),
             head_bias=self.head_bias.to(dev),
+            band_weight=None if self.band_weight is None else self.band_weight.to(dev),
+            band_bias=None if self.band_bias is None else self.band_bias.to(dev),
             device=dev,
         )
+
+    @property
+    def input_dim(self) -> int:
+        """Columns the network reads; any further columns are the standardised bands."""
+        return int(self.net.input_dim)
 
     def _as_tensor(self, x: Union[Tensor, np.ndarray]) -> Tensor:
         return torch.as_tensor(x, dtype=torch.float32).to(self.device)
@@ -71,7 +87,7 @@ class AdaptedClassifier:
     def embed(self, x: Union[Tensor, np.ndarray]) -> Tensor:
         x = self._as_tensor(x)
         parts = [
-            self.net.functional_forward(self.params, x[i : i + self.batch_size])
+            self.net.functional_forward(self.params, x[i : i + self.batch_size, : self.input_dim])
             for i in range(0, x.shape[0], self.batch_size)
         ]
         return torch.cat(parts) if parts else x.new_zeros((0, self.head_weight.shape[1]))
@@ -80,9 +96,19 @@ class AdaptedClassifier:
     def logits(self, x: Union[Tensor, np.ndarray]) -> Tensor:
         x = self._as_tensor(x)
         out = []
+        d = self.input_dim
         for i in range(0, x.shape[0], self.batch_size):
-            emb = self.net.functional_forward(self.params, x[i : i + self.batch_size])
-            out.append(F.linear(emb, self.head_weight, self.head_bias))
+            xb = x[i : i + self.batch_size]
+            emb = self.net.functional_forward(self.params, xb[:, :d])
+            logits = F.linear(emb, self.head_weight, self.head_bias)
+            if self.band_weight is not None:
+                if xb.shape[1] != d + self.band_weight.shape[1]:
+                    raise InputError(
+                        f"This classifier corrects with {self.band_weight.shape[1]} bands; "
+                        f"give features with {d + self.band_weight.shape[1]} columns."
+                    )
+                logits = logits + F.linear(xb[:, d:], self.band_weight, self.band_bias)
+            out.append(logits)
         return torch.cat(out) if out else x.new_zeros((0, self.n_classes))
 
     @torch.no_grad()
@@ -208,17 +234,49 @@ def inner_loop(
 # --------------------------------------------------------------------------- adapt
 
 
+def fit_band_correction(
+    base_logits: Tensor, bands: Tensor, y: Tensor, n_classes: int, l2: float,
+    max_iter: int = 100,
+) -> tuple[Tensor, Tensor]:
+    """(W (N, B), c (N,)) minimising CE(base + W z + c) + l2 |W|^2 on the support.
+
+    Convex, started at zero and solved by L-BFGS (deterministic on the CPU); the base
+    logits (the meta-learned head) are held fixed, so the penalty pulls towards them.
+    """
+    base = base_logits.detach()
+    w = torch.zeros(n_classes, bands.shape[1], device=bands.device, requires_grad=True)
+    c = torch.zeros(n_classes, device=bands.device, requires_grad=True)
+    opt = torch.optim.LBFGS([w, c], lr=1.0, max_iter=int(max_iter),
+                            line_search_fn="strong_wolfe")
+
+    def closure() -> Tensor:
+        opt.zero_grad()
+        loss = F.cross_entropy(base + F.linear(bands, w, c), y) + l2 * (w * w).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        opt.step(closure)
+    w_out, c_out = w.detach(), c.detach()
+    if not (torch.isfinite(w_out).all() and torch.isfinite(c_out).all()):
+        return torch.zeros_like(w_out), torch.zeros_like(c_out)
+    return w_out, c_out
+
+
 def _resolve_device(device: Union[str, torch.device]) -> torch.device:
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
 
 
-def _check_support(y: Tensor, n_classes: int, n: int, d: int, x_shape: tuple) -> None:
-    if len(x_shape) != 2 or x_shape[1] != d:
+def _check_support(
+    y: Tensor, n_classes: int, n: int, d: int, x_shape: tuple, extra_columns: bool = False
+) -> None:
+    if len(x_shape) != 2 or x_shape[1] < d or (x_shape[1] != d and not extra_columns):
         raise InputError(
-            f"Support features have shape {x_shape}, the model expects (n, {d}). "
-            "Map the bands with the model card's band mapping first."
+            f"Support features have shape {x_shape}, the model expects (n, {d}) (plus the "
+            "standardised bands when its card appends them). Map the bands with the model "
+            "card's band mapping first."
         )
     if y.shape != (n,):
         raise LabelError(f"Got {n} support pixels but {tuple(y.shape)} labels.")
@@ -264,10 +322,13 @@ def adapt(
     method = str(card["method"])
     inner = card["inner_loop"]
     dev = _resolve_device(device)
-    x = torch.as_tensor(support_x, dtype=torch.float32).to(dev)
+    x_all = torch.as_tensor(support_x, dtype=torch.float32).to(dev)
     y = torch.as_tensor(support_y).to(dev).long()
-    _check_support(y, int(n_classes), x.shape[0], net.input_dim, tuple(x.shape))
-    if not torch.isfinite(x).all():
+    corr = card.get("band_correction") or {}
+    _check_support(y, int(n_classes), x_all.shape[0], net.input_dim, tuple(x_all.shape),
+                   extra_columns=bool(corr))
+    x, bands = x_all[:, : net.input_dim], x_all[:, net.input_dim :]
+    if not torch.isfinite(x_all).all():
         raise InputError("Support features contain NaN/inf; mask nodata pixels first.")
     n_steps = 0 if method == "protonet" else int(inner.get("steps", 0) if steps is None else steps)
 
@@ -282,7 +343,7 @@ def adapt(
             else int(soft_kmeans_iters)
         )
         if transductive and iters > 0 and unlabelled_x is not None and len(unlabelled_x) > 0:
-            u = torch.as_tensor(unlabelled_x, dtype=torch.float32)
+            u = torch.as_tensor(unlabelled_x, dtype=torch.float32)[:, : net.input_dim]
             cap = int(tcfg.get("max_unlabelled", 4096))
             if u.shape[0] > cap:
                 rng = np.random.default_rng(seed)
@@ -310,6 +371,15 @@ def adapt(
                                 keep_best=True)
     final = {k: v.detach() for k, v in params.items()}
     head_w, head_b = final.pop(HEAD_W), final.pop(HEAD_B)
+    band_w = band_b = None
+    counts = torch.bincount(y, minlength=int(n_classes))
+    if corr and bands.shape[1] > 0 and int(counts.min()) >= int(corr.get("min_shots", 2)):
+        with torch.no_grad():
+            base = F.linear(net.functional_forward(final, x), head_w, head_b)
+        band_w, band_b = fit_band_correction(
+            base, bands, y, int(n_classes), float(corr.get("l2", 0.1)),
+            int(corr.get("max_iter", 100)),
+        )
     return AdaptedClassifier(
         net=net,
         params=final,
@@ -320,6 +390,8 @@ def adapt(
         steps=n_steps,
         batch_size=batch_size,
         support_loss=losses,
+        band_weight=band_w,
+        band_bias=band_b,
     )
 
 

@@ -18,6 +18,11 @@ input, so every pixel is turned into a fixed-length feature vector:
   mapping (same 2P inputs: a denoising that any model can use; measured in
   docs/benchmarks.md).
 
+* optionally (``append_bands: true``) the B robustly standardised bands themselves, after
+  the network's input: not seen by the network (its input size is fixed), they feed the
+  per-task linear *band correction* of the head (``core.adapt``), which keeps what P
+  points of a 204-band curve cannot (measured in docs/benchmarks.md).
+
 The mapping is a (B, P) matrix product, so it is vectorised for NumPy and torch alike.
 See docs/band_mapping.md.
 """
@@ -56,6 +61,16 @@ def feature_dim(card_bm: dict) -> int:
 
 
 CONTEXT_MODES = ("append", "smooth")
+
+
+def appends_bands(card_bm: dict) -> bool:
+    """True when the classifier input ends with the standardised bands (band correction)."""
+    return bool(card_bm.get("append_bands", False))
+
+
+def classifier_dim(card_bm: dict, n_bands: int) -> int:
+    """Columns of the classifier input: the network's features, plus the bands if appended."""
+    return feature_dim(card_bm) + (int(n_bands) if appends_bands(card_bm) else 0)
 
 
 def _appends_context(card_bm: dict) -> bool:
@@ -296,7 +311,7 @@ def map_bands(
     wavelengths_nm: Sequence[float] | None = None,
     context: ArrayLike | None = None,
 ) -> ArrayLike:
-    """Pixels ``x`` (n, B) -> features (n, feature_dim(card_bm)) float32.
+    """Pixels ``x`` (n, B) -> features (n, classifier_dim(card_bm, B)) float32.
 
     Works on NumPy arrays or torch tensors (on any device; the result stays there).
     ``context`` is the (n, B) neighbourhood mean of the *standardised* bands, required when
@@ -334,6 +349,8 @@ def map_bands(
                 raise ValueError("context_radius > 0 needs the neighbourhood context (map_tile).")
             ctx = torch.as_tensor(context, device=xt.device, dtype=torch.float32)
             parts.append(ctx @ m)
+        if appends_bands(card_bm):
+            parts.append(z)
         return torch.cat(parts, dim=1)
     xa = np.asarray(x, dtype=np.float32)
     z = np.clip((xa - centre) * inv_scale, -CLIP, CLIP)
@@ -344,6 +361,8 @@ def map_bands(
         if context is None:
             raise ValueError("context_radius > 0 needs the neighbourhood context (map_tile).")
         parts.append(np.asarray(context, dtype=np.float32) @ mat)
+    if appends_bands(card_bm):
+        parts.append(z)
     return np.concatenate(parts, axis=1).astype(np.float32, copy=False)
 
 

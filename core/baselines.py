@@ -150,8 +150,13 @@ def _fewshotnet_trained(card: dict, init_net, steps: int, lr: float) -> Method:
     from .adapt import prototype_head, prototypes
     from .model import new_model
 
+    from .band_mapping import feature_dim
+
+    d = feature_dim(card["band_mapping"])  # the network's columns (no appended bands)
+
     def run(task: Task) -> Result:
         xs, xq, _ = _features(task, card)
+        xs, xq = np.ascontiguousarray(xs[:, :d]), np.ascontiguousarray(xq[:, :d])
         t0 = time.perf_counter()
         torch.manual_seed(task.seed)
         x = torch.from_numpy(xs)
@@ -183,12 +188,28 @@ def _fewshotnet_trained(card: dict, init_net, steps: int, lr: float) -> Method:
 
 
 def adapted_method(loaded, transductive: bool = False,
-                   soft_kmeans_iters: int | None = None) -> Method:
-    """A model file's network adapted with ``core.adapt.adapt`` exactly as the plugin does."""
+                   soft_kmeans_iters: int | None = None, band_correction: bool = True) -> Method:
+    """A model file's network adapted with ``core.adapt.adapt`` exactly as the plugin does.
+
+    ``band_correction=False`` drops the card's band correction (an ablation: the
+    meta-learned head alone).
+    """
+    import dataclasses
+
     from .adapt import adapt
+
+    if not band_correction and loaded.card.get("band_correction"):
+        card = {k: v for k, v in loaded.card.items() if k != "band_correction"}
+        loaded = dataclasses.replace(loaded, card=card)
+
+    from .band_mapping import feature_dim
+
+    keep = None if loaded.card.get("band_correction") else feature_dim(loaded.card["band_mapping"])
 
     def run(task: Task) -> Result:
         xs, xq, xu = _features(task, loaded.card)
+        if keep is not None:  # no correction: the network's columns only
+            xs, xq, xu = xs[:, :keep], xq[:, :keep], xu[:, :keep]
         t0 = time.perf_counter()
         clf = adapt(
             loaded, xs, task.support_y, task.n_classes,

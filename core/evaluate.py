@@ -59,6 +59,7 @@ LABELS = {
     "fewshotnet_scratch": "FewShotNet from scratch",
     "fewshotnet_supervised": "FewShotNet supervised pre-train + fine-tune",
     "metamapper_inductive": "MetaMapper (inductive)",
+    "metamapper_prototypes": "MetaMapper without band correction (meta-learned head only)",
     "metamapper_transductive": "MetaMapper (transductive)",
     "logistic_regression_ctx": "Logistic regression (smoothed bands, as MetaMapper's context)",
     "random_forest_ctx": "Random forest (smoothed bands, as MetaMapper's context)",
@@ -204,6 +205,8 @@ def build_methods(loaded, cfg: Config, log: Callable[[str], None] = print
         except ImportError as exc:
             log(f"fewshotnet_supervised skipped: {exc}")
     methods["metamapper_inductive"] = adapted_method(loaded, transductive=False)
+    if loaded.card.get("band_correction"):
+        methods["metamapper_prototypes"] = adapted_method(loaded, band_correction=False)
     methods["metamapper_transductive"] = adapted_method(
         loaded, transductive=True, soft_kmeans_iters=transductive_iters(loaded.card)
     )

@@ -193,6 +193,18 @@ def validate_card(card: Any) -> None:
             f"architecture.input_dim {arch['input_dim']} does not match the band mapping's "
             f"{expected} features"
         )
+    corr = card.get("band_correction")
+    if corr is not None:
+        if not isinstance(corr, dict):
+            raise bad("band_correction must be an object")
+        try:
+            if float(corr.get("l2", 0.1)) <= 0 or int(corr.get("min_shots", 2)) < 1 \
+                    or int(corr.get("max_iter", 100)) < 1:
+                raise bad("band_correction needs l2 > 0, min_shots >= 1, max_iter >= 1")
+        except (TypeError, ValueError) as exc:
+            raise bad(f"band_correction values must be numbers ({exc})") from exc
+        if corr and not card["band_mapping"].get("append_bands", False):
+            raise bad("band_correction needs band_mapping.append_bands = true")
     if card["method"] not in METHODS:
         raise bad(f"method {card['method']!r} is not one of {', '.join(METHODS)}")
     inner = card["inner_loop"]

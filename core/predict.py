@@ -17,7 +17,7 @@ from typing import Any, Callable, List, Sequence
 import numpy as np
 import torch
 
-from .band_mapping import BandStats, map_bands, map_tile
+from .band_mapping import BandStats
 from .errors import Cancelled, DeviceError, OutputError
 from .raster_io import CONFIDENCE_NODATA, RasterInfo, Region, count_tiles, iter_tiles, read_block
 
@@ -61,6 +61,8 @@ def move_classifier(clf: Any, device: str) -> Any:
         head_weight=clf.head_weight.to(dev),
         head_bias=clf.head_bias.to(dev),
         device=dev,
+        **({"band_weight": clf.band_weight.to(dev), "band_bias": clf.band_bias.to(dev)}
+           if getattr(clf, "band_weight", None) is not None else {}),
     )
 
 
@@ -91,8 +93,8 @@ def cpu_bfloat16_is_faster() -> bool:
     return timings[1] < 0.7 * timings[0]
 
 
-def fused_logits(clf: Any) -> Callable[[torch.Tensor], torch.Tensor] | None:
-    """Logits of an AdaptedClassifier with the head folded into the last linear layer.
+def _fused_weights(clf: Any) -> tuple | None:
+    """(hidden [(W, b)...] in the compute dtype, W_out, b_out) with the head folded in.
 
     ``head(W h + b) = (H W) h + (H b + c)``: the same map with one matrix product fewer and
     no softmax over the whole batch, ~2x faster on the CPU. None when the network is not a
@@ -119,14 +121,63 @@ def fused_logits(clf: Any) -> Callable[[torch.Tensor], torch.Tensor] | None:
              else torch.float32)
     hidden = [(p[f"backbone.{i}.weight"].to(dtype), p[f"backbone.{i}.bias"].to(dtype))
               for i in linear[:-1]]
+    band_w = getattr(clf, "band_weight", None)
+    if band_w is not None:  # the band correction's bias folds into the output bias
+        b_out = b_out + clf.band_bias
+    return hidden, w_out, b_out, dtype, device, int(net.input_dim), band_w
+
+
+def fused_logits(clf: Any) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """(n, D) feature rows -> (n, N) logits of an AdaptedClassifier, head folded in."""
+    fused = _fused_weights(clf)
+    if fused is None:
+        return None
+    hidden, w_out, b_out, dtype, device, d, band_w = fused
 
     def logits(x: torch.Tensor) -> torch.Tensor:
-        h = x.to(device=device, dtype=dtype)
+        x = x.to(device=device)
+        h = x[:, :d].to(dtype=dtype)
         for w, b in hidden:
             h = torch.relu_(torch.nn.functional.linear(h, w, b))
-        return torch.nn.functional.linear(h.float(), w_out, b_out)
+        out = torch.nn.functional.linear(h.float(), w_out, b_out)
+        if band_w is not None:
+            out = torch.addmm(out, x[:, d:].float(), band_w.T)
+        return out
 
     return logits
+
+
+def column_logits(clf: Any) -> Callable[[torch.Tensor], torch.Tensor]:
+    """(D, n) feature columns -> (N, n) logits: the tile pipeline's layout, no transposes.
+
+    Uses the folded weights of :func:`fused_logits` when it can, else the classifier's own
+    ``logits`` on the transposed columns (any network).
+    """
+    fused = _fused_weights(clf)
+    if fused is None:
+        return lambda cols: clf.logits(cols.T).T
+    hidden, w_out, b_out, dtype, device, d, band_w = fused
+    hidden_cols = [(w, b[:, None]) for w, b in hidden]
+    b_out_col = b_out[:, None]
+
+    def logits(cols: torch.Tensor) -> torch.Tensor:
+        cols = cols.to(device=device)
+        h = cols[:d].to(dtype=dtype)
+        for w, b in hidden_cols:
+            h = torch.relu_(torch.addmm(b, w, h))
+        out = torch.addmm(b_out_col, w_out, h.float())
+        if band_w is not None:
+            out = torch.addmm(out, band_w, cols[d:].float())
+        return out
+
+    return logits
+
+
+def best_class(logits: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(softmax probability of the top class, its index) along ``dim``, without the softmax."""
+    top, arg = logits.max(dim=dim)
+    prob = 1.0 / torch.exp(logits - top.unsqueeze(dim)).sum(dim=dim)
+    return prob, arg
 
 
 @dataclass
@@ -152,11 +203,7 @@ class BatchPredictor:
         parts = []
         step = CPU_CHUNK if self.device == "cpu" else x.shape[0]  # cache-sized on the CPU
         for i in range(0, x.shape[0], step):
-            logits = self._logits(x[i : i + step])
-            top, arg = logits.max(dim=1)
-            # softmax of the top class = 1 / sum(exp(l - l_max)), without the full softmax
-            prob = 1.0 / torch.exp(logits - top[:, None]).sum(dim=1)
-            parts.append((prob, arg))
+            parts.append(best_class(self._logits(x[i : i + step]), dim=1))
         return torch.cat([p for p, _ in parts]), torch.cat([a for _, a in parts])
 
     def _check_cancel(self) -> None:
@@ -185,6 +232,48 @@ class BatchPredictor:
                 continue  # retry the same rows
             start = stop
         return idx, conf
+
+    def predict_tile(
+        self, mapper_args: tuple, data: np.ndarray, valid: np.ndarray, pick: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Classify the pixels ``pick`` (flat indices) of a (B, H, W) tile read with its halo.
+
+        ``mapper_args`` = (BandStats, card band_mapping, wavelengths) for :class:`TileMapper`.
+        The tile is mapped and classified on this predictor's device in column chunks; an
+        out-of-memory error on the GPU shrinks the chunks, then moves to the CPU, and the
+        tile is redone.
+        """
+        while True:
+            self._check_cancel()
+            try:
+                mapper = self._mapper(mapper_args)
+                chunk = CPU_CHUNK if self.device == "cpu" else self.batch_size
+                probs, args = [], []
+                with torch.inference_mode():
+                    for cols in mapper.iter_feature_chunks(data, valid, pick, chunk):
+                        self._check_cancel()
+                        prob, arg = best_class(self._column_logits(cols), dim=0)
+                        probs.append(prob)
+                        args.append(arg)
+                    if not args:
+                        return np.empty(0, np.int64), np.empty(0, np.float32)
+                    idx = torch.cat(args).cpu().numpy()
+                    conf = torch.cat(probs).float().cpu().numpy()
+                return idx, conf
+            except Exception as exc:  # noqa: BLE001 - only OOM is handled, rest re-raised
+                if not (self.device.startswith("cuda") and is_oom(exc)):
+                    raise
+                self._on_oom()
+
+    def _mapper(self, mapper_args: tuple) -> Any:
+        from .tile_features import TileMapper
+
+        key = (id(mapper_args[0]), self.device)
+        if getattr(self, "_mapper_key", None) != key:
+            self._tile_mapper = TileMapper(*mapper_args, device=self.device)
+            self._column_logits = column_logits(self.classifier)
+            self._mapper_key = key
+        return self._tile_mapper
 
     def _on_oom(self) -> None:
         if torch.cuda.is_available():
@@ -230,6 +319,7 @@ def predict_region(
 ) -> PredictionStats:
     """Predict every valid in-region pixel, tile by tile, into the open output datasets."""
     halo = int(card_bm.get("context_radius", 0))
+    mapper_args = (stats, card_bm, wavelengths_nm)
     lut = np.asarray(list(codes), dtype=np.uint8)
     n_tiles = count_tiles(region.window, tile_size)
     counts = np.zeros(len(lut), dtype=np.int64)
@@ -246,15 +336,11 @@ def predict_region(
         classes = np.zeros((h, w), dtype=np.uint8)
         conf = np.full((h, w), CONFIDENCE_NODATA, dtype=np.float32)
         if core_valid.any():
-            if halo > 0:
-                feats = map_tile(data, valid, stats, card_bm, wavelengths_nm)[
-                    :, tile.inner[0], tile.inner[1]
-                ]
-                flat = feats.reshape(feats.shape[0], -1).T[core_valid.reshape(-1)]
-            else:
-                pixels = data[:, tile.inner[0], tile.inner[1]][:, core_valid].T
-                flat = map_bands(pixels, stats, card_bm, wavelengths_nm)
-            idx, p = predictor(np.ascontiguousarray(flat, dtype=np.float32))
+            # flat indices of the core's valid pixels inside the tile read with its halo
+            rows, cols = np.nonzero(core_valid)
+            hw = data.shape[-1]
+            pick = (rows + tile.inner[0].start) * hw + cols + tile.inner[1].start
+            idx, p = predictor.predict_tile(mapper_args, data, valid, pick)
             classes[core_valid] = lut[idx]
             conf[core_valid] = p
             out.pixels += int(idx.size)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from metamapper.core.band_mapping import BandStats, map_bands
+from metamapper.core.band_mapping import BandStats, feature_dim, map_bands
 from metamapper.core.model import (
     HEAD_LR_KEY,
     LRS_PREFIX,
@@ -49,8 +49,8 @@ def _episode_features(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     x, y = synthetic_task(rng, n_classes, shots)
     stats = BandStats.from_samples(x)
-    feats = map_bands(x, stats, card["band_mapping"])
-    return torch.from_numpy(feats), torch.from_numpy(y).long()
+    feats = map_bands(x, stats, card["band_mapping"])[:, : feature_dim(card["band_mapping"])]
+    return torch.from_numpy(np.ascontiguousarray(feats)), torch.from_numpy(y).long()
 
 
 def train_tiny(net: FewShotNet, card: dict, seed: int, episodes: int) -> list[float]:

@@ -240,3 +240,91 @@ def test_diverging_inner_loop_keeps_the_best_parameters(tmp_path):
     accuracy = float((proba.argmax(1).numpy() == y).mean())
     start = adapt(loaded, x, y, 3, steps=0).predict_proba(torch.as_tensor(x))
     assert accuracy >= float((start.argmax(1).numpy() == y).mean())  # never worse than step 0
+
+
+# --------------------------------------------------------------------------- band correction
+
+CORRECTION_BM = {"kind": "resample-v1", "points": 16, "context_radius": 0, "append_bands": True}
+
+
+@pytest.fixture(scope="module")
+def corrected_model(tmp_path_factory):
+    path = make_model_file(
+        tmp_path_factory.mktemp("corr"), method="protonet", name="corr",
+        band_mapping={"append_bands": True},
+        band_correction={"l2": 0.1, "min_shots": 2, "max_iter": 100},
+    )  # fmt: skip
+    return load_model(path)
+
+
+def _task_with_bands(n_classes: int, shots: int, seed: int = 3, n_bands: int = 40):
+    rng = np.random.default_rng(seed)
+    x, y = synthetic_task(rng, n_classes, shots, n_bands=n_bands)
+    stats = BandStats.from_samples(x)
+    return map_bands(x, stats, CORRECTION_BM), y
+
+
+def test_band_correction_is_fitted_on_top_of_the_meta_learned_head(corrected_model):
+    x, y = _task_with_bands(5, 6)
+    clf = adapt(corrected_model, x, y, 5)
+    assert clf.band_weight is not None and clf.band_weight.shape == (5, 40)
+    d = corrected_model.net.input_dim
+    base = torch.nn.functional.linear(
+        clf.embed(x), clf.head_weight, clf.head_bias)  # the head alone
+    full = clf.logits(x)
+    ce = torch.nn.functional.cross_entropy
+    yt = torch.from_numpy(y).long()
+    assert float(ce(full, yt)) < float(ce(base, yt))  # the correction fits the support better
+    np.testing.assert_allclose(
+        (full - base).numpy(),
+        (torch.from_numpy(x[:, d:]) @ clf.band_weight.T + clf.band_bias).numpy(), atol=1e-4)
+    again = adapt(corrected_model, x, y, 5)
+    torch.testing.assert_close(again.band_weight, clf.band_weight)  # deterministic
+
+
+def test_band_correction_needs_min_shots_and_the_appended_bands(corrected_model):
+    x, y = _task_with_bands(4, 1)  # one pixel per class: nothing to generalise from
+    assert adapt(corrected_model, x, y, 4).band_weight is None
+    x, y = _task_with_bands(4, 5)
+    with pytest.raises(MetaMapperError, match="expects"):
+        adapt(corrected_model, x[:, :10], y, 4)  # fewer columns than the network reads
+
+
+def test_extra_columns_are_refused_without_a_band_correction(model_files):
+    x, y = _task_with_bands(3, 4)
+    with pytest.raises(MetaMapperError, match="expects"):
+        adapt(load_model(model_files["protonet"]), x, y, 3)
+
+
+def test_card_refuses_a_band_correction_without_appended_bands():
+    from metamapper.core.errors import ModelFileError
+    from metamapper.core.model import default_card
+
+    with pytest.raises(ModelFileError, match="append_bands"):
+        default_card(method="protonet", band_correction={"l2": 0.1})
+    with pytest.raises(ModelFileError, match="l2"):
+        default_card(method="protonet", band_mapping={"append_bands": True},
+                     band_correction={"l2": -1})
+
+
+def test_fused_and_column_logits_include_the_band_correction(corrected_model):
+    from metamapper.core import predict
+
+    x, y = _task_with_bands(5, 6)
+    clf = adapt(corrected_model, x, y, 5)
+    rng = np.random.default_rng(0)
+    q = (x[rng.integers(0, x.shape[0], 500)] + rng.normal(0, 0.3, (500, x.shape[1]))).astype(
+        np.float32)
+    ref = clf.logits(q)
+    predict.cpu_bfloat16_is_faster.cache_clear()
+    try:
+        import os
+
+        os.environ["METAMAPPER_PRECISION"] = "fp32"
+        rows = predict.fused_logits(clf)(torch.from_numpy(q))
+        cols = predict.column_logits(clf)(torch.from_numpy(q).T.contiguous())
+    finally:
+        os.environ.pop("METAMAPPER_PRECISION", None)
+        predict.cpu_bfloat16_is_faster.cache_clear()
+    torch.testing.assert_close(rows, ref, rtol=1e-4, atol=1e-3)
+    torch.testing.assert_close(cols.T, ref, rtol=1e-4, atol=1e-3)

@@ -169,6 +169,30 @@ def test_spatial_context_modes_map_the_scene(tmp_path, mode):
         assert ds.transform == src.transform and ds.shape == src.shape
 
 
+def test_band_correction_model_maps_the_same_whatever_the_tiling(tmp_path):
+    """Halo, smoothing, appended bands and the folded head agree across tile sizes."""
+    model = make_model_file(
+        tmp_path, episodes=20, name="corr", method="protonet",
+        band_mapping={"context_radius": 1, "context_mode": "smooth", "append_bands": True},
+        band_correction={"l2": 0.1, "min_shots": 2},
+    )  # fmt: skip
+    sc = make_raster(tmp_path / "r.tif", bands=7, n_classes=3)
+    feats = features_from_truth(sc, per_class=3)
+    maps, confs = [], []
+    for tile in (16, 37, 1024):
+        out, conf = tmp_path / f"out{tile}.tif", tmp_path / f"c{tile}.tif"
+        res = run(sc, feats, out, str(model), confidence_path=str(conf),
+                  options=MapOptions(device="cpu", tile_size=tile, estimate_accuracy=False))
+        acc, m = agreement(res.output_path, sc, res.classes)
+        assert acc > 0.85 and (m > 0).all()
+        maps.append(m)
+        with rasterio.open(conf) as ds:
+            confs.append(ds.read(1))
+    for m, c in zip(maps[1:], confs[1:]):
+        np.testing.assert_array_equal(m, maps[0])
+        np.testing.assert_allclose(c, confs[0], atol=1e-5)
+
+
 def test_gdal_block_cache_is_bounded_during_a_run(tmp_path, model):
     """GDAL's default cache (5 % of RAM) made peak memory grow with the region size."""
     from metamapper.core.pipeline import GDAL_CACHE_MB

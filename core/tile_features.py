@@ -1,0 +1,135 @@
+"""The band mapping of whole tiles in torch, channels first, on the prediction device.
+
+``band_mapping.map_tile`` is the NumPy reference: clear, but on a 13-band 512 x 512 tile it
+spends ~0.3 s in transposes, float64 temporaries and single-threaded filters, three times
+the network itself. Here a tile stays (bands, pixels) from the read to the logits:
+
+* the neighbourhood mean is two ``avg_pool2d`` calls (sum of valid values / count of
+  valid pixels, zero padding), identical to ``box_mean``;
+* only the in-region, valid pixels are gathered, ``chunk`` columns at a time, so the
+  activations of one chunk stay in the CPU cache and memory is bounded by the tile;
+* standardisation, spectral shape and resampling are a few fused tensor ops and one
+  (P, B) matrix product, multi-threaded by torch and run on the GPU when there is one.
+
+The features equal ``map_tile``'s to float32 rounding (tested).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .band_mapping import (
+    CLIP,
+    DEFAULT_POINTS,
+    SHAPE_EPS,
+    BandStats,
+    _appends_context,
+    appends_bands,
+    _check_card,
+    resample_matrix,
+)
+
+BAND_CHUNK = 32  # bands smoothed at once: bounded temporaries for hyperspectral tiles
+
+
+class TileMapper:
+    """Maps (B, H, W) tiles to (D, n) feature columns for the pixels asked for."""
+
+    def __init__(
+        self,
+        stats: BandStats,
+        card_bm: dict,
+        wavelengths_nm: Sequence[float] | None = None,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        _check_card(card_bm)
+        self.device = torch.device(device)
+        points = int(card_bm.get("points", DEFAULT_POINTS))
+        mat = resample_matrix(stats.n_bands, points, wavelengths_nm)  # (B, P)
+        self.n_bands = stats.n_bands
+        self.radius = int(card_bm.get("context_radius", 0))
+        self.append_context = _appends_context(card_bm)
+        self.smooth_pixels = self.radius > 0 and not self.append_context
+        self.append_bands = appends_bands(card_bm)
+        self.mat_t = torch.as_tensor(mat.T.copy(), device=self.device)  # (P, B)
+        self.centre = torch.as_tensor(stats.centre.astype(np.float32), device=self.device)[:, None]
+        self.inv_scale = torch.as_tensor(
+            (1.0 / stats.scale).astype(np.float32), device=self.device
+        )[:, None]
+        self.eps = float(np.float32(SHAPE_EPS * stats.scene_scale))
+
+    # ------------------------------------------------------------------ whole-tile steps
+
+    def to_tensor(self, data: np.ndarray, valid: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, H, W) tile of any dtype -> float32 tensor on the device, plus the valid mask."""
+        x = torch.from_numpy(np.ascontiguousarray(data))
+        x = x.to(self.device).to(torch.float32) if x.dtype != torch.float32 else x.to(self.device)
+        v = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool)).to(self.device)
+        return x, v
+
+    def box_mean(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """Mean of the valid pixels in each (2r+1)^2 window, per band (as ``box_mean``)."""
+        size = 2 * self.radius + 1
+        vf = valid.to(x.dtype)[None, None]
+        counts = F.avg_pool2d(vf, size, stride=1, padding=self.radius, count_include_pad=True)[0]
+        keep = counts > 0.5 / size**2
+        denom = torch.where(keep, counts, torch.ones_like(counts))
+        out = torch.empty_like(x)
+        for start in range(0, x.shape[0], BAND_CHUNK):
+            part = torch.where(valid, x[start:start + BAND_CHUNK], 0.0)[None]
+            sums = F.avg_pool2d(part, size, stride=1, padding=self.radius,
+                                count_include_pad=True)[0]
+            out[start:start + BAND_CHUNK] = torch.where(keep, sums / denom, 0.0)
+        return out
+
+    def prepare(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Per-tile work before the per-pixel mapping: smoothing or the context bands.
+
+        Returns the (B, H*W) pixel values to map and, in ``append`` mode, the (B, H*W)
+        neighbourhood mean of the standardised bands; both contiguous, so columns gather fast.
+        """
+        b = x.shape[0]
+        ctx = None
+        if self.smooth_pixels:
+            x = self.box_mean(x, valid)
+        elif self.append_context:
+            z = self.standardise(x.reshape(b, -1)).reshape(x.shape)
+            ctx = self.box_mean(z, valid).reshape(b, -1)
+        return x.reshape(b, -1), ctx
+
+    # ------------------------------------------------------------------ per-pixel mapping
+
+    def standardise(self, cols: torch.Tensor) -> torch.Tensor:
+        return ((cols - self.centre) * self.inv_scale).clamp_(-CLIP, CLIP)
+
+    def features(self, cols: torch.Tensor, ctx: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, n) pixel columns -> (D[+B], n) features, as ``map_bands`` computes the rows."""
+        z = self.standardise(cols)
+        shape = cols / (cols.abs().mean(dim=0, keepdim=True) + self.eps) - 1.0
+        shape.clamp_(-CLIP, CLIP)
+        parts = [self.mat_t @ z, self.mat_t @ shape]
+        if self.append_context:
+            if ctx is None:
+                raise ValueError("append-mode context needs the context columns (prepare()).")
+            parts.append(self.mat_t @ ctx)
+        if self.append_bands:
+            parts.append(z)
+        return torch.cat(parts, dim=0)
+
+    def iter_feature_chunks(
+        self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, chunk: int = 8192
+    ) -> Iterator[torch.Tensor]:
+        """(D, <=chunk) features of the pixels ``pick`` (flat indices into the H x W tile)."""
+        x, v = self.to_tensor(data, valid)
+        if x.ndim == 2:
+            x, v = x[None], v
+        flat, ctx = self.prepare(x, v)
+        idx = torch.from_numpy(np.ascontiguousarray(pick, dtype=np.int64)).to(self.device)
+        for start in range(0, idx.numel(), chunk):
+            sel = idx[start:start + chunk]
+            cols = flat.index_select(1, sel)
+            yield self.features(cols, None if ctx is None else ctx.index_select(1, sel))
