@@ -148,9 +148,8 @@ def _fewshotnet_trained(card: dict, init_net, steps: int, lr: float) -> Method:
     import torch.nn.functional as F
 
     from .adapt import prototype_head, prototypes
-    from .model import new_model
-
     from .band_mapping import feature_dim
+    from .model import new_model
 
     d = feature_dim(card["band_mapping"])  # the network's columns (no appended bands)
 

@@ -100,7 +100,7 @@ def _fused_weights(clf: Any) -> tuple | None:
     no softmax over the whole batch, ~2x faster on the CPU. None when the network is not a
     plain stack of Linear/ReLU layers (then ``predict_proba`` is used).
     """
-    net = getattr(clf, "net", None)
+    net: Any = getattr(clf, "net", None)
     backbone = getattr(net, "backbone", None)
     if backbone is None or not hasattr(clf, "head_weight"):
         return None
@@ -270,7 +270,8 @@ class BatchPredictor:
 
         key = (id(mapper_args[0]), self.device)
         if getattr(self, "_mapper_key", None) != key:
-            self._tile_mapper = TileMapper(*mapper_args, device=self.device)
+            stats, card_bm, wavelengths = mapper_args
+            self._tile_mapper = TileMapper(stats, card_bm, wavelengths, device=self.device)
             self._column_logits = column_logits(self.classifier)
             self._mapper_key = key
         return self._tile_mapper

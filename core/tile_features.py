@@ -28,8 +28,8 @@ from .band_mapping import (
     SHAPE_EPS,
     BandStats,
     _appends_context,
-    appends_bands,
     _check_card,
+    appends_bands,
     resample_matrix,
 )
 
@@ -86,7 +86,9 @@ class TileMapper:
             out[start:start + BAND_CHUNK] = torch.where(keep, sums / denom, 0.0)
         return out
 
-    def prepare(self, x: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def prepare(
+        self, x: torch.Tensor, valid: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Per-tile work before the per-pixel mapping: smoothing or the context bands.
 
         Returns the (B, H*W) pixel values to map and, in ``append`` mode, the (B, H*W)

@@ -221,8 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-band-correction", dest="band_correction", action="store_false",
                    help="ship a card without the per-task band correction of the head")
     p.add_argument("--hidden", default=None,
-                   help="hidden layer widths, comma separated (default: %s)"
-                        % ",".join(map(str, TrainConfig.hidden)))
+                   help="hidden layer widths, comma separated (default: "
+                        f"{','.join(map(str, TrainConfig.hidden))})")
     p.add_argument("--embedding-dim", type=int, default=None,
                    help=f"embedding width (default: {TrainConfig.embedding_dim})")
     argv = list(sys.argv[1:] if argv is None else argv)
