@@ -147,30 +147,58 @@ def fused_logits(clf: Any) -> Callable[[torch.Tensor], torch.Tensor] | None:
     return logits
 
 
-def column_logits(clf: Any) -> Callable[[torch.Tensor], torch.Tensor]:
-    """(D, n) feature columns -> (N, n) logits: the tile pipeline's layout, no transposes.
+class PixelClassifier:
+    """Pixel columns of a tile -> (N, n) logits, the band mapping folded into layer one.
 
-    Uses the folded weights of :func:`fused_logits` when it can, else the classifier's own
-    ``logits`` on the transposed columns (any network).
+    The mapping's P-point resampling is linear, so the first layer's product with it can be
+    precomputed: ``W1 [M'z; M's] = (W1_z M') z + (W1_s M') s``. That is cheaper whenever
+    ``B (H1 - P) < H1 P`` (up to 21 bands for H1 = 64, P = 16: every multispectral sensor),
+    and skips building the feature columns; hyperspectral tiles take the unfolded path.
+    Networks that are not a plain Linear/ReLU stack use the classifier's own ``logits``.
     """
-    fused = _fused_weights(clf)
-    if fused is None:
-        return lambda cols: clf.logits(cols.T).T
-    hidden, w_out, b_out, dtype, device, d, band_w = fused
-    hidden_cols = [(w, b[:, None]) for w, b in hidden]
-    b_out_col = b_out[:, None]
 
-    def logits(cols: torch.Tensor) -> torch.Tensor:
-        cols = cols.to(device=device)
-        h = cols[:d].to(dtype=dtype)
-        for w, b in hidden_cols:
-            h = torch.relu_(torch.addmm(b, w, h))
-        out = torch.addmm(b_out_col, w_out, h.float())
+    def __init__(self, clf: Any, mapper: Any) -> None:
+        self.clf, self.mapper = clf, mapper
+        self.fused = _fused_weights(clf)
+        self.folded: list | None = None
+        if self.fused is None:
+            return
+        hidden, _, _, dtype, _, d, _ = self.fused
+        if not hidden:
+            return
+        w1 = hidden[0][0].float()  # (H1, D)
+        points, n_bands = mapper.mat_t.shape
+        parts = d // points
+        if parts * points != d or n_bands * (w1.shape[0] - points) >= w1.shape[0] * points:
+            return
+        self.folded = [(w1[:, k * points:(k + 1) * points] @ mapper.mat_t).to(dtype)
+                       for k in range(parts)]  # (H1, B) per part: z, shape[, context]
+
+    def __call__(self, cols: torch.Tensor, ctx: torch.Tensor | None) -> torch.Tensor:
+        mapper = self.mapper
+        if self.fused is None:
+            return self.clf.logits(mapper.features(cols, ctx).T).T
+        hidden, w_out, b_out, dtype, _, d, band_w = self.fused
+        z = mapper.standardise(cols)
+        if self.folded is not None:
+            inputs = [z, mapper.spectral_shape(cols)]
+            if ctx is not None:
+                inputs.append(ctx)
+            b1 = hidden[0][1][:, None]
+            h = torch.addmm(b1, self.folded[0], inputs[0].to(dtype))
+            for a, part in zip(self.folded[1:], inputs[1:]):
+                h = h.addmm_(a, part.to(dtype))
+            h = torch.relu_(h)
+            rest = hidden[1:]
+        else:
+            h = mapper.features(cols, ctx)[:d].to(dtype)
+            rest = hidden
+        for w, b in rest:
+            h = torch.relu_(torch.addmm(b[:, None], w, h))
+        out = torch.addmm(b_out[:, None], w_out, h.float())
         if band_w is not None:
-            out = torch.addmm(out, band_w, cols[d:].float())
+            out = out.addmm_(band_w, z)
         return out
-
-    return logits
 
 
 def best_class(logits: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -250,9 +278,9 @@ class BatchPredictor:
                 chunk = CPU_CHUNK if self.device == "cpu" else self.batch_size
                 probs, args = [], []
                 with torch.inference_mode():
-                    for cols in mapper.iter_feature_chunks(data, valid, pick, chunk):
+                    for cols, ctx in mapper.iter_pixel_chunks(data, valid, pick, chunk):
                         self._check_cancel()
-                        prob, arg = best_class(self._column_logits(cols), dim=0)
+                        prob, arg = best_class(self._pixel_logits(cols, ctx), dim=0)
                         probs.append(prob)
                         args.append(arg)
                     if not args:
@@ -272,7 +300,7 @@ class BatchPredictor:
         if getattr(self, "_mapper_key", None) != key:
             stats, card_bm, wavelengths = mapper_args
             self._tile_mapper = TileMapper(stats, card_bm, wavelengths, device=self.device)
-            self._column_logits = column_logits(self.classifier)
+            self._pixel_logits = PixelClassifier(self.classifier, self._tile_mapper)
             self._mapper_key = key
         return self._tile_mapper
 

@@ -111,8 +111,7 @@ class TileMapper:
     def features(self, cols: torch.Tensor, ctx: torch.Tensor | None = None) -> torch.Tensor:
         """(B, n) pixel columns -> (D[+B], n) features, as ``map_bands`` computes the rows."""
         z = self.standardise(cols)
-        shape = cols / (cols.abs().mean(dim=0, keepdim=True) + self.eps) - 1.0
-        shape.clamp_(-CLIP, CLIP)
+        shape = self.spectral_shape(cols)
         parts = [self.mat_t @ z, self.mat_t @ shape]
         if self.append_context:
             if ctx is None:
@@ -122,16 +121,28 @@ class TileMapper:
             parts.append(z)
         return torch.cat(parts, dim=0)
 
-    def iter_feature_chunks(
+    def spectral_shape(self, cols: torch.Tensor) -> torch.Tensor:
+        """Brightness-invariant shape of (B, n) pixel columns, clipped."""
+        shape = cols / (cols.abs().mean(dim=0, keepdim=True) + self.eps) - 1.0
+        return shape.clamp_(-CLIP, CLIP)
+
+    def iter_pixel_chunks(
         self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, chunk: int = 8192
-    ) -> Iterator[torch.Tensor]:
-        """(D, <=chunk) features of the pixels ``pick`` (flat indices into the H x W tile)."""
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        """(B, <=chunk) pixel columns (smoothed in ``smooth`` mode) of the pixels ``pick``
+        (flat indices into the H x W tile), with their context columns in ``append`` mode."""
         x, v = self.to_tensor(data, valid)
         if x.ndim == 2:
-            x, v = x[None], v
+            x = x[None]
         flat, ctx = self.prepare(x, v)
         idx = torch.from_numpy(np.ascontiguousarray(pick, dtype=np.int64)).to(self.device)
         for start in range(0, idx.numel(), chunk):
             sel = idx[start:start + chunk]
-            cols = flat.index_select(1, sel)
-            yield self.features(cols, None if ctx is None else ctx.index_select(1, sel))
+            yield flat.index_select(1, sel), None if ctx is None else ctx.index_select(1, sel)
+
+    def iter_feature_chunks(
+        self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, chunk: int = 8192
+    ) -> Iterator[torch.Tensor]:
+        """(D[+B], <=chunk) classifier inputs of the pixels ``pick`` (flat tile indices)."""
+        for cols, ctx in self.iter_pixel_chunks(data, valid, pick, chunk):
+            yield self.features(cols, ctx)

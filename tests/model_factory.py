@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from metamapper.core.band_mapping import BandStats, feature_dim, map_bands
+from metamapper.core.band_mapping import (
+    BandStats,
+    _appends_context,
+    feature_dim,
+    map_bands,
+    standardise,
+)
 from metamapper.core.model import (
     HEAD_LR_KEY,
     LRS_PREFIX,
@@ -49,7 +55,10 @@ def _episode_features(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     x, y = synthetic_task(rng, n_classes, shots)
     stats = BandStats.from_samples(x)
-    feats = map_bands(x, stats, card["band_mapping"])[:, : feature_dim(card["band_mapping"])]
+    bm = card["band_mapping"]
+    # append-mode context: a pixel alone stands for a uniform neighbourhood
+    context = standardise(x, stats) if _appends_context(bm) else None
+    feats = map_bands(x, stats, bm, context=context)[:, : feature_dim(bm)]
     return torch.from_numpy(np.ascontiguousarray(feats)), torch.from_numpy(y).long()
 
 

@@ -307,24 +307,39 @@ def test_card_refuses_a_band_correction_without_appended_bands():
                      band_correction={"l2": -1})
 
 
-def test_fused_and_column_logits_include_the_band_correction(corrected_model):
+@pytest.mark.parametrize("n_bands", [6, 40])  # folded first layer / unfolded path
+@pytest.mark.parametrize("mode", ["smooth", "append"])
+def test_pixel_classifier_and_fused_rows_equal_the_classifier_logits(
+    tmp_path, n_bands, mode, monkeypatch
+):
     from metamapper.core import predict
+    from metamapper.core.band_mapping import map_tile
+    from metamapper.core.tile_features import TileMapper
 
-    x, y = _task_with_bands(5, 6)
-    clf = adapt(corrected_model, x, y, 5)
+    bm = {"context_radius": 1, "context_mode": mode, "append_bands": True}
+    loaded = load_model(make_model_file(
+        tmp_path, method="protonet", name="pc", episodes=5, band_mapping=bm,
+        architecture={"hidden": [32, 24], "embedding_dim": 16},
+        band_correction={"l2": 0.1, "min_shots": 2}))
+    card_bm = loaded.card["band_mapping"]
     rng = np.random.default_rng(0)
-    q = (x[rng.integers(0, x.shape[0], 500)] + rng.normal(0, 0.3, (500, x.shape[1]))).astype(
-        np.float32)
-    ref = clf.logits(q)
+    tile = rng.uniform(100, 5000, size=(n_bands, 20, 30)).astype(np.float32)
+    valid = np.ones((20, 30), bool)
+    stats = BandStats.from_samples(tile.reshape(n_bands, -1).T)
+    feats = map_tile(tile, valid, stats, card_bm).reshape(-1, 600).T  # (600, D + B)
+    y = np.arange(600) % 3
+    clf = adapt(loaded, feats[:60], y[:60], 3)
+    assert clf.band_weight is not None
+    ref = clf.logits(feats)
+    monkeypatch.setenv("METAMAPPER_PRECISION", "fp32")
     predict.cpu_bfloat16_is_faster.cache_clear()
     try:
-        import os
-
-        os.environ["METAMAPPER_PRECISION"] = "fp32"
-        rows = predict.fused_logits(clf)(torch.from_numpy(q))
-        cols = predict.column_logits(clf)(torch.from_numpy(q).T.contiguous())
+        mapper = TileMapper(stats, card_bm)
+        pc = predict.PixelClassifier(clf, mapper)
+        assert (pc.folded is not None) == (n_bands == 6)
+        cols = [pc(c, x) for c, x in mapper.iter_pixel_chunks(tile, valid, np.arange(600), 256)]
+        rows = predict.fused_logits(clf)(torch.from_numpy(feats))
     finally:
-        os.environ.pop("METAMAPPER_PRECISION", None)
         predict.cpu_bfloat16_is_faster.cache_clear()
-    torch.testing.assert_close(rows, ref, rtol=1e-4, atol=1e-3)
-    torch.testing.assert_close(cols.T, ref, rtol=1e-4, atol=1e-3)
+    torch.testing.assert_close(torch.cat(cols, dim=1).T, ref, rtol=1e-4, atol=2e-3)
+    torch.testing.assert_close(rows, ref, rtol=1e-4, atol=2e-3)
