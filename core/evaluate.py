@@ -406,7 +406,12 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
         f"soft k-means refinement of the prototypes with {transductive_iters(card)} iteration(s) "
         f"over (up to {card.get('transductive', {}).get('max_unlabelled', 4096)}) unlabelled "
         f"pixels of the scene (the region). The plugin's default for this card is "
-        f"*{LABELS[plugin_default_method(card)]}*.",
+        f"*{LABELS[plugin_default_method(card)]}*."
+        + (f" The card's band correction (L2 {card['band_correction'].get('l2')}, from "
+           f"{card['band_correction'].get('min_shots', 2)} shots per class; "
+           "docs/band_mapping.md) is part of every MetaMapper row except *without band "
+           "correction*, the meta-learned head alone."
+           if card.get("band_correction") else ""),
         "- Metrics: overall accuracy (OA), macro F1, Cohen's kappa (scikit-learn), mean +- std "
         "over draws; fit/predict seconds exclude band mapping.",
         "",

@@ -179,3 +179,38 @@ def test_bfloat16_hidden_layers_agree_with_float32(adapted_classifier, precision
     np.testing.assert_allclose(conf[same], proba.max(1).values.numpy()[same], atol=2e-2)
     idx2, _ = BatchPredictor(clf, "cpu", batch_size=333)(x)
     np.testing.assert_array_equal(idx, idx2)  # deterministic whatever the batching
+
+
+def test_tile_path_retries_smaller_then_on_the_cpu_after_cuda_oom(fake_cuda, monkeypatch):
+    """predict_tile: OOM shrinks the column chunks, then redoes the tile on the CPU."""
+    from metamapper.core import tile_features
+    from metamapper.core.band_mapping import BandStats, default_band_mapping
+
+    class CpuMapper(tile_features.TileMapper):  # the fake 'cuda' computes on the CPU
+        def __init__(self, *args, device="cpu"):
+            super().__init__(*args, device="cpu")
+
+    monkeypatch.setattr(tile_features, "TileMapper", CpuMapper)
+
+    @dataclass
+    class FakeLogits(FakeClassifier):
+        def logits(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.log(self.predict_proba(x))
+
+    rng = np.random.default_rng(0)
+    tile = rng.uniform(100, 900, size=(4, 64, 64)).astype(np.float32)
+    valid = np.ones((64, 64), bool)
+    card = default_band_mapping()
+    stats = BandStats.from_samples(tile.reshape(4, -1).T)
+    w = torch.randn(32, 3, generator=torch.Generator().manual_seed(0))
+    pick = np.arange(64 * 64)
+    ref_idx, ref_conf = BatchPredictor(FakeLogits(w, device="cpu"), "cpu").predict_tile(
+        (stats, card, None), tile, valid, pick)
+    clf = FakeLogits(w, device="cuda", max_rows=0)  # every GPU batch fails
+    bp = BatchPredictor(clf, "cuda", batch_size=4096)
+    idx, conf = bp.predict_tile((stats, card, None), tile, valid, pick)
+    np.testing.assert_array_equal(idx, ref_idx)
+    np.testing.assert_allclose(conf, ref_conf, rtol=1e-6)
+    sizes = [n for dev, n in clf.batches if dev == "cuda"]
+    assert sizes[0] == 4096 and min(sizes) == predict.MIN_GPU_BATCH  # halved down to the floor
+    assert bp.device == "cpu" and any("ran out of memory" in m for m in bp.warnings)
