@@ -4,7 +4,7 @@
 spends ~0.3 s in transposes, float64 temporaries and single-threaded filters, three times
 the network itself. Here a tile stays (bands, pixels) from the read to the logits:
 
-* the neighbourhood mean is two ``avg_pool2d`` calls (sum of valid values / count of
+* the neighbourhood mean is separable running sums (sum of valid values / count of
   valid pixels, zero padding), identical to ``box_mean``;
 * only the in-region, valid pixels are gathered, ``chunk`` columns at a time, so the
   activations of one chunk stay in the CPU cache and memory is bounded by the tile;
@@ -34,6 +34,20 @@ from .band_mapping import (
 )
 
 BAND_CHUNK = 32  # bands smoothed at once: bounded temporaries for hyperspectral tiles
+
+
+def box_sum(x: torch.Tensor, radius: int) -> torch.Tensor:
+    """Sum over each (2r+1)^2 window of a (C, H, W) tensor, zeros outside (separable)."""
+    r = int(radius)
+    h, w = x.shape[-2:]
+    p = F.pad(x, (r, r, r, r))
+    rows = p[:, 0:h].clone()
+    for k in range(1, 2 * r + 1):
+        rows += p[:, k:k + h]
+    out = rows[:, :, 0:w].clone()
+    for k in range(1, 2 * r + 1):
+        out += rows[:, :, k:k + w]
+    return out
 
 
 class TileMapper:
@@ -72,17 +86,17 @@ class TileMapper:
         return x, v
 
     def box_mean(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-        """Mean of the valid pixels in each (2r+1)^2 window, per band (as ``box_mean``)."""
-        size = 2 * self.radius + 1
-        vf = valid.to(x.dtype)[None, None]
-        counts = F.avg_pool2d(vf, size, stride=1, padding=self.radius, count_include_pad=True)[0]
-        keep = counts > 0.5 / size**2
+        """Mean of the valid pixels in each (2r+1)^2 window, per band (as ``box_mean``).
+
+        Separable running sums by shifted in-place adds over a zero-padded copy: 4-5x
+        faster on the CPU than ``avg_pool2d`` for r = 1 (0.007 s vs 0.034 s, 13 x 514^2).
+        """
+        counts = box_sum(valid.to(x.dtype)[None], self.radius)
+        keep = counts > 0.5
         denom = torch.where(keep, counts, torch.ones_like(counts))
         out = torch.empty_like(x)
         for start in range(0, x.shape[0], BAND_CHUNK):
-            part = torch.where(valid, x[start:start + BAND_CHUNK], 0.0)[None]
-            sums = F.avg_pool2d(part, size, stride=1, padding=self.radius,
-                                count_include_pad=True)[0]
+            sums = box_sum(torch.where(valid, x[start:start + BAND_CHUNK], 0.0), self.radius)
             out[start:start + BAND_CHUNK] = torch.where(keep, sums / denom, 0.0)
         return out
 
