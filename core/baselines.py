@@ -262,9 +262,10 @@ def pretrain_supervised(
     xs: List[np.ndarray] = []
     ys: List[str] = []
     t0 = time.perf_counter()
+    net_bm = _network_band_mapping(card)
     for _ in range(episodes):
         ep = sources.train.sample(rng)
-        fe = featurize(ep, card["band_mapping"])
+        fe = featurize(ep, net_bm)
         names = [_global_label(ep.source, n) for n in ep.class_names]
         xs += [fe.xs, fe.xq]
         ys += [names[i] for i in fe.ys] + [names[i] for i in fe.yq]
@@ -296,6 +297,11 @@ def pretrain_supervised(
     return LoadedModel(net=net, card=sup_card, lrs=None)
 
 
+def _network_band_mapping(card: dict) -> dict:
+    """The band mapping of the network's own input (no bands appended for the correction)."""
+    return {k: v for k, v in card["band_mapping"].items() if k != "append_bands"}
+
+
 def supervised_checkpoint(card: dict, cache: Path, log: Callable[[str], None] = print,
                           **kwargs):
     """Load the supervised pre-trained model for ``card`` from ``cache``, or train it."""
@@ -305,7 +311,8 @@ def supervised_checkpoint(card: dict, cache: Path, log: Callable[[str], None] = 
     from .model import load_model, save_model
 
     key = hashlib.sha256(
-        json.dumps([card["architecture"], card["band_mapping"], kwargs], sort_keys=True).encode()
+        json.dumps([card["architecture"], _network_band_mapping(card), kwargs],
+                   sort_keys=True).encode()
     ).hexdigest()[:12]
     path = Path(cache) / f"supervised-{key}.pt"
     if path.exists():

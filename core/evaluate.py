@@ -463,8 +463,8 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
         "- Meta-training only (not evaluated here): earthlib 1.1.0 spectral library (MIT); "
         "UCR time-series archive 'Crop' (Tan, Webb, Petitjean 2017).",
         "",
-        "Raw numbers: `docs/benchmarks.csv`. Re-run: `make evaluate` (full, about 20 min on 2 "
-        "CPU cores) or `--quick`.",
+        "Raw numbers: `docs/benchmarks.csv`. Re-run: `make evaluate` (full, about "
+        f"{seconds / 60:.0f} min on 2 CPU cores) or `--quick`.",
         "",
     ]
     path.write_text("\n".join(out), encoding="utf-8")
