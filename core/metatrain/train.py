@@ -364,6 +364,11 @@ def write_model_md(path: Path, card: dict) -> Path:
         f"- **Inner loop the plugin runs**: {inner['steps']} steps, lr {inner['lr']}, "
         f"adapt `{inner['adapt']}`, per-parameter lr {inner['per_parameter_lr']}; "
         f"transductive soft k-means iterations {card['transductive']['soft_kmeans_iters']}.",
+        *([f"- **Band correction** (run time only): a linear correction of the logits on the "
+           f"standardised bands, fitted per task by L-BFGS with L2 "
+           f"{card['band_correction']['l2']} on top of the meta-learned head, when every "
+           f"class has at least {card['band_correction']['min_shots']} labelled pixels "
+           "(docs/band_mapping.md)."] if card.get("band_correction") else []),
         "- **Training data**: earthlib 1.1.0 spectral library "
         f"({data['earthlib']['spectra']} measured/PROSAIL spectra + "
         f"{data['earthlib']['analytic_water_spectra']} analytic water spectra) resampled "

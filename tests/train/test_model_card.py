@@ -39,6 +39,11 @@ def test_quick_recipe_writes_a_loadable_model_with_card(tmp_path, tiny_ucr):
         assert all(0.0 <= v <= 1.0 for v in scores.values())
     md = out.with_suffix(".md").read_text()
     assert card["method"] in md and "| method |" in md
+    # run-time parts of the card: smoothing context and the per-task band correction
+    assert card["band_mapping"]["append_bands"] is True
+    assert card["band_correction"] == train.BAND_CORRECTION and "Band correction" in md
+    arch = card["architecture"]
+    assert arch["hidden"] == [64, 64] and arch["embedding_dim"] == 32
 
 
 def test_quick_recipe_is_reproducible(tmp_path, tiny_ucr):
@@ -62,3 +67,4 @@ def test_shipped_model_is_valid_and_small():
     assert card["method"] in METHODS and card["training"]["quick"] is False
     assert card["evaluation"]["comparison"]
     assert path.with_suffix(".md").is_file()
+    assert card.get("band_correction") and card["band_mapping"].get("append_bands")
