@@ -192,7 +192,10 @@ def _bounded_gdal_cache(fn: Callable[..., MapResult]) -> Callable[..., MapResult
     def wrapper(*args: Any, **kwargs: Any) -> MapResult:
         import rasterio
 
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        # rasterio hands an int straight to GDALSetCacheMax64: bytes, not GDAL's "< 100000
+        # means MB" rule. A bare 128 was a 128-byte cache: every tile's halo re-decompressed
+        # its neighbouring blocks (predict 1.4 -> 3+ Mpx/s on 13 bands once fixed).
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20):
             return fn(*args, **kwargs)
 
     return wrapper

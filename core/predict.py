@@ -22,7 +22,7 @@ from .errors import Cancelled, DeviceError, OutputError
 from .raster_io import CONFIDENCE_NODATA, RasterInfo, Region, count_tiles, iter_tiles, read_block
 
 MIN_GPU_BATCH = 1024
-CPU_CHUNK = 8192  # rows per matrix product on the CPU: activations stay in cache
+CPU_CHUNK = 16384  # pixels per product on the CPU: few calls, activations of a few MB
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
@@ -115,8 +115,9 @@ def _fused_weights(clf: Any) -> tuple | None:
     w_out = head_w @ p[f"backbone.{last}.weight"]
     b_out = head_w @ p[f"backbone.{last}.bias"] + head_b
     device = head_w.device
-    # Hidden layers in bfloat16 where the CPU is faster at it; the last layer (and so the
-    # logits and confidences) stays float32. Class decisions match float32 except at ties.
+    # Hidden layers in bfloat16 where the CPU is faster at it; logits and confidences are
+    # float32 (PixelClassifier runs the output product in bfloat16 with float32
+    # accumulation too). Class decisions match float32 except at near-ties (tested).
     dtype = (torch.bfloat16 if device.type == "cpu" and cpu_bfloat16_is_faster()
              else torch.float32)
     hidden = [(p[f"backbone.{i}.weight"].to(dtype), p[f"backbone.{i}.bias"].to(dtype))
@@ -151,7 +152,8 @@ class PixelClassifier:
     """Pixel columns of a tile -> (N, n) logits, the band mapping folded into layer one.
 
     The mapping's P-point resampling is linear, so the first layer's product with it can be
-    precomputed: ``W1 [M'z; M's] = (W1_z M') z + (W1_s M') s``. That is cheaper whenever
+    precomputed: ``W1 [M'z; M's] = [W1_z M', W1_s M'] [z; s]``, one product over the stacked
+    standardised values and spectral shape (and context). That is cheaper whenever
     ``B (H1 - P) < H1 P`` (up to 21 bands for H1 = 64, P = 16: every multispectral sensor),
     and skips building the feature columns; hyperspectral tiles take the unfolded path.
     Networks that are not a plain Linear/ReLU stack use the classifier's own ``logits``.
@@ -160,10 +162,11 @@ class PixelClassifier:
     def __init__(self, clf: Any, mapper: Any) -> None:
         self.clf, self.mapper = clf, mapper
         self.fused = _fused_weights(clf)
-        self.folded: list | None = None
+        self.folded: torch.Tensor | None = None
         if self.fused is None:
             return
-        hidden, _, _, dtype, _, d, _ = self.fused
+        hidden, w_out, _, dtype, _, d, _ = self.fused
+        self.w_out = w_out.to(dtype)
         if not hidden:
             return
         w1 = hidden[0][0].float()  # (H1, D)
@@ -171,31 +174,38 @@ class PixelClassifier:
         parts = d // points
         if parts * points != d or n_bands * (w1.shape[0] - points) >= w1.shape[0] * points:
             return
-        self.folded = [(w1[:, k * points:(k + 1) * points] @ mapper.mat_t).to(dtype)
-                       for k in range(parts)]  # (H1, B) per part: z, shape[, context]
+        # (H1, parts * B): one product over the stacked [z; shape; context] columns
+        self.folded = torch.cat(
+            [w1[:, k * points:(k + 1) * points] @ mapper.mat_t for k in range(parts)], dim=1
+        ).to(dtype)
 
     def __call__(self, cols: torch.Tensor, ctx: torch.Tensor | None) -> torch.Tensor:
         mapper = self.mapper
         if self.fused is None:
             return self.clf.logits(mapper.features(cols, ctx).T).T
         hidden, w_out, b_out, dtype, _, d, band_w = self.fused
-        z = mapper.standardise(cols)
         if self.folded is not None:
-            inputs = [z, mapper.spectral_shape(cols)]
-            if ctx is not None:
-                inputs.append(ctx)
-            b1 = hidden[0][1][:, None]
-            h = torch.addmm(b1, self.folded[0], inputs[0].to(dtype))
-            for a, part in zip(self.folded[1:], inputs[1:]):
-                h = h.addmm_(a, part.to(dtype))
-            h = torch.relu_(h)
+            b = cols.shape[0]
+            stacked = torch.empty((self.folded.shape[1], cols.shape[1]), dtype=cols.dtype,
+                                  device=cols.device)  # fmt: skip
+            z = mapper.standardise(cols, out=stacked[:b])
+            mapper.spectral_shape(cols, out=stacked[b:2 * b])
+            if stacked.shape[0] > 2 * b:
+                if ctx is None:
+                    raise ValueError("append-mode context needs the context columns (prepare()).")
+                stacked[2 * b:].copy_(ctx)
+            h = torch.relu_(torch.addmm(hidden[0][1][:, None], self.folded, stacked.to(dtype)))
             rest = hidden[1:]
         else:
+            z = mapper.standardise(cols)
             h = mapper.features(cols, ctx)[:d].to(dtype)
             rest = hidden
-        for w, b in rest:
-            h = torch.relu_(torch.addmm(b[:, None], w, h))
-        out = torch.addmm(b_out[:, None], w_out, h.float())
+        for w, b_h in rest:
+            h = torch.relu_(torch.addmm(b_h[:, None], w, h))
+        if dtype == torch.float32:
+            out = torch.addmm(b_out[:, None], w_out, h)
+        else:  # the output layer in the compute dtype too (fp32 accumulation), then float32
+            out = torch.mm(self.w_out, h).float().add_(b_out[:, None])
         if band_w is not None:
             out = out.addmm_(band_w, z)
         return out

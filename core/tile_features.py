@@ -37,16 +37,20 @@ BAND_CHUNK = 32  # bands smoothed at once: bounded temporaries for hyperspectral
 
 
 def box_sum(x: torch.Tensor, radius: int) -> torch.Tensor:
-    """Sum over each (2r+1)^2 window of a (C, H, W) tensor, zeros outside (separable)."""
+    """Sum over each (2r+1)^2 window of a (C, H, W) tensor, zeros outside (separable).
+
+    Shifted in-place adds on one copy per axis, no padded copy: a 13 x 514^2 tile is ~55 MB
+    of float32 traffic per pass, so every pass saved is visible in the map's throughput.
+    """
     r = int(radius)
-    h, w = x.shape[-2:]
-    p = F.pad(x, (r, r, r, r))
-    rows = p[:, 0:h].clone()
-    for k in range(1, 2 * r + 1):
-        rows += p[:, k:k + h]
-    out = rows[:, :, 0:w].clone()
-    for k in range(1, 2 * r + 1):
-        out += rows[:, :, k:k + w]
+    rows = x.clone()
+    for k in range(1, min(r, x.shape[-2] - 1) + 1):
+        rows[:, k:] += x[:, :-k]
+        rows[:, :-k] += x[:, k:]
+    out = rows.clone()
+    for k in range(1, min(r, x.shape[-1] - 1) + 1):
+        out[:, :, k:] += rows[:, :, :-k]
+        out[:, :, :-k] += rows[:, :, k:]
     return out
 
 
@@ -88,10 +92,19 @@ class TileMapper:
     def box_mean(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """Mean of the valid pixels in each (2r+1)^2 window, per band (as ``box_mean``).
 
-        Separable running sums by shifted in-place adds over a zero-padded copy: 4-5x
-        faster on the CPU than ``avg_pool2d`` for r = 1 (0.007 s vs 0.034 s, 13 x 514^2).
+        Separable running sums by shifted in-place adds (:func:`box_sum`): 4-5x faster on
+        the CPU than ``avg_pool2d`` for r = 1. A tile without nodata skips the masking.
         """
         counts = box_sum(valid.to(x.dtype)[None], self.radius)
+        if bool(valid.all()):  # the common case: no nodata, every window has a count > 0
+            inv = counts.reciprocal_()
+            if x.shape[0] <= BAND_CHUNK:
+                return box_sum(x, self.radius).mul_(inv)
+            out = torch.empty_like(x)
+            for start in range(0, x.shape[0], BAND_CHUNK):
+                out[start:start + BAND_CHUNK] = box_sum(x[start:start + BAND_CHUNK],
+                                                        self.radius).mul_(inv)
+            return out
         keep = counts > 0.5
         denom = torch.where(keep, counts, torch.ones_like(counts))
         out = torch.empty_like(x)
@@ -119,8 +132,10 @@ class TileMapper:
 
     # ------------------------------------------------------------------ per-pixel mapping
 
-    def standardise(self, cols: torch.Tensor) -> torch.Tensor:
-        return ((cols - self.centre) * self.inv_scale).clamp_(-CLIP, CLIP)
+    def standardise(self, cols: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, n) pixel columns -> standardised, clipped (into ``out`` when given)."""
+        z = torch.sub(cols, self.centre) if out is None else torch.sub(cols, self.centre, out=out)
+        return z.mul_(self.inv_scale).clamp_(-CLIP, CLIP)
 
     def features(self, cols: torch.Tensor, ctx: torch.Tensor | None = None) -> torch.Tensor:
         """(B, n) pixel columns -> (D[+B], n) features, as ``map_bands`` computes the rows."""
@@ -135,10 +150,11 @@ class TileMapper:
             parts.append(z)
         return torch.cat(parts, dim=0)
 
-    def spectral_shape(self, cols: torch.Tensor) -> torch.Tensor:
-        """Brightness-invariant shape of (B, n) pixel columns, clipped."""
-        shape = cols / (cols.abs().mean(dim=0, keepdim=True) + self.eps) - 1.0
-        return shape.clamp_(-CLIP, CLIP)
+    def spectral_shape(self, cols: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Brightness-invariant shape of (B, n) pixel columns, clipped (into ``out``)."""
+        denom = cols.abs().mean(dim=0, keepdim=True).add_(self.eps)
+        shape = torch.div(cols, denom) if out is None else torch.div(cols, denom, out=out)
+        return shape.sub_(1.0).clamp_(-CLIP, CLIP)
 
     def iter_pixel_chunks(
         self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, chunk: int = 8192
