@@ -20,7 +20,6 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .band_mapping import (
     CLIP,
