@@ -197,8 +197,8 @@ class PixelClassifier:
             h = torch.relu_(torch.addmm(hidden[0][1][:, None], self.folded, stacked.to(dtype)))
             rest = hidden[1:]
         else:
-            z = mapper.standardise(cols)
-            h = mapper.features(cols, ctx)[:d].to(dtype)
+            net_in, z = mapper.network_features(cols, ctx)
+            h = net_in.to(dtype)
             rest = hidden
         for w, b_h in rest:
             h = torch.relu_(torch.addmm(b_h[:, None], w, h))

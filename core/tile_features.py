@@ -138,16 +138,21 @@ class TileMapper:
 
     def features(self, cols: torch.Tensor, ctx: torch.Tensor | None = None) -> torch.Tensor:
         """(B, n) pixel columns -> (D[+B], n) features, as ``map_bands`` computes the rows."""
+        net, z = self.network_features(cols, ctx)
+        return torch.cat([net, z], dim=0) if self.append_bands else net
+
+    def network_features(
+        self, cols: torch.Tensor, ctx: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, n) pixel columns -> the network's (D, n) input and the (B, n) standardised
+        bands (what the band correction multiplies), each computed once."""
         z = self.standardise(cols)
-        shape = self.spectral_shape(cols)
-        parts = [self.mat_t @ z, self.mat_t @ shape]
+        parts = [self.mat_t @ z, self.mat_t @ self.spectral_shape(cols)]
         if self.append_context:
             if ctx is None:
                 raise ValueError("append-mode context needs the context columns (prepare()).")
             parts.append(self.mat_t @ ctx)
-        if self.append_bands:
-            parts.append(z)
-        return torch.cat(parts, dim=0)
+        return torch.cat(parts, dim=0), z
 
     def spectral_shape(self, cols: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         """Brightness-invariant shape of (B, n) pixel columns, clipped (into ``out``)."""
