@@ -89,3 +89,17 @@ def test_nan_pixels_outside_the_valid_mask_do_not_leak_into_neighbours():
     pick = np.flatnonzero(valid)
     got = next(TileMapper(stats, card).iter_feature_chunks(tile, valid, pick))
     assert torch.isfinite(got).all()
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (2, 3), (7, 2), (9, 11)])
+@pytest.mark.parametrize("radius", [1, 2, 3])
+def test_box_sum_equals_a_zero_padded_window_sum_even_on_tiny_tiles(shape, radius):
+    """Tiles smaller than the window (a 1-pixel region, a raster edge) stay correct."""
+    import torch
+    import torch.nn.functional as F
+    from metamapper.core.tile_features import box_sum
+
+    x = torch.rand(3, *shape, generator=torch.Generator().manual_seed(0))
+    r = radius
+    ref = F.avg_pool2d(F.pad(x, (r, r, r, r))[None], 2 * r + 1, stride=1, divisor_override=1)[0]
+    torch.testing.assert_close(box_sum(x, r), ref, rtol=1e-5, atol=1e-5)
