@@ -196,18 +196,17 @@ def adapted_method(loaded, transductive: bool = False,
     import dataclasses
 
     from .adapt import adapt
+    from .band_mapping import feature_dim
 
     if not band_correction and loaded.card.get("band_correction"):
         card = {k: v for k, v in loaded.card.items() if k != "band_correction"}
         loaded = dataclasses.replace(loaded, card=card)
-
-    from .band_mapping import feature_dim
-
+    # without the correction only the network's columns (features cached per band mapping)
     keep = None if loaded.card.get("band_correction") else feature_dim(loaded.card["band_mapping"])
 
     def run(task: Task) -> Result:
         xs, xq, xu = _features(task, loaded.card)
-        if keep is not None:  # no correction: the network's columns only
+        if keep is not None:
             xs, xq, xu = xs[:, :keep], xq[:, :keep], xu[:, :keep]
         t0 = time.perf_counter()
         clf = adapt(

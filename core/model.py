@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .band_mapping import default_band_mapping, feature_dim
+from .band_mapping import appends_bands, default_band_mapping, feature_dim
 from .errors import ModelFileError
 
 FORMAT = "metamapper-model"
@@ -203,7 +203,7 @@ def validate_card(card: Any) -> None:
                 raise bad("band_correction needs l2 > 0, min_shots >= 1, max_iter >= 1")
         except (TypeError, ValueError) as exc:
             raise bad(f"band_correction values must be numbers ({exc})") from exc
-        if corr and not card["band_mapping"].get("append_bands", False):
+        if corr and not appends_bands(card["band_mapping"]):
             raise bad("band_correction needs band_mapping.append_bands = true")
     if card["method"] not in METHODS:
         raise bad(f"method {card['method']!r} is not one of {', '.join(METHODS)}")

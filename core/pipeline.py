@@ -87,29 +87,13 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _mapped_pixels(
-    ds: Any, info: Any, window: Any, pick_rows: np.ndarray, pick_cols: np.ndarray,
-    stats: Any, card_bm: dict, wavelengths: Any,
-) -> np.ndarray:
-    """Classifier inputs (n, D) of pixels (rows/cols inside ``window``), read with a halo.
-
-    The same torch tile mapping as the prediction (``TileMapper``), so support, region and
-    map pixels are mapped identically.
-    """
+def _mapped_features(mapper: Any, data: np.ndarray, valid: np.ndarray,
+                     pick: np.ndarray) -> np.ndarray:
+    """Classifier inputs (n, D) of the pixels ``pick`` (flat indices) of a tile read with its
+    halo: the same torch mapping (``TileMapper``) as the prediction, so support, region and
+    map pixels are mapped identically."""
     import torch
-    from rasterio.windows import Window
 
-    from .raster_io import read_block
-    from .tile_features import TileMapper
-
-    radius = int(card_bm.get("context_radius", 0))
-    r0, c0 = int(window.row_off), int(window.col_off)
-    h0, w0 = max(r0 - radius, 0), max(c0 - radius, 0)
-    h1 = min(r0 + int(window.height) + radius, info.height)
-    w1 = min(c0 + int(window.width) + radius, info.width)
-    data, valid = read_block(ds, info, Window(w0, h0, w1 - w0, h1 - h0))
-    pick = (pick_rows + r0 - h0) * (w1 - w0) + (pick_cols + c0 - w0)
-    mapper = TileMapper(stats, card_bm, wavelengths)
     with torch.inference_mode():
         parts = [c.T.numpy() for c in mapper.iter_feature_chunks(data, valid, pick)]
     dim = parts[0].shape[1] if parts else 0
@@ -117,25 +101,22 @@ def _mapped_pixels(
 
 
 def _region_features(
-    ds: Any, info: Any, region: Any, stats: Any, card_bm: dict, wavelengths: Any,
-    n: int, seed: int,
-) -> np.ndarray:  # fmt: skip
+    ds: Any, info: Any, region: Any, mapper: Any, n: int, seed: int
+) -> np.ndarray:
     """Mapped features of up to ``n`` random valid pixels of the region (transduction)."""
     from .raster_io import iter_tiles, read_block
 
-    tiles = list(iter_tiles(region.window, 256, 0, info.width, info.height))
+    tiles = list(iter_tiles(region.window, 256, mapper.radius, info.width, info.height))
     rng = np.random.default_rng([seed, 65537])
     parts: List[np.ndarray] = []
     got = 0
     for t in rng.permutation(len(tiles))[:16]:
         tile = tiles[int(t)]
-        _, valid = read_block(ds, info, tile.window)
-        core = valid & region.mask(tile.window)
+        data, valid = read_block(ds, info, tile.read_window)
+        core = valid[tile.inner] & region.mask(tile.window)
         if not core.any():
             continue
-        rows, cols = np.nonzero(core)
-        parts.append(_mapped_pixels(ds, info, tile.window, rows, cols, stats, card_bm,
-                                    wavelengths))
+        parts.append(_mapped_features(mapper, data, valid, tile.read_indices(*np.nonzero(core))))
         got += int(core.sum())
         if got >= 4 * n:
             break
@@ -153,16 +134,17 @@ SUPPORT_GROUP = 256
 
 
 def _support_features(
-    ds: Any, info: Any, support: SupportSet, stats: Any, card_bm: dict, wavelengths: Any
+    ds: Any, info: Any, support: SupportSet, stats: Any, card_bm: dict, mapper: Any
 ) -> np.ndarray:
     """Band-mapped support features; with spatial context, from windows around them."""
     from rasterio.windows import Window
 
     from .band_mapping import map_bands
+    from .raster_io import halo_tile, read_block
 
-    radius = int(card_bm.get("context_radius", 0))
-    if radius == 0:
-        return np.asarray(map_bands(support.x, stats, card_bm, wavelengths), dtype=np.float32)
+    if mapper.radius == 0:
+        return np.asarray(map_bands(support.x, stats, card_bm, mapper.wavelengths_nm),
+                          dtype=np.float32)  # fmt: skip
     rows, cols = support.rows.astype(np.int64), support.cols.astype(np.int64)
     out: np.ndarray | None = None
     keys = (rows // SUPPORT_GROUP) * (info.width // SUPPORT_GROUP + 1) + cols // SUPPORT_GROUP
@@ -170,8 +152,10 @@ def _support_features(
         sel = np.flatnonzero(keys == key)
         r0, c0 = int(rows[sel].min()), int(cols[sel].min())
         win = Window(c0, r0, int(cols[sel].max()) - c0 + 1, int(rows[sel].max()) - r0 + 1)
-        feats = _mapped_pixels(ds, info, win, rows[sel] - r0, cols[sel] - c0, stats, card_bm,
-                               wavelengths)
+        tile = halo_tile(win, mapper.radius, info.width, info.height)
+        data, valid = read_block(ds, info, tile.read_window)
+        feats = _mapped_features(mapper, data, valid,
+                                 tile.read_indices(rows[sel] - r0, cols[sel] - c0))
         if out is None:
             out = np.zeros((support.y.size, feats.shape[1]), dtype=np.float32)
         out[sel] = feats
@@ -240,6 +224,7 @@ def map_region(
         write_qml,
     )
     from .sampling import build_support, sample_region
+    from .tile_features import TileMapper
 
     opts = options or MapOptions()
     run = _Run(progress, is_cancelled)
@@ -290,13 +275,12 @@ def map_region(
             t0 = time.perf_counter()
             sample = sample_region(ds, info, region_obj, seed=opts.seed)
             stats = BandStats.from_samples(sample, seed=opts.seed)
-            sx = _support_features(ds, info, support, stats, card_bm, wavelengths)
+            mapper = TileMapper(stats, card_bm, wavelengths)
+            sx = _support_features(ds, info, support, stats, card_bm, mapper)
             unlabelled = None
             if opts.transductive:
                 cap = int((card.get("transductive") or {}).get("max_unlabelled", 4096))
-                unlabelled = _region_features(
-                    ds, info, region_obj, stats, card_bm, wavelengths, cap, opts.seed
-                )
+                unlabelled = _region_features(ds, info, region_obj, mapper, cap, opts.seed)
             seconds["stats"] = time.perf_counter() - t0
             run.report(0.12, "Adapting the model to the labelled pixels")
 

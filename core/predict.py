@@ -7,12 +7,11 @@ classifier to the CPU with a warning. Cancellation is checked before every tile 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Sequence
+from typing import Any, Callable, List, NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -53,17 +52,8 @@ def is_oom(exc: BaseException) -> bool:
 
 
 def move_classifier(clf: Any, device: str) -> Any:
-    """A copy of an AdaptedClassifier with its tensors on ``device``."""
-    dev = torch.device(device)
-    return dataclasses.replace(
-        clf,
-        params={k: v.to(dev) for k, v in clf.params.items()},
-        head_weight=clf.head_weight.to(dev),
-        head_bias=clf.head_bias.to(dev),
-        device=dev,
-        **({"band_weight": clf.band_weight.to(dev), "band_bias": clf.band_bias.to(dev)}
-           if getattr(clf, "band_weight", None) is not None else {}),
-    )
+    """A copy of an AdaptedClassifier with its tensors on ``device`` (a seam for tests)."""
+    return clf.to(device)
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,8 +83,20 @@ def cpu_bfloat16_is_faster() -> bool:
     return timings[1] < 0.7 * timings[0]
 
 
-def _fused_weights(clf: Any) -> tuple | None:
-    """(hidden [(W, b)...] in the compute dtype, W_out, b_out) with the head folded in.
+class FusedWeights(NamedTuple):
+    """An adapted classifier as plain tensors: the head folded into the last layer."""
+
+    hidden: List[tuple]  # [(W, b)] of the hidden layers, in ``dtype``
+    w_out: torch.Tensor  # (N, H) head @ last layer, float32
+    b_out: torch.Tensor  # (N,) incl. the band correction's bias
+    dtype: torch.dtype  # compute dtype of the hidden layers
+    device: torch.device
+    input_dim: int  # the network's columns; the rest are the standardised bands
+    band_w: torch.Tensor | None  # (N, B) band correction, or None
+
+
+def _fused_weights(clf: Any) -> FusedWeights | None:
+    """The classifier's weights with the head folded into the last linear layer.
 
     ``head(W h + b) = (H W) h + (H b + c)``: the same map with one matrix product fewer and
     no softmax over the whole batch, ~2x faster on the CPU. None when the network is not a
@@ -125,7 +127,7 @@ def _fused_weights(clf: Any) -> tuple | None:
     band_w = getattr(clf, "band_weight", None)
     if band_w is not None:  # the band correction's bias folds into the output bias
         b_out = b_out + clf.band_bias
-    return hidden, w_out, b_out, dtype, device, int(net.input_dim), band_w
+    return FusedWeights(hidden, w_out, b_out, dtype, device, int(net.input_dim), band_w)
 
 
 def fused_logits(clf: Any) -> Callable[[torch.Tensor], torch.Tensor] | None:
@@ -165,8 +167,8 @@ class PixelClassifier:
         self.folded: torch.Tensor | None = None
         if self.fused is None:
             return
-        hidden, w_out, _, dtype, _, d, _ = self.fused
-        self.w_out = w_out.to(dtype)
+        hidden, d = self.fused.hidden, self.fused.input_dim
+        self.w_out = self.fused.w_out.to(self.fused.dtype)
         if not hidden:
             return
         w1 = hidden[0][0].float()  # (H1, D)
@@ -177,13 +179,13 @@ class PixelClassifier:
         # (H1, parts * B): one product over the stacked [z; shape; context] columns
         self.folded = torch.cat(
             [w1[:, k * points:(k + 1) * points] @ mapper.mat_t for k in range(parts)], dim=1
-        ).to(dtype)
+        ).to(self.fused.dtype)
 
     def __call__(self, cols: torch.Tensor, ctx: torch.Tensor | None) -> torch.Tensor:
         mapper = self.mapper
         if self.fused is None:
             return self.clf.logits(mapper.features(cols, ctx).T).T
-        hidden, w_out, b_out, dtype, _, d, band_w = self.fused
+        hidden, w_out, b_out, dtype, _, _, band_w = self.fused
         if self.folded is not None:
             b = cols.shape[0]
             stacked = torch.empty((self.folded.shape[1], cols.shape[1]), dtype=cols.dtype,
@@ -227,6 +229,10 @@ class BatchPredictor:
     batch_size: int = 65536
     is_cancelled: CancelFn | None = None
     warnings: List[str] = field(default_factory=list)
+    # the tile mapper and pixel classifier of the current (stats, device), built on demand
+    _mapper_key: tuple | None = field(default=None, init=False, repr=False)
+    _tile_mapper: Any = field(default=None, init=False, repr=False)
+    _pixel_logits: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.batch_size = max(1, int(self.batch_size))
@@ -307,7 +313,7 @@ class BatchPredictor:
         from .tile_features import TileMapper
 
         key = (id(mapper_args[0]), self.device)
-        if getattr(self, "_mapper_key", None) != key:
+        if self._mapper_key != key:
             stats, card_bm, wavelengths = mapper_args
             self._tile_mapper = TileMapper(stats, card_bm, wavelengths, device=self.device)
             self._pixel_logits = PixelClassifier(self.classifier, self._tile_mapper)
@@ -375,10 +381,7 @@ def predict_region(
         classes = np.zeros((h, w), dtype=np.uint8)
         conf = np.full((h, w), CONFIDENCE_NODATA, dtype=np.float32)
         if core_valid.any():
-            # flat indices of the core's valid pixels inside the tile read with its halo
-            rows, cols = np.nonzero(core_valid)
-            hw = data.shape[-1]
-            pick = (rows + tile.inner[0].start) * hw + cols + tile.inner[1].start
+            pick = tile.read_indices(*np.nonzero(core_valid))
             idx, p = predictor.predict_tile(mapper_args, data, valid, pick)
             classes[core_valid] = lut[idx]
             conf[core_valid] = p

@@ -338,6 +338,19 @@ class Tile:
     inner: Tuple[slice, slice]  # the core inside arrays read from read_window
     out: Tuple[slice, slice]  # the core inside the region-sized output
 
+    def read_indices(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Flat indices, into an array read from ``read_window``, of core pixels (rows, cols)."""
+        width = int(self.read_window.width)
+        return (np.asarray(rows) + self.inner[0].start) * width + (
+            np.asarray(cols) + self.inner[1].start
+        )
+
+
+def halo_tile(window: Window, halo: int, width: int, height: int) -> Tile:
+    """``window`` as one tile read with ``halo`` pixels around it (clipped to the raster)."""
+    side = max(int(window.width), int(window.height))
+    return next(iter_tiles(window, side, halo, width, height))
+
 
 def iter_tiles(
     region_window: Window, tile_size: int, halo: int, width: int, height: int

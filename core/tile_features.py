@@ -68,6 +68,7 @@ class TileMapper:
         points = int(card_bm.get("points", DEFAULT_POINTS))
         mat = resample_matrix(stats.n_bands, points, wavelengths_nm)  # (B, P)
         self.n_bands = stats.n_bands
+        self.wavelengths_nm = wavelengths_nm
         self.radius = int(card_bm.get("context_radius", 0))
         self.append_context = _appends_context(card_bm)
         self.smooth_pixels = self.radius > 0 and not self.append_context

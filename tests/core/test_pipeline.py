@@ -203,3 +203,25 @@ def test_gdal_block_cache_is_bounded_during_a_run(tmp_path, model):
         progress=lambda f, m: seen.append(rasterio.env.getenv().get("GDAL_CACHEMAX")))
     # rasterio passes the value to GDAL as bytes: 128 alone would be a 128-byte cache
     assert seen and all(int(v) == GDAL_CACHE_MB * 2**20 for v in seen)
+
+
+def test_region_features_for_transduction_equal_the_reference_mapping(tmp_path):
+    """The region's unlabelled pixels (transduction) are mapped, with their neighbourhood,
+    exactly as ``map_tile`` maps the whole raster; nodata pixels are left out."""
+    from metamapper.core.band_mapping import BandStats, default_band_mapping, map_tile
+    from metamapper.core.pipeline import _region_features
+    from metamapper.core.raster_io import make_region, open_raster_info, read_block
+    from metamapper.core.tile_features import TileMapper
+    from rasterio.windows import Window
+
+    sc = make_raster(tmp_path / "r.tif", bands=5, nodata=0, nodata_box=(3, 9, 5, 12))
+    card_bm = default_band_mapping(context_radius=1, context_mode="smooth")
+    info = open_raster_info(sc["path"])
+    with rasterio.open(sc["path"]) as ds:
+        data, valid = read_block(ds, info, Window(0, 0, info.width, info.height))
+        stats = BandStats.from_samples(data[:, valid].T)
+        region = make_region(info, None)
+        got = _region_features(ds, info, region, TileMapper(stats, card_bm), 10**6, seed=0)
+    ref = map_tile(data, valid, stats, card_bm)[:, valid].T  # row-major, one 256-px tile
+    assert got.shape == ref.shape and valid.sum() < valid.size
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-4)
