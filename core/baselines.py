@@ -42,6 +42,13 @@ class Task:
     wavelengths_nm: List[float] | None
     seed: int
     feature_cache: dict = field(default_factory=dict, repr=False)
+    # Where the pixels are (flat indices into the scene), for the methods that use the map:
+    # neighbourhood baselines, majority filters, label propagation.
+    support_idx: np.ndarray | None = None
+    query_idx: np.ndarray | None = None
+    region_idx: np.ndarray | None = None
+    support_group: np.ndarray | None = None  # labelled feature of each support pixel
+    scene: SceneMaps | None = None
 
     @property
     def k(self) -> int:
@@ -55,7 +62,110 @@ class Result:
     predict_s: float
 
 
-Method = Callable[[Task], Result]
+Method = Callable[[Task], "Result | Dict[str, Result]"]
+
+
+@dataclass
+class SceneMaps:
+    """A scene's pixels as the map-level baselines see them, computed once per scene.
+
+    ``views`` maps a feature-set name to (H*W, F) standardised pixels: ``px`` the bands,
+    ``m3`` / ``m5`` their 3x3 / 5x5 means (valid pixels only), ``n3`` the 3x3 neighbourhood
+    stacked (9B columns, hyperspectral scenes excepted). Invalid pixels are NaN-free zeros,
+    never predicted or scored.
+    """
+
+    shape: Tuple[int, int]
+    valid_idx: np.ndarray
+    views: Dict[str, np.ndarray]
+
+    @classmethod
+    def from_cube(cls, cube: np.ndarray, max_stack_bands: int = 30) -> SceneMaps:
+        from .band_mapping import box_mean
+
+        h, w, b = cube.shape
+        valid = np.isfinite(cube).all(axis=2)
+        x = np.where(valid[..., None], cube, 0.0).astype(np.float32)
+        mean = x[valid].mean(axis=0)
+        std = x[valid].std(axis=0)
+        z = (x - mean) / np.where(std > 0, std, 1.0)
+        z[~valid] = 0.0
+        zc = np.moveaxis(z, 2, 0)
+        views = {"px": z.reshape(h * w, b)}
+        for name, r in (("m3", 1), ("m5", 2)):
+            views[name] = np.moveaxis(box_mean(zc, valid, r), 0, 2).reshape(h * w, b)
+        if b <= max_stack_bands:
+            pad = np.pad(z, ((1, 1), (1, 1), (0, 0)), mode="edge")
+            views["n3"] = np.concatenate(
+                [pad[dr:dr + h, dc:dc + w] for dr in range(3) for dc in range(3)], axis=2
+            ).reshape(h * w, 9 * b)
+        return cls((h, w), np.flatnonzero(valid.ravel()), views)
+
+
+def majority_filter(labels: np.ndarray, valid: np.ndarray, n_classes: int) -> np.ndarray:
+    """3x3 majority of a class map (H, W) over valid pixels; ties keep the lowest class."""
+    from scipy.ndimage import uniform_filter
+
+    votes = np.stack([uniform_filter(((labels == c) & valid).astype(np.float32), 3,
+                                     mode="constant") for c in range(n_classes)])
+    return votes.argmax(axis=0)
+
+
+def map_method(name: str, view: str) -> Method:
+    """A scikit-learn baseline on one feature view, predicting the whole scene so that the
+    3x3 majority filter of its map is scored too (``<name>_<view>`` and ``..._maj``)."""
+
+    def run(task: Task) -> Dict[str, Result]:
+        assert task.scene is not None and task.support_idx is not None
+        maps = task.scene
+        x = maps.views[view]
+        t0 = time.perf_counter()
+        model = sklearn_model(name, task.k, task.seed)
+        model.fit(x[task.support_idx], task.support_y)
+        t1 = time.perf_counter()
+        full = np.zeros(maps.shape[0] * maps.shape[1], np.int64)
+        full[maps.valid_idx] = model.predict(x[maps.valid_idx])
+        t2 = time.perf_counter()
+        valid = np.zeros(full.size, bool)
+        valid[maps.valid_idx] = True
+        smooth = majority_filter(full.reshape(maps.shape), valid.reshape(maps.shape),
+                                 task.n_classes).ravel()
+        t3 = time.perf_counter()
+        q = task.query_idx
+        return {f"{name}_{view}": Result(full[q], t1 - t0, t2 - t1),
+                f"{name}_{view}_maj": Result(smooth[q], t1 - t0, t3 - t1)}
+
+    return run
+
+
+def label_spreading_method(spatial_weight: float = 0.5, dims: int = 20) -> Method:
+    """scikit-learn ``LabelSpreading`` (k-NN kernel) over every valid pixel of the scene,
+    on [PCA of the 3x3-mean bands, scaled pixel coordinates]: the issue's probe."""
+
+    def run(task: Task) -> Result:
+        from sklearn.decomposition import PCA
+        from sklearn.semi_supervised import LabelSpreading
+
+        assert task.scene is not None and task.support_idx is not None
+        maps = task.scene
+        t0 = time.perf_counter()
+        xv = maps.views["m3"][maps.valid_idx]
+        if xv.shape[1] > dims:
+            xv = PCA(dims, random_state=0).fit_transform(xv)
+        xv = xv / np.sqrt(xv.var(axis=0).sum() + 1e-12)
+        rows, cols = np.divmod(maps.valid_idx, maps.shape[1])
+        pos = np.stack([rows, cols], 1) / max(maps.shape) * spatial_weight
+        feats = np.concatenate([xv, pos], axis=1)
+        where = np.full(maps.shape[0] * maps.shape[1], -1, np.int64)
+        where[maps.valid_idx] = np.arange(maps.valid_idx.size)
+        y = np.full(maps.valid_idx.size, -1, np.int64)
+        y[where[task.support_idx]] = task.support_y
+        model = LabelSpreading(kernel="knn", n_neighbors=10, max_iter=30).fit(feats, y)
+        t1 = time.perf_counter()
+        pred = model.transduction_[where[task.query_idx]]
+        return Result(np.asarray(pred, np.int64), t1 - t0, 0.0)
+
+    return run
 
 
 # --------------------------------------------------------------------------- scikit-learn
@@ -181,6 +291,65 @@ def _fewshotnet_trained(card: dict, init_net, steps: int, lr: float) -> Method:
         t1 = time.perf_counter()
         with torch.no_grad():
             pred = head(net(torch.from_numpy(xq))).argmax(1).numpy()
+        return Result(pred.astype(np.int64), t1 - t0, time.perf_counter() - t1)
+
+    return run
+
+
+def propagated_method(loaded, settings=None) -> Method:
+    """The plugin's default: ``core.adapt.adapt`` then ``core.propagation.choose`` over the
+    region (anchors = a random sample of its pixels), exactly as ``map_region`` runs it."""
+    import torch
+
+    from .adapt import adapt
+    from .propagation import GraphSpace, PropagationSettings, choose
+
+    card = loaded.card
+    cfg = settings or PropagationSettings.from_card(card.get("transductive"))
+
+    def run(task: Task) -> Result:
+        assert task.scene is not None and task.support_idx is not None
+        xs, xq, xu = _features(task, card)
+        n_bands = task.support_x.shape[1]
+        w = task.scene.shape[1]
+        t0 = time.perf_counter()
+
+        def fit(train: np.ndarray):
+            return adapt(loaded, xs[train], task.support_y[train], task.n_classes,
+                         device="cpu", seed=task.seed, transductive=False)
+
+        clf = fit(np.arange(task.support_y.size))
+        rng = np.random.default_rng([task.seed, 4099])
+        pick = np.sort(rng.choice(xu.shape[0], min(cfg.anchors, xu.shape[0]), replace=False))
+        region_idx = task.region_idx[pick]
+
+        def pos(idx: np.ndarray):
+            r, c = np.divmod(idx, w)
+            return torch.from_numpy(r), torch.from_numpy(c)
+
+        zu = torch.from_numpy(np.ascontiguousarray(xu[pick, -n_bands:]))
+        space = GraphSpace.fit(zu, (0.0, 0.0), float(max(task.scene.shape)), cfg.dims,
+                               cfg.spatial_weight)
+        region_x = space(zu, *pos(region_idx))
+        sx = space(torch.from_numpy(np.ascontiguousarray(xs[:, -n_bands:])),
+                   *pos(task.support_idx))
+        with torch.no_grad():
+            prior_u = clf.predict_proba(xu[pick]).float()
+            prior_s = clf.predict_proba(xs).float()
+
+        def fold_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+            return fit(train).predict(xs[test]).cpu().numpy()
+
+        choice = choose(cfg, space, region_x, prior_u, sx, prior_s,
+                        torch.from_numpy(task.support_y), task.n_classes,
+                        task.support_group if task.support_group is not None
+                        else np.arange(task.support_y.size), fold_predict, seed=task.seed)
+        t1 = time.perf_counter()
+        if choice.propagation is None:
+            pred = clf.predict(xq).cpu().numpy()
+        else:
+            zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))
+            pred = choice.propagation.probabilities(zq, *pos(task.query_idx)).argmax(1).numpy()
         return Result(pred.astype(np.int64), t1 - t0, time.perf_counter() - t1)
 
     return run

@@ -128,6 +128,94 @@ def _region_features(
     return np.ascontiguousarray(feats, dtype=np.float32)
 
 
+def _propagation_settings(card: dict) -> Any:
+    """The card's propagation settings, or None when its transduction is something else."""
+    from .propagation import PropagationSettings
+
+    section = card.get("transductive") or {}
+    if section.get("mode") != "propagation":
+        return None
+    return PropagationSettings.from_card(section)
+
+
+#: Anchors of the propagation come from this many random region tiles of ANCHOR_TILE px
+#: (spread over the region, few block reads).
+ANCHOR_TILES = 48
+ANCHOR_TILE = 128
+
+
+def _region_anchors(ds: Any, info: Any, region: Any, predictor: Any, mapper_args: tuple,
+                    radius: int, n: int, seed: int) -> tuple:
+    """Up to ``n`` random valid region pixels: (probs (m, C), z (m, B), rows, cols)."""
+    import torch
+
+    from .raster_io import iter_tiles, read_block
+
+    tiles = list(iter_tiles(region.window, ANCHOR_TILE, radius, info.width, info.height))
+    rng = np.random.default_rng([seed, 4099])
+    order = rng.permutation(len(tiles))[:ANCHOR_TILES]
+    per_tile = int(np.ceil(n / max(len(order), 1)))
+    parts = []
+    for t in order:
+        tile = tiles[int(t)]
+        data, valid = read_block(ds, info, tile.read_window)
+        core = valid[tile.inner] & region.mask(tile.window)
+        r, c = np.nonzero(core)
+        if r.size == 0:
+            continue
+        take = np.sort(rng.choice(r.size, size=min(per_tile, r.size), replace=False))
+        r, c = r[take], c[take]
+        probs, z = predictor.pixel_outputs(mapper_args, data, valid, tile.read_indices(r, c))
+        rows = torch.from_numpy(r + int(tile.window.row_off))
+        cols = torch.from_numpy(c + int(tile.window.col_off))
+        parts.append((probs, z, rows, cols))
+    if not parts:
+        return None
+    return tuple(torch.cat([p[i] for p in parts]) for i in range(4))
+
+
+def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier: Any,
+                        mapper: Any, mapper_args: tuple, support: SupportSet, sx: np.ndarray,
+                        fit: Callable[[np.ndarray], Any], device: str, opts: MapOptions,
+                        run: _Run) -> Any:
+    """Propagate the support labels over the region (core.propagation) if the support's
+    k-fold says it helps; the choice and its scores are logged in the result's tags."""
+    import torch
+
+    from .predict import BatchPredictor
+    from .propagation import GraphSpace, PropagationChoice, choose
+
+    settings = _propagation_settings(card)
+    n_bands = mapper.n_bands
+    if not mapper.append_bands or sx.shape[1] < n_bands:
+        return PropagationChoice(None, None, None, "propagation needs a card with band features")
+    helper = BatchPredictor(classifier, "cpu", opts.batch_size, None)
+    anchors = _region_anchors(ds, info, region, helper, mapper_args, mapper.radius,
+                              settings.anchors, opts.seed)
+    run.check()
+    if anchors is None:
+        return PropagationChoice(None, None, None, "no valid region pixel to propagate over")
+    probs, z, rows, cols = anchors
+    win = region.window
+    space = GraphSpace.fit(z, (float(win.row_off), float(win.col_off)),
+                           float(max(win.height, win.width)), settings.dims,
+                           settings.spatial_weight)
+    region_x = space(z, rows, cols)
+    sz = torch.from_numpy(np.ascontiguousarray(sx[:, -n_bands:]))
+    support_x = space(sz, torch.from_numpy(support.rows.astype(np.int64)),
+                      torch.from_numpy(support.cols.astype(np.int64)))
+    cpu_clf = classifier.to("cpu") if str(classifier.device) != "cpu" else classifier
+    support_prior = cpu_clf.predict_proba(sx).float().cpu()
+
+    def fold_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        run.check()
+        return fit(train).predict(sx[test]).cpu().numpy()
+
+    return choose(settings, space, region_x, probs, support_x, support_prior,
+                  torch.from_numpy(support.y.astype(np.int64)), support.n_classes,
+                  np.asarray(support.feature_id), fold_predict, seed=opts.seed)
+
+
 #: Support pixels are mapped in groups of this many raster rows/columns: one read (with
 #: the context halo) per group instead of one per pixel (1,200 pixels: 6.2 s -> 0.2 s).
 SUPPORT_GROUP = 256
@@ -296,6 +384,19 @@ def map_region(
             t0 = time.perf_counter()
             classifier = fit(np.arange(support.y.size))
             seconds["adapt"] = time.perf_counter() - t0
+            propagation = None
+            if opts.transductive and _propagation_settings(card) is not None:
+                run.report(0.15, "Propagating the labels over the region")
+                t0 = time.perf_counter()
+                choice = _choose_propagation(
+                    ds, info, region_obj, card, classifier, mapper, (stats, card_bm, wavelengths),
+                    support, sx, fit, device, opts, run,
+                )  # fmt: skip
+                propagation = choice.propagation
+                transduction_note = choice.reason
+                seconds["transduction"] = time.perf_counter() - t0
+            else:
+                transduction_note = "off" if not opts.transductive else "not in the model card"
             run.report(0.18, "Estimating accuracy from the labelled features")
 
             t0 = time.perf_counter()
@@ -317,7 +418,8 @@ def map_region(
             names, codes = support.classes, support.codes
             colours = class_colours(names, opts.class_colors)
             t0 = time.perf_counter()
-            predictor = BatchPredictor(classifier, device, opts.batch_size, is_cancelled)
+            predictor = BatchPredictor(classifier, device, opts.batch_size, is_cancelled,
+                                       propagation=propagation)
             class_dst = open_class_map(tmp_class, info, region_obj)
             conf_dst = None
             try:
@@ -340,6 +442,7 @@ def map_region(
                     "METAMAPPER_SEED": opts.seed,
                     "METAMAPPER_STEPS": classifier.steps,
                     "METAMAPPER_TRANSDUCTIVE": opts.transductive,
+                    "METAMAPPER_TRANSDUCTION": transduction_note,
                     "METAMAPPER_ACCURACY": "" if acc_value is None else f"{acc_value:.4f}",
                     "METAMAPPER_ACCURACY_METHOD": acc_method,
                     "METAMAPPER_SOURCE": raster.name,

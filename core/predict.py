@@ -11,7 +11,7 @@ import functools
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, List, NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -233,6 +233,8 @@ class BatchPredictor:
     _mapper_key: tuple | None = field(default=None, init=False, repr=False)
     _tile_mapper: Any = field(default=None, init=False, repr=False)
     _pixel_logits: Any = field(default=None, init=False, repr=False)
+    #: transduction over the region (core.propagation.RegionPropagation), None = inductive
+    propagation: Any = None
 
     def __post_init__(self) -> None:
         self.batch_size = max(1, int(self.batch_size))
@@ -278,14 +280,17 @@ class BatchPredictor:
         return idx, conf
 
     def predict_tile(
-        self, mapper_args: tuple, data: np.ndarray, valid: np.ndarray, pick: np.ndarray
+        self, mapper_args: tuple, data: np.ndarray, valid: np.ndarray, pick: np.ndarray,
+        origin: tuple[int, int] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Classify the pixels ``pick`` (flat indices) of a (B, H, W) tile read with its halo.
 
         ``mapper_args`` = (BandStats, card band_mapping, wavelengths) for :class:`TileMapper`.
         The tile is mapped and classified on this predictor's device in column chunks; an
         out-of-memory error on the GPU shrinks the chunks, then moves to the CPU, and the
-        tile is redone.
+        tile is redone. With a :attr:`propagation` (transduction over the region), the class
+        probabilities are the propagated ones; ``origin`` = (row, col) of the tile's read
+        window in the raster then places the pixels on the map.
         """
         while True:
             self._check_cancel()
@@ -294,7 +299,13 @@ class BatchPredictor:
                 chunk = CPU_CHUNK if self.device == "cpu" else self.batch_size
                 probs, args = [], []
                 with torch.inference_mode():
-                    for cols, ctx in mapper.iter_pixel_chunks(data, valid, pick, chunk):
+                    if self.propagation is not None:
+                        for prob, arg in self._propagated(mapper, data, valid, pick, origin,
+                                                          chunk):
+                            probs.append(prob)
+                            args.append(arg)
+                    for cols, ctx in (mapper.iter_pixel_chunks(data, valid, pick, chunk)
+                                      if self.propagation is None else ()):
                         self._check_cancel()
                         prob, arg = best_class(self._pixel_logits(cols, ctx), dim=0)
                         probs.append(prob)
@@ -308,6 +319,43 @@ class BatchPredictor:
                 if not (self.device.startswith("cuda") and is_oom(exc)):
                     raise
                 self._on_oom()
+
+    def pixel_outputs(
+        self, mapper_args: tuple, data: np.ndarray, valid: np.ndarray, pick: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(n, C) inductive class probabilities and (n, B) standardised bands of ``pick``:
+        what the transduction needs of the region's pixels."""
+        mapper = self._mapper(mapper_args)
+        probs, zs = [], []
+        with torch.inference_mode():
+            for cols, ctx in mapper.iter_pixel_chunks(data, valid, pick, CPU_CHUNK):
+                probs.append(torch.softmax(self._pixel_logits(cols, ctx).float(), dim=0).T)
+                zs.append(mapper.standardise(cols).T)
+        if not probs:
+            return torch.zeros((0, self.classifier.n_classes)), torch.zeros((0, mapper.n_bands))
+        return torch.cat(probs).cpu(), torch.cat(zs).cpu()
+
+    def _propagated(
+        self, mapper: Any, data: np.ndarray, valid: np.ndarray, pick: np.ndarray,
+        origin: tuple[int, int] | None, chunk: int,
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """(probability, class) chunks from the region propagation's label distributions."""
+        if origin is None:
+            raise ValueError("Transductive prediction needs the tile's origin on the map.")
+        width = data.shape[-1]
+        rows_all = torch.from_numpy(pick // width + origin[0])
+        cols_all = torch.from_numpy(pick % width + origin[1])
+        assert self.propagation is not None
+        start = 0
+        for cols, _ctx in mapper.iter_pixel_chunks(data, valid, pick, chunk):
+            self._check_cancel()
+            n = cols.shape[1]
+            z = mapper.standardise(cols).T
+            p = self.propagation.probabilities(z, rows_all[start:start + n].to(z.device),
+                                               cols_all[start:start + n].to(z.device))
+            start += n
+            prob, arg = p.max(dim=1)
+            yield prob, arg
 
     def _mapper(self, mapper_args: tuple) -> Any:
         from .tile_features import TileMapper
@@ -382,7 +430,8 @@ def predict_region(
         conf = np.full((h, w), CONFIDENCE_NODATA, dtype=np.float32)
         if core_valid.any():
             pick = tile.read_indices(*np.nonzero(core_valid))
-            idx, p = predictor.predict_tile(mapper_args, data, valid, pick)
+            origin = (int(tile.read_window.row_off), int(tile.read_window.col_off))
+            idx, p = predictor.predict_tile(mapper_args, data, valid, pick, origin)
             classes[core_valid] = lut[idx]
             conf[core_valid] = p
             out.pixels += int(idx.size)

@@ -174,36 +174,8 @@ class SceneTasks:
         chosen = [codes[i] for i in np.sort(rng.choice(len(codes), n, replace=False))]
         k = int(rng.integers(cfg.k_shot[0], cfg.k_shot[1] + 1)) if k_shot is None else int(k_shot)
         points = rng.random() < cfg.p_points
-        flat_blocks = prep.block_ids.ravel()
-        support_idx: List[np.ndarray] = []
-        used_blocks: set = set()
-        for code in chosen:
-            pix = prep.class_pixels[code]
-            free = pix[~np.isin(flat_blocks[pix], list(used_blocks))] if used_blocks else pix
-            if free.size == 0:
-                free = pix
-            if points:
-                # K scattered points: at most one per block, so they are really scattered.
-                order = rng.permutation(free)
-                _, first = np.unique(flat_blocks[order], return_index=True)
-                take = order[np.sort(first)][: max(k, 1)]
-                if take.size < k:  # a small class: fill from the same blocks
-                    rest = np.setdiff1d(free, take)
-                    take = np.concatenate([take, rng.permutation(rest)[: k - take.size]])
-            else:
-                blocks = rng.permutation(np.unique(flat_blocks[free]))
-                n_poly = int(rng.integers(1, 4))
-                inside = free[np.isin(flat_blocks[free], blocks[:n_poly])]
-                take = rng.choice(inside, size=min(k, inside.size), replace=False)
-            used_blocks.update(int(b) for b in np.unique(flat_blocks[take]))
-            support_idx.append(np.sort(take))
-        allowed = query_mask(prep.block_ids, sorted(used_blocks), cfg.guard).ravel()
-        query_idx: List[np.ndarray] = []
-        for code in chosen:
-            pix = prep.class_pixels[code]
-            cand = pix[allowed[pix]]
-            query_idx.append(rng.choice(cand, size=min(cfg.query_per_class, cand.size),
-                                        replace=False) if cand.size else cand)
+        support_idx, query_idx, used_blocks = draw_support_query(
+            prep, chosen, k, points, cfg.guard, cfg.query_per_class, rng)
         m = int(rng.integers(cfg.pool[0], cfg.pool[1] + 1))
         pool_idx = rng.choice(prep.valid_idx, size=min(m, prep.valid_idx.size), replace=False)
         resp, wl, bandset = self._bands(rng, prep)
@@ -222,6 +194,85 @@ class SceneTasks:
             wavelengths_nm=wl if rng.random() < cfg.p_wavelengths else None,
             source=f"{self.name}:{prep.scene.name}", bandset=bandset,
             class_names=[prep.scene.class_names.get(c, str(c)) for c in chosen],
-            meta={"support_idx": s_all, "query_idx": q_all, "support_blocks": sorted(used_blocks),
+            meta={"support_idx": s_all, "query_idx": q_all, "support_blocks": used_blocks,
                   "style": "points" if points else "polygons", "scene": prep.scene.name},
         )
+
+
+@dataclass
+class SceneDraw:
+    """One evaluation draw of a whole scene: flat pixel indices, labels 0..N-1, groups."""
+
+    support_idx: np.ndarray
+    support_y: np.ndarray
+    support_group: np.ndarray  # labelled feature of each support pixel (point or polygon)
+    query_idx: np.ndarray
+    query_y: np.ndarray
+    classes: List[int]
+
+
+def scene_draws(scene: Scene, style: str, k: int, n: int, seed: int = 0, block: int = 8,
+                guard: int = 2, min_class_pixels: int = 20) -> List[SceneDraw]:
+    """``n`` seeded draws over all of a scene's classes (with enough pixels): K support
+    pixels per class as ``points`` or ``polygons``; queries = every other labelled pixel
+    outside the support blocks and their guard band (the leave-one-scene-out protocol)."""
+    if style not in ("points", "polygons"):
+        raise ValueError(f"style must be 'points' or 'polygons', not {style!r}")
+    cfg = SceneTaskConfig(block=block, guard=guard, min_class_pixels=min_class_pixels,
+                          context_radius=0, p_resample=0.0)
+    prep = _Prepared(scene, cfg, {})
+    classes = sorted(prep.class_pixels)
+    if len(classes) < 2:
+        raise ValueError(f"Scene {scene.name}: fewer than two classes with enough pixels.")
+    blocks = prep.block_ids.ravel()
+    out = []
+    for i in range(n):
+        rng = np.random.default_rng(np.random.SeedSequence([seed, k, i, style == "points"]))
+        s_idx, q_idx, _ = draw_support_query(prep, classes, k, style == "points", guard,
+                                             None, rng)
+        sy = np.concatenate([np.full(s.size, c, np.int64) for c, s in enumerate(s_idx)])
+        qy = np.concatenate([np.full(q.size, c, np.int64) for c, q in enumerate(q_idx)])
+        s_all = np.concatenate(s_idx)
+        group = (np.arange(s_all.size) if style == "points"
+                 else np.unique(blocks[s_all], return_inverse=True)[1])
+        out.append(SceneDraw(s_all, sy, np.asarray(group, np.int64), np.concatenate(q_idx), qy,
+                             classes))
+    return out
+
+
+def draw_support_query(prep: _Prepared, chosen: Sequence[int], k: int, points: bool, guard: int,
+                       query_cap: int | None, rng: np.random.Generator
+                       ) -> Tuple[List[np.ndarray], List[np.ndarray], List[int]]:
+    """Support (per class) as scattered points or 1-3 polygons, then guard-banded queries."""
+    flat_blocks = prep.block_ids.ravel()
+    support_idx: List[np.ndarray] = []
+    used_blocks: set = set()
+    for code in chosen:
+        pix = prep.class_pixels[code]
+        free = pix[~np.isin(flat_blocks[pix], list(used_blocks))] if used_blocks else pix
+        if free.size == 0:
+            free = pix
+        if points:
+            # K scattered points: at most one per block, so they are really scattered.
+            order = rng.permutation(free)
+            _, first = np.unique(flat_blocks[order], return_index=True)
+            take = order[np.sort(first)][: max(k, 1)]
+            if take.size < k:  # a small class: fill from the same blocks
+                rest = np.setdiff1d(free, take)
+                take = np.concatenate([take, rng.permutation(rest)[: k - take.size]])
+        else:
+            blocks = rng.permutation(np.unique(flat_blocks[free]))
+            n_poly = int(rng.integers(1, 4))
+            inside = free[np.isin(flat_blocks[free], blocks[:n_poly])]
+            take = rng.choice(inside, size=min(k, inside.size), replace=False)
+        used_blocks.update(int(b) for b in np.unique(flat_blocks[take]))
+        support_idx.append(np.sort(take))
+    allowed = query_mask(prep.block_ids, sorted(used_blocks), guard).ravel()
+    query_idx: List[np.ndarray] = []
+    for code in chosen:
+        pix = prep.class_pixels[code]
+        cand = pix[allowed[pix]]
+        if query_cap is not None and cand.size > query_cap:
+            cand = rng.choice(cand, size=query_cap, replace=False)
+        query_idx.append(cand)
+    return support_idx, query_idx, sorted(used_blocks)

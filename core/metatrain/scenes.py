@@ -231,7 +231,8 @@ def folder_scene(name: str, data: Path | None = None) -> Scene:
     cube[~valid] = np.nan
     labels[~valid] = 0
     wl = meta.get("wavelengths_nm")
-    wavelengths = [float(w) for w in wl] if isinstance(wl, list) and len(wl) == cube.shape[2] else None
+    wavelengths = ([float(w) for w in wl]
+                   if isinstance(wl, list) and len(wl) == cube.shape[2] else None)
     bad = [int(b) for b in meta.get("bad_bands_0based") or [] if 0 <= int(b) < cube.shape[2]]
     notes = []
     if bad:

@@ -36,24 +36,27 @@ def test_quick_evaluation_writes_benchmarks(tmp_path, capsys):
     model = make_model_file(tmp_path, episodes=20)
     out = tmp_path / "docs"
     rc = main(["--quick", "--no-shared", "--no-supervised", "--model", str(model),
-               "--scene", f"{img}:{lab}::tiny", "--out", str(out)])
+               "--scene", f"{img}:{lab}::tiny", "--out", str(out), "--draws", "2"])
     assert rc == 0
     with open(out / "benchmarks.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == CSV_COLUMNS
     methods = {r["method"] for r in rows}
-    assert {"random_forest", "svm_rbf", "knn", "logistic_regression", "fewshotnet_scratch",
-            "metamapper_inductive", "metamapper_transductive"} <= methods
+    for view in ("px", "n3", "m3", "m5"):
+        for name in ("random_forest", "svm_rbf", "knn", "logistic_regression"):
+            assert {f"{name}_{view}", f"{name}_{view}_maj"} <= methods
+    assert {"label_spreading", "fewshotnet_scratch", "metamapper_inductive"} <= methods
     assert {r["k"] for r in rows} == {"1", "5"}
+    assert {r["style"] for r in rows} == {"points", "polygons"}
     for r in rows:
-        assert r["scene"] == "tiny" and r["draws"] == "3" and r["n_classes"] == "3"
+        assert r["scene"] == "tiny" and r["draws"] == "2" and r["n_classes"] == "3"
         assert 0.0 <= float(r["oa_mean"]) <= 1.0 and float(r["query_pixels_mean"]) > 0
     # fields of distinct spectra: a random forest on 5 shots separates them
-    rf5 = next(r for r in rows if r["method"] == "random_forest" and r["k"] == "5")
+    rf5 = next(r for r in rows if r["method"] == "random_forest_px" and r["k"] == "5")
     assert float(rf5["oa_mean"]) > 0.9
     assert (out / "benchmarks.png").stat().st_size > 1000
     md = (out / "benchmarks.md").read_text()
-    assert "| method | K=1 | K=5 |" in md and "### tiny" in md
+    assert "## points: mean over all scenes" in md and "| tiny |" in md
 
 
 def test_missing_shared_data_is_a_clear_skip(tmp_path, monkeypatch, capsys):

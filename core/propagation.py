@@ -1,0 +1,263 @@
+"""Transductive label propagation over the region: the unlabelled pixels vote too.
+
+A handful of labels cannot describe a class; the region's own pixels can, because pixels
+of one class form clusters in feature space and patches in the image. Following label
+propagation on a spatial-spectral graph (Zhou et al. 2004, "Learning with local and global
+consistency"; meta-learned in Liu et al. 2019, "Transductive Propagation Network"):
+
+1. **Anchors**: up to ``anchors`` random valid pixels of the region plus the support.
+   Each is a point in a *graph space*: the first ``dims`` principal components of its
+   standardised (context-smoothed) bands, scaled to unit total variance, next to its map
+   position scaled by ``spatial_weight`` / region size. The spatial weight lets a field's
+   pixels reach each other; 0 makes the graph purely spectral.
+2. **Graph**: each anchor's ``neighbours`` nearest anchors, Gaussian weights (median
+   k-th distance as the scale), symmetrised and normalised: ``S = D^-1/2 W D^-1/2``.
+3. **Spreading**: ``F <- alpha S F + (1 - alpha) Y0`` for ``iterations`` steps, with
+   ``Y0`` = one-hot support labels + ``prior_weight`` x the adapted classifier's
+   probabilities (the meta-learned model is the prior; the graph corrects it).
+4. **Every pixel**: the Gaussian-weighted mean of the label distributions of its
+   ``extend_neighbours`` nearest anchors in graph space (anchor-graph extension, Liu, He,
+   Chang 2010), computed tile by tile in :meth:`RegionPropagation.probabilities`.
+
+**When not to use it.** On a mosaic of unrelated patches, or when classes share spectra
+across the scene, propagation can lower accuracy. :func:`choose` decides per run from the
+support itself: k-fold over the labelled features, the held-out labels predicted by the
+propagation against those predicted by the inductive classifier; propagation is used
+only when it does at least as well (ties keep the inductive map). The settings are in the
+model card (``transductive``), chosen by episodic evaluation on real scenes
+(docs/metatraining.md).
+
+Torch only (the plugin's runtime); dense M x M algebra, M <= a few thousand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Callable, Dict, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class PropagationSettings:
+    """The card's ``transductive`` section for ``mode: propagation``."""
+
+    anchors: int = 4000
+    dims: int = 20
+    neighbours: int = 10
+    alpha: float = 0.99
+    iterations: int = 30
+    spatial_weight: float = 0.5
+    prior_weight: float = 0.5
+    extend_neighbours: int = 10
+    folds: int = 5
+
+    @classmethod
+    def from_card(cls, section: dict | None) -> PropagationSettings:
+        section = section or {}
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: type(getattr(cls, k))(v) for k, v in section.items() if k in known})
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class GraphSpace:
+    """Standardised bands + map position -> the propagation's graph coordinates."""
+
+    mean: Tensor  # (B,)
+    basis: Tensor  # (B, d), columns scaled so the projected anchors have unit total variance
+    origin: Tensor  # (2,) row, col of the region's top-left pixel
+    coord_scale: float  # spatial_weight / region size in pixels
+
+    @classmethod
+    def fit(cls, z: Tensor, origin: Sequence[float], size: float, dims: int,
+            spatial_weight: float) -> GraphSpace:
+        """PCA of the anchors' standardised bands (``z``: (M, B))."""
+        z = z.float()
+        mean = z.mean(dim=0)
+        centred = z - mean
+        d = max(1, min(int(dims), z.shape[1], z.shape[0]))
+        if z.shape[1] > d:
+            _, _, vh = torch.linalg.svd(centred, full_matrices=False)
+            basis = vh[:d].T.contiguous()
+        else:
+            basis = torch.eye(z.shape[1], dtype=z.dtype)
+        total = (centred @ basis).var(dim=0).sum().clamp_min(1e-12)
+        return cls(mean, basis / total.sqrt(), torch.as_tensor(origin, dtype=torch.float32),
+                   float(spatial_weight) / max(float(size), 1.0))
+
+    def __call__(self, z: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
+        """(n, B) standardised bands + (n,) map rows/cols -> (n, d + 2) graph coordinates."""
+        spec = (z.float() - self.mean.to(z.device)) @ self.basis.to(z.device)
+        pos = torch.stack([rows.float(), cols.float()], dim=1) - self.origin.to(z.device)
+        return torch.cat([spec, pos * self.coord_scale], dim=1)
+
+    def to(self, device: torch.device | str) -> GraphSpace:
+        return GraphSpace(self.mean.to(device), self.basis.to(device), self.origin.to(device),
+                          self.coord_scale)
+
+
+def knn_affinity(x: Tensor, k: int) -> Tensor:
+    """Dense normalised affinity ``D^-1/2 W D^-1/2`` of the symmetrised k-NN graph."""
+    m = x.shape[0]
+    k = max(1, min(int(k), m - 1))
+    d2 = torch.cdist(x, x).pow_(2)
+    d2.fill_diagonal_(float("inf"))
+    dk, idx = torch.topk(d2, k, dim=1, largest=False)
+    sigma2 = torch.quantile(dk[:, -1], 0.5).clamp_min(1e-12)  # the median, as NumPy takes it
+    w = torch.zeros(m, m, dtype=x.dtype)
+    w.scatter_(1, idx, torch.exp(-dk / sigma2))
+    w = torch.maximum(w, w.T)
+    inv = w.sum(dim=1).clamp_min(1e-12).rsqrt()
+    return inv[:, None] * w * inv[None, :]
+
+
+def spread(s: Tensor, y0: Tensor, alpha: float, iterations: int) -> Tensor:
+    """``F <- alpha S F + (1 - alpha) Y0``, ``iterations`` times from ``F = Y0``."""
+    f = y0.clone()
+    for _ in range(int(iterations)):
+        f = torch.addmm(y0, s, f, beta=1.0 - alpha, alpha=alpha)
+    return f
+
+
+def row_normalise(f: Tensor) -> Tensor:
+    return f.clamp_min(0) / f.clamp_min(0).sum(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+@dataclass
+class RegionPropagation:
+    """Propagated label distributions of the anchors, extended to any pixel of the region."""
+
+    space: GraphSpace
+    anchors: Tensor  # (M, d + 2) graph coordinates
+    labels: Tensor  # (M, C), rows sum to one
+    neighbours: int
+    sigma2: float  # squared distance scale of the extension weights
+
+    def probabilities(self, z: Tensor, rows: Tensor, cols: Tensor, chunk: int = 8192) -> Tensor:
+        """(n, B) standardised bands + positions -> (n, C) class probabilities."""
+        x = self.space(z, rows, cols)
+        anchors, labels = self.anchors.to(x.device), self.labels.to(x.device)
+        k = min(self.neighbours, anchors.shape[0])
+        a2 = (anchors * anchors).sum(dim=1)
+        out = torch.empty((x.shape[0], labels.shape[1]), dtype=torch.float32, device=x.device)
+        for start in range(0, x.shape[0], chunk):
+            xc = x[start:start + chunk]
+            d2 = torch.addmm(a2[None, :], xc, anchors.T, alpha=-2.0)
+            d2.add_((xc * xc).sum(dim=1, keepdim=True)).clamp_(min=0.0)
+            dk, idx = torch.topk(d2, k, dim=1, largest=False)
+            w = torch.exp(-dk / self.sigma2)
+            f = (w[:, :, None] * labels[idx]).sum(dim=1)
+            out[start:start + chunk] = f / w.sum(dim=1, keepdim=True).clamp_min(1e-30)
+        return out
+
+    def to(self, device: torch.device | str) -> RegionPropagation:
+        return RegionPropagation(self.space.to(device), self.anchors.to(device),
+                                 self.labels.to(device), self.neighbours, self.sigma2)
+
+
+@dataclass
+class PropagationChoice:
+    """What :func:`choose` decided, with the support k-fold scores behind it."""
+
+    propagation: RegionPropagation | None
+    cv_propagation: float | None
+    cv_inductive: float | None
+    reason: str
+
+
+def propagate(
+    settings: PropagationSettings,
+    space: GraphSpace,
+    region_x: Tensor,
+    region_prior: Tensor,
+    support_x: Tensor,
+    support_prior: Tensor,
+    support_y: Tensor,
+    n_classes: int,
+    hide: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """(anchor graph coordinates (M, d+2), propagated distributions (M, C)).
+
+    Anchors are the support followed by the region sample. ``hide`` (bool over the
+    support) drops those support labels from ``Y0`` (k-fold scoring); their prior stays.
+    """
+    x = torch.cat([support_x, region_x]).float()
+    prior = torch.cat([support_prior, region_prior]).float()
+    y0 = settings.prior_weight * prior
+    onehot = torch.nn.functional.one_hot(support_y, n_classes).float()
+    if hide is not None:
+        onehot = onehot * (~hide).float()[:, None]
+    y0[: support_y.numel()] += onehot
+    s = knn_affinity(x, settings.neighbours)
+    return x, row_normalise(spread(s, y0, settings.alpha, settings.iterations))
+
+
+def support_folds(groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Fold index per support pixel: whole labelled features (polygons) stay together."""
+    uniq = np.unique(groups)
+    order = np.random.default_rng([seed, 17]).permutation(uniq.size)
+    fold_of = {int(g): int(i % n_folds) for g, i in zip(uniq[order], range(uniq.size))}
+    return np.asarray([fold_of[int(g)] for g in groups], np.int64)
+
+
+def choose(
+    settings: PropagationSettings,
+    space: GraphSpace,
+    region_x: Tensor,
+    region_prior: Tensor,
+    support_x: Tensor,
+    support_prior: Tensor,
+    support_y: Tensor,
+    n_classes: int,
+    groups: np.ndarray,
+    inductive_fold_predict: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    seed: int = 0,
+) -> PropagationChoice:
+    """Propagate, and keep the result only if the support's k-fold says it helps."""
+    x, labels = propagate(settings, space, region_x, region_prior, support_x, support_prior,
+                          support_y, n_classes)
+    d2 = torch.cdist(x, x).pow_(2)
+    d2.fill_diagonal_(float("inf"))
+    k = max(1, min(settings.extend_neighbours, x.shape[0] - 1))
+    sigma2 = float(torch.topk(d2, k, dim=1, largest=False).values.median().clamp_min(1e-12))
+    result = RegionPropagation(space, x, labels, settings.extend_neighbours, sigma2)
+    n_groups = np.unique(groups).size
+    n_folds = min(settings.folds, n_groups)
+    if inductive_fold_predict is None or n_folds < 2:
+        return PropagationChoice(result, None, None, "too few labelled features to check; "
+                                 "propagation used")
+    folds = support_folds(groups, n_folds, seed)
+    y = support_y.cpu().numpy()
+    right_prop = right_ind = 0
+    counted = 0
+    for f in range(n_folds):
+        test = folds == f
+        train = ~test
+        if np.unique(y[train]).size < n_classes:
+            continue  # a fold that removes a whole class cannot score either method
+        hide = torch.from_numpy(test)
+        _, lab_f = propagate(settings, space, region_x, region_prior, support_x, support_prior,
+                             support_y, n_classes, hide=hide)
+        right_prop += int((lab_f[: y.size][test].argmax(dim=1).numpy() == y[test]).sum())
+        pred = inductive_fold_predict(np.flatnonzero(train), np.flatnonzero(test))
+        right_ind += int((np.asarray(pred) == y[test]).sum())
+        counted += int(test.sum())
+    if counted == 0:
+        return PropagationChoice(result, None, None, "no fold keeps every class; "
+                                 "propagation used")
+    cv_p, cv_i = right_prop / counted, right_ind / counted
+    if cv_p >= cv_i + 1e-9 and cv_p > 0:
+        return PropagationChoice(result, cv_p, cv_i, f"propagation over the region "
+                                 f"(support k-fold {cv_p:.2f} vs {cv_i:.2f} without)")
+    return PropagationChoice(None, cv_p, cv_i, f"propagation not used: support k-fold "
+                             f"{cv_p:.2f} vs {cv_i:.2f} without")
+
+
+def summary(choice: PropagationChoice) -> Dict[str, object]:
+    return {"used": choice.propagation is not None, "cv_propagation": choice.cv_propagation,
+            "cv_inductive": choice.cv_inductive, "reason": choice.reason}

@@ -1,0 +1,152 @@
+"""Transductive label propagation: NumPy reference, tiling invariance, when not to use it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+import torch
+from metamapper.core.pipeline import MapOptions, map_region
+from metamapper.core.propagation import (
+    GraphSpace,
+    PropagationSettings,
+    RegionPropagation,
+    choose,
+    knn_affinity,
+    spread,
+    support_folds,
+)
+
+from tests.factories import features_from_truth, make_raster
+from tests.model_factory import make_model_file
+
+PROPAGATION_CARD = {"mode": "propagation", "anchors": 600, "dims": 4, "neighbours": 6,
+                    "alpha": 0.95, "iterations": 20, "spatial_weight": 0.5,
+                    "prior_weight": 0.5, "extend_neighbours": 5, "folds": 3}
+
+
+def numpy_label_spreading(x, y0, k, alpha, iterations):
+    """Zhou et al. (2004) on a symmetrised k-NN graph, written out in NumPy."""
+    m = x.shape[0]
+    d2 = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d2, np.inf)
+    idx = np.argsort(d2, axis=1, kind="stable")[:, :k]
+    dk = np.take_along_axis(d2, idx, 1)
+    sigma2 = np.median(dk[:, -1])
+    w = np.zeros((m, m))
+    for i in range(m):
+        w[i, idx[i]] = np.exp(-dk[i] / sigma2)
+    w = np.maximum(w, w.T)
+    dinv = 1.0 / np.sqrt(w.sum(1))
+    s = dinv[:, None] * w * dinv[None, :]
+    f = y0.copy()
+    for _ in range(iterations):
+        f = alpha * s @ f + (1 - alpha) * y0
+    return f
+
+
+def test_spreading_equals_the_numpy_reference():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 5))
+    y0 = np.zeros((120, 3))
+    y0[np.arange(9), np.arange(9) % 3] = 1.0
+    ref = numpy_label_spreading(x, y0, k=7, alpha=0.9, iterations=15)
+    got = spread(knn_affinity(torch.from_numpy(x), 7), torch.from_numpy(y0), 0.9, 15).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-9)
+
+
+def test_extension_equals_the_numpy_reference():
+    rng = np.random.default_rng(1)
+    b = 6
+    z_anchor = rng.normal(size=(80, b)).astype(np.float32)
+    rows, cols = rng.integers(0, 50, 80), rng.integers(0, 50, 80)
+    space = GraphSpace.fit(torch.from_numpy(z_anchor), (0.0, 0.0), 50.0, dims=3,
+                           spatial_weight=0.5)
+    anchors = space(torch.from_numpy(z_anchor), torch.from_numpy(rows), torch.from_numpy(cols))
+    labels = torch.softmax(torch.from_numpy(rng.normal(size=(80, 4)).astype(np.float32)), 1)
+    prop = RegionPropagation(space, anchors, labels, neighbours=5, sigma2=0.3)
+    zq = rng.normal(size=(30, b)).astype(np.float32)
+    rq, cq = rng.integers(0, 50, 30), rng.integers(0, 50, 30)
+    got = prop.probabilities(torch.from_numpy(zq), torch.from_numpy(rq), torch.from_numpy(cq),
+                             chunk=7).numpy()
+    # reference: project, 5 nearest anchors, Gaussian weights, weighted mean of their labels
+    mean, basis = space.mean.numpy(), space.basis.numpy()
+    xq = np.concatenate([(zq - mean) @ basis, np.stack([rq, cq], 1) * 0.5 / 50.0], 1)
+    a = anchors.numpy()
+    d2 = ((xq[:, None] - a[None]) ** 2).sum(-1)
+    idx = np.argsort(d2, 1)[:, :5]
+    w = np.exp(-np.take_along_axis(d2, idx, 1) / 0.3)
+    ref = (w[..., None] * labels.numpy()[idx]).sum(1) / w.sum(1, keepdims=True)
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got.sum(1), 1.0, rtol=1e-5)
+
+
+def test_graph_space_has_unit_total_variance_and_scaled_positions():
+    z = torch.from_numpy(np.random.default_rng(2).normal(size=(200, 9)).astype(np.float32) * 5)
+    space = GraphSpace.fit(z, (10.0, 20.0), 100.0, dims=4, spatial_weight=2.0)
+    x = space(z, torch.full((200,), 110), torch.full((200,), 20))
+    assert x.shape == (200, 6)
+    assert float(x[:, :4].var(0).sum()) == pytest.approx(1.0, rel=1e-3)
+    assert torch.allclose(x[:, 4:], torch.tensor([2.0, 0.0]))
+
+
+def _two_blobs(seed=0, n=200):
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0.0, 0.0, 0.0], [4.0, 4.0, 4.0]])
+    y = np.repeat([0, 1], n // 2)
+    z = centres[y] + rng.normal(0, 0.5, (n, 3))
+    return torch.from_numpy(z.astype(np.float32)), torch.from_numpy(y)
+
+
+@pytest.mark.parametrize("inductive_right", [True, False])
+def test_choose_falls_back_when_the_support_says_propagation_does_not_help(inductive_right):
+    z, y = _two_blobs()
+    settings = PropagationSettings(anchors=200, dims=3, neighbours=6, folds=3)
+    space = GraphSpace.fit(z, (0.0, 0.0), 100.0, 3, 0.0)
+    pos = torch.zeros(z.shape[0], dtype=torch.int64)
+    xr = space(z, pos, pos)
+    support = np.r_[0:6, 100:106]
+    xs = xr[support]
+    ys = y[support]
+    prior = torch.full((z.shape[0], 2), 0.5)
+
+    def inductive(train, test):  # a perfect or an always-wrong inductive classifier
+        truth = ys.numpy()[test]
+        return truth if inductive_right else 1 - truth
+
+    choice = choose(settings, space, xr, prior, xs, prior[support], ys, 2,
+                    np.arange(support.size), inductive, seed=0)
+    assert choice.cv_propagation == pytest.approx(1.0)  # blobs: propagation is right
+    if inductive_right:  # a tie keeps the inductive map
+        assert choice.propagation is None and "not used" in choice.reason
+    else:
+        assert choice.propagation is not None and choice.cv_inductive == 0.0
+
+
+def test_support_folds_keep_labelled_features_together():
+    groups = np.array([0, 0, 0, 1, 1, 2, 3, 3, 4])
+    folds = support_folds(groups, 3, seed=0)
+    for g in np.unique(groups):
+        assert np.unique(folds[groups == g]).size == 1
+    assert set(folds) <= {0, 1, 2}
+
+
+def test_pipeline_with_propagation_maps_the_same_whatever_the_tiling(tmp_path):
+    model = str(make_model_file(tmp_path, episodes=40, transductive=PROPAGATION_CARD,
+                                band_mapping={"append_bands": True, "context_radius": 1,
+                                              "context_mode": "smooth"},
+                                band_correction={"l2": 0.1, "min_shots": 2, "max_iter": 50}))
+    sc = make_raster(tmp_path / "r.tif", bands=5, n_classes=3, width=60, height=50)
+    feats = features_from_truth(sc, per_class=4, kind="point")
+    maps = []
+    for tile in (16, 512):
+        out = tmp_path / f"out{tile}.tif"
+        res = map_region(sc["path"], feats, str(out), model_path=model,
+                         options=MapOptions(device="cpu", tile_size=tile))
+        with rasterio.open(out) as ds:
+            maps.append(ds.read(1))
+            note = ds.tags()["METAMAPPER_TRANSDUCTION"]
+        assert "transduction" in res.seconds
+    assert "propagation" in note
+    np.testing.assert_array_equal(maps[0], maps[1])
+    assert (maps[0] > 0).all()
