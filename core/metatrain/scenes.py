@@ -206,7 +206,8 @@ SCENE_FOLDERS = (
     "landsat7_open_geo_tutorial",
 )
 #: Scenes of the same place (another date): held out together in leave-one-scene-out.
-TWINS = {"teamlucc_l5sr_1986": "teamlucc", "teamlucc_l5sr_2001": "teamlucc"}
+TWINS = {"teamlucc_l5sr_1986": "teamlucc", "teamlucc_l5sr_2001": "teamlucc",
+         "s2_slovenia_d4": "s2_slovenia"}
 
 
 def scene_group(name: str) -> str:
