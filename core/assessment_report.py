@@ -7,6 +7,7 @@ the end (:func:`write_files`), so a failed run leaves no half-written report.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
@@ -308,19 +309,15 @@ def write_files(contents: Dict[str, str]) -> List[str]:
             os.replace(tmp, final_path)
     except OSError as exc:
         for tmp, _ in staged:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
         raise OutputError(
             f"Cannot write the report ({exc.strerror or exc}). Choose a folder you can write "
             "to."
         ) from exc
     except OutputError:
         for tmp, _ in staged:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
         raise
     return [final for _, final in staged]

@@ -68,7 +68,8 @@ def open_class_map(path: str) -> ClassMapInfo:
             )
         names = _names_from_tags(ds.tags()) or _names_from_aux(path)
         try:
-            colours = {int(k): tuple(int(c) for c in v[:3]) for k, v in ds.colormap(1).items()}
+            colours = {int(k): (int(v[0]), int(v[1]), int(v[2]))
+                       for k, v in ds.colormap(1).items()}
         except ValueError:  # no colour table
             colours = {}
         crs = ds.crs
@@ -123,8 +124,11 @@ def make_region(cmap: ClassMapInfo, geometries: Sequence[dict] | None) -> Region
     return _make_region(cmap.raster, geometries)
 
 
-def iter_windows(region: Region, size: int = WINDOW) -> Iterator[Tuple[Window, Tuple[slice, slice]]]:
+def iter_windows(
+    region: Region, size: int | None = None
+) -> Iterator[Tuple[Window, Tuple[slice, slice]]]:
     """Row-major windows covering the region's window (the same order on every call)."""
+    size = WINDOW if size is None else size
     info_w = int(region.window.col_off + region.window.width)
     info_h = int(region.window.row_off + region.window.height)
     for tile in iter_tiles(region.window, size, 0, info_w, info_h):
@@ -192,7 +196,7 @@ class SampleValues:
 
 def _point_xy(geom: dict) -> List[Tuple[float, float]]:
     if geom["type"] == "Point":
-        return [tuple(geom["coordinates"][:2])]  # type: ignore[list-item]
+        return [tuple(geom["coordinates"][:2])]
     return [tuple(c[:2]) for c in geom["coordinates"]]  # MultiPoint
 
 
