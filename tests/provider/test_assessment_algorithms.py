@@ -49,7 +49,7 @@ def class_map(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("classmap") / "classes.tif"
     codes = np.zeros((SIZE, SIZE), dtype=np.uint8)
-    for name, code, c0, c1 in STRIPES:
+    for _name, code, c0, c1 in STRIPES:
         codes[:, c0:c1] = code
     codes[:NODATA_ROWS] = 0
     names = sorted(CODES, key=CODES.get)
