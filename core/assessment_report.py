@@ -177,13 +177,14 @@ def svg_plot(a: Assessment, width: int = 640) -> str:
 # --------------------------------------------------------------------------- HTML
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+def _table(header: Sequence[str] | None, rows: Sequence[Sequence[str]], cls: str = "") -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header or ())
+    thead = f"<thead><tr>{head}</tr></thead>" if header else ""
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
         for row in rows
     )
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="{cls}">{thead}<tbody>{body}</tbody></table>'
 
 
 def _matrix_rows(a: Assessment, matrix: np.ndarray, fmt) -> List[List[str]]:
@@ -217,9 +218,9 @@ def html_report(a: Assessment, ctx: ReportContext) -> str:
         "th:first-child,td:first-child{text-align:left}"
         "thead th{background:#eee}.note{background:#fff6d5;padding:.5em .8em;"
         "border-left:4px solid #e0b000;margin:.4em 0}"
-        "caption{text-align:left;font-weight:bold}</style></head><body>",
+        "table.summary td{text-align:left}</style></head><body>",
         f"<h1>Accuracy assessment of {esc(ctx.map_name)}</h1>",
-        _table(["", ""], summary, "summary"),
+        _table(None, summary, "summary"),
     ]
     for note in a.notes:
         parts.append(f'<p class="note">{esc(note)}</p>')
