@@ -147,8 +147,10 @@ class AssessAccuracyAlgorithm(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, "Classes"))
 
     # ------------------------------------------------------------------ checks
-    def _check(self, parameters, context):
-        cmap = class_map_info(self.parameterAsRasterLayer(parameters, self.INPUT, context))
+    def _check(self, parameters, context, main_thread: bool = True):
+        """Validate the parameters; the class-map layer only on the main thread."""
+        if main_thread:
+            class_map_info(self.parameterAsRasterLayer(parameters, self.INPUT, context))
         source = self.parameterAsSource(parameters, self.VALIDATION, context)
         if source is None:
             raise InputProblem("No validation layer was given. Choose a point or polygon layer.")
@@ -161,7 +163,7 @@ class AssessAccuracyAlgorithm(QgsProcessingAlgorithm):
         if html and csv and os.path.abspath(html) == os.path.abspath(csv):
             raise InputProblem("The report and the CSV are the same file. Give them "
                                "different names.")
-        return cmap, source
+        return source
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         ok, message = super().checkParameterValues(parameters, context)
@@ -182,6 +184,31 @@ class AssessAccuracyAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(str(exc)) from None
         return True
 
+    def _read_inputs(self, parameters, context, feedback):
+        """Validation features and region polygons as plain data, in the map's CRS.
+
+        The feature sources live only in this frame: a refusal raised later must not keep
+        them referenced from its traceback (a GDAL-backed source destroyed after QGIS has
+        shut down crashes the interpreter).
+        """
+        assert self._map is not None
+        source = self._check(parameters, context, main_thread=False)
+        field = self.parameterAsString(parameters, self.REFERENCE_FIELD, context)
+        features = read_validation(source, field, self._map.crs, context.transformContext(),
+                                   feedback.isCanceled)
+        name = source.sourceName()
+        region_source = self.parameterAsSource(parameters, self.REGION, context)
+        region = None
+        if region_source is not None:
+            region = geo.convert_region(region_source, self._map.crs,
+                                        context.transformContext()).geometries
+            if not region:
+                raise InputProblem(
+                    "The region layer has no usable polygon. Select or draw one, or leave "
+                    "the region empty to assess the whole map."
+                )
+        return features, name, region
+
     # ------------------------------------------------------------------ worker
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require_packages()
@@ -190,33 +217,21 @@ class AssessAccuracyAlgorithm(QgsProcessingAlgorithm):
         from ..core.errors import MetaMapperError
         from ..core.validation import assess_map
 
-        try:
-            _cmap_layer, source = self._check(parameters, context)
-        except InputProblem as exc:
-            raise QgsProcessingException(str(exc)) from None
         assert self._map is not None
         layer = self._map
         field = self.parameterAsString(parameters, self.REFERENCE_FIELD, context)
         design = DESIGN_KEYS[self.parameterAsEnum(parameters, self.DESIGN, context)]
+        problem = None
         try:
-            features = read_validation(source, field, layer.crs, context.transformContext(),
-                                       feedback.isCanceled)
+            features, source_name, region = self._read_inputs(parameters, context, feedback)
         except InputProblem as exc:
-            raise QgsProcessingException(str(exc)) from None
-        region_source = self.parameterAsSource(parameters, self.REGION, context)
-        region = None
-        if region_source is not None:
-            region = geo.convert_region(region_source, layer.crs,
-                                        context.transformContext()).geometries
-            if not region:
-                raise QgsProcessingException(
-                    "The region layer has no usable polygon. Select or draw one, or leave "
-                    "the region empty to assess the whole map."
-                )
+            problem = str(exc)
+        if problem is not None:  # raised here, where no feature source is referenced
+            raise QgsProcessingException(problem)
         html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
         csv_path = self.parameterAsFileOutput(parameters, self.OUTPUT_CSV, context)
         feedback.pushInfo(
-            f"Class map: {layer.name}; validation: {source.sourceName()} "
+            f"Class map: {layer.name}; validation: {source_name} "
             f"({len(features.geometries)} feature(s), reference field '{field}'); "
             f"design: {design}"
         )
@@ -234,7 +249,7 @@ class AssessAccuracyAlgorithm(QgsProcessingAlgorithm):
                 feedback.pushWarning(warning)
             units = "m²" if cmap.area_in_hectares else f"{cmap.linear_units or 'map unit'}²"
             ctx = ReportContext(
-                map_name=layer.name, validation_name=source.sourceName() or "validation",
+                map_name=layer.name, validation_name=source_name or "validation",
                 reference_field=field, area_units=units, hectares=cmap.area_in_hectares,
                 skipped=result.warnings,
                 created=f"MetaMapper, {datetime.datetime.now():%Y-%m-%d %H:%M}; class map "

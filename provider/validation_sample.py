@@ -187,6 +187,24 @@ class ValidationSampleAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(str(exc)) from None
         return True
 
+    def _region(self, parameters, context, layer: ClassMapLayer):
+        """Region polygons as plain data in the map's CRS (None: the whole map).
+
+        The feature source lives only in this frame, so no later traceback keeps it alive.
+        """
+        region_source = self.parameterAsSource(parameters, self.REGION, context)
+        check_crs(region_source, "region layer")
+        if region_source is None:
+            return None
+        region = geo.convert_region(region_source, layer.crs, context.transformContext())
+        if not region.geometries:
+            raise InputProblem(
+                "The region layer has no usable polygon (is 'Selected features only' on "
+                "with nothing selected?). Select or draw a polygon, or leave the region "
+                "empty to sample the whole map."
+            )
+        return region.geometries
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require_packages()
         from ..core.class_map import make_region, open_class_map
@@ -195,21 +213,13 @@ class ValidationSampleAlgorithm(QgsProcessingAlgorithm):
 
         assert self._map is not None
         layer = self._map
-        region_source = self.parameterAsSource(parameters, self.REGION, context)
+        problem = None
         try:
-            check_crs(region_source, "region layer")
+            region_geoms = self._region(parameters, context, layer)
         except InputProblem as exc:
-            raise QgsProcessingException(str(exc)) from None
-        region_geoms = None
-        if region_source is not None:
-            region = geo.convert_region(region_source, layer.crs, context.transformContext())
-            if not region.geometries:
-                raise QgsProcessingException(
-                    "The region layer has no usable polygon (is 'Selected features only' on "
-                    "with nothing selected?). Select or draw a polygon, or leave the region "
-                    "empty to sample the whole map."
-                )
-            region_geoms = region.geometries
+            problem = str(exc)
+        if problem is not None:  # raised here, where no feature source is referenced
+            raise QgsProcessingException(problem)
         size = self.parameterAsInt(parameters, self.SAMPLE_SIZE, context)
         allocation = ALLOCATION_KEYS[self.parameterAsEnum(parameters, self.ALLOCATION, context)]
         cancelled = feedback.isCanceled

@@ -246,6 +246,7 @@ def test_non_random_design_gives_no_area_estimates(class_map, tmp_path, processi
 
 # ------------------------------------------------------------------ bad input
 def _refused(class_map, tmp_path, layer, match, field="reference_class"):
+    """The run fails with ``match``; no report, no CSV, no temporary file is left."""
     html, csv = tmp_path / "bad.html", tmp_path / "bad.csv"
     with pytest.raises(QgsProcessingException, match=match):
         run("assess_accuracy", INPUT=str(class_map), VALIDATION=layer, REFERENCE_FIELD=field,
@@ -254,10 +255,23 @@ def _refused(class_map, tmp_path, layer, match, field="reference_class"):
     assert not list(tmp_path.glob(".*metamapper-tmp"))
 
 
-def test_reference_classes_missing_from_the_map(class_map, tmp_path, processing_provider):
+def filled_sample_file(class_map, tmp_path, **fill) -> str:
+    """A validation sample GeoPackage, filled in, by file name only.
+
+    Failing runs get file names, as batch runs and qgis_process give them: a Python-owned
+    OGR layer still open on the file when a run fails outlives QGIS in this test process
+    and crashes it at exit.
+    """
     layer, _r, _f = sample(class_map, tmp_path)
-    fill_reference(layer, wrong={1, 2}, value="cloud")
-    _refused(class_map, tmp_path, layer, r"not classes of the class map: 'cloud' \(2\)")
+    fill_reference(layer, **fill)
+    path = layer.source().split("|")[0]
+    del layer
+    return path
+
+
+def test_reference_classes_missing_from_the_map(class_map, tmp_path, processing_provider):
+    path = filled_sample_file(class_map, tmp_path, wrong={1, 2}, value="cloud")
+    _refused(class_map, tmp_path, path, r"not classes of the class map: 'cloud' \(2\)")
 
 
 def test_map_classes_missing_from_the_validation_layer(class_map, tmp_path,
@@ -303,7 +317,9 @@ def test_all_points_off_the_map(class_map, tmp_path, processing_provider):
 
 def test_empty_reference_field(class_map, tmp_path, processing_provider):
     layer, _r, _f = sample(class_map, tmp_path)  # reference_class never filled in
-    _refused(class_map, tmp_path, layer, "reference field 'reference_class' is empty in all 60")
+    path = layer.source().split("|")[0]
+    del layer
+    _refused(class_map, tmp_path, path, "reference field 'reference_class' is empty in all 60")
 
 
 def test_validation_layer_without_crs(class_map, tmp_path, processing_provider):
