@@ -11,6 +11,7 @@ size costs the memory of one tile.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import xml.etree.ElementTree as ET
@@ -31,6 +32,8 @@ from .raster_io import open_raster_info as _open_raster_info
 
 #: Side of the windows the class map is read in (1024^2 uint8 = 1 MiB; int32 4 MiB).
 WINDOW = 1024
+#: GDAL's block cache while reading a map (its default, 5 % of RAM, grows with the map).
+GDAL_CACHE_BYTES = 128 * 2**20
 INTEGER_KINDS = "iu"
 
 
@@ -119,6 +122,13 @@ def _names_from_aux(path: str) -> Dict[int, str]:
     return {}
 
 
+@contextlib.contextmanager
+def open_map(path: str) -> Iterator[Any]:
+    """The class map opened for reading with GDAL's block cache capped (bytes: rasterio)."""
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), rasterio.open(path) as ds:
+        yield ds
+
+
 def make_region(cmap: ClassMapInfo, geometries: Sequence[dict] | None) -> Region:
     """The region (polygons in the map's CRS, None = whole map) on the map's grid."""
     return _make_region(cmap.raster, geometries)
@@ -165,7 +175,7 @@ def class_pixel_counts(
     """Pixels of every class code in the region (nodata and outside-region pixels excluded)."""
     total: Dict[int, int] = {}
     windows = list(iter_windows(region))
-    with rasterio.open(cmap.path) as ds:
+    with open_map(cmap.path) as ds:
         for i, (window, _out) in enumerate(windows):
             if is_cancelled is not None and is_cancelled():
                 raise Cancelled()
@@ -232,7 +242,7 @@ def map_codes_at(
             by_tile.setdefault((row // WINDOW, col // WINDOW), []).append((i, row, col))
         else:
             polygons.append((i, geom))
-    with rasterio.open(cmap.path) as ds:
+    with open_map(cmap.path) as ds:
         for (tr, tc), members in sorted(by_tile.items()):
             if is_cancelled is not None and is_cancelled():
                 raise Cancelled()

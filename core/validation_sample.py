@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
-import rasterio
 
-from .class_map import ClassMapInfo, class_pixel_counts, iter_windows, read_codes
+from .class_map import ClassMapInfo, class_pixel_counts, iter_windows, open_map, read_codes
 from .errors import Cancelled, InputError
 from .raster_io import Region
 
@@ -275,7 +274,7 @@ def draw_sample(
     pointer = {c: 0 for c in ranks}  # next rank not yet placed
     picked: Dict[int, List[Tuple[int, int]]] = {c: [] for c in ranks}
     windows = list(iter_windows(region))
-    with rasterio.open(cmap.path) as ds:
+    with open_map(cmap.path) as ds:
         for i, (window, _out) in enumerate(windows):
             if is_cancelled is not None and is_cancelled():
                 raise Cancelled()
