@@ -247,3 +247,20 @@ def test_no_read_is_larger_than_one_window(blocks, monkeypatch):
     design = design_sample(info, region, total=30, allocation="equal")
     draw_sample(info, region, design, seed=1)
     assert len(sizes) > 16 and max(sizes) <= 32 * 32
+
+
+def test_assess_map_within_a_region(blocks):
+    """Strata are counted in the region; units outside it are skipped as outside."""
+    path, _ = blocks
+    info = cm.open_class_map(str(path))
+    square = {"type": "Polygon", "coordinates": [[
+        (X0, Y0 - 100 * PIXEL), (X0 + 20 * PIXEL, Y0 - 100 * PIXEL),
+        (X0 + 20 * PIXEL, Y0 - 50 * PIXEL), (X0, Y0 - 50 * PIXEL), (X0, Y0 - 100 * PIXEL)]]}
+    geoms = [centre(60, 5), centre(70, 5), centre(60, 15), centre(70, 15), centre(20, 5)]
+    result = assess_map(info, geoms, ["water", "water", "forest", "water", "water"],
+                        field_name="r", region=[square])
+    a = result.assessment
+    assert result.outside == [4] and result.used == 4
+    assert a.strata_pixels.tolist() == [500.0, 500.0]  # water and forest, 50 rows x 10 cols
+    assert a.classes == ["water", "forest"]
+    assert a.overall_accuracy == pytest.approx(0.5 * 1 + 0.5 * 0.5)
