@@ -12,7 +12,9 @@ from pathlib import Path
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from .assess_accuracy import AssessAccuracyAlgorithm
 from .fewshot_classify import FewShotClassifyAlgorithm
+from .validation_sample import ValidationSampleAlgorithm
 
 ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
 
@@ -37,6 +39,8 @@ class MetaMapperProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         self.addAlgorithm(FewShotClassifyAlgorithm())
+        self.addAlgorithm(ValidationSampleAlgorithm())
+        self.addAlgorithm(AssessAccuracyAlgorithm())
 
     # The engine writes GeoTIFF only (colour table, category names, tags): say so, so the
     # dialogs offer .tif and never a format the engine cannot write.

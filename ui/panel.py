@@ -57,6 +57,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from . import samples_layer as samples
+from .assessment_actions import AssessmentButtons, class_map_of
 from .map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
 from .run_task import ClassificationRun, RunOutcome, confidence_path_for, default_output_path
 from .settings import DEVICES, PanelSettings
@@ -253,6 +254,8 @@ class MetaMapperPanel(QgsDockWidget):
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
         layout.addLayout(buttons)
+        self.assessment = AssessmentButtons(dialog_parent=self.iface.mainWindow())
+        layout.addWidget(self.assessment)
         layout.addStretch(1)
 
         scroll = QScrollArea()
@@ -632,6 +635,7 @@ class MetaMapperPanel(QgsDockWidget):
         self._set_running(False)
         if outcome.status == "success":
             self.progress.setValue(100)
+            self.assessment.set_class_map(class_map_of(outcome))
             self._message(outcome.message, Qgis.Success, 15)
         elif outcome.status == "cancelled":
             self.progress.setValue(0)

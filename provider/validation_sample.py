@@ -1,0 +1,329 @@
+"""``metamapper:validation_sample``: a stratified random sample of points over a class map.
+
+Strata are the map's classes (inside an optional region, nodata excluded); the total size
+comes from a target standard error of overall accuracy or is given; the allocation is
+proportional, equal or the compromise of Olofsson et al. (2014). The point layer has a
+``map_class`` field and an empty ``reference_class`` field to fill in, ready for
+``metamapper:assess_accuracy``. The engine is :mod:`core.validation_sample` (windowed).
+
+The output layer is created only once the whole sample is drawn, so a refused or
+cancelled run leaves no half-written layer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtGui import QIcon
+
+from . import geometry as geo
+from .assessment_common import (
+    ClassMapLayer,
+    InputProblem,
+    check_crs,
+    class_map_info,
+    require_packages,
+)
+
+ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
+ALLOCATION_LABELS = (
+    "Proportional to class area",
+    "Equal per class",
+    "Compromise: at least the minimum per class, the rest proportional",
+)
+ALLOCATION_KEYS = ("proportional", "equal", "compromise")
+#: Fields of the sample layer (the reference field is filled in by the analyst).
+MAP_CLASS_FIELD = "map_class"
+REFERENCE_FIELD = "reference_class"
+
+
+class ValidationSampleAlgorithm(QgsProcessingAlgorithm):
+    """Stratified random validation points over a class map (Olofsson et al. 2014)."""
+
+    INPUT = "INPUT"
+    REGION = "REGION"
+    SAMPLE_SIZE = "SAMPLE_SIZE"
+    TARGET_SE = "TARGET_SE"
+    EXPECTED_ACCURACY = "EXPECTED_ACCURACY"
+    ALLOCATION = "ALLOCATION"
+    MIN_PER_CLASS = "MIN_PER_CLASS"
+    SEED = "SEED"
+    OUTPUT = "OUTPUT"
+    # outputs
+    TOTAL = "TOTAL"
+    CLASS_COUNT = "CLASS_COUNT"
+    SIZES = "SIZES"
+    SIZE_METHOD = "SIZE_METHOD"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._map: ClassMapLayer | None = None
+
+    def createInstance(self) -> ValidationSampleAlgorithm:  # noqa: N802 (QGIS API)
+        return ValidationSampleAlgorithm()
+
+    def name(self) -> str:
+        return "validation_sample"
+
+    def displayName(self) -> str:  # noqa: N802
+        return "Create validation sample (stratified random)"
+
+    def group(self) -> str:
+        return "Accuracy assessment"
+
+    def groupId(self) -> str:  # noqa: N802
+        return "accuracyassessment"
+
+    def tags(self) -> List[str]:
+        return ["validation", "accuracy", "assessment", "sample", "stratified", "random",
+                "olofsson", "good practice", "reference", "points", "metamapper"]
+
+    def icon(self) -> QIcon:
+        return QIcon(str(ICON_PATH))
+
+    def svgIconPath(self) -> str:  # noqa: N802
+        return str(ICON_PATH)
+
+    def shortDescription(self) -> str:  # noqa: N802
+        return "Stratified random points over a class map, to check it against reference data."
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return HELP
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "Class map"))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.REGION, "Region (polygons; empty = the whole map)",
+                [QgsProcessing.SourceType.TypeVectorPolygon], optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.SAMPLE_SIZE, "Total sample size (0 = from the target standard error)",
+                QgsProcessingParameterNumber.Type.Integer, 0, minValue=0, maxValue=1_000_000,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.TARGET_SE, "Target standard error of overall accuracy",
+                QgsProcessingParameterNumber.Type.Double, 0.01, minValue=0.001, maxValue=0.2,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.EXPECTED_ACCURACY,
+                "Expected user's accuracy (e.g. 0.85, or 0.9, water=0.95, urban=0.7)",
+                "0.85",
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.ALLOCATION, "Allocation to classes", list(ALLOCATION_LABELS),
+                defaultValue=2,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MIN_PER_CLASS, "Minimum points per class (compromise allocation)",
+                QgsProcessingParameterNumber.Type.Integer, 50, minValue=2, maxValue=100_000,
+            )
+        )
+        seed = QgsProcessingParameterNumber(
+            self.SEED, "Random seed", QgsProcessingParameterNumber.Type.Integer, 0, minValue=0
+        )
+        seed.setFlags(seed.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        self.addParameter(seed)
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT, "Validation sample", QgsProcessing.SourceType.TypeVectorPoint
+            )
+        )
+        self.addOutput(QgsProcessingOutputNumber(self.TOTAL, "Points drawn"))
+        self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, "Classes (strata)"))
+        self.addOutput(QgsProcessingOutputString(self.SIZES, "Points per class"))
+        self.addOutput(QgsProcessingOutputString(self.SIZE_METHOD, "How the size was chosen"))
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        try:
+            class_map_info(self.parameterAsRasterLayer(parameters, self.INPUT, context))
+            check_crs(self.parameterAsSource(parameters, self.REGION, context), "region layer")
+        except InputProblem as exc:
+            return False, str(exc)
+        return True, ""
+
+    def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
+        """Read the class-map layer here (main thread when run as a task)."""
+        try:
+            self._map = class_map_info(self.parameterAsRasterLayer(parameters, self.INPUT,
+                                                                   context))
+        except InputProblem as exc:
+            raise QgsProcessingException(str(exc)) from None
+        return True
+
+    def _region(self, parameters, context, layer: ClassMapLayer):
+        """Region polygons as plain data in the map's CRS (None: the whole map).
+
+        The feature source lives only in this frame, so no later traceback keeps it alive.
+        """
+        region_source = self.parameterAsSource(parameters, self.REGION, context)
+        check_crs(region_source, "region layer")
+        if region_source is None:
+            return None
+        region = geo.convert_region(region_source, layer.crs, context.transformContext())
+        if not region.geometries:
+            raise InputProblem(
+                "The region layer has no usable polygon (is 'Selected features only' on "
+                "with nothing selected?). Select or draw a polygon, or leave the region "
+                "empty to sample the whole map."
+            )
+        return region.geometries
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        require_packages()
+        from ..core.class_map import make_region, open_class_map
+        from ..core.errors import MetaMapperError
+        from ..core.validation_sample import design_sample, draw_sample
+
+        assert self._map is not None
+        layer = self._map
+        problem = None
+        try:
+            region_geoms = self._region(parameters, context, layer)
+        except InputProblem as exc:
+            problem = str(exc)
+        if problem is not None:  # raised here, where no feature source is referenced
+            raise QgsProcessingException(problem)
+        size = self.parameterAsInt(parameters, self.SAMPLE_SIZE, context)
+        allocation = ALLOCATION_KEYS[self.parameterAsEnum(parameters, self.ALLOCATION, context)]
+        cancelled = feedback.isCanceled
+        try:
+            cmap = open_class_map(layer.path)
+            area = make_region(cmap, region_geoms)
+            feedback.setProgressText("Counting the pixels of every class…")
+            design = design_sample(
+                cmap, area, total=size or None,
+                target_se=self.parameterAsDouble(parameters, self.TARGET_SE, context),
+                expected_accuracy=self.parameterAsString(parameters, self.EXPECTED_ACCURACY,
+                                                         context),
+                allocation=allocation,
+                min_per_class=self.parameterAsInt(parameters, self.MIN_PER_CLASS, context),
+                progress=lambda f: feedback.setProgress(45 * f), is_cancelled=cancelled,
+            )
+            feedback.setProgressText("Drawing the sample…")
+            points = draw_sample(
+                cmap, area, design, seed=self.parameterAsInt(parameters, self.SEED, context),
+                progress=lambda f: feedback.setProgress(45 + 45 * f), is_cancelled=cancelled,
+            )
+        except MetaMapperError as exc:
+            raise QgsProcessingException(str(exc)) from None
+
+        fields = QgsFields()
+        fields.append(QgsField("sample_id", QVariant.Type.Int))
+        fields.append(QgsField(MAP_CLASS_FIELD, QVariant.Type.String))
+        fields.append(QgsField("map_code", QVariant.Type.Int))
+        fields.append(QgsField(REFERENCE_FIELD, QVariant.Type.String))
+        fields.append(QgsField("stratum_pixels", QVariant.Type.LongLong))
+        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
+                                             QgsWkbTypes.Type.Point, layer.crs)
+        if sink is None:
+            raise QgsProcessingException(
+                "Cannot create the validation sample layer. Choose a writable output file."
+            )
+        for i, p in enumerate(points, start=1):
+            feature = QgsFeature(fields)
+            feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(p.x, p.y)))
+            feature.setAttributes([i, p.name, p.code, None,
+                                   int(design.strata_pixels[p.code])])
+            sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
+        feedback.setProgress(100)
+        names = {c: cmap.name_of(c) for c in design.strata_pixels}
+        _log(feedback, design, names, len(points))
+        return {
+            self.OUTPUT: dest_id,
+            self.TOTAL: len(points),
+            self.CLASS_COUNT: len(design.strata_pixels),
+            self.SIZES: ", ".join(f"{names[c]}: {n}" for c, n in design.sample_sizes.items()),
+            self.SIZE_METHOD: design.size_method,
+        }
+
+
+def _log(feedback, design, names, drawn: int) -> None:
+    population = sum(design.strata_pixels.values())
+    if design.size_method == "given":
+        feedback.pushInfo(f"Sample size: {design.total_requested} (given)")
+    else:
+        expected = ", ".join(f"{names[c]} {u:.2f}" for c, u in design.expected_accuracy.items())
+        feedback.pushInfo(
+            f"Sample size: {design.total_requested}, for a standard error of overall "
+            f"accuracy of {design.target_se} with expected user's accuracies {expected} "
+            "(Olofsson et al. 2014, eq. 13)"
+        )
+    feedback.pushInfo(f"Allocation: {design.allocation}; {drawn} points drawn")
+    feedback.pushInfo("Class (stratum): mapped pixels, share of the area -> points")
+    for code, n_pixels in design.strata_pixels.items():
+        feedback.pushInfo(
+            f"  {names[code]} (code {code}): {n_pixels} px, {100 * n_pixels / population:.2f}% "
+            f"-> {design.sample_sizes.get(code, 0)}"
+        )
+    for note in design.notes:
+        feedback.pushWarning(note)
+    feedback.pushInfo(
+        f"Fill in '{REFERENCE_FIELD}' for every point (what you see there, with the map's "
+        "class names), then run 'Assess accuracy and area' with this layer."
+    )
+
+
+HELP = """<p>Draws a <b>stratified random sample</b> of points over a class map, as good
+practice recommends for assessing a map and estimating class areas (Olofsson et al. 2014,
+<i>Good practices for estimating area and assessing accuracy of land change</i>). The strata
+are the map's classes; nodata pixels (and pixels outside the region) are never drawn.</p>
+<h3>Parameters</h3>
+<dl>
+<dt><b>Class map</b> (INPUT)</dt><dd>The class map MetaMapper wrote (class names are read
+from it), or any raster of integer class codes.</dd>
+<dt><b>Region</b> (REGION, optional)</dt><dd>Polygons limiting the sampled area. Use the same
+region when you assess.</dd>
+<dt><b>Total sample size</b> (SAMPLE_SIZE)</dt><dd>0 (default): computed from the target
+standard error of overall accuracy and the expected user's accuracies (Cochran's formula,
+eq. 13 of the paper). Otherwise, the number of points.</dd>
+<dt><b>Target standard error</b> (TARGET_SE)</dt><dd>Of overall accuracy, e.g. 0.01.</dd>
+<dt><b>Expected user's accuracy</b> (EXPECTED_ACCURACY)</dt><dd>A number for every class
+(0.85), or a default then class=value pairs: <i>0.9, deforestation=0.7</i>.</dd>
+<dt><b>Allocation</b> (ALLOCATION)</dt><dd>0 proportional to area, 1 equal, 2 (default)
+compromise: every class gets at least MIN_PER_CLASS points (50-100 advised), the rest in
+proportion to area.</dd>
+<dt><b>Random seed</b> (SEED, advanced)</dt><dd>Same seed, same sample.</dd>
+</dl>
+<h3>Output</h3>
+<p>Points at pixel centres, in the map's CRS, with <i>sample_id</i>, <i>map_class</i>,
+<i>map_code</i>, <i>stratum_pixels</i> and an empty <i>reference_class</i>: fill it in with
+what you observe at each point (photo interpretation, field visit), then run <b>Assess
+accuracy and area</b>. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report the design.</p>
+<p>The map is read window by window: any size works in bounded memory.</p>"""
