@@ -174,8 +174,19 @@ class SceneTasks:
         chosen = [codes[i] for i in np.sort(rng.choice(len(codes), n, replace=False))]
         k = int(rng.integers(cfg.k_shot[0], cfg.k_shot[1] + 1)) if k_shot is None else int(k_shot)
         points = rng.random() < cfg.p_points
-        support_idx, query_idx, used_blocks = draw_support_query(
-            prep, chosen, k, points, cfg.guard, cfg.query_per_class, rng)
+        for _ in range(20):  # a draw whose queries miss a class (a small scene) is redrawn
+            support_idx, query_idx, used_blocks = draw_support_query(
+                prep, chosen, k, points, cfg.guard, cfg.query_per_class, rng)
+            if all(q.size for q in query_idx):
+                break
+        else:  # keep the classes that still have queries (at least two, or a new episode)
+            keep = [i for i, q in enumerate(query_idx) if q.size]
+            if len(keep) < 2:
+                return self.sample(rng, n_way, k_shot)
+            chosen = [chosen[i] for i in keep]
+            support_idx = [support_idx[i] for i in keep]
+            query_idx = [query_idx[i] for i in keep]
+            n = len(chosen)
         m = int(rng.integers(cfg.pool[0], cfg.pool[1] + 1))
         pool_idx = rng.choice(prep.valid_idx, size=min(m, prep.valid_idx.size), replace=False)
         resp, wl, bandset = self._bands(rng, prep)

@@ -122,3 +122,12 @@ def test_sampling_is_deterministic_for_a_seed():
     b = sampler(0.5).sample(np.random.default_rng(7))
     np.testing.assert_array_equal(a.support_x, b.support_x)
     np.testing.assert_array_equal(a.meta["query_idx"], b.meta["query_idx"])
+
+
+def test_every_episode_class_has_queries_even_on_a_crowded_scene():
+    tasks = SceneTasks([hyper_scene(size=24, n_classes=4)],
+                       SceneTaskConfig(block=6, guard=3, min_class_pixels=5, context_radius=0),
+                       sensors=SENSORS)
+    for seed in range(30):
+        ep = tasks.sample(np.random.default_rng(seed), k_shot=5)
+        assert np.bincount(ep.query_y, minlength=ep.n_classes).min() > 0
