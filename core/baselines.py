@@ -71,7 +71,7 @@ class SceneMaps:
 
     ``views`` maps a feature-set name to (H*W, F) standardised pixels: ``px`` the bands,
     ``m3`` / ``m5`` their 3x3 / 5x5 means (valid pixels only), ``n3`` the 3x3 neighbourhood
-    stacked (9B columns, hyperspectral scenes excepted). Invalid pixels are NaN-free zeros,
+    stacked (9B columns; of the first 30 principal components for hyperspectral scenes). Invalid pixels are NaN-free zeros,
     never predicted or scored.
     """
 
@@ -94,11 +94,17 @@ class SceneMaps:
         views = {"px": z.reshape(h * w, b)}
         for name, r in (("m3", 1), ("m5", 2)):
             views[name] = np.moveaxis(box_mean(zc, valid, r), 0, 2).reshape(h * w, b)
-        if b <= max_stack_bands:
-            pad = np.pad(z, ((1, 1), (1, 1), (0, 0)), mode="edge")
-            views["n3"] = np.concatenate(
-                [pad[dr:dr + h, dc:dc + w] for dr in range(3) for dc in range(3)], axis=2
-            ).reshape(h * w, 9 * b)
+        zs = z
+        if b > max_stack_bands:  # hyperspectral: stack the first principal components
+            sample = z[valid][:: max(1, int(valid.sum()) // 20000)]
+            _, _, vh = np.linalg.svd(sample - sample.mean(0), full_matrices=False)
+            zs = (z @ vh[:max_stack_bands].T).astype(np.float32)
+            zs /= np.maximum(zs[valid].std(axis=0), 1e-6)
+            zs[~valid] = 0.0
+        pad = np.pad(zs, ((1, 1), (1, 1), (0, 0)), mode="edge")
+        views["n3"] = np.concatenate(
+            [pad[dr:dr + h, dc:dc + w] for dr in range(3) for dc in range(3)], axis=2
+        ).reshape(h * w, 9 * zs.shape[2])
         return cls((h, w), np.flatnonzero(valid.ravel()), views)
 
 
@@ -296,7 +302,7 @@ def _fewshotnet_trained(card: dict, init_net, steps: int, lr: float) -> Method:
     return run
 
 
-def propagated_method(loaded, settings=None) -> Method:
+def propagated_method(loaded, settings=None, select: bool = True) -> Method:
     """The plugin's default: ``core.adapt.adapt`` then ``core.propagation.choose`` over the
     region (anchors = a random sample of its pixels), exactly as ``map_region`` runs it."""
     import torch
@@ -343,7 +349,8 @@ def propagated_method(loaded, settings=None) -> Method:
         choice = choose(cfg, space, region_x, prior_u, sx, prior_s,
                         torch.from_numpy(task.support_y), task.n_classes,
                         task.support_group if task.support_group is not None
-                        else np.arange(task.support_y.size), fold_predict, seed=task.seed)
+                        else np.arange(task.support_y.size),
+                        fold_predict if select else None, seed=task.seed)
         t1 = time.perf_counter()
         if choice.propagation is None:
             pred = clf.predict(xq).cpu().numpy()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import platform
 import subprocess
 import sys
@@ -45,6 +46,7 @@ from .metatrain.scene_tasks import scene_draws
 from .metatrain.scenes import (
     CACHE,
     REPO,
+    SHARED_SCENES,
     Scene,
     SceneUnavailable,
     load_scenes,
@@ -79,6 +81,9 @@ LABELS = {
     "metamapper_inductive": "MetaMapper inductive (meta-learned head + band correction)",
     "metamapper_prototypes": "MetaMapper meta-learned head only",
     DEFAULT_METHOD: "MetaMapper (plugin default: + propagation over the region)",
+    f"{DEFAULT_METHOD}_always": "MetaMapper, propagation always (no support check)",
+    f"{DEFAULT_METHOD}_small": "MetaMapper, propagation with 1500 anchors, 10 dims",
+    f"{DEFAULT_METHOD}_spectral": "MetaMapper, propagation without position (spectral graph)",
 }
 
 
@@ -144,12 +149,34 @@ def _metrics(y: np.ndarray, pred: np.ndarray, n_classes: int) -> Dict[str, float
 def evaluate_scene(
     scene: Scene, methods: Dict[str, Method], cfg: Config, log: Callable[[str], None] = print,
     card: dict | None = None, models: Dict[str, Method] | None = None,
+    draw_ids: Sequence[int] | None = None,
 ) -> List[dict]:
     """Rows (one per style, method and K) of mean/std metrics over ``cfg.n_draws`` draws.
 
     ``methods`` see the raw pixels (map-level ones the whole scene); ``models`` (the
     FewShotNet/MetaMapper rows) see the pixels smoothed as the card's band mapping does.
+    ``draw_ids`` evaluates only those draws (parallel jobs; :func:`aggregate` joins them).
     """
+    records = draw_records(scene, methods, cfg, card, models, draw_ids, log)
+    rows = aggregate(records)
+    for style in cfg.styles:
+        for k in cfg.shots:
+            here = [r for r in rows if r["k"] == k and r["style"] == style]
+            if not here:
+                continue
+            best = max((r for r in here if is_baseline(r["method"])), key=lambda r: r["oa_mean"])
+            ours = next((r for r in here if r["method"] == DEFAULT_METHOD), None)
+            log(f"  {scene.name} {style} K={k}: best baseline {best['method']} "
+                f"{best['oa_mean']:.3f}" + (f", MetaMapper {ours['oa_mean']:.3f}" if ours else ""))
+    return rows
+
+
+def draw_records(
+    scene: Scene, methods: Dict[str, Method], cfg: Config, card: dict | None,
+    models: Dict[str, Method] | None, draw_ids: Sequence[int] | None = None,
+    log: Callable[[str], None] = print,
+) -> List[dict]:
+    """One record per (style, K, draw, method): the metrics of that draw."""
     from .baselines import SceneMaps
 
     block, guard = SCENE_BLOCKS.get(scene.name, DEFAULT_BLOCK)
@@ -159,7 +186,7 @@ def evaluate_scene(
     ctx = pixels if ctx is None else ctx
     maps = SceneMaps.from_cube(scene.cube)
     every = {**methods, **(models or {})}
-    rows = []
+    records = []
     for style in cfg.styles:
         for k in cfg.shots:
             try:
@@ -167,8 +194,9 @@ def evaluate_scene(
             except ValueError as exc:
                 log(f"  {scene.name} {style} K={k}: skipped ({exc})")
                 continue
-            per: Dict[str, List[dict]] = {}
             for i, d in enumerate(episode_draws):
+                if draw_ids is not None and i not in draw_ids:
+                    continue
                 n = len(d.classes)
                 for name, method in every.items():
                     src = ctx if uses_context(name) else pixels
@@ -184,28 +212,32 @@ def evaluate_scene(
                     results = out if isinstance(out, dict) else {name: out}
                     for rname, res in results.items():
                         m = _metrics(d.query_y, res.pred, n)
-                        m.update(fit_s=res.fit_s, predict_s=res.predict_s,
+                        m.update(scene=scene.name, style=style, k=k, draw=i, method=rname,
+                                 fit_s=res.fit_s, predict_s=res.predict_s,
                                  query=d.query_idx.size, n=n)
-                        per.setdefault(rname, []).append(m)
-            for name, ms in per.items():
-                def col(key: str, ms: List[dict] = ms) -> np.ndarray:
-                    return np.asarray([m[key] for m in ms])
+                        records.append(m)
+    return records
 
-                rows.append({
-                    "scene": scene.name, "style": style, "method": name, "k": k,
-                    "draws": len(ms), "n_classes": int(ms[0]["n"]),
-                    "query_pixels_mean": round(float(col("query").mean()), 1),
-                    "oa_mean": col("oa").mean(), "oa_std": col("oa").std(),
-                    "f1_macro_mean": col("f1_macro").mean(),
-                    "f1_macro_std": col("f1_macro").std(),
-                    "kappa_mean": col("kappa").mean(), "kappa_std": col("kappa").std(),
-                    "fit_s_mean": col("fit_s").mean(), "predict_s_mean": col("predict_s").mean(),
-                })  # fmt: skip
-            here = [r for r in rows if r["k"] == k and r["style"] == style]
-            best = max((r for r in here if is_baseline(r["method"])), key=lambda r: r["oa_mean"])
-            ours = next((r for r in here if r["method"] == DEFAULT_METHOD), None)
-            log(f"  {scene.name} {style} K={k}: best baseline {best['method']} "
-                f"{best['oa_mean']:.3f}" + (f", MetaMapper {ours['oa_mean']:.3f}" if ours else ""))
+
+def aggregate(records: List[dict]) -> List[dict]:
+    """Per-draw records -> rows of mean/std over draws per scene, style, method and K."""
+    groups: Dict[tuple, List[dict]] = {}
+    for m in records:
+        groups.setdefault((m["scene"], m["style"], m["k"], m["method"]), []).append(m)
+    rows = []
+    for (scene, style, k, name), ms in groups.items():
+        def col(key: str, ms: List[dict] = ms) -> np.ndarray:
+            return np.asarray([m[key] for m in ms])
+
+        rows.append({
+            "scene": scene, "style": style, "method": name, "k": k,
+            "draws": len(ms), "n_classes": int(ms[0]["n"]),
+            "query_pixels_mean": round(float(col("query").mean()), 1),
+            "oa_mean": col("oa").mean(), "oa_std": col("oa").std(),
+            "f1_macro_mean": col("f1_macro").mean(), "f1_macro_std": col("f1_macro").std(),
+            "kappa_mean": col("kappa").mean(), "kappa_std": col("kappa").std(),
+            "fit_s_mean": col("fit_s").mean(), "predict_s_mean": col("predict_s").mean(),
+        })  # fmt: skip
     return rows
 
 
@@ -234,6 +266,15 @@ def build_models(loaded, cfg: Config, log: Callable[[str], None] = print) -> Dic
     if loaded.card.get("band_correction"):
         methods["metamapper_prototypes"] = adapted_method(loaded, band_correction=False)
     methods[DEFAULT_METHOD] = propagated_method(loaded)
+    if plugin_default_method(loaded.card) == DEFAULT_METHOD:  # ablations of the default
+        from .propagation import PropagationSettings
+
+        base = PropagationSettings.from_card(loaded.card.get("transductive"))
+        methods[f"{DEFAULT_METHOD}_always"] = propagated_method(loaded, select=False)
+        methods[f"{DEFAULT_METHOD}_small"] = propagated_method(
+            loaded, dataclasses.replace(base, anchors=1500, dims=10))
+        methods[f"{DEFAULT_METHOD}_spectral"] = propagated_method(
+            loaded, dataclasses.replace(base, spatial_weight=0.0))
     return methods
 
 
@@ -510,18 +551,26 @@ def _model_for(scene: Scene, default_path: Path, fold_models: Path | None) -> Pa
     return default_path
 
 
+_SCENES: Dict[str, Scene] = {}
+
+
 def _evaluate_one(args: tuple) -> List[dict]:
-    scene, model_path, cfg = args
+    """A worker's job: some draws of one scene, style and K (records, not rows)."""
+    scene_ref, model_path, cfg, draw_ids = args
     import torch
 
     from .model import load_model
 
     torch.set_num_threads(1)
+    if isinstance(scene_ref, str):  # shared scenes are read by the worker, once
+        if scene_ref not in _SCENES:
+            _SCENES[scene_ref] = load_scenes([scene_ref])[0][0]
+        scene = _SCENES[scene_ref]
+    else:
+        scene = scene_ref
     loaded = load_model(model_path)
-    print(f"{scene.name}: {scene.cube.shape}, classes {scene.class_counts()}, "
-          f"model {Path(model_path).name}", flush=True)
-    return evaluate_scene(scene, build_methods(cfg), cfg, card=loaded.card,
-                          models=build_models(loaded, cfg))
+    return draw_records(scene, build_methods(cfg), cfg, loaded.card,
+                        build_models(loaded, cfg), draw_ids, log=lambda m: None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -584,21 +633,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cfg.supervised:  # build the cached checkpoint once, before any worker needs it
         build_models(loaded, cfg)
     t0 = time.perf_counter()
-    jobs = [(s, _model_for(s, model_path, fold_models), cfg) for s in scenes]
+    # one job per scene, style, K and draw, so that --jobs spreads a big scene over the cores
+    refs = {s.name: (key if key in SHARED_SCENES else s) for s in scenes
+            for key in [next((n for n in SHARED_SCENES if s.name.startswith(n)), "")]}
+    jobs = [(refs[s.name], _model_for(s, model_path, fold_models),
+             dataclasses.replace(cfg, styles=[style], shots=[k]), [i])
+            for s in scenes for style in cfg.styles for k in cfg.shots
+            for i in range(cfg.n_draws)]
     fold_note = ""
     if fold_models is not None:
         used = sorted({j[1].name for j in jobs})
         fold_note = f"Leave-one-scene-out models from `{fold_models.name}/`: {', '.join(used)}."
-    rows: List[dict] = []
+    records: List[dict] = []
     if args.jobs > 1:
         import multiprocessing as mp
 
         with mp.get_context("spawn").Pool(args.jobs) as pool:
-            for part in pool.imap(_evaluate_one, jobs):
-                rows += part
+            for part in pool.imap_unordered(_evaluate_one, jobs):
+                records += part
     else:
         for job in jobs:
-            rows += _evaluate_one(job)
+            records += _evaluate_one(job)
+    order = {s.name: i for i, s in enumerate(scenes)}
+    records.sort(key=lambda m: (order[m["scene"]], m["style"], m["k"], m["draw"]))
+    rows = aggregate(records)
+    for s in scenes:
+        print(f"{s.name}: {s.cube.shape}, classes {s.class_counts()}")
     seconds = time.perf_counter() - t0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_DIR = "metamapper"
 INCLUDE_TOP = {"metadata.txt", "__init__.py", "plugin.py", "LICENSE", "README.md",
                "core", "provider", "ui", "resources"}
-EXCLUDE_PARTS = {"metatrain", "__pycache__", "tests"}
+EXCLUDE_PARTS = {"metatrain", "__pycache__", "tests", "loso"}
 
 
 def runtime_files() -> list[str]:
