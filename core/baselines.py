@@ -71,8 +71,8 @@ class SceneMaps:
 
     ``views`` maps a feature-set name to (H*W, F) standardised pixels: ``px`` the bands,
     ``m3`` / ``m5`` their 3x3 / 5x5 means (valid pixels only), ``n3`` the 3x3 neighbourhood
-    stacked (9B columns; of the first 30 principal components for hyperspectral scenes). Invalid pixels are NaN-free zeros,
-    never predicted or scored.
+    stacked (9B columns; of the first 30 principal components for hyperspectral scenes).
+    Invalid pixels are zeros, never predicted or scored.
     """
 
     shape: Tuple[int, int]

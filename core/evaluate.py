@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import json
 import platform
 import subprocess
 import sys
@@ -171,6 +172,9 @@ def evaluate_scene(
     return rows
 
 
+_VIEWS: Dict[tuple, tuple] = {}
+
+
 def draw_records(
     scene: Scene, methods: Dict[str, Method], cfg: Config, card: dict | None,
     models: Dict[str, Method] | None, draw_ids: Sequence[int] | None = None,
@@ -182,9 +186,12 @@ def draw_records(
     block, guard = SCENE_BLOCKS.get(scene.name, DEFAULT_BLOCK)
     pixels = scene.pixels()
     region_idx = _region_idx(scene, cfg.seed)
-    ctx = context_pixels(scene, card) if card else None
-    ctx = pixels if ctx is None else ctx
-    maps = SceneMaps.from_cube(scene.cube)
+    key = (scene.name, id(scene), json.dumps((card or {}).get("band_mapping"), sort_keys=True))
+    if key not in _VIEWS:  # a worker evaluates many draws of the same scene
+        _VIEWS.clear()
+        ctx = context_pixels(scene, card) if card else None
+        _VIEWS[key] = (pixels if ctx is None else ctx, SceneMaps.from_cube(scene.cube))
+    ctx, maps = _VIEWS[key]
     every = {**methods, **(models or {})}
     records = []
     for style in cfg.styles:
@@ -590,7 +597,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--styles", default=",".join(STYLES))
     p.add_argument("--draws", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--jobs", type=int, default=1, help="scenes evaluated in parallel")
+    p.add_argument("--jobs", type=int, default=1, help="draws evaluated in parallel")
+    p.add_argument("--from-records", default=None,
+                   help="rebuild the report from a benchmarks-records.jsonl of an earlier run")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="with --from-records: the wall time of that run, for the report")
     p.add_argument("--no-supervised", action="store_true",
                    help="skip the supervised pre-training baseline (needs earthlib)")
     p.add_argument("--quick", action="store_true", help="K=1,5, 3 draws, small pre-training")
@@ -645,23 +656,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         used = sorted({j[1].name for j in jobs})
         fold_note = f"Leave-one-scene-out models from `{fold_models.name}/`: {', '.join(used)}."
     records: List[dict] = []
-    if args.jobs > 1:
-        import multiprocessing as mp
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "benchmarks-records.jsonl", "w", encoding="utf-8") as sink:
+        def keep(part: List[dict]) -> None:  # every draw is on disk as soon as it is done
+            records.extend(part)
+            for m in part:
+                sink.write(json.dumps(m) + "\n")
+            sink.flush()
 
-        with mp.get_context("spawn").Pool(args.jobs) as pool:
-            for part in pool.imap_unordered(_evaluate_one, jobs):
-                records += part
-    else:
-        for job in jobs:
-            records += _evaluate_one(job)
+        if args.from_records:
+            for line in Path(args.from_records).read_text(encoding="utf-8").splitlines():
+                keep([json.loads(line)])
+        elif args.jobs > 1:
+            import multiprocessing as mp
+
+            with mp.get_context("spawn").Pool(args.jobs) as pool:
+                for part in pool.imap_unordered(_evaluate_one, jobs):
+                    keep(part)
+        else:
+            for job in jobs:
+                keep(_evaluate_one(job))
+    done = {m["scene"] for m in records}
+    scenes = [s for s in scenes if s.name in done]
     order = {s.name: i for i, s in enumerate(scenes)}
     records.sort(key=lambda m: (order[m["scene"]], m["style"], m["k"], m["draw"]))
     rows = aggregate(records)
     for s in scenes:
         print(f"{s.name}: {s.cube.shape}, classes {s.class_counts()}")
     seconds = time.perf_counter() - t0
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if args.from_records:
+        seconds = float(args.seconds or seconds)
     write_csv(rows, out / "benchmarks.csv")
     write_plot(rows, out / "benchmarks.png")
     discussion = Path(args.discussion).read_text(encoding="utf-8") if args.discussion else ""
