@@ -79,6 +79,12 @@ class SceneMaps:
     valid_idx: np.ndarray
     views: Dict[str, np.ndarray]
 
+    @property
+    def valid_mask(self) -> np.ndarray:
+        mask = np.zeros(self.shape[0] * self.shape[1], bool)
+        mask[self.valid_idx] = True
+        return mask
+
     @classmethod
     def from_cube(cls, cube: np.ndarray, max_stack_bands: int = 30) -> SceneMaps:
         from .band_mapping import box_mean
@@ -108,6 +114,12 @@ class SceneMaps:
         return cls((h, w), np.flatnonzero(valid.ravel()), views)
 
 
+def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    from .metatrain.episodes import _dilate as dilate
+
+    return dilate(mask, radius)
+
+
 def majority_filter(labels: np.ndarray, valid: np.ndarray, n_classes: int) -> np.ndarray:
     """3x3 majority of a class map (H, W) over valid pixels; ties keep the lowest class."""
     from scipy.ndimage import uniform_filter
@@ -129,12 +141,15 @@ def map_method(name: str, view: str) -> Method:
         model = sklearn_model(name, task.k, task.seed)
         model.fit(x[task.support_idx], task.support_y)
         t1 = time.perf_counter()
-        full = np.zeros(maps.shape[0] * maps.shape[1], np.int64)
-        full[maps.valid_idx] = model.predict(x[maps.valid_idx])
+        # the map is needed at the queries and their 3x3 neighbours only (the filter's reach)
+        need = np.zeros(maps.shape, bool).ravel()
+        need[task.query_idx] = True
+        need = _dilate(need.reshape(maps.shape), 1).ravel() & maps.valid_mask
+        where = np.flatnonzero(need)
+        full = np.zeros(need.size, np.int64)
+        full[where] = model.predict(x[where])
         t2 = time.perf_counter()
-        valid = np.zeros(full.size, bool)
-        valid[maps.valid_idx] = True
-        smooth = majority_filter(full.reshape(maps.shape), valid.reshape(maps.shape),
+        smooth = majority_filter(full.reshape(maps.shape), need.reshape(maps.shape),
                                  task.n_classes).ravel()
         t3 = time.perf_counter()
         q = task.query_idx
@@ -145,8 +160,9 @@ def map_method(name: str, view: str) -> Method:
 
 
 def label_spreading_method(spatial_weight: float = 0.5, dims: int = 20) -> Method:
-    """scikit-learn ``LabelSpreading`` (k-NN kernel) over every valid pixel of the scene,
-    on [PCA of the 3x3-mean bands, scaled pixel coordinates]: the issue's probe."""
+    """scikit-learn ``LabelSpreading`` (k-NN kernel) over the support, the queries and up to
+    20,000 other pixels of the scene, on [PCA of the 3x3-mean bands, scaled pixel
+    coordinates]: the issue's probe."""
 
     def run(task: Task) -> Result:
         from sklearn.decomposition import PCA
@@ -155,16 +171,22 @@ def label_spreading_method(spatial_weight: float = 0.5, dims: int = 20) -> Metho
         assert task.scene is not None and task.support_idx is not None
         maps = task.scene
         t0 = time.perf_counter()
-        xv = maps.views["m3"][maps.valid_idx]
+        # nodes: support, queries and up to 20,000 other valid pixels of the scene
+        rng = np.random.default_rng(task.seed)
+        others = maps.valid_idx
+        if others.size > 20_000:
+            others = rng.choice(others, 20_000, replace=False)
+        nodes = np.unique(np.concatenate([task.support_idx, task.query_idx, others]))
+        xv = maps.views["m3"][nodes]
         if xv.shape[1] > dims:
             xv = PCA(dims, random_state=0).fit_transform(xv)
         xv = xv / np.sqrt(xv.var(axis=0).sum() + 1e-12)
-        rows, cols = np.divmod(maps.valid_idx, maps.shape[1])
+        rows, cols = np.divmod(nodes, maps.shape[1])
         pos = np.stack([rows, cols], 1) / max(maps.shape) * spatial_weight
         feats = np.concatenate([xv, pos], axis=1)
         where = np.full(maps.shape[0] * maps.shape[1], -1, np.int64)
-        where[maps.valid_idx] = np.arange(maps.valid_idx.size)
-        y = np.full(maps.valid_idx.size, -1, np.int64)
+        where[nodes] = np.arange(nodes.size)
+        y = np.full(nodes.size, -1, np.int64)
         y[where[task.support_idx]] = task.support_y
         model = LabelSpreading(kernel="knn", n_neighbors=10, max_iter=30).fit(feats, y)
         t1 = time.perf_counter()

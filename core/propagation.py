@@ -170,6 +170,22 @@ class PropagationChoice:
     reason: str
 
 
+def initial_labels(settings: PropagationSettings, region_prior: Tensor, support_prior: Tensor,
+                   support_y: Tensor, n_classes: int, hide: Tensor | None = None) -> Tensor:
+    """``Y0``: the prior (weighted) everywhere plus one-hot labels on the support rows.
+
+    Rows are the support followed by the region sample. ``hide`` (bool over the support)
+    drops those labels (k-fold scoring); their prior stays.
+    """
+    prior = torch.cat([support_prior, region_prior]).float()
+    y0 = settings.prior_weight * prior
+    onehot = torch.nn.functional.one_hot(support_y, n_classes).float()
+    if hide is not None:
+        onehot = onehot * (~hide).float()[:, None]
+    y0[: support_y.numel()] += onehot
+    return y0
+
+
 def propagate(
     settings: PropagationSettings,
     space: GraphSpace,
@@ -179,22 +195,15 @@ def propagate(
     support_prior: Tensor,
     support_y: Tensor,
     n_classes: int,
-    hide: Tensor | None = None,
-) -> tuple[Tensor, Tensor]:
-    """(anchor graph coordinates (M, d+2), propagated distributions (M, C)).
+) -> tuple[Tensor, Tensor, Tensor]:
+    """(anchor graph coordinates (M, d+2), affinity S, propagated distributions (M, C)).
 
-    Anchors are the support followed by the region sample. ``hide`` (bool over the
-    support) drops those support labels from ``Y0`` (k-fold scoring); their prior stays.
+    Anchors are the support followed by the region sample.
     """
     x = torch.cat([support_x, region_x]).float()
-    prior = torch.cat([support_prior, region_prior]).float()
-    y0 = settings.prior_weight * prior
-    onehot = torch.nn.functional.one_hot(support_y, n_classes).float()
-    if hide is not None:
-        onehot = onehot * (~hide).float()[:, None]
-    y0[: support_y.numel()] += onehot
     s = knn_affinity(x, settings.neighbours)
-    return x, row_normalise(spread(s, y0, settings.alpha, settings.iterations))
+    y0 = initial_labels(settings, region_prior, support_prior, support_y, n_classes)
+    return x, s, row_normalise(spread(s, y0, settings.alpha, settings.iterations))
 
 
 def support_folds(groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
@@ -219,8 +228,8 @@ def choose(
     seed: int = 0,
 ) -> PropagationChoice:
     """Propagate, and keep the result only if the support's k-fold says it helps."""
-    x, labels = propagate(settings, space, region_x, region_prior, support_x, support_prior,
-                          support_y, n_classes)
+    x, s, labels = propagate(settings, space, region_x, region_prior, support_x,
+                             support_prior, support_y, n_classes)
     d2 = torch.cdist(x, x).pow_(2)
     d2.fill_diagonal_(float("inf"))
     k = max(1, min(settings.extend_neighbours, x.shape[0] - 1))
@@ -233,18 +242,20 @@ def choose(
                                  "propagation used")
     folds = support_folds(groups, n_folds, seed)
     y = support_y.cpu().numpy()
+    # a fold that removes a whole class cannot score either method
+    scored = [f for f in range(n_folds) if np.unique(y[folds != f]).size == n_classes]
     right_prop = right_ind = 0
     counted = 0
-    for f in range(n_folds):
+    if scored:  # every fold's labels spread at once: one graph, one wide right-hand side
+        y0 = torch.cat([initial_labels(settings, region_prior, support_prior, support_y,
+                                       n_classes, hide=torch.from_numpy(folds == f))
+                        for f in scored], dim=1)
+        spread_all = spread(s, y0, settings.alpha, settings.iterations)[: y.size]
+    for j, f in enumerate(scored):
         test = folds == f
-        train = ~test
-        if np.unique(y[train]).size < n_classes:
-            continue  # a fold that removes a whole class cannot score either method
-        hide = torch.from_numpy(test)
-        _, lab_f = propagate(settings, space, region_x, region_prior, support_x, support_prior,
-                             support_y, n_classes, hide=hide)
-        right_prop += int((lab_f[: y.size][test].argmax(dim=1).numpy() == y[test]).sum())
-        pred = inductive_fold_predict(np.flatnonzero(train), np.flatnonzero(test))
+        lab_f = spread_all[:, j * n_classes:(j + 1) * n_classes]
+        right_prop += int((lab_f[test].argmax(dim=1).numpy() == y[test]).sum())
+        pred = inductive_fold_predict(np.flatnonzero(~test), np.flatnonzero(test))
         right_ind += int((np.asarray(pred) == y[test]).sum())
         counted += int(test.sum())
     if counted == 0:
