@@ -202,6 +202,8 @@ def draw_records(
             for i, d in enumerate(episode_draws):
                 if draw_ids is not None and i not in draw_ids:
                     continue
+                if d.query_idx.size == 0:  # a tiny scene at large K: nothing left to score
+                    continue
                 n = len(d.classes)
                 for name, method in every.items():
                     src = ctx if uses_context(name) else pixels
@@ -571,8 +573,13 @@ def _evaluate_one(args: tuple) -> List[dict]:
     else:
         scene = scene_ref
     loaded = load_model(model_path)
-    return draw_records(scene, build_methods(cfg), cfg, loaded.card,
-                        build_models(loaded, cfg), draw_ids, log=lambda m: None)
+    try:
+        return draw_records(scene, build_methods(cfg), cfg, loaded.card,
+                            build_models(loaded, cfg), draw_ids, log=lambda m: None)
+    except Exception as exc:  # noqa: BLE001 - one bad draw must not end a long run
+        print(f"{scene.name} {cfg.styles} K={cfg.shots} draws {draw_ids}: failed ({exc!r})",
+              flush=True)
+        return []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
