@@ -12,6 +12,7 @@ layers, canvas), takes the map tools off the canvas and removes the rubber bands
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 from qgis.core import (
@@ -60,6 +61,7 @@ from . import samples_layer as samples
 from .map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
 from .run_task import ClassificationRun, RunOutcome, confidence_path_for, default_output_path
 from .settings import DEVICES, PanelSettings
+from .suggestions_box import SuggestionsBox
 
 REGION_DRAWN = "drawn"
 REGION_SELECTION = "selection"
@@ -240,6 +242,10 @@ class MetaMapperPanel(QgsDockWidget):
         form.addRow("Class map file", self.output_widget)
         layout.addWidget(self.advanced_box)
 
+        # --- where to label next (shown after a run)
+        self.suggestions_box = SuggestionsBox(self.canvas, self.project, self._pixel_size)
+        self.suggestions_box.labelRequested.connect(self.add_sample)
+
         # --- run
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
@@ -253,6 +259,7 @@ class MetaMapperPanel(QgsDockWidget):
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
         layout.addLayout(buttons)
+        layout.addWidget(self.suggestions_box)
         layout.addStretch(1)
 
         scroll = QScrollArea()
@@ -593,6 +600,12 @@ class MetaMapperPanel(QgsDockWidget):
             "OUTPUT": class_def,
             "OUTPUT_CONFIDENCE": conf_def,
         }
+        if self.suggestions_box.count() > 0:
+            suggestions = QgsProcessingOutputLayerDefinition(
+                suggestions_path_for(output), self.project)
+            suggestions.destinationName = "Where to label next"
+            params["SUGGESTIONS"] = self.suggestions_box.count()
+            params["OUTPUT_SUGGESTIONS"] = suggestions
         region = self.region_layer_for_run()
         if region is not None:
             params["REGION"] = region
@@ -611,6 +624,7 @@ class MetaMapperPanel(QgsDockWidget):
             self._error(str(exc))
             return False
         self._store_settings()
+        self.suggestions_box.set_layer(None)  # the last run's points are outdated now
         keep = [v for v in params.values() if isinstance(v, QgsVectorLayer)]
         self.run = ClassificationRun(params, self.project, keep=keep, parent=self)
         self.run.progressChanged.connect(self._on_progress)
@@ -631,6 +645,8 @@ class MetaMapperPanel(QgsDockWidget):
         self.last_outcome = outcome
         self._set_running(False)
         if outcome.status == "success":
+            classes = str(outcome.results.get("CLASSES") or "").split(",")
+            self.suggestions_box.set_layer(outcome.suggestions, [c for c in classes if c])
             self.progress.setValue(100)
             self._message(outcome.message, Qgis.Success, 15)
         elif outcome.status == "cancelled":
@@ -643,6 +659,10 @@ class MetaMapperPanel(QgsDockWidget):
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+
+    def _pixel_size(self) -> float:
+        raster = self.raster_layer()
+        return float(raster.rasterUnitsPerPixelX()) if raster is not None else 0.0
 
     # ================================================================== device probe
     def _on_advanced_toggled(self, collapsed: bool) -> None:
@@ -702,6 +722,12 @@ class MetaMapperPanel(QgsDockWidget):
         if self._details_dialog is not None:
             self._details_dialog.close()
             self._details_dialog = None
+
+
+def suggestions_path_for(output_path: str) -> str:
+    """The suggestions GeoPackage beside the class map: classes.tif -> classes_suggestions.gpkg"""
+    p = Path(output_path)
+    return str(p.with_name(p.stem + "_suggestions.gpkg"))
 
 
 def region_memory_layer(geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> QgsVectorLayer:
