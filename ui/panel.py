@@ -61,7 +61,12 @@ from . import samples_layer as samples
 from .map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
 from .run_task import ClassificationRun, RunOutcome, confidence_path_for, default_output_path
 from .settings import DEVICES, PanelSettings
-from .suggestions_box import SuggestionsBox
+from .suggestions_box import (
+    SuggestionsBox,
+    keep_labels_with_samples,
+    label_geometry,
+    labels_kind,
+)
 
 REGION_DRAWN = "drawn"
 REGION_SELECTION = "selection"
@@ -244,7 +249,7 @@ class MetaMapperPanel(QgsDockWidget):
 
         # --- where to label next (shown after a run)
         self.suggestions_box = SuggestionsBox(self.canvas, self.project, self._pixel_size)
-        self.suggestions_box.labelRequested.connect(self.add_sample)
+        self.suggestions_box.labelRequested.connect(self.add_suggestion_label)
 
         # --- run
         self.progress = QProgressBar()
@@ -439,6 +444,20 @@ class MetaMapperPanel(QgsDockWidget):
         self.refresh_counts()
         self.pick_class.setEditText(class_name)
         return feature
+
+    def add_suggestion_label(self, point: QgsGeometry, crs: QgsCoordinateReferenceSystem,
+                             class_name: str) -> QgsFeature | None:
+        """A label for a suggested pixel, stored like a picked sample; the current labels
+        are carried into the samples layer first, so the next run keeps them all."""
+        training = self.training_layer()
+        kind = labels_kind(training)
+        keep_labels_with_samples(self.project, training, self.field_combo.currentField(),
+                                 self.selected_only.isChecked(),
+                                 self.canvas.mapSettings().destinationCrs())
+        raster = self.raster_layer()
+        pixel = ((raster.rasterUnitsPerPixelX(), raster.rasterUnitsPerPixelY())
+                 if raster is not None else (0.0, 0.0))
+        return self.add_sample(label_geometry(point, kind, pixel), crs, class_name)
 
     # ================================================================== region
     def region_mode(self) -> str:

@@ -13,16 +13,20 @@ computation: the box only shows what the background task produced.
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, List
+from typing import Callable, List, Tuple
 
 from qgis.core import (
+    QgsCategorizedSymbolRenderer,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
+    QgsFeature,
+    QgsFeatureRequest,
     QgsGeometry,
     QgsPointXY,
     QgsProject,
     QgsRectangle,
     QgsVectorLayer,
+    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -38,6 +42,8 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from . import samples_layer as samples
+
 ROLE_PROPERTY = "metamapper/suggestions"
 ZOOM_PIXELS = 60  # Enter / double click: a view this many raster pixels wide
 
@@ -48,6 +54,66 @@ def entry_text(rank: int, class_1: str, prob_1: float, class_2: str, prob_2: flo
     if class_2:
         text += f" or {class_2} {100 * prob_2:.0f}%"
     return text
+
+
+def labels_kind(layer: QgsVectorLayer | None) -> str:
+    """'Polygon' for a polygon training layer, else 'Point' (the samples layer kinds)."""
+    if layer is not None and (QgsWkbTypes.geometryType(layer.wkbType())
+                              == QgsWkbTypes.GeometryType.PolygonGeometry):
+        return "Polygon"
+    return "Point"
+
+
+def label_geometry(point: QgsGeometry, kind: str, pixel: Tuple[float, float]) -> QgsGeometry:
+    """The suggested pixel as the analyst's label: the point itself, or for polygon labels a
+    square just inside that pixel (it holds exactly its centre), in the suggestion's CRS."""
+    if kind != "Polygon" or pixel[0] <= 0 or pixel[1] <= 0:
+        return QgsGeometry(point)
+    p = point.asPoint()
+    hx, hy = 0.45 * pixel[0], 0.45 * pixel[1]
+    return QgsGeometry.fromRect(QgsRectangle(p.x() - hx, p.y() - hy, p.x() + hx, p.y() + hy))
+
+
+def keep_labels_with_samples(project: QgsProject, training: QgsVectorLayer | None,
+                             field: str, selected_only: bool,
+                             crs: QgsCoordinateReferenceSystem) -> None:
+    """Before the first label added from a suggestion: copy the current labels (and their
+    category colours) into the empty samples layer of their kind. The samples layer then
+    becomes the run's input, and the next run still has every earlier label."""
+    if training is None or training.customProperty(samples.ROLE_PROPERTY):
+        return
+    index = training.fields().lookupField(field)
+    if index < 0:
+        return
+    layer = samples.samples_layer(project, labels_kind(training), crs)
+    if layer.featureCount() > 0:
+        return
+    renderer = training.renderer()
+    if isinstance(renderer, QgsCategorizedSymbolRenderer):
+        colours = renderer.clone()  # same colours for the same classes (class map too)
+        colours.setClassAttribute(samples.CLASS_FIELD)
+        layer.setRenderer(colours)
+    request = QgsFeatureRequest().setSubsetOfAttributes([index])
+    source = (training.getSelectedFeatures(request) if selected_only
+              else training.getFeatures(request))
+    to_layer = QgsCoordinateTransform(training.crs(), layer.crs(), project)
+    copies = []
+    for feature in source:
+        value = feature.attribute(index)
+        name = str(int(value)) if isinstance(value, float) and value.is_integer() else (
+            "" if value is None else str(value).strip())
+        if not name or name == "NULL" or not feature.hasGeometry():
+            continue
+        geometry = QgsGeometry(feature.geometry())
+        geometry.transform(to_layer)
+        copy = QgsFeature(layer.fields())
+        copy.setGeometry(geometry)
+        copy[samples.CLASS_FIELD] = name
+        copies.append(copy)
+    if copies:
+        layer.dataProvider().addFeatures(copies)
+        layer.updateExtents()
+    samples.update_style(layer)
 
 
 class SuggestionsBox(QGroupBox):

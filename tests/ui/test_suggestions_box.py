@@ -94,8 +94,10 @@ def test_run_shows_suggestions_pans_zooms_and_labels(ready_panel, qgis_canvas, t
     box.class_combo.setCurrentText(truth)
     assert box.add_label()
     samples = panel.training_layer()
-    assert samples.name() == "MetaMapper samples" and samples.featureCount() == 1
-    added = next(samples.getFeatures())
+    # the 12 labels the run used come along, so the next run keeps them
+    assert samples.name() == "MetaMapper samples" and samples.featureCount() == 12 + 1
+    assert panel.field_combo.currentField() == "class"
+    added = max(samples.getFeatures(), key=lambda f: f.id())
     assert added["class"] == truth
     assert added.geometry().asPoint().distance(point) < 1e-6
     assert box.list.item(0).text().startswith("✓") and box.list.currentRow() == min(
@@ -111,6 +113,7 @@ def test_run_shows_suggestions_pans_zooms_and_labels(ready_panel, qgis_canvas, t
     for name, c0, c1 in STRIPES:
         panel.add_sample(QgsGeometry.fromPointXY(QgsPointXY(*pixel_centre(20, (c0 + c1) // 2))),
                          crs, name)
+    assert samples.featureCount() == 12 + box.list.count() + 3
     old_id = layer.id()
     assert panel.start_run()
     assert QgsProject.instance().mapLayer(old_id) is None
@@ -124,3 +127,32 @@ def test_add_label_needs_a_selection(panel):
     box = panel.suggestions_box
     assert box.add_label() is False
     assert "Select a suggestion" in box.status.text()
+
+
+def test_polygon_labels_get_the_suggested_pixel_as_a_square(panel, project_layers):
+    from qgis.core import QgsFeature, QgsRectangle
+
+    from .conftest import Y0
+
+    raster, _points = project_layers
+    polygons = QgsVectorLayer("Polygon?crs=EPSG:32633&field=cls:string(20)", "polys", "memory")
+    feats = []
+    for name, c0, c1 in STRIPES:
+        f = QgsFeature(polygons.fields())
+        x0 = X0 + (c0 + 2) * PIXEL
+        f.setGeometry(QgsGeometry.fromRect(QgsRectangle(x0, Y0 - 10 * PIXEL, x0 + 4 * PIXEL,
+                                                        Y0 - 6 * PIXEL)))
+        f["cls"] = name
+        feats.append(f)
+    polygons.dataProvider().addFeatures(feats)
+    QgsProject.instance().addMapLayer(polygons)
+    panel.training_combo.setLayer(polygons)
+    panel.field_combo.setField("cls")
+    centre = QgsGeometry.fromPointXY(QgsPointXY(*pixel_centre(30, 20)))
+    added = panel.add_suggestion_label(centre, raster.crs(), "forest")
+    samples = panel.training_layer()
+    assert samples.name() == "MetaMapper samples (polygons)" and samples.featureCount() == 4
+    assert {f["class"] for f in samples.getFeatures()} == {"water", "forest", "urban"}
+    box = added.geometry().boundingBox()
+    assert box.center().x() == pytest.approx(centre.asPoint().x())
+    assert box.width() == pytest.approx(0.9 * PIXEL)  # holds that pixel's centre only
