@@ -19,7 +19,7 @@ export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPATH)
 
 .PHONY: help install install-train demo test test-plugin test-train package lint bench \
-        metatrain evaluate screenshots clean
+        metatrain evaluate evaluate-suggestions screenshots clean
 
 help:
 	@echo "make demo       run MetaMapper on the bundled Landsat-8 sample (installs first)"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench      speed and memory benchmarks -> bench/results/"
 	@echo "make metatrain  meta-train the bundled model with learn2learn (training extra)"
 	@echo "make evaluate   leave-one-scene-out evaluation vs baselines -> docs/benchmarks.*"
+	@echo "make evaluate-suggestions  'where to label next' vs random labels -> docs/suggestions.*"
 
 # --- set-up -------------------------------------------------------------------------------
 $(PKG)/metamapper:
@@ -86,6 +87,10 @@ metatrain: install-train
 
 evaluate: install install-train
 	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.evaluate --discussion $(CURDIR)/docs/benchmarks_discussion.md
+	$(MAKE) evaluate-suggestions
+
+evaluate-suggestions: install
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions
 
 screenshots: install
 	bash scripts/screenshot_workflow.sh

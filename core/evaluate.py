@@ -460,6 +460,8 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
     for scene in scenes:
         out.append(f"- `{scene.name}`: {scene.source}.")
     out += [
+        "- Where to label next (suggestions vs labels at random places, simulated analyst): "
+        "[suggestions.md](suggestions.md), `python -m metamapper.core.evaluate_suggestions`.",
         "- Meta-training only (not evaluated here): earthlib 1.1.0 spectral library (MIT); "
         "UCR time-series archive 'Crop' (Tan, Webb, Petitjean 2017).",
         "",

@@ -49,13 +49,15 @@ SHIPPED = SuggestConfig()
 #: Variants compared by ``--variants`` (name -> changes to the shipped config).
 VARIANTS: Dict[str, Dict[str, Any]] = {
     "margin r0 (pixel alone, spaced)": {"smooth_radius": 0, "agreement_power": 0.0},
-    "margin r1": {"smooth_radius": 1},
+    "margin r1, no agreement": {"smooth_radius": 1, "agreement_power": 0.0},
+    "margin r1, agreement^0.5": {"smooth_radius": 1, "agreement_power": 0.5},
     "margin r2": {"smooth_radius": 2},
     "margin r2, no agreement": {"smooth_radius": 2, "agreement_power": 0.0},
-    "margin r3": {"smooth_radius": 3},
-    "entropy r2": {"score": "entropy", "smooth_radius": 2},
-    "margin r2, spacing 0.25": {"smooth_radius": 2, "spacing_fraction": 0.25},
-    "margin r2, spacing 1.0": {"smooth_radius": 2, "spacing_fraction": 1.0},
+    "entropy r1": {"score": "entropy"},
+    "margin r1, spacing 0.25": {"spacing_fraction": 0.25},
+    "margin r1, spacing 1.0": {"spacing_fraction": 1.0},
+    "margin r0, spacing 0.25": {"smooth_radius": 0, "agreement_power": 0.0,
+                                "spacing_fraction": 0.25},
 }
 TILE = 64  # the evaluation scores scenes in tiles of this size, like the engine does
 TARGET_MEAN = 0.03
