@@ -137,7 +137,7 @@ def test_polygon_labels_get_the_suggested_pixel_as_a_square(panel, project_layer
     raster, _points = project_layers
     polygons = QgsVectorLayer("Polygon?crs=EPSG:32633&field=cls:string(20)", "polys", "memory")
     feats = []
-    for name, c0, c1 in STRIPES:
+    for name, c0, _c1 in STRIPES:
         f = QgsFeature(polygons.fields())
         x0 = X0 + (c0 + 2) * PIXEL
         f.setGeometry(QgsGeometry.fromRect(QgsRectangle(x0, Y0 - 10 * PIXEL, x0 + 4 * PIXEL,
