@@ -91,6 +91,7 @@ evaluate: install install-train
 
 evaluate-suggestions: install
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --variants --seed 1
 
 screenshots: install
 	bash scripts/screenshot_workflow.sh

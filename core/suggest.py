@@ -47,6 +47,7 @@ class SuggestConfig:
     spacing_fraction: float = 0.5  # automatic spacing = fraction * sqrt(area / count)
     label_clearance_px: int = 3  # the caller keeps suggestions this far from labels
     candidates_per_tile: int | None = None  # None: 2 x count
+    balance_classes: bool = False  # at most ceil(count / N) per most-likely class, then fill
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -271,6 +272,8 @@ class SuggestionCollector:
         """
         cands = sorted(self.candidates, key=lambda k: (-k.score, -k.tie, k.row, k.col))
         chosen: List[_Candidate] = []
+        cap = (math.ceil(self.cfg.count / max(self.n_classes, 1)) if self.cfg.balance_classes
+               else None)
         spacing = self.spacing
         while len(chosen) < self.cfg.count:
             for cand in cands:
@@ -278,9 +281,14 @@ class SuggestionCollector:
                     break
                 if any(c is cand for c in chosen):
                     continue
+                if cap is not None and sum(c.class_1 == cand.class_1 for c in chosen) >= cap:
+                    continue
                 if all((cand.row - c.row) ** 2 + (cand.col - c.col) ** 2 >= spacing**2
                        for c in chosen):
                     chosen.append(cand)
+            if cap is not None:  # one pass per class first, then fill without the cap
+                cap = None
+                continue
             if spacing <= 1.0:
                 break
             spacing = max(1.0, spacing / 2)

@@ -172,3 +172,17 @@ def test_polygon_labels_are_avoided_whole(tmp_path, model):
     assert res.suggestions
     assert not any(near[s.row, s.col] for s in res.suggestions)
     assert point(sc, 0, 0)["type"] == "Point"
+
+
+def test_balanced_classes_spread_suggestions_over_predicted_classes():
+    probs = probability_image()  # the patches are ties of classes 0 and 1, 0 ahead by noise
+    valid = np.ones(probs.shape[1:], bool)
+
+    def pick(balance: bool) -> list:
+        cfg = SuggestConfig(count=3, spacing_px=3, balance_classes=balance)
+        return suggest_from_image(probs, valid, cfg, tile_size=64)
+
+    plain, balanced = pick(False), pick(True)
+    assert [s.class_1 for s in plain] == [0, 0, 0]
+    assert sorted(s.class_1 for s in balanced[:2]) == [0, 1]  # at most ceil(3/3) = 1 each first
+    assert len(balanced) == 3  # then filled without the cap
