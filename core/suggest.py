@@ -26,6 +26,7 @@ Pure NumPy (+ SciPy's uniform filter): no torch, no raster I/O.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import List, Sequence, Tuple
@@ -97,28 +98,30 @@ def auto_spacing(area_px: float, count: int, fraction: float = 0.5, floor: float
 def top_two(probs: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(N, n) probabilities -> best class, its probability, second class, its probability."""
     probs = np.asarray(probs, dtype=np.float32)
+    n = probs.shape[1]
     if probs.shape[0] == 1:
-        zeros = np.zeros(probs.shape[1], np.int64)
+        zeros = np.zeros(n, np.int64)
         return zeros, probs[0], zeros, np.zeros_like(probs[0])
-    order = np.argpartition(-probs, 1, axis=0)[:2]  # the two largest, unordered
-    p = np.take_along_axis(probs, order, axis=0)
-    swap = p[1] > p[0]
-    c1 = np.where(swap, order[1], order[0])
-    c2 = np.where(swap, order[0], order[1])
-    p1 = np.where(swap, p[1], p[0])
-    p2 = np.where(swap, p[0], p[1])
-    return c1.astype(np.int64), p1, c2.astype(np.int64), p2
+    cols = np.arange(n)
+    c1 = probs.argmax(axis=0)  # two argmax passes: ~5x faster than argpartition for N ~ 10
+    p1 = probs[c1, cols]
+    rest = probs.copy()
+    rest[c1, cols] = -np.inf
+    c2 = rest.argmax(axis=0)
+    return c1.astype(np.int64), p1, c2.astype(np.int64), probs[c2, cols]
 
 
-def uncertainty(probs: np.ndarray, score: str = "margin") -> np.ndarray:
+def uncertainty(probs: np.ndarray, score: str = "margin",
+                top: Tuple[np.ndarray, ...] | None = None) -> np.ndarray:
     """(N, n) probabilities -> (n,) uncertainty in 0..1 (1 = the model cannot decide).
 
-    ``margin``: 1 - (p1 - p2); ``entropy``: Shannon entropy / log(N).
+    ``margin``: 1 - (p1 - p2); ``entropy``: Shannon entropy / log(N). ``top``: the result
+    of :func:`top_two` when already computed.
     """
     probs = np.asarray(probs, dtype=np.float32)
     n_classes = probs.shape[0]
     if score == "margin":
-        _, p1, _, p2 = top_two(probs)
+        _, p1, _, p2 = top if top is not None else top_two(probs)
         return (1.0 - (p1 - p2)).astype(np.float32)
     if score == "entropy":
         if n_classes < 2:
@@ -152,19 +155,16 @@ def score_image(
     (what the prediction pass computes).
     """
     h, w = valid.shape
-    c1f, p1f, c2f, p2f = top_two(probs)
+    top = top_two(probs)
+    c1f, p1f, c2f, p2f = top
     unc = np.zeros((h, w), np.float32)
-    unc[valid] = uncertainty(probs, cfg.score)
+    unc[valid] = uncertainty(probs, cfg.score, top)
     r = int(cfg.smooth_radius)
     score = _window_mean(unc, valid, r)
     c1 = np.full((h, w), -1, np.int64)
     c1[valid] = c1f
     if r > 0 and cfg.agreement_power > 0 and probs.shape[0] > 1:
-        agree = np.zeros((h, w), np.float32)
-        for k in range(probs.shape[0]):  # share of the window predicted as the centre's class
-            share = _window_mean((c1 == k).astype(np.float32), valid, r)
-            agree = np.where(c1 == k, share, agree)
-        score = score * agree ** float(cfg.agreement_power)
+        score = score * _agreement(c1, valid, r) ** float(cfg.agreement_power)
     score = np.where(valid, score, np.nan).astype(np.float32)
 
     def full(a: np.ndarray, fill: float, dtype: type) -> np.ndarray:
@@ -176,6 +176,29 @@ def score_image(
                                                                                 np.float32)
 
 
+def _agreement(c1: np.ndarray, valid: np.ndarray, radius: int) -> np.ndarray:
+    """Share of the valid pixels of each (2r+1)^2 window predicted as the centre's class
+    (shifted comparisons: cheaper than one filter per class)."""
+    h, w = c1.shape
+    same = np.zeros((h, w), np.float32)
+    count = np.zeros((h, w), np.float32)
+    for dr in range(-radius, radius + 1):
+        for dc in range(-radius, radius + 1):
+            r0, r1 = max(0, -dr), min(h, h - dr)
+            c0, c1_ = max(0, -dc), min(w, w - dc)
+            if r1 <= r0 or c1_ <= c0:
+                continue
+            centre = c1[r0:r1, c0:c1_]
+            other = c1[r0 + dr:r1 + dr, c0 + dc:c1_ + dc]
+            ok = valid[r0 + dr:r1 + dr, c0 + dc:c1_ + dc]
+            count[r0:r1, c0:c1_] += ok
+            same[r0:r1, c0:c1_] += ok & (other == centre)
+    out = np.zeros_like(same)
+    np.divide(same, count, out=out, where=count > 0)
+    return out
+
+
+@functools.lru_cache(maxsize=32)
 def _disk(radius: float, inclusive: bool = False) -> Tuple[np.ndarray, int]:
     """Mask of the offsets closer than ``radius`` (Euclidean; ``inclusive``: at most
     ``radius``) to the centre, and its half-size."""
