@@ -37,11 +37,11 @@ RING = QColor(231, 41, 138)  # magenta: stands out on class maps of any palette
 def suggestion_fields() -> QgsFields:
     """rank, the most likely class and its probability, the runner-up and its probability."""
     fields = QgsFields()
-    fields.append(QgsField("rank", QVariant.Int))
-    fields.append(QgsField("class_1", QVariant.String, len=120))
-    fields.append(QgsField("prob_1", QVariant.Double))
-    fields.append(QgsField("class_2", QVariant.String, len=120))
-    fields.append(QgsField("prob_2", QVariant.Double))
+    fields.append(QgsField("rank", QVariant.Type.Int))
+    fields.append(QgsField("class_1", QVariant.Type.String, len=120))
+    fields.append(QgsField("prob_1", QVariant.Type.Double))
+    fields.append(QgsField("class_2", QVariant.Type.String, len=120))
+    fields.append(QgsField("prob_2", QVariant.Type.Double))
     return fields
 
 
