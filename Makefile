@@ -19,7 +19,7 @@ export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPATH)
 
 .PHONY: help install install-train demo test test-plugin test-train package lint bench \
-        metatrain evaluate screenshots clean
+        metatrain evaluate evaluate-suggestions screenshots clean
 
 help:
 	@echo "make demo       run MetaMapper on the bundled Landsat-8 sample (installs first)"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench      speed and memory benchmarks -> bench/results/"
 	@echo "make metatrain  meta-train the bundled model with learn2learn (training extra)"
 	@echo "make evaluate   leave-one-scene-out evaluation vs baselines -> docs/benchmarks.*"
+	@echo "make evaluate-suggestions  'where to label next' vs random labels -> docs/suggestions.*"
 
 # --- set-up -------------------------------------------------------------------------------
 $(PKG)/metamapper:
@@ -81,11 +82,24 @@ lint: install
 bench: install
 	$(PY) bench/bench_engine.py
 
+# Two stages, both seeded: (1) the library/UCR recipe (5 learners compared, ~11 min on 2
+# cores); (2) continued meta-training with real-scene episodes (4 learners compared, the best
+# shipped) plus one leave-one-scene-out model per scene group for `make evaluate` (~5 min).
 metatrain: install-train
-	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.metatrain.train
+	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.metatrain.train --scene-weight 0 \
+	    --out $(CURDIR)/build/metatrain/library.pt
+	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.metatrain.train \
+	    --init $(CURDIR)/build/metatrain/library.pt --methods fomaml,metasgd,anil,protonet \
+	    --steps 400 --final-steps 400 --fold-steps 800 --folds-out $(CURDIR)/resources/models/loso
 
 evaluate: install install-train
-	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.evaluate --discussion $(CURDIR)/docs/benchmarks_discussion.md
+	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.evaluate --jobs $$(nproc) \
+	    --fold-models $(CURDIR)/resources/models/loso --discussion $(CURDIR)/docs/benchmarks_discussion.md
+	$(MAKE) evaluate-suggestions
+
+evaluate-suggestions: install
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --variants --seed 1
 
 screenshots: install
 	bash scripts/screenshot_workflow.sh

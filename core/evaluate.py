@@ -522,6 +522,10 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
         out.append(f"- `{scene.name}` ({scene.cube.shape[0]} x {scene.cube.shape[1]} px, "
                    f"{scene.n_bands} bands): {scene.source}.")
     out += [
+        "- Where to label next (suggestions vs labels at random places, simulated analyst): "
+        "[suggestions.md](suggestions.md), `python -m metamapper.core.evaluate_suggestions`.",
+        "- Meta-training also used: earthlib 1.1.0 spectral library (MIT); "
+        "UCR time-series archive 'Crop' (Tan, Webb, Petitjean 2017).",
         "",
         "Raw numbers: `docs/benchmarks.csv` (every scene, style, method and K). Re-run: "
         "`make evaluate`.",

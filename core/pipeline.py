@@ -39,6 +39,7 @@ class MapOptions:
     estimate_accuracy: bool = True
     wavelengths_nm: List[float] | None = None  # per band, optional
     class_colors: Dict[str, Tuple[int, int, int]] | None = None
+    suggestions: int = 0  # "label here next" points to return (core.suggest); 0 = none
 
 
 @dataclass
@@ -61,6 +62,7 @@ class MapResult:
     predicted_pixels_per_class: Dict[str, int] = field(default_factory=dict)
     model_name: str = ""
     model_version: str = ""
+    suggestions: List[Any] = field(default_factory=list)  # core.suggest.Suggestion, best first
 
 
 class _Run:
@@ -418,8 +420,10 @@ def map_region(
             names, codes = support.classes, support.codes
             colours = class_colours(names, opts.class_colors)
             t0 = time.perf_counter()
+            suggester = _suggester(opts, n_classes, region_obj, info, features)
             predictor = BatchPredictor(classifier, device, opts.batch_size, is_cancelled,
-                                       propagation=propagation)
+                                       propagation=propagation,
+                                       keep_probabilities=suggester is not None)
             class_dst = open_class_map(tmp_class, info, region_obj)
             conf_dst = None
             try:
@@ -428,7 +432,7 @@ def map_region(
                 pstats = predict_region(
                     ds, info, region_obj, predictor, stats, card_bm, codes, class_dst,
                     conf_dst, wavelengths, opts.tile_size, run.progress, (0.3, 0.97),
-                    is_cancelled,
+                    is_cancelled, suggester.add if suggester is not None else None,
                 )  # fmt: skip
                 warnings += predictor.warnings
                 tags = {
@@ -465,6 +469,7 @@ def map_region(
                 )
             write_category_names(tmp_class, names, codes)
             write_qml(tmp_class.with_suffix(".qml"), names, codes, colours)
+            suggestions = suggester.select() if suggester is not None else []
             seconds["predict"] = time.perf_counter() - t0
         run.check()
         outputs.commit()
@@ -492,4 +497,20 @@ def map_region(
         predicted_pixels_per_class={n: int(k) for n, k in zip(names, counts)},
         model_name=str(card.get("name", "")),
         model_version=str(card.get("version", "")),
+        suggestions=suggestions,
     )
+
+
+def _suggester(opts: MapOptions, n_classes: int, region: Any, info: Any,
+               features: Sequence[LabelledFeature]) -> Any:
+    """The collector of "label here next" points, or None when none are asked for."""
+    if int(opts.suggestions) <= 0:
+        return None
+    from .suggest import SuggestConfig, with_count
+    from .suggest_map import RegionSuggestions
+
+    labelled = [f.geometry for f in features
+                if f.geometry is not None and f.label not in (None, "")]
+    return RegionSuggestions(with_count(SuggestConfig(), opts.suggestions, opts.seed),
+                             n_classes, region.window, info.transform, labelled,
+                             (info.width, info.height))

@@ -229,6 +229,10 @@ class BatchPredictor:
     batch_size: int = 65536
     is_cancelled: CancelFn | None = None
     warnings: List[str] = field(default_factory=list)
+    #: also keep the last tile's class probabilities (N, n) in ``last_probabilities``
+    #: (for "label here next" suggestions, core.suggest_map)
+    keep_probabilities: bool = False
+    last_probabilities: np.ndarray | None = field(default=None, init=False, repr=False)
     # the tile mapper and pixel classifier of the current (stats, device), built on demand
     _mapper_key: tuple | None = field(default=None, init=False, repr=False)
     _tile_mapper: Any = field(default=None, init=False, repr=False)
@@ -297,23 +301,31 @@ class BatchPredictor:
             try:
                 mapper = self._mapper(mapper_args)
                 chunk = CPU_CHUNK if self.device == "cpu" else self.batch_size
-                probs, args = [], []
+                probs, args, soft = [], [], []
+                self.last_probabilities = None
                 with torch.inference_mode():
                     if self.propagation is not None:
-                        for prob, arg in self._propagated(mapper, data, valid, pick, origin,
-                                                          chunk):
+                        for full in self._propagated(mapper, data, valid, pick, origin, chunk):
+                            prob, arg = full.max(dim=1)
                             probs.append(prob)
                             args.append(arg)
+                            if self.keep_probabilities:
+                                soft.append(full.T.float().cpu())
                     for cols, ctx in (mapper.iter_pixel_chunks(data, valid, pick, chunk)
                                       if self.propagation is None else ()):
                         self._check_cancel()
-                        prob, arg = best_class(self._pixel_logits(cols, ctx), dim=0)
+                        logits = self._pixel_logits(cols, ctx)
+                        prob, arg = best_class(logits, dim=0)
                         probs.append(prob)
                         args.append(arg)
+                        if self.keep_probabilities:
+                            soft.append(torch.softmax(logits.float(), dim=0).cpu())
                     if not args:
                         return np.empty(0, np.int64), np.empty(0, np.float32)
                     idx = torch.cat(args).cpu().numpy()
                     conf = torch.cat(probs).float().cpu().numpy()
+                    if soft:
+                        self.last_probabilities = torch.cat(soft, dim=1).numpy()
                 return idx, conf
             except Exception as exc:  # noqa: BLE001 - only OOM is handled, rest re-raised
                 if not (self.device.startswith("cuda") and is_oom(exc)):
@@ -338,8 +350,8 @@ class BatchPredictor:
     def _propagated(
         self, mapper: Any, data: np.ndarray, valid: np.ndarray, pick: np.ndarray,
         origin: tuple[int, int] | None, chunk: int,
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """(probability, class) chunks from the region propagation's label distributions."""
+    ) -> Iterator[torch.Tensor]:
+        """(n, C) class probability chunks from the region propagation's distributions."""
         if origin is None:
             raise ValueError("Transductive prediction needs the tile's origin on the map.")
         width = data.shape[-1]
@@ -354,8 +366,7 @@ class BatchPredictor:
             p = self.propagation.probabilities(z, rows_all[start:start + n].to(z.device),
                                                cols_all[start:start + n].to(z.device))
             start += n
-            prob, arg = p.max(dim=1)
-            yield prob, arg
+            yield p
 
     def _mapper(self, mapper_args: tuple) -> Any:
         from .tile_features import TileMapper
@@ -409,8 +420,13 @@ def predict_region(
     progress: ProgressFn | None = None,
     progress_span: tuple[float, float] = (0.0, 1.0),
     is_cancelled: CancelFn | None = None,
+    on_tile: Callable[[Any, np.ndarray, np.ndarray | None], None] | None = None,
 ) -> PredictionStats:
-    """Predict every valid in-region pixel, tile by tile, into the open output datasets."""
+    """Predict every valid in-region pixel, tile by tile, into the open output datasets.
+
+    ``on_tile(tile, core_valid, probabilities)`` sees every predicted tile (probabilities
+    (N, n) when the predictor keeps them, else None): how suggestions are collected.
+    """
     halo = int(card_bm.get("context_radius", 0))
     mapper_args = (stats, card_bm, wavelengths_nm)
     lut = np.asarray(list(codes), dtype=np.uint8)
@@ -436,6 +452,8 @@ def predict_region(
             conf[core_valid] = p
             out.pixels += int(idx.size)
             counts += np.bincount(idx, minlength=len(lut))
+            if on_tile is not None:
+                on_tile(tile, core_valid, predictor.last_probabilities)
         t2 = time.perf_counter()
         win = rasterio_window(tile.out)
         try:

@@ -33,6 +33,7 @@ from qgis.core import (
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
@@ -43,11 +44,13 @@ from qgis.core import (
     QgsProcessingUtils,
     QgsRasterLayer,
     QgsRectangle,
+    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QIcon
 
 from . import geometry as geo
+from . import suggestions as suggest_out
 from .styling import (
     ClassMapPostProcessor,
     ClassStyle,
@@ -113,6 +116,8 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
     WAVELENGTHS = "WAVELENGTHS"
     OUTPUT = "OUTPUT"
     OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
+    SUGGESTIONS = "SUGGESTIONS"
+    OUTPUT_SUGGESTIONS = "OUTPUT_SUGGESTIONS"
     # output values a model can chain
     CLASS_COUNT = "CLASS_COUNT"
     SUPPORT_SIZE = "SUPPORT_SIZE"
@@ -235,11 +240,24 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         for param in advanced:
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.SUGGESTIONS, "Suggest where to label next: number of places (0 = none)",
+                QgsProcessingParameterNumber.Type.Integer, 10, optional=True, minValue=0,
+                maxValue=1000,
+            )
+        )
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Class map"))
         self.addParameter(
             QgsProcessingParameterRasterDestination(
                 self.OUTPUT_CONFIDENCE, "Confidence (0..1)", optional=True,
                 createByDefault=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT_SUGGESTIONS, "Where to label next (suggestions)",
+                QgsProcessing.SourceType.TypeVectorPoint, optional=True, createByDefault=False,
             )
         )
         self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, "Number of classes"))
@@ -435,6 +453,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             ),
             wavelengths_nm=inputs.wavelengths,
             class_colors={name: rgb for name, (rgb, _label) in self._colors.items()} or None,
+            suggestions=self._suggestion_count(parameters, context),
         )
         features = [
             LabelledFeature(geometry=g, label=lab)
@@ -484,7 +503,9 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
                   for name, rgb in written.items()} or self._colors
         self._styles = class_styles(result.classes, result.class_codes, colors)
         self._outputs_to_style = {"class": result.output_path, "confidence": result.confidence_path}
+        suggestions_id = self._write_suggestions(parameters, context, feedback, result, raster)
         return {
+            self.OUTPUT_SUGGESTIONS: suggestions_id,
             self.OUTPUT: result.output_path,
             self.OUTPUT_CONFIDENCE: result.confidence_path,
             self.CLASS_COUNT: len(result.classes),
@@ -508,7 +529,37 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         if confidence_path and context.willLoadLayerOnCompletion(confidence_path):
             processor = keep_alive(confidence_path, ConfidencePostProcessor())
             context.layerToLoadOnCompletionDetails(confidence_path).setPostProcessor(processor)
+        suggestions_id = self._outputs_to_style.get("suggestions")
+        if suggestions_id and context.willLoadLayerOnCompletion(suggestions_id):
+            processor = keep_alive(suggestions_id, suggest_out.SuggestionsPostProcessor())
+            context.layerToLoadOnCompletionDetails(suggestions_id).setPostProcessor(processor)
         return {}
+
+    # ------------------------------------------------------------------ suggestions
+    def _suggestion_count(self, parameters, context) -> int:
+        """How many "label here next" points to compute: 0 unless the output is wanted."""
+        target = parameters.get(self.OUTPUT_SUGGESTIONS)
+        if target is None or (isinstance(target, str) and not target.strip()):
+            return 0
+        if parameters.get(self.SUGGESTIONS) in (None, ""):
+            return 10
+        return max(0, self.parameterAsInt(parameters, self.SUGGESTIONS, context))
+
+    def _write_suggestions(self, parameters, context, feedback, result, raster) -> str | None:
+        """The suggestions sink (raster CRS points), created only after a successful run."""
+        if parameters.get(self.OUTPUT_SUGGESTIONS) in (None, ""):
+            return None
+        sink, dest_id = self.parameterAsSink(
+            parameters, self.OUTPUT_SUGGESTIONS, context, suggest_out.suggestion_fields(),
+            QgsWkbTypes.Type.Point, raster.crs,
+        )  # fmt: skip
+        if sink is None:
+            return None
+        found = list(getattr(result, "suggestions", None) or [])
+        written = suggest_out.write_suggestions(sink, found, result.classes)
+        feedback.pushInfo(f"Suggested places to label next: {written}")
+        self._outputs_to_style["suggestions"] = dest_id
+        return dest_id
 
 
 # ---------------------------------------------------------------------- checks (pure helpers)
@@ -762,6 +813,13 @@ table and a .qml style. When loaded it is styled with the training layer's categ
 when it has them.</dd>
 <dt><b>Confidence</b> (OUTPUT_CONFIDENCE, optional)</dt><dd>GeoTIFF, float 0..1: the
 probability of the chosen class; styled with a 0..1 colour ramp.</dd>
+<dt><b>Where to label next</b> (OUTPUT_SUGGESTIONS, optional) with
+<b>SUGGESTIONS</b> (how many, default 10, 0 = none)</dt><dd>Points where one more label
+should improve the map most: places where the model hesitates between two classes over a
+whole patch (not a lone noisy pixel), spread out, away from existing labels, on valid pixels
+of the region. Fields: rank (1 = most useful), class_1/prob_1 and class_2/prob_2 (the two
+classes the model hesitates between, with their probabilities). Drawn as numbered markers.
+Label a few of them (e.g. with the panel's pick-on-map tool) and run again.</dd>
 <dt>CLASS_COUNT, SUPPORT_SIZE, ACCURACY_ESTIMATE, SKIPPED_FEATURES, REGION_PIXELS</dt>
 <dd>Numbers for models and scripts: classes, labelled pixels used, estimated accuracy
 (0..1, empty when not estimated), skipped training features, pixels classified.</dd>

@@ -12,6 +12,7 @@ layers, canvas), takes the map tools off the canvas and removes the rubber bands
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 from qgis.core import (
@@ -61,6 +62,12 @@ from .assessment_actions import AssessmentButtons, class_map_of
 from .map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
 from .run_task import ClassificationRun, RunOutcome, confidence_path_for, default_output_path
 from .settings import DEVICES, PanelSettings
+from .suggestions_box import (
+    SuggestionsBox,
+    keep_labels_with_samples,
+    label_geometry,
+    labels_kind,
+)
 
 REGION_DRAWN = "drawn"
 REGION_SELECTION = "selection"
@@ -241,6 +248,10 @@ class MetaMapperPanel(QgsDockWidget):
         form.addRow("Class map file", self.output_widget)
         layout.addWidget(self.advanced_box)
 
+        # --- where to label next (shown after a run)
+        self.suggestions_box = SuggestionsBox(self.canvas, self.project, self._pixel_size)
+        self.suggestions_box.labelRequested.connect(self.add_suggestion_label)
+
         # --- run
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
@@ -256,6 +267,7 @@ class MetaMapperPanel(QgsDockWidget):
         layout.addLayout(buttons)
         self.assessment = AssessmentButtons(dialog_parent=self.iface.mainWindow())
         layout.addWidget(self.assessment)
+        layout.addWidget(self.suggestions_box)
         layout.addStretch(1)
 
         scroll = QScrollArea()
@@ -436,6 +448,20 @@ class MetaMapperPanel(QgsDockWidget):
         self.pick_class.setEditText(class_name)
         return feature
 
+    def add_suggestion_label(self, point: QgsGeometry, crs: QgsCoordinateReferenceSystem,
+                             class_name: str) -> QgsFeature | None:
+        """A label for a suggested pixel, stored like a picked sample; the current labels
+        are carried into the samples layer first, so the next run keeps them all."""
+        training = self.training_layer()
+        kind = labels_kind(training)
+        keep_labels_with_samples(self.project, training, self.field_combo.currentField(),
+                                 self.selected_only.isChecked(),
+                                 self.canvas.mapSettings().destinationCrs())
+        raster = self.raster_layer()
+        pixel = ((raster.rasterUnitsPerPixelX(), raster.rasterUnitsPerPixelY())
+                 if raster is not None else (0.0, 0.0))
+        return self.add_sample(label_geometry(point, kind, pixel), crs, class_name)
+
     # ================================================================== region
     def region_mode(self) -> str:
         button = self.region_group.checkedButton()
@@ -596,6 +622,12 @@ class MetaMapperPanel(QgsDockWidget):
             "OUTPUT": class_def,
             "OUTPUT_CONFIDENCE": conf_def,
         }
+        if self.suggestions_box.count() > 0:
+            suggestions = QgsProcessingOutputLayerDefinition(
+                suggestions_path_for(output), self.project)
+            suggestions.destinationName = "Where to label next"
+            params["SUGGESTIONS"] = self.suggestions_box.count()
+            params["OUTPUT_SUGGESTIONS"] = suggestions
         region = self.region_layer_for_run()
         if region is not None:
             params["REGION"] = region
@@ -614,6 +646,7 @@ class MetaMapperPanel(QgsDockWidget):
             self._error(str(exc))
             return False
         self._store_settings()
+        self.suggestions_box.set_layer(None)  # the last run's points are outdated now
         keep = [v for v in params.values() if isinstance(v, QgsVectorLayer)]
         self.run = ClassificationRun(params, self.project, keep=keep, parent=self)
         self.run.progressChanged.connect(self._on_progress)
@@ -634,6 +667,8 @@ class MetaMapperPanel(QgsDockWidget):
         self.last_outcome = outcome
         self._set_running(False)
         if outcome.status == "success":
+            classes = str(outcome.results.get("CLASSES") or "").split(",")
+            self.suggestions_box.set_layer(outcome.suggestions, [c for c in classes if c])
             self.progress.setValue(100)
             self.assessment.set_class_map(class_map_of(outcome))
             self._message(outcome.message, Qgis.Success, 15)
@@ -647,6 +682,10 @@ class MetaMapperPanel(QgsDockWidget):
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+
+    def _pixel_size(self) -> float:
+        raster = self.raster_layer()
+        return float(raster.rasterUnitsPerPixelX()) if raster is not None else 0.0
 
     # ================================================================== device probe
     def _on_advanced_toggled(self, collapsed: bool) -> None:
@@ -706,6 +745,12 @@ class MetaMapperPanel(QgsDockWidget):
         if self._details_dialog is not None:
             self._details_dialog.close()
             self._details_dialog = None
+
+
+def suggestions_path_for(output_path: str) -> str:
+    """The suggestions GeoPackage beside the class map: classes.tif -> classes_suggestions.gpkg"""
+    p = Path(output_path)
+    return str(p.with_name(p.stem + "_suggestions.gpkg"))
 
 
 def region_memory_layer(geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> QgsVectorLayer:

@@ -32,6 +32,7 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProject,
     QgsRasterLayer,
+    QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
@@ -67,6 +68,7 @@ class RunOutcome:
     results: Dict[str, Any] = field(default_factory=dict)
     layers: List[QgsRasterLayer] = field(default_factory=list)
     seconds: float = 0.0
+    suggestions: QgsVectorLayer | None = None  # "where to label next" points, if asked for
 
 
 def summary(results: Dict[str, Any], seconds: float) -> str:
@@ -180,7 +182,7 @@ class ClassificationRun(QObject):
 
     def output_paths(self) -> List[str]:
         paths = []
-        for key in ("OUTPUT", "OUTPUT_CONFIDENCE"):
+        for key in ("OUTPUT", "OUTPUT_CONFIDENCE", "OUTPUT_SUGGESTIONS"):
             value = self.parameters.get(key)
             sink = getattr(value, "sink", None)
             path = sink.staticValue() if sink is not None else value
@@ -217,10 +219,15 @@ class ClassificationRun(QObject):
                 "The classification failed; see Details.")
             self._end("failed", reason)
             return
+        # its styling, taken before _load_outputs clears the context's load list
+        details = self.context.layersToLoadOnCompletion().get(
+            str(results.get("OUTPUT_SUGGESTIONS") or ""))
+        processor = details.postProcessor() if details is not None else None
         layers = self._load_outputs(results)
+        suggestions = self._load_suggestions(results, processor)
         seconds = time.monotonic() - self._started
         self._end("success", summary(results, seconds), results=results, layers=layers,
-                  seconds=seconds)
+                  seconds=seconds, suggestions=suggestions)
 
     def _load_outputs(self, results: Dict[str, Any]) -> List[QgsRasterLayer]:
         """Add the class map (top) and the confidence layer to the MetaMapper group, styled
@@ -252,6 +259,24 @@ class ClassificationRun(QObject):
         # they are loaded now: stop Processing from loading them a second time
         self.context.setLayersToLoadOnCompletion({})
         return layers
+
+    def _load_suggestions(self, results: Dict[str, Any], processor: Any
+                          ) -> QgsVectorLayer | None:
+        """Add the suggestions (numbered markers, hidden until the panel shows them) at the
+        top of the layer tree, above the MetaMapper group, so they draw over the class map."""
+        path = str(results.get("OUTPUT_SUGGESTIONS") or "")
+        if not path or not os.path.isfile(path.split("|")[0]):
+            return None
+        layer = QgsVectorLayer(path, "Where to label next", "ogr")
+        if not layer.isValid():
+            raise RuntimeError(f"QGIS cannot open the output {path}")
+        if processor is not None:
+            processor.postProcessLayer(layer, self.context, self.feedback)
+        self.project.addMapLayer(layer, False)
+        node = self.project.layerTreeRoot().insertLayer(0, layer)
+        if node is not None:
+            node.setItemVisibilityChecked(False)
+        return layer
 
     def _end(self, status: str, message: str, **kwargs: Any) -> None:
         log = self.feedback.textLog()

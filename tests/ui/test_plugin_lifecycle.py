@@ -51,7 +51,7 @@ def test_twenty_load_run_cancel_unload_cycles_leave_nothing(
         panel.set_region_mode(REGION_RASTER)
         panel._activate_region_tool("rectangle")
         assert panel.start_run()
-        if i == 0:  # one run goes to the end: its two layers are the only ones added
+        if i == 0:  # one run goes to the end: its three layers are the only ones added
             assert wait_done(panel).status == "success"
             finished_outputs = len(set(project.mapLayers()) - layers_before)
         else:
@@ -62,7 +62,7 @@ def test_twenty_load_run_cancel_unload_cycles_leave_nothing(
         assert toolbar == [] and menu == [] and docks == []
         assert registry.providerById("metamapper") is None
         assert QgsApplication.taskManager().countActiveTasks() == 0
-    assert finished_outputs == 2
-    assert len(set(project.mapLayers()) - layers_before) == 2
+    assert finished_outputs == 3  # class map, confidence, where to label next
+    assert len(set(project.mapLayers()) - layers_before) == 3
     assert len(qgis_canvas.scene().items()) == items_before
     assert qgis_canvas.mapTool() is tool_before
