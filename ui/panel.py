@@ -117,7 +117,7 @@ class MetaMapperPanel(QgsDockWidget):
         raster_box = QGroupBox("Raster to classify")
         form = QFormLayout(raster_box)
         self.raster_combo = QgsMapLayerComboBox()
-        self.raster_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.raster_combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
         self.raster_combo.setAllowEmptyLayer(True)
         self.raster_combo.setToolTip("Any raster with a CRS, any number of bands")
         form.addRow("Raster", self.raster_combo)
@@ -129,13 +129,15 @@ class MetaMapperPanel(QgsDockWidget):
         labels_box = QGroupBox("Labelled features")
         form = QFormLayout(labels_box)
         self.training_combo = QgsMapLayerComboBox()
-        self.training_combo.setFilters(QgsMapLayerProxyModel.PointLayer
-                                       | QgsMapLayerProxyModel.PolygonLayer)
+        self.training_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer
+                                       | QgsMapLayerProxyModel.Filter.PolygonLayer)
         self.training_combo.setAllowEmptyLayer(True)
         form.addRow("Layer", self.training_combo)
         self.field_combo = QgsFieldComboBox()
-        self.field_combo.setFilters(QgsFieldProxyModel.String | QgsFieldProxyModel.Int
-                                    | QgsFieldProxyModel.LongLong | QgsFieldProxyModel.Double)
+        self.field_combo.setFilters(QgsFieldProxyModel.Filter.String
+                                    | QgsFieldProxyModel.Filter.Int
+                                    | QgsFieldProxyModel.Filter.LongLong
+                                    | QgsFieldProxyModel.Filter.Double)
         form.addRow("Class field", self.field_combo)
         self.selected_only = QCheckBox("Selected features only")
         form.addRow(self.selected_only)
@@ -187,7 +189,7 @@ class MetaMapperPanel(QgsDockWidget):
         sel_row = QHBoxLayout()
         self.region_selection_radio = QRadioButton("Selected polygons of")
         self.region_layer_combo = QgsMapLayerComboBox()
-        self.region_layer_combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.region_layer_combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
         self.region_layer_combo.setAllowEmptyLayer(True)
         sel_row.addWidget(self.region_selection_radio)
         sel_row.addWidget(self.region_layer_combo, 1)
@@ -234,7 +236,7 @@ class MetaMapperPanel(QgsDockWidget):
         self.shots_spin.setToolTip("Maximum labelled pixels used per class")
         form.addRow("Shots cap", self.shots_spin)
         self.output_widget = QgsFileWidget()
-        self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
+        self.output_widget.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
         self.output_widget.setFilter("GeoTIFF (*.tif *.tiff)")
         self.output_widget.lineEdit().setPlaceholderText("[temporary GeoTIFF]")
         form.addRow("Class map file", self.output_widget)
@@ -348,7 +350,7 @@ class MetaMapperPanel(QgsDockWidget):
         if layer is None or not layer.isValid():
             return 0, 0, 0
         index = layer.fields().lookupField(field) if field else -1
-        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
         if index >= 0:
             request.setSubsetOfAttributes([index])
         else:
@@ -418,7 +420,7 @@ class MetaMapperPanel(QgsDockWidget):
                       else self.pick_class.currentText()).strip()
         if not class_name:
             self._message("Type or choose a class name before picking samples.",
-                          Qgis.Warning)
+                          Qgis.MessageLevel.Warning)
             return None
         kind = "Polygon" if geometry.type() == 2 else "Point"
         canvas_crs = self.canvas.mapSettings().destinationCrs()
@@ -632,10 +634,10 @@ class MetaMapperPanel(QgsDockWidget):
         self._set_running(False)
         if outcome.status == "success":
             self.progress.setValue(100)
-            self._message(outcome.message, Qgis.Success, 15)
+            self._message(outcome.message, Qgis.MessageLevel.Success, 15)
         elif outcome.status == "cancelled":
             self.progress.setValue(0)
-            self._message(outcome.message, Qgis.Info, 8)
+            self._message(outcome.message, Qgis.MessageLevel.Info, 8)
         else:
             self.progress.setValue(0)
             self._error(outcome.message, outcome.log)
@@ -651,7 +653,7 @@ class MetaMapperPanel(QgsDockWidget):
             self.device_label.setText(describe_devices())
 
     # ================================================================== messages
-    def _message(self, text: str, level=Qgis.Info, duration: int = 8) -> None:
+    def _message(self, text: str, level=Qgis.MessageLevel.Info, duration: int = 8) -> None:
         self.iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, duration)
 
     def _error(self, reason: str, log: str = "") -> None:
@@ -661,7 +663,7 @@ class MetaMapperPanel(QgsDockWidget):
         details = QPushButton("Details")
         details.clicked.connect(lambda _=False, r=reason, t=log: self.show_details(r, t))
         widget.layout().addWidget(details)
-        bar.pushWidget(widget, Qgis.Critical, 0)
+        bar.pushWidget(widget, Qgis.MessageLevel.Critical, 0)
         self.last_error = reason
 
     def show_details(self, reason: str, log: str) -> QDialog:
@@ -672,7 +674,7 @@ class MetaMapperPanel(QgsDockWidget):
         text.setReadOnly(True)
         text.setPlainText(f"{reason}\n\n{log}".strip())
         layout.addWidget(text)
-        box = QDialogButtonBox(QDialogButtonBox.Close)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(dialog.reject)
         layout.addWidget(box)
         dialog.resize(700, 400)

@@ -50,7 +50,7 @@ def _clean_project():
 def _categorized(layer):
     categories = []
     for name, rgb in COLOURS.items():
-        symbol = QgsSymbol.defaultSymbol(QgsWkbTypes.PolygonGeometry)
+        symbol = QgsSymbol.defaultSymbol(QgsWkbTypes.GeometryType.PolygonGeometry)
         symbol.setColor(QColor(*rgb))
         categories.append(QgsRendererCategory(name, symbol, f"{name.title()} (label)"))
     layer.setRenderer(QgsCategorizedSymbolRenderer("cls", categories))
