@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 import enum
 import importlib
+import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -103,25 +105,51 @@ def _scoped_spelling(value: object, member: str) -> str:
     return f"{enum_type.__qualname__}.{name}"
 
 
+def code_trees(path: Path) -> list[tuple[ast.AST, int]]:
+    """The file's syntax tree, plus Python held in its string constants (the probe scripts
+    run inside a real QGIS, ``python -c`` snippets) with the line each starts on."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    trees = [(tree, 0)]
+    if path == Path(__file__):
+        return trees  # its samples of wrong code are data
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and "qgis" in node.value and "import" in node.value):
+            for text in (node.value, _filled_template(node.value)):
+                try:
+                    trees.append((ast.parse(textwrap.dedent(text)), node.lineno - 1))
+                    break
+                except SyntaxError:
+                    continue  # prose, not code
+    return trees
+
+
+def _filled_template(text: str) -> str:
+    """A ``str.format`` template as the code it becomes (fields -> None, ``{{`` -> ``{``)."""
+    text = text.replace("{{", "\0").replace("}}", "\1")
+    text = re.sub(r"\{[A-Za-z_][\w.\[\]]*(![rsa])?(:[^{}]*)?\}", "None", text)
+    return text.replace("\0", "{").replace("\1", "}")
+
+
 def unscoped_enum_uses(path: Path) -> list[str]:
     """``Class.Member`` where Member is an enum value but Class is not its enum type."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    names = imported_bindings(tree)
     found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Attribute):
-            continue
-        owner = _resolve(node.value, names)
-        if not isinstance(owner, type) or _is_enum_type(owner):
-            continue
-        try:
-            value = getattr(owner, node.attr, None)
-        except Exception:  # noqa: BLE001 - a binding that raises on access is not an enum
-            continue
-        if value is None or isinstance(value, type) or not _is_enum_value(value):
-            continue
-        found.append(f"{_where(path)}:{node.lineno}: {ast.unparse(node)}"
-                     f" -> {_scoped_spelling(value, node.attr)}")
+    for tree, first_line in code_trees(path):
+        names = imported_bindings(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Attribute):
+                continue
+            owner = _resolve(node.value, names)
+            if not isinstance(owner, type) or _is_enum_type(owner):
+                continue
+            try:
+                value = getattr(owner, node.attr, None)
+            except Exception:  # noqa: BLE001 - a binding that raises on access is no enum
+                continue
+            if value is None or isinstance(value, type) or not _is_enum_value(value):
+                continue
+            found.append(f"{_where(path)}:{first_line + node.lineno}: {ast.unparse(node)}"
+                         f" -> {_scoped_spelling(value, node.attr)}")
     return found
 
 
@@ -136,20 +164,21 @@ def qt6_removed_uses(path: Path) -> list[str]:
     """exec_(), QAction from QtWidgets and QVariant type codes (outside the compat module)."""
     if path.name == "qt_compat.py":
         return []
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     where = _where(path)
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in ("exec_", "exec__"):
-            found.append(f"{where}:{node.lineno}: .{node.attr}() -> .exec()")
-        elif isinstance(node, ast.ImportFrom) and node.module == "qgis.PyQt.QtWidgets":
-            if any(alias.name == "QAction" for alias in node.names):
-                found.append(f"{where}:{node.lineno}: QAction from QtWidgets (QtGui in Qt6)"
-                             " -> import it from the compatibility module")
-        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-              and node.value.id == "QVariant"):
-            found.append(f"{where}:{node.lineno}: QVariant.{node.attr} -> QMetaType.Type"
-                         " (QgsField type codes: the compatibility module)")
+    for tree, first_line in code_trees(path):
+        for node in ast.walk(tree):
+            line = first_line + getattr(node, "lineno", 0)
+            if isinstance(node, ast.Attribute) and node.attr in ("exec_", "exec__"):
+                found.append(f"{where}:{line}: .{node.attr}() -> .exec()")
+            elif isinstance(node, ast.ImportFrom) and node.module == "qgis.PyQt.QtWidgets":
+                if any(alias.name == "QAction" for alias in node.names):
+                    found.append(f"{where}:{line}: QAction from QtWidgets (QtGui in Qt6)"
+                                 " -> import it from the compatibility module")
+            elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                  and node.value.id == "QVariant"):
+                found.append(f"{where}:{line}: QVariant.{node.attr} -> QMetaType.Type"
+                             " (QgsField type codes: the compatibility module)")
     return found
 
 
@@ -185,6 +214,15 @@ def test_the_check_catches_what_it_must(tmp_path) -> None:
     removed = "\n".join(qt6_removed_uses(sample))
     assert ".exec_()" in removed and "QAction from QtWidgets" in removed
     assert "QVariant.Int" in removed
+
+    probe = tmp_path / "probe.py"  # code QGIS runs from a string (the Xvfb probes)
+    probe.write_text('import textwrap\n\nPROBE = textwrap.dedent("""\n'
+                     '    from qgis.PyQt.QtCore import Qt\n'
+                     '    modifiers = Qt.NoModifier\n'
+                     '""")\n')
+    (hit,) = unscoped_enum_uses(probe)
+    assert hit.endswith(":5: Qt.NoModifier -> " + hit.rsplit(" -> ", 1)[1])
+    assert "KeyboardModifier.NoModifier" in hit
 
 
 @pytest.mark.parametrize("path", python_files(), ids=lambda p: p.relative_to(ROOT).as_posix())
