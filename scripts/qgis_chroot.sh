@@ -10,8 +10,9 @@
 # version than its name says. The checkout is
 # bind-mounted at its own path, so build/pkg/metamapper resolves as on the host. Nothing is
 # written into the checkout from inside (no bytecode, also from the tests' subprocesses; no
-# pytest cache; no GDAL .aux.xml; Hypothesis's database and QGIS profiles in the chroot's /tmp),
-# so a root-run chroot leaves no root-owned files in a user's clone.
+# pytest cache; Hypothesis's database and QGIS profiles in the chroot's /tmp), and whatever
+# still appears there (GDAL's .aux.xml next to the sample raster, from a real QGIS window) is
+# handed back to the checkout's owner: a root-run chroot leaves no root-owned files in a clone.
 # Mounts are always undone, also after Ctrl-C or a failure, and a re-run first clears mounts a
 # killed run left behind.
 set -euo pipefail
@@ -42,6 +43,18 @@ pip_packages="pytest-qgis==5.0.2"
 # --- mounts -------------------------------------------------------------------------------
 mounts_under() {  # deepest first
   findmnt -rn -o TARGET | awk -v d="$1/" 'index($0, d) == 1' | sort -r
+}
+
+give_back_files() {  # files the run created in the checkout belong to its owner, not root
+  if [ -e "$dir/tmp/.metamapper-run-start" ] && [ "$(stat -c %u "$repo")" != 0 ]; then
+    find "$repo" -xdev -newer "$dir/tmp/.metamapper-run-start" -user 0 -not -path "$repo/.git/*" \
+      -exec chown --no-dereference "$(stat -c %u:%g "$repo")" {} + || true
+  fi
+}
+
+cleanup() {
+  give_back_files
+  unmount_all
 }
 
 unmount_all() {
@@ -97,7 +110,8 @@ if [ ! -e "$ready" ]; then
 fi
 
 # --- run ----------------------------------------------------------------------------------
-trap unmount_all EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 mount -t proc proc "$dir/proc"
 mount -t sysfs sysfs "$dir/sys"
 mount --rbind /dev "$dir/dev"
@@ -118,7 +132,6 @@ fi
 run_in_chroot() {
   env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 TERM="${TERM:-dumb}" QT_QPA_PLATFORM=offscreen PYTHONDONTWRITEBYTECODE=1 \
-    GDAL_PAM_ENABLED=NO \
     XDG_RUNTIME_DIR=/tmp/runtime-root \
     PYTHONPATH="$repo/build/pkg:/usr/share/qgis/python/plugins" \
     GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*' \
@@ -128,6 +141,7 @@ run_in_chroot() {
 mkdir -p "$repo/build/pkg"
 [ -e "$repo/build/pkg/metamapper" ] || ln -sfn "$repo" "$repo/build/pkg/metamapper"
 mkdir -p -m 700 "$dir/tmp/runtime-root"
+touch "$dir/tmp/.metamapper-run-start"
 # Every Python in the chroot, also a test's subprocess started with a bare environment or QGIS's
 # embedded one, skips writing __pycache__ into the (bind-mounted) checkout.
 echo 'import sys; sys.dont_write_bytecode = True' \

@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "qgis_chroot.sh"
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
 
 def _make_dry_run(*args: str) -> str:
@@ -26,6 +26,7 @@ def _make_dry_run(*args: str) -> str:
     return done.stdout
 
 
+@needs_make
 @pytest.mark.parametrize(("target", "suite", "version"),
                          [("test-qgis340", "trixie", "3.40"), ("test-qgis344", "sid", "3.44")])
 def test_each_version_target_runs_its_chroot(target, suite, version) -> None:
@@ -35,11 +36,13 @@ def test_each_version_target_runs_its_chroot(target, suite, version) -> None:
     assert Path(cache).is_absolute() and not Path(cache).resolve().is_relative_to(ROOT)
 
 
+@needs_make
 def test_make_test_runs_both_chroot_suites() -> None:
     out = _make_dry_run("test", "CHROOT_CACHE=/nonexistent/cache")
     assert "test-qgis340" in out and "test-qgis344" in out
 
 
+@needs_make
 def test_the_cache_folder_can_be_moved() -> None:
     out = _make_dry_run("test-qgis344", "CHROOT_CACHE=/srv/chroots")
     assert '"/srv/chroots"' in out
