@@ -57,9 +57,9 @@ cleanup() {
   unmount_all
 }
 
-unmount_all() {
+unmount_all() {  # also what a killed mmdebstrap left mounted in an unfinished build
   local target
-  for target in $(mounts_under "$dir"); do
+  for target in $(mounts_under "$dir") $(mounts_under "$dir.partial"); do
     umount -R "$target" 2>/dev/null || umount -R -l "$target" || true
   done
 }
