@@ -27,6 +27,7 @@ from qgis.core import (
     QgsProcessingOutputLayerDefinition,
     QgsProject,
     QgsVectorLayer,
+    QgsWkbTypes,
 )
 from qgis.gui import (
     QgsCollapsibleGroupBox,
@@ -422,7 +423,8 @@ class MetaMapperPanel(QgsDockWidget):
             self._message("Type or choose a class name before picking samples.",
                           Qgis.MessageLevel.Warning)
             return None
-        kind = "Polygon" if geometry.type() == 2 else "Point"
+        polygon = geometry.type() == QgsWkbTypes.GeometryType.PolygonGeometry  # not 2: Qt6
+        kind = "Polygon" if polygon else "Point"
         canvas_crs = self.canvas.mapSettings().destinationCrs()
         layer = samples.samples_layer(self.project, kind, canvas_crs)
         feature = samples.add_sample(layer, geometry, crs, class_name, self.project)
