@@ -3,8 +3,9 @@
 PyQt6 (hence QGIS 4) accepts only scoped enum members (``Qt.MouseButton.LeftButton``, not
 ``Qt.LeftButton``). Every ``<Class>.<Member>`` in the plugin's sources, where ``Class`` was
 imported from ``qgis.*`` (or the plugin's compatibility module), is resolved in the running
-QGIS: if the member is an enum value whose own enum type also has it (so a scoped spelling
-exists), the unscoped spelling is reported with the scoped one to use instead. The same walk
+QGIS: if the member is an enum value but ``Class`` is not its enum type, the spelling is
+unscoped and is reported with the scoped one to use instead (``Class.EnumType.Member``, or
+the enum's own name for a member QGIS moved, e.g. to ``Qgis``). The same walk
 refuses what Qt6 removed: ``exec_()``, ``QAction`` from ``QtWidgets`` and ``QVariant`` type
 codes (the compatibility module is the one place allowed to bridge Qt5 and Qt6).
 """
@@ -46,8 +47,7 @@ def _bindings_name(module: str | None, level: int) -> str | None:
         return None
     if level == 0 and (module == "qgis" or module.startswith("qgis.")):
         return module
-    tail = module.rsplit(".", 1)[-1]
-    return COMPAT_MODULES.get(tail) if level > 0 or module in COMPAT_MODULES else None
+    return COMPAT_MODULES.get(module.rsplit(".", 1)[-1])  # .qt_compat, metamapper.ui.qt_compat
 
 
 def imported_bindings(tree: ast.AST) -> dict[str, object]:
