@@ -15,15 +15,18 @@ STAMP       := $(VENV)/.installed
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 APT_PACKAGES := qgis python3-qgis qgis-providers xvfb
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian chroots with other QGIS versions (scripts/qgis_chroot.sh), built once, kept here.
+CHROOT_CACHE ?= $(HOME)/.cache/metamapper/chroots
 export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPATH)
 
 .PHONY: help install install-train demo test test-plugin test-train package lint bench \
-        metatrain evaluate evaluate-suggestions screenshots clean
+        metatrain evaluate evaluate-suggestions screenshots clean test-qgis340 test-qgis344
 
 help:
 	@echo "make demo       run MetaMapper on the bundled Landsat-8 sample (installs first)"
-	@echo "make test       the whole test suite, headless (installs first)"
+	@echo "make test       the whole test suite, headless (installs first), here and on QGIS 3.40 + 3.44"
+	@echo "make test-qgis340 / test-qgis344   the plugin suite on QGIS 3.40 LTR / 3.44 (Debian chroots)"
 	@echo "make package    build dist/metamapper-<version>.zip for QGIS 'Install from ZIP'"
 	@echo "make lint       ruff + mypy on core/"
 	@echo "make bench      speed and memory benchmarks -> bench/results/"
@@ -61,14 +64,24 @@ demo: install
 
 # --- tests --------------------------------------------------------------------------------
 test: install install-train
+	@$(PY) scripts/versions.py
 	$(PY) -m pytest -q --ignore=tests/train
 	$(TRAIN_PY) -m pytest -q -p no:cacheprovider tests/train
+	@$(MAKE) --no-print-directory test-qgis340 test-qgis344
 
 test-plugin: install
 	$(PY) -m pytest -q --ignore=tests/train
 
 test-train: install-train
 	$(TRAIN_PY) -m pytest -q -p no:cacheprovider tests/train
+
+# The plugin suite on other QGIS versions, each in a Debian chroot (Debian's own torch,
+# rasterio, scikit-learn) cached in $(CHROOT_CACHE); needs root for mount/chroot.
+test-qgis340: $(PKG)/metamapper
+	$(SUDO) bash scripts/qgis_chroot.sh trixie 3.40 "$(CHROOT_CACHE)" -q
+
+test-qgis344: $(PKG)/metamapper
+	$(SUDO) bash scripts/qgis_chroot.sh sid 3.44 "$(CHROOT_CACHE)" -q
 
 # --- distribution and quality -------------------------------------------------------------
 package: $(PKG)/metamapper

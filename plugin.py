@@ -13,7 +13,8 @@ from typing import Any
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction
+
+from .ui.qt_compat import QAction
 
 PLUGIN_NAME = "MetaMapper"
 MENU = "&MetaMapper"
@@ -43,7 +44,8 @@ class MetaMapperPlugin:
             QgsMessageLog.logMessage(
                 "A Processing provider with id 'metamapper' is already registered (is "
                 "MetaMapper installed twice?); this copy's algorithms are not added. Remove "
-                "the duplicate plugin folder and restart QGIS.", PLUGIN_NAME, Qgis.Warning)
+                "the duplicate plugin folder and restart QGIS.", PLUGIN_NAME,
+                Qgis.MessageLevel.Warning)
 
     # --- GUI --------------------------------------------------------------------------
     def initGui(self) -> None:  # noqa: N802
@@ -90,11 +92,11 @@ class MetaMapperPlugin:
 
             self.panel = MetaMapperPanel(self.iface, self.iface.mainWindow())
             self.panel.visibilityChanged.connect(self._sync_action)
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.panel)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
             # docks open at their minimum width, which clips the panel's rows: start wide
             # enough for its content (the user can still drag it narrower or wider)
             width = max(440, self.panel.sizeHint().width())
-            self.iface.mainWindow().resizeDocks([self.panel], [width], Qt.Horizontal)
+            self.iface.mainWindow().resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
         self.panel.setVisible(checked)
 
     def _sync_action(self, visible: bool) -> None:
@@ -109,7 +111,7 @@ class MetaMapperPlugin:
         if not missing:
             return True
         message = missing_runtime_message(missing)
-        QgsMessageLog.logMessage(message, PLUGIN_NAME, Qgis.Critical)
+        QgsMessageLog.logMessage(message, PLUGIN_NAME, Qgis.MessageLevel.Critical)
         self.iface.messageBar().pushMessage(PLUGIN_NAME, message.replace("\n", " "),
-                                            level=Qgis.Critical, duration=0)
+                                            level=Qgis.MessageLevel.Critical, duration=0)
         return False

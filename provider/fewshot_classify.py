@@ -177,25 +177,26 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             QgsProcessingParameterFeatureSource(
                 self.TRAINING,
                 "Training features (labelled points and/or polygons)",
-                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+                [QgsProcessing.SourceType.TypeVectorPoint,
+                 QgsProcessing.SourceType.TypeVectorPolygon],
             )
         )
         self.addParameter(
             QgsProcessingParameterField(
                 self.CLASS_FIELD, "Class field (text or integer)", None, self.TRAINING,
-                QgsProcessingParameterField.Any,
+                QgsProcessingParameterField.DataType.Any,
             )
         )
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.REGION, "Region to map (polygons; empty = the whole raster)",
-                [QgsProcessing.TypeVectorPolygon], optional=True,
+                [QgsProcessing.SourceType.TypeVectorPolygon], optional=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterFile(
                 self.MODEL, "Model file (empty = the bundled meta-trained model)",
-                QgsProcessingParameterFile.File, "pt", optional=True,
+                QgsProcessingParameterFile.Behavior.File, "pt", optional=True,
                 fileFilter="MetaMapper model (*.pt)",
             )
         )
@@ -204,26 +205,26 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.SEED, "Random seed", QgsProcessingParameterNumber.Integer, 0, minValue=0
+                self.SEED, "Random seed", QgsProcessingParameterNumber.Type.Integer, 0, minValue=0
             )
         )
         advanced = [
             QgsProcessingParameterNumber(
                 self.SHOTS_CAP, "Maximum labelled pixels per class (shots cap)",
-                QgsProcessingParameterNumber.Integer, 200, minValue=1, maxValue=100000,
+                QgsProcessingParameterNumber.Type.Integer, 200, minValue=1, maxValue=100000,
             ),
             QgsProcessingParameterNumber(
                 self.STEPS, "Adaptation steps (empty = the model's own)",
-                QgsProcessingParameterNumber.Integer, None, optional=True, minValue=0,
+                QgsProcessingParameterNumber.Type.Integer, None, optional=True, minValue=0,
                 maxValue=1000,
             ),
             QgsProcessingParameterNumber(
-                self.TILE_SIZE, "Tile size (pixels)", QgsProcessingParameterNumber.Integer,
+                self.TILE_SIZE, "Tile size (pixels)", QgsProcessingParameterNumber.Type.Integer,
                 512, minValue=16, maxValue=8192,
             ),
             QgsProcessingParameterNumber(
                 self.BATCH_SIZE, "Pixels per inference batch",
-                QgsProcessingParameterNumber.Integer, 65536, minValue=256, maxValue=16777216,
+                QgsProcessingParameterNumber.Type.Integer, 65536, minValue=256, maxValue=16777216,
             ),
             QgsProcessingParameterBoolean(
                 self.TRANSDUCTIVE, "Use the region's unlabelled pixels (transductive)", True
@@ -238,7 +239,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             ),
         ]
         for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
             self.addParameter(param)
         self.addParameter(
             QgsProcessingParameterNumber(

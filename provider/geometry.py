@@ -24,14 +24,16 @@ from qgis.core import (
     QgsRectangle,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QMetaType, QVariant
 
 Label = Union[str, int, None]
 
-#: Field types a class can be read from (text, or integer-like numbers).
-TEXT_TYPES = (QVariant.String,)
-INTEGER_TYPES = (QVariant.Int, QVariant.UInt, QVariant.LongLong, QVariant.ULongLong)
-REAL_TYPES = (QVariant.Double,)
+#: Field types a class can be read from (text, or integer-like numbers). QgsField.type() gives
+#: QMetaType.Type from QGIS 3.38 (and in Qt6) and QVariant.Type before, with equal codes in Qt5.
+TEXT_TYPES = (QMetaType.Type.QString,)
+INTEGER_TYPES = (QMetaType.Type.Int, QMetaType.Type.UInt, QMetaType.Type.LongLong,
+                 QMetaType.Type.ULongLong)
+REAL_TYPES = (QMetaType.Type.Double,)
 
 
 class GeometryProblem(ValueError):

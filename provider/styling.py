@@ -126,7 +126,7 @@ def apply_confidence_renderer(layer: QgsRasterLayer) -> None:
         QColor(*first), QColor(*last), False,
         [QgsGradientStop(pos, QColor(*rgb)) for pos, rgb in CONFIDENCE_STOPS[1:-1]],
     )
-    color_shader = QgsColorRampShader(0.0, 1.0, ramp, QgsColorRampShader.Interpolated)
+    color_shader = QgsColorRampShader(0.0, 1.0, ramp, QgsColorRampShader.Type.Interpolated)
     color_shader.setColorRampItemList(
         [
             QgsColorRampShader.ColorRampItem(pos, QColor(*rgb), f"{pos:.2f}")

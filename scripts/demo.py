@@ -49,7 +49,7 @@ def preview(rgb: QgsRasterLayer, classes: QgsRasterLayer, png: Path) -> None:
     height = 633
     width = int(height * extent.width() / extent.height())
     legend_h = 40
-    image = QImage(2 * width + 10, height + legend_h, QImage.Format_ARGB32)
+    image = QImage(2 * width + 10, height + legend_h, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
     painter.drawImage(0, 0, render([rgb], extent, QSize(width, height)))

@@ -53,7 +53,7 @@ PROBE = textwrap.dedent(
         dlg = state["dlg"]
         view = dlg.view()
         rect = view.scene().itemsBoundingRect().marginsAdded(QMarginsF(30, 30, 30, 30))
-        view.fitInView(rect, Qt.KeepAspectRatio)
+        view.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         QTimer.singleShot(1500, grab)
 
     def grab():

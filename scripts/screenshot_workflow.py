@@ -120,12 +120,13 @@ PROBE = textwrap.dedent(
         pa, pb = t.transform(a), t.transform(b)
         panel.draw_rect_button.click()
         tool = canvas.mapTool()
-        def ev(kind, p, buttons=Qt.LeftButton):
-            return QgsMapMouseEvent(canvas, kind, QPoint(int(p.x()), int(p.y())), Qt.LeftButton,
-                                    buttons, Qt.NoModifier)
-        tool.canvasPressEvent(ev(QEvent.MouseButtonPress, pa))
-        tool.canvasMoveEvent(ev(QEvent.MouseMove, pb))
-        tool.canvasReleaseEvent(ev(QEvent.MouseButtonRelease, pb))
+        def ev(kind, p, buttons=Qt.MouseButton.LeftButton):
+            return QgsMapMouseEvent(canvas, kind, QPoint(int(p.x()), int(p.y())),
+                                    Qt.MouseButton.LeftButton, buttons,
+                                    Qt.KeyboardModifier.NoModifier)
+        tool.canvasPressEvent(ev(QEvent.Type.MouseButtonPress, pa))
+        tool.canvasMoveEvent(ev(QEvent.Type.MouseMove, pb))
+        tool.canvasReleaseEvent(ev(QEvent.Type.MouseButtonRelease, pb))
         log("region: " + panel.region_status.text())
         panel.widget().verticalScrollBar().setValue(0)
         QTimer.singleShot(2500, shot_panel)

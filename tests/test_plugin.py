@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from metamapper.ui.qt_compat import QAction
 from qgis.core import QgsApplication
-from qgis.PyQt.QtWidgets import QAction
 
 from tests.conftest import PKG_PARENT
 
@@ -93,7 +93,7 @@ def test_missing_dependencies_give_one_clear_message(recording_iface, monkeypatc
         assert not plugin.action.isChecked()
         from qgis.core import Qgis
 
-        messages = " ".join(recording_iface.messageBar().get_messages(Qgis.Critical))
+        messages = " ".join(recording_iface.messageBar().get_messages(Qgis.MessageLevel.Critical))
         assert "pip install" in messages and "torch" in messages and "rasterio" in messages
     finally:
         plugin.unload()

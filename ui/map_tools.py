@@ -31,7 +31,7 @@ REGION_FILL = QColor(255, 0, 153, 40)
 
 
 def _new_band(canvas, stroke: QColor, fill: QColor) -> QgsRubberBand:
-    band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+    band = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
     band.setStrokeColor(stroke)
     band.setFillColor(fill)
     band.setWidth(2)
@@ -56,7 +56,7 @@ class _ShapeTool(QgsMapTool):
         self._vertices: List[QgsPointXY] = []
         self._start: QgsPointXY | None = None
         self._drawing = False
-        self.setCursor(Qt.CrossCursor)
+        self.setCursor(Qt.CursorShape.CrossCursor)
 
     # ------------------------------------------------------------------ state
     def is_drawing(self) -> bool:
@@ -69,7 +69,7 @@ class _ShapeTool(QgsMapTool):
     def clear(self) -> None:
         """Forget any drawing and hide the rubber band."""
         self._abort()
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
 
     def remove_band(self) -> None:
         """Take the rubber band off the canvas for good (plugin unload)."""
@@ -86,7 +86,7 @@ class _ShapeTool(QgsMapTool):
 
     # ------------------------------------------------------------------ events
     def canvasPressEvent(self, event) -> None:  # noqa: N802 (QGIS API)
-        if self.mode == RECTANGLE and event.button() == Qt.LeftButton:
+        if self.mode == RECTANGLE and event.button() == Qt.MouseButton.LeftButton:
             self._start = event.mapPoint()
             self._drawing = True
             self._show_rectangle(self._start, self._start)
@@ -103,33 +103,33 @@ class _ShapeTool(QgsMapTool):
     def canvasReleaseEvent(self, event) -> None:  # noqa: N802
         point = event.mapPoint()
         if self.mode == RECTANGLE:
-            if event.button() != Qt.LeftButton or self._start is None:
+            if event.button() != Qt.MouseButton.LeftButton or self._start is None:
                 return
             rect = QgsRectangle(self._start, point)
             self._start = None
             self._drawing = False
             if rect.width() <= 0 or rect.height() <= 0:
-                self.band.reset(QgsWkbTypes.PolygonGeometry)
+                self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
                 self.cancelled.emit()
                 return
             self._finish(QgsGeometry.fromRect(rect))
         elif self.mode == POLYGON:
-            if event.button() == Qt.LeftButton:
+            if event.button() == Qt.MouseButton.LeftButton:
                 self._vertices.append(QgsPointXY(point))
                 self._drawing = True
                 self._show_polygon(self._vertices)
-            elif event.button() == Qt.RightButton:
+            elif event.button() == Qt.MouseButton.RightButton:
                 self._finish_polygon()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
-        if event.key() == Qt.Key_Escape:
+        if event.key() == Qt.Key.Key_Escape:
             self.clear()
             self.cancelled.emit()
             event.accept()
-        elif event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.mode == POLYGON:
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.mode == POLYGON:
             self._finish_polygon()
             event.accept()
-        elif event.key() == Qt.Key_Backspace and self._vertices:
+        elif event.key() == Qt.Key.Key_Backspace and self._vertices:
             self._vertices.pop()
             self._show_polygon(self._vertices)
             event.accept()
@@ -148,7 +148,7 @@ class _ShapeTool(QgsMapTool):
 
     def _show_polygon(self, points: List[QgsPointXY]) -> None:
         self.band.setFillColor(self._fill)
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         for i, p in enumerate(points):
             self.band.addPoint(p, i == len(points) - 1)
 
@@ -157,7 +157,7 @@ class _ShapeTool(QgsMapTool):
         self._abort()
         geometry = QgsGeometry.fromPolygonXY([vertices]) if len(vertices) >= 3 else None
         if geometry is None or geometry.isEmpty() or geometry.area() <= 0:
-            self.band.reset(QgsWkbTypes.PolygonGeometry)
+            self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
             self.cancelled.emit()
             return
         if not geometry.isGeosValid():
@@ -172,7 +172,7 @@ class _ShapeTool(QgsMapTool):
             self.band.setFillColor(QColor(0, 0, 0, 0))
             self.band.setToGeometry(geometry, None)
         else:
-            self.band.reset(QgsWkbTypes.PolygonGeometry)
+            self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         self.drawn.emit(geometry)
 
 
@@ -194,12 +194,12 @@ class PickSampleTool(_ShapeTool):
 
     def canvasReleaseEvent(self, event) -> None:  # noqa: N802
         if self.mode == POINT:
-            if event.button() == Qt.LeftButton:
+            if event.button() == Qt.MouseButton.LeftButton:
                 self._finish(QgsGeometry.fromPointXY(QgsPointXY(event.mapPoint())))
             return
         super().canvasReleaseEvent(event)
 
     def _finish(self, geometry: QgsGeometry) -> None:
         self.crs = self._canvas.mapSettings().destinationCrs()
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
         self.drawn.emit(geometry)

@@ -28,6 +28,7 @@ from qgis.core import (
     QgsProcessingOutputLayerDefinition,
     QgsProject,
     QgsVectorLayer,
+    QgsWkbTypes,
 )
 from qgis.gui import (
     QgsCollapsibleGroupBox,
@@ -125,7 +126,7 @@ class MetaMapperPanel(QgsDockWidget):
         raster_box = QGroupBox("Raster to classify")
         form = QFormLayout(raster_box)
         self.raster_combo = QgsMapLayerComboBox()
-        self.raster_combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.raster_combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
         self.raster_combo.setAllowEmptyLayer(True)
         self.raster_combo.setToolTip("Any raster with a CRS, any number of bands")
         form.addRow("Raster", self.raster_combo)
@@ -137,13 +138,15 @@ class MetaMapperPanel(QgsDockWidget):
         labels_box = QGroupBox("Labelled features")
         form = QFormLayout(labels_box)
         self.training_combo = QgsMapLayerComboBox()
-        self.training_combo.setFilters(QgsMapLayerProxyModel.PointLayer
-                                       | QgsMapLayerProxyModel.PolygonLayer)
+        self.training_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer
+                                       | QgsMapLayerProxyModel.Filter.PolygonLayer)
         self.training_combo.setAllowEmptyLayer(True)
         form.addRow("Layer", self.training_combo)
         self.field_combo = QgsFieldComboBox()
-        self.field_combo.setFilters(QgsFieldProxyModel.String | QgsFieldProxyModel.Int
-                                    | QgsFieldProxyModel.LongLong | QgsFieldProxyModel.Double)
+        self.field_combo.setFilters(QgsFieldProxyModel.Filter.String
+                                    | QgsFieldProxyModel.Filter.Int
+                                    | QgsFieldProxyModel.Filter.LongLong
+                                    | QgsFieldProxyModel.Filter.Double)
         form.addRow("Class field", self.field_combo)
         self.selected_only = QCheckBox("Selected features only")
         form.addRow(self.selected_only)
@@ -195,7 +198,7 @@ class MetaMapperPanel(QgsDockWidget):
         sel_row = QHBoxLayout()
         self.region_selection_radio = QRadioButton("Selected polygons of")
         self.region_layer_combo = QgsMapLayerComboBox()
-        self.region_layer_combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.region_layer_combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
         self.region_layer_combo.setAllowEmptyLayer(True)
         sel_row.addWidget(self.region_selection_radio)
         sel_row.addWidget(self.region_layer_combo, 1)
@@ -242,7 +245,7 @@ class MetaMapperPanel(QgsDockWidget):
         self.shots_spin.setToolTip("Maximum labelled pixels used per class")
         form.addRow("Shots cap", self.shots_spin)
         self.output_widget = QgsFileWidget()
-        self.output_widget.setStorageMode(QgsFileWidget.SaveFile)
+        self.output_widget.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
         self.output_widget.setFilter("GeoTIFF (*.tif *.tiff)")
         self.output_widget.lineEdit().setPlaceholderText("[temporary GeoTIFF]")
         form.addRow("Class map file", self.output_widget)
@@ -363,7 +366,7 @@ class MetaMapperPanel(QgsDockWidget):
         if layer is None or not layer.isValid():
             return 0, 0, 0
         index = layer.fields().lookupField(field) if field else -1
-        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
         if index >= 0:
             request.setSubsetOfAttributes([index])
         else:
@@ -433,9 +436,10 @@ class MetaMapperPanel(QgsDockWidget):
                       else self.pick_class.currentText()).strip()
         if not class_name:
             self._message("Type or choose a class name before picking samples.",
-                          Qgis.Warning)
+                          Qgis.MessageLevel.Warning)
             return None
-        kind = "Polygon" if geometry.type() == 2 else "Point"
+        polygon = geometry.type() == QgsWkbTypes.GeometryType.PolygonGeometry  # not 2: Qt6
+        kind = "Polygon" if polygon else "Point"
         canvas_crs = self.canvas.mapSettings().destinationCrs()
         layer = samples.samples_layer(self.project, kind, canvas_crs)
         feature = samples.add_sample(layer, geometry, crs, class_name, self.project)
@@ -671,10 +675,10 @@ class MetaMapperPanel(QgsDockWidget):
             self.suggestions_box.set_layer(outcome.suggestions, [c for c in classes if c])
             self.progress.setValue(100)
             self.assessment.set_class_map(class_map_of(outcome))
-            self._message(outcome.message, Qgis.Success, 15)
+            self._message(outcome.message, Qgis.MessageLevel.Success, 15)
         elif outcome.status == "cancelled":
             self.progress.setValue(0)
-            self._message(outcome.message, Qgis.Info, 8)
+            self._message(outcome.message, Qgis.MessageLevel.Info, 8)
         else:
             self.progress.setValue(0)
             self._error(outcome.message, outcome.log)
@@ -694,7 +698,7 @@ class MetaMapperPanel(QgsDockWidget):
             self.device_label.setText(describe_devices())
 
     # ================================================================== messages
-    def _message(self, text: str, level=Qgis.Info, duration: int = 8) -> None:
+    def _message(self, text: str, level=Qgis.MessageLevel.Info, duration: int = 8) -> None:
         self.iface.messageBar().pushMessage(MESSAGE_TITLE, text, level, duration)
 
     def _error(self, reason: str, log: str = "") -> None:
@@ -704,7 +708,7 @@ class MetaMapperPanel(QgsDockWidget):
         details = QPushButton("Details")
         details.clicked.connect(lambda _=False, r=reason, t=log: self.show_details(r, t))
         widget.layout().addWidget(details)
-        bar.pushWidget(widget, Qgis.Critical, 0)
+        bar.pushWidget(widget, Qgis.MessageLevel.Critical, 0)
         self.last_error = reason
 
     def show_details(self, reason: str, log: str) -> QDialog:
@@ -715,7 +719,7 @@ class MetaMapperPanel(QgsDockWidget):
         text.setReadOnly(True)
         text.setPlainText(f"{reason}\n\n{log}".strip())
         layout.addWidget(text)
-        box = QDialogButtonBox(QDialogButtonBox.Close)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(dialog.reject)
         layout.addWidget(box)
         dialog.resize(700, 400)

@@ -281,9 +281,9 @@ class ClassificationRun(QObject):
     def _end(self, status: str, message: str, **kwargs: Any) -> None:
         log = self.feedback.textLog()
         if status == "failed":
-            QgsMessageLog.logMessage(f"{message}\n{log}", LOG_TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(f"{message}\n{log}", LOG_TAG, Qgis.MessageLevel.Critical)
         else:
-            QgsMessageLog.logMessage(f"{message}\n{log}", LOG_TAG, Qgis.Info)
+            QgsMessageLog.logMessage(f"{message}\n{log}", LOG_TAG, Qgis.MessageLevel.Info)
         self.outcome = RunOutcome(status=status, message=message, log=log, **kwargs)
         self.task = None
         self.done.emit(self.outcome)

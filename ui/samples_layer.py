@@ -109,9 +109,9 @@ def update_style(layer: QgsVectorLayer) -> None:
             color = free.pop(0) if free else QColor(*fallback)
         symbol = QgsSymbol.defaultSymbol(geometry_type)
         symbol.setColor(color)
-        if geometry_type == QgsWkbTypes.PointGeometry:
+        if geometry_type == QgsWkbTypes.GeometryType.PointGeometry:
             symbol.setSize(3.0)
-        elif geometry_type == QgsWkbTypes.PolygonGeometry:
+        elif geometry_type == QgsWkbTypes.GeometryType.PolygonGeometry:
             symbol.setOpacity(0.8)
         categories.append(QgsRendererCategory(name, symbol, name))
     layer.setRenderer(QgsCategorizedSymbolRenderer(CLASS_FIELD, categories))

@@ -189,7 +189,7 @@ def save_layer(layer, path: Path) -> Path:
     error = QgsVectorFileWriter.writeAsVectorFormatV3(
         layer, str(path), QgsCoordinateTransformContext(), options
     )
-    assert error[0] == QgsVectorFileWriter.NoError, error
+    assert error[0] == QgsVectorFileWriter.WriterError.NoError, error
     return path
 
 

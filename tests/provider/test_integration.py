@@ -47,10 +47,24 @@ def _clean_project():
     QgsProject.instance().removeAllMapLayers()
 
 
+@pytest.fixture()
+def layer_tree_view(qgis_iface, monkeypatch):
+    """A real layer tree view on the project, as QGIS's iface has: since QGIS 3.44
+    ``runAndLoadResults`` hands ``iface.layerTreeView()`` to C++
+    (``QgsProcessingGuiUtils.addResultLayers``), which refuses pytest-qgis's MagicMock."""
+    from qgis.core import QgsLayerTreeModel
+    from qgis.gui import QgsLayerTreeView
+
+    view = QgsLayerTreeView()
+    view.setModel(QgsLayerTreeModel(QgsProject.instance().layerTreeRoot(), view))  # view owns it
+    monkeypatch.setattr(qgis_iface, "layerTreeView", lambda: view, raising=False)
+    return view
+
+
 def _categorized(layer):
     categories = []
     for name, rgb in COLOURS.items():
-        symbol = QgsSymbol.defaultSymbol(QgsWkbTypes.PolygonGeometry)
+        symbol = QgsSymbol.defaultSymbol(QgsWkbTypes.GeometryType.PolygonGeometry)
         symbol.setColor(QColor(*rgb))
         categories.append(QgsRendererCategory(name, symbol, f"{name.title()} (label)"))
     layer.setRenderer(QgsCategorizedSymbolRenderer("cls", categories))
@@ -67,7 +81,7 @@ def _loaded(path: str) -> QgsRasterLayer:
 @pytest.mark.parametrize("selected_only", [False, True], ids=["layer", "selected-only"])
 def test_loaded_outputs_are_styled_with_the_training_colours(scene, processing_provider,
                                                               model_file, tmp_path,
-                                                              selected_only):
+                                                              selected_only, layer_tree_view):
     import processing
     from qgis.core import QgsProcessingFeatureSourceDefinition
 
@@ -102,7 +116,7 @@ def test_loaded_outputs_are_styled_with_the_training_colours(scene, processing_p
 
 
 def test_without_categories_a_distinct_palette_is_used(scene, processing_provider, model_file,
-                                                       tmp_path):
+                                                       tmp_path, layer_tree_view):
     import processing
 
     out = str(tmp_path / "map.tif")

@@ -26,11 +26,12 @@ def canvas(qgis_canvas):
     return qgis_canvas
 
 
-def mouse(canvas, kind, x, y, button=Qt.LeftButton):
-    types = {"press": QEvent.MouseButtonPress, "move": QEvent.MouseMove,
-             "release": QEvent.MouseButtonRelease}
-    buttons = Qt.NoButton if kind == "move" else button
-    return QgsMapMouseEvent(canvas, types[kind], QPoint(x, y), button, buttons, Qt.NoModifier)
+def mouse(canvas, kind, x, y, button=Qt.MouseButton.LeftButton):
+    types = {"press": QEvent.Type.MouseButtonPress, "move": QEvent.Type.MouseMove,
+             "release": QEvent.Type.MouseButtonRelease}
+    buttons = Qt.MouseButton.NoButton if kind == "move" else button
+    return QgsMapMouseEvent(canvas, types[kind], QPoint(x, y), button, buttons,
+                            Qt.KeyboardModifier.NoModifier)
 
 
 def to_map(canvas, x, y) -> QgsPointXY:
@@ -72,7 +73,7 @@ def test_polygon_clicks_right_click_finishes(canvas):
         tool.canvasReleaseEvent(mouse(canvas, "release", x, y))
     tool.canvasMoveEvent(mouse(canvas, "move", 150, 250))
     assert tool.is_drawing()
-    tool.canvasReleaseEvent(mouse(canvas, "release", 150, 250, Qt.RightButton))
+    tool.canvasReleaseEvent(mouse(canvas, "release", 150, 250, Qt.MouseButton.RightButton))
 
     assert len(got) == 1
     ring = got[0].asPolygon()[0]
@@ -93,13 +94,14 @@ def test_escape_cancels_and_too_few_vertices_is_no_region(canvas):
     tool.cancelled.connect(lambda: cancelled.append(True))
     for x, y in [(10, 10), (200, 20), (150, 200)]:
         tool.canvasReleaseEvent(mouse(canvas, "release", x, y))
-    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))
+    tool.keyPressEvent(QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape,
+                                 Qt.KeyboardModifier.NoModifier))
     assert got == [] and cancelled == [True]
     assert tool.band.asGeometry().isEmpty()
     # two vertices then right click: not a polygon
     for x, y in [(10, 10), (200, 20)]:
         tool.canvasReleaseEvent(mouse(canvas, "release", x, y))
-    tool.canvasReleaseEvent(mouse(canvas, "release", 200, 20, Qt.RightButton))
+    tool.canvasReleaseEvent(mouse(canvas, "release", 200, 20, Qt.MouseButton.RightButton))
     assert got == [] and len(cancelled) == 2
     # a click without drag is not a rectangle
     tool.set_mode(RECTANGLE)
@@ -130,8 +132,8 @@ def test_pick_tool_points_and_polygons(canvas):
     got = collect(tool)
     tool.canvasPressEvent(mouse(canvas, "press", 40, 50))
     tool.canvasReleaseEvent(mouse(canvas, "release", 40, 50))
-    tool.canvasReleaseEvent(mouse(canvas, "release", 40, 50, Qt.RightButton))  # ignored
-    assert len(got) == 1 and got[0].type() == QgsWkbTypes.PointGeometry
+    tool.canvasReleaseEvent(mouse(canvas, "release", 40, 50, Qt.MouseButton.RightButton))  # ignored
+    assert len(got) == 1 and got[0].type() == QgsWkbTypes.GeometryType.PointGeometry
     expected = to_map(canvas, 40, 50)
     assert got[0].asPoint().x() == pytest.approx(expected.x())
     assert got[0].asPoint().y() == pytest.approx(expected.y())
@@ -140,7 +142,7 @@ def test_pick_tool_points_and_polygons(canvas):
     tool.set_mode(POLYGON)
     for x, y in [(10, 10), (30, 10), (30, 30), (10, 30)]:
         tool.canvasReleaseEvent(mouse(canvas, "release", x, y))
-    tool.canvasReleaseEvent(mouse(canvas, "release", 0, 0, Qt.RightButton))
-    assert len(got) == 2 and got[1].type() == QgsWkbTypes.PolygonGeometry
+    tool.canvasReleaseEvent(mouse(canvas, "release", 0, 0, Qt.MouseButton.RightButton))
+    assert len(got) == 2 and got[1].type() == QgsWkbTypes.GeometryType.PolygonGeometry
     assert tool.band.asGeometry().isEmpty()  # samples are drawn by their layer, not the band
     tool.remove_band()

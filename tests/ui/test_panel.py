@@ -33,10 +33,10 @@ from .conftest import UTM, pixel_centre
 
 
 def click(canvas, tool, x, y):
-    for kind in (QEvent.MouseButtonPress, QEvent.MouseButtonRelease):
-        event = QgsMapMouseEvent(canvas, kind, QPoint(x, y), Qt.LeftButton, Qt.LeftButton,
-                                 Qt.NoModifier)
-        if kind == QEvent.MouseButtonPress:
+    for kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
+        event = QgsMapMouseEvent(canvas, kind, QPoint(x, y), Qt.MouseButton.LeftButton,
+                                 Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        if kind == QEvent.Type.MouseButtonPress:
             tool.canvasPressEvent(event)
         else:
             tool.canvasReleaseEvent(event)
@@ -86,11 +86,14 @@ def test_drawn_region_is_a_memory_polygon_in_the_canvas_crs(panel, qgis_canvas):
     panel._activate_region_tool("rectangle")
     assert qgis_canvas.mapTool() is panel.region_tool
     tool = panel.region_tool
-    tool.canvasPressEvent(QgsMapMouseEvent(qgis_canvas, QEvent.MouseButtonPress, QPoint(20, 20),
-                                           Qt.LeftButton, Qt.LeftButton, Qt.NoModifier))
-    tool.canvasReleaseEvent(QgsMapMouseEvent(qgis_canvas, QEvent.MouseButtonRelease,
-                                             QPoint(120, 90), Qt.LeftButton, Qt.LeftButton,
-                                             Qt.NoModifier))
+    tool.canvasPressEvent(QgsMapMouseEvent(qgis_canvas, QEvent.Type.MouseButtonPress,
+                                           QPoint(20, 20), Qt.MouseButton.LeftButton,
+                                           Qt.MouseButton.LeftButton,
+                                           Qt.KeyboardModifier.NoModifier))
+    tool.canvasReleaseEvent(QgsMapMouseEvent(qgis_canvas, QEvent.Type.MouseButtonRelease,
+                                             QPoint(120, 90), Qt.MouseButton.LeftButton,
+                                             Qt.MouseButton.LeftButton,
+                                             Qt.KeyboardModifier.NoModifier))
     assert panel.region_mode() == REGION_DRAWN
     assert qgis_canvas.mapTool() is not panel.region_tool  # tool handed back after drawing
     region = panel.build_parameters()["REGION"]

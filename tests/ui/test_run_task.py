@@ -28,7 +28,7 @@ def wait_done(panel, timeout_s: float = 120.0):
         loop = QEventLoop()
         run.done.connect(loop.quit)
         QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-        loop.exec_()
+        loop.exec()
     assert run.outcome is not None, "the task did not finish in time"
     return run.outcome
 
@@ -80,7 +80,7 @@ def test_run_adds_two_styled_layers_in_a_group(ready_panel, qgis_iface, tmp_path
     for name, c0, c1 in STRIPES:
         assert np.mean(data[:, c0:c1] == code_of[name]) > 0.9
 
-    messages = qgis_iface.messageBar().get_messages(Qgis.Success)
+    messages = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Success)
     assert messages and "3 classes" in messages[-1] and "pixels" in messages[-1]
     assert "device cpu" in messages[-1] and " s," in messages[-1]
     assert "accuracy" in messages[-1]
@@ -155,7 +155,7 @@ def test_failure_is_a_message_with_details_not_a_traceback(ready_panel, tmp_path
     assert {lyr.id() for lyr in raster_layers()} == before
     assert not os.path.exists(tmp_path / "fail" / "classes.tif")
     bar = qgis_iface.messageBar()
-    assert bar.currentItem() is not None and bar.currentItem().level() == Qgis.Critical
+    assert bar.currentItem() is not None and bar.currentItem().level() == Qgis.MessageLevel.Critical
     dialog = panel.show_details(outcome.message, outcome.log)
     shown = dialog.findChildren(QPlainTextEdit)[0].toPlainText()
     assert outcome.message in shown and len(shown) > len(outcome.message)  # the log too

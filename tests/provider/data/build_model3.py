@@ -29,7 +29,7 @@ def with_defaults(child):
     for param in alg.parameterDefinitions():
         if param.isDestination() or param.name() in present:
             continue
-        if param.flags() & QgsProcessingParameterDefinition.FlagOptional:
+        if param.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional:
             continue
         child.addParameterSources(param.name(), [Source.fromStaticValue(param.defaultValue())])
     return child
@@ -60,7 +60,7 @@ def build(path: Path) -> None:
         QgsProcessingParameterExtent("extent", "Extent to classify"),
         QgsProcessingParameterFeatureSource(
             "training", "Training features",
-            [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+            [QgsProcessing.SourceType.TypeVectorPoint, QgsProcessing.SourceType.TypeVectorPolygon],
         ),
         QgsProcessingParameterField("class_field", "Class field", None, "training"),
         QgsProcessingParameterFile("model", "Model file", extension="pt", optional=True),
