@@ -13,7 +13,6 @@ from typing import Any, Sequence
 from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsGeometry,
     QgsMarkerSymbol,
@@ -27,8 +26,9 @@ from qgis.core import (
     QgsVectorLayer,
     QgsVectorLayerSimpleLabeling,
 )
-from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QColor, QFont
+
+from ..ui.qt_compat import new_field
 
 FIELD_NAMES = ("rank", "class_1", "prob_1", "class_2", "prob_2")
 RING = QColor(231, 41, 138)  # magenta: stands out on class maps of any palette
@@ -37,11 +37,11 @@ RING = QColor(231, 41, 138)  # magenta: stands out on class maps of any palette
 def suggestion_fields() -> QgsFields:
     """rank, the most likely class and its probability, the runner-up and its probability."""
     fields = QgsFields()
-    fields.append(QgsField("rank", QVariant.Type.Int))
-    fields.append(QgsField("class_1", QVariant.Type.String, len=120))
-    fields.append(QgsField("prob_1", QVariant.Type.Double))
-    fields.append(QgsField("class_2", QVariant.Type.String, len=120))
-    fields.append(QgsField("prob_2", QVariant.Type.Double))
+    fields.append(new_field("rank", "int"))
+    fields.append(new_field("class_1", "string", 120))
+    fields.append(new_field("prob_1", "double"))
+    fields.append(new_field("class_2", "string", 120))
+    fields.append(new_field("prob_2", "double"))
     return fields
 
 

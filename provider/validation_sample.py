@@ -18,7 +18,6 @@ from typing import List
 from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsGeometry,
     QgsPointXY,
@@ -36,9 +35,9 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QIcon
 
+from ..ui.qt_compat import new_field
 from . import geometry as geo
 from .assessment_common import (
     ClassMapLayer,
@@ -245,11 +244,11 @@ class ValidationSampleAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(str(exc)) from None
 
         fields = QgsFields()
-        fields.append(QgsField("sample_id", QVariant.Type.Int))
-        fields.append(QgsField(MAP_CLASS_FIELD, QVariant.Type.String))
-        fields.append(QgsField("map_code", QVariant.Type.Int))
-        fields.append(QgsField(REFERENCE_FIELD, QVariant.Type.String))
-        fields.append(QgsField("stratum_pixels", QVariant.Type.LongLong))
+        fields.append(new_field("sample_id", "int"))
+        fields.append(new_field(MAP_CLASS_FIELD, "string"))
+        fields.append(new_field("map_code", "int"))
+        fields.append(new_field(REFERENCE_FIELD, "string"))
+        fields.append(new_field("stratum_pixels", "int64"))
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
                                              QgsWkbTypes.Type.Point, layer.crs)
         if sink is None:

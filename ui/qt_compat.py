@@ -11,4 +11,22 @@ try:  # Qt6: QAction lives in QtGui
 except ImportError:  # Qt5
     from qgis.PyQt.QtWidgets import QAction
 
-__all__ = ["QAction"]
+__all__ = ["QAction", "new_field"]
+
+
+def new_field(name: str, kind: str, length: int = 0):  # -> QgsField
+    """A ``QgsField`` of ``kind`` 'int' | 'int64' | 'double' | 'string': ``QMetaType``
+    codes from QGIS 3.38 (the only ones Qt6 builds accept), ``QVariant`` codes before."""
+    from qgis.core import Qgis, QgsField
+
+    if Qgis.QGIS_VERSION_INT >= 33800:
+        from qgis.PyQt.QtCore import QMetaType
+
+        codes = {"int": QMetaType.Type.Int, "int64": QMetaType.Type.LongLong,
+                 "double": QMetaType.Type.Double, "string": QMetaType.Type.QString}
+    else:
+        from qgis.PyQt.QtCore import QVariant
+
+        codes = {"int": QVariant.Type.Int, "int64": QVariant.Type.LongLong,
+                 "double": QVariant.Type.Double, "string": QVariant.Type.String}
+    return QgsField(name, codes[kind], len=length)
