@@ -605,7 +605,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jobs", type=int, default=1, help="draws evaluated in parallel")
     p.add_argument("--from-records", default=None,
-                   help="rebuild the report from a benchmarks-records.jsonl of an earlier run")
+                   help="rebuild the report from benchmarks-records.jsonl files (comma separated)")
+    p.add_argument("--draw-ids", default=None, help="only these draws, e.g. 3-9")
     p.add_argument("--seconds", type=float, default=None,
                    help="with --from-records: the wall time of that run, for the report")
     p.add_argument("--no-supervised", action="store_true",
@@ -650,12 +651,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cfg.supervised:  # build the cached checkpoint once, before any worker needs it
         build_models(loaded, cfg)
     t0 = time.perf_counter()
+    draw_ids = range(cfg.n_draws)
+    if args.draw_ids:  # e.g. "3-9": more draws of an earlier run, joined with --from-records
+        lo, _, hi = args.draw_ids.partition("-")
+        draw_ids = range(int(lo), int(hi or lo) + 1)
+        cfg = dataclasses.replace(cfg, n_draws=max(cfg.n_draws, draw_ids[-1] + 1))
     # one job per scene, style, K and draw, so that --jobs spreads a big scene over the cores
     refs = {s.name: (key if key in SHARED_SCENES else s) for s in scenes
             for key in [next((n for n in SHARED_SCENES if s.name.startswith(n)), "")]}
     jobs = [(refs[s.name], _model_for(s, model_path, fold_models),
              dataclasses.replace(cfg, styles=[style], shots=[k]), [i])
-            for i in range(cfg.n_draws) for s in scenes for style in cfg.styles
+            for i in draw_ids for s in scenes for style in cfg.styles
             for k in cfg.shots]  # draw-major: a cut-short run still covers every scene
     fold_note = ""
     if fold_models is not None:
@@ -672,8 +678,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sink.flush()
 
         if args.from_records:
-            for line in Path(args.from_records).read_text(encoding="utf-8").splitlines():
-                keep([json.loads(line)])
+            for path in args.from_records.split(","):
+                for line in Path(path).read_text(encoding="utf-8").splitlines():
+                    keep([json.loads(line)])
         elif args.jobs > 1:
             import multiprocessing as mp
 
