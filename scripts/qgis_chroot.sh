@@ -129,11 +129,14 @@ if [ -d "$repo/../shared" ]; then
   bind "$(cd "$repo/../shared" && pwd -P)" ro
 fi
 
+# The checkout on the path, as `python -m pytest` puts it on the host: tests import `tests.*`
+# whatever the clone folder is called (pytest's rootdir logic alone fails for a folder
+# named like a Python package, e.g. `main`, because the plugin root has an __init__.py).
 run_in_chroot() {
   env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 TERM="${TERM:-dumb}" QT_QPA_PLATFORM=offscreen PYTHONDONTWRITEBYTECODE=1 \
     XDG_RUNTIME_DIR=/tmp/runtime-root \
-    PYTHONPATH="$repo/build/pkg:/usr/share/qgis/python/plugins" \
+    PYTHONPATH="$repo:$repo/build/pkg:/usr/share/qgis/python/plugins" \
     GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*' \
     chroot "$dir" "$@"
 }
