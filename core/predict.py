@@ -233,6 +233,7 @@ class BatchPredictor:
     _mapper_key: tuple | None = field(default=None, init=False, repr=False)
     _tile_mapper: Any = field(default=None, init=False, repr=False)
     _pixel_logits: Any = field(default=None, init=False, repr=False)
+    _projected: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.batch_size = max(1, int(self.batch_size))
@@ -294,6 +295,9 @@ class BatchPredictor:
                 chunk = CPU_CHUNK if self.device == "cpu" else self.batch_size
                 probs, args = [], []
                 with torch.inference_mode():
+                    if self._projected is not None:  # hyperspectral: one projection a tile
+                        prob_t, arg_t = self._projected(data, valid, pick, chunk)
+                        return arg_t.cpu().numpy(), prob_t.cpu().numpy()
                     for cols, ctx in mapper.iter_pixel_chunks(data, valid, pick, chunk):
                         self._check_cancel()
                         prob, arg = best_class(self._pixel_logits(cols, ctx), dim=0)
@@ -310,6 +314,7 @@ class BatchPredictor:
                 self._on_oom()
 
     def _mapper(self, mapper_args: tuple) -> Any:
+        from .spectral_projection import ProjectedTileClassifier
         from .tile_features import TileMapper
 
         key = (id(mapper_args[0]), self.device)
@@ -317,6 +322,11 @@ class BatchPredictor:
             stats, card_bm, wavelengths = mapper_args
             self._tile_mapper = TileMapper(stats, card_bm, wavelengths, device=self.device)
             self._pixel_logits = PixelClassifier(self.classifier, self._tile_mapper)
+            fused = self._pixel_logits.fused
+            self._projected = (
+                ProjectedTileClassifier(fused, self._tile_mapper, self._pixel_logits)
+                if ProjectedTileClassifier.applies(fused, self._tile_mapper) else None
+            )
             self._mapper_key = key
         return self._tile_mapper
 

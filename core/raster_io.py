@@ -196,6 +196,41 @@ def open_raster_info(path: str | os.PathLike) -> RasterInfo:
         )
 
 
+#: GDAL's block cache during a run: at least this much (small rasters, outputs) ...
+GDAL_CACHE_MIN = 128 * 2**20
+#: ... and at most this much, whatever the raster: keeps a 224-band run well under 2 GB.
+GDAL_CACHE_MAX = 768 * 2**20
+#: Decoded blocks (all bands) the cache should hold: a tile read with its halo touches up
+#: to 4 blocks, and sampling, statistics and prediction then reuse them instead of
+#: decoding them again.
+GDAL_CACHE_BLOCKS = 6
+
+
+def block_bytes(ds: Any) -> int:
+    """Bytes of one decoded block of the raster, all bands (what GDAL's cache holds)."""
+    bh, bw = ds.block_shapes[0]
+    itemsize = max(np.dtype(d).itemsize for d in ds.dtypes)
+    return int(bh) * int(bw) * int(ds.count) * itemsize
+
+
+def gdal_cache_bytes(path: str | os.PathLike) -> int:
+    """GDAL block-cache size for a run on ``path``: room for a few decoded blocks.
+
+    A fixed 128 MiB cache cannot hold even one 512 x 512 block of a 204-band
+    pixel-interleaved GeoTIFF (107 MB decoded), so every point, statistics tile and halo
+    re-decoded whole blocks (1024^2 x 204: 34 s instead of a few). The size follows the
+    raster's block size, between :data:`GDAL_CACHE_MIN` and :data:`GDAL_CACHE_MAX`.
+    """
+    try:
+        with rasterio.open(path) as ds:
+            bh, bw = ds.block_shapes[0]
+            n_blocks = math.ceil(ds.height / bh) * math.ceil(ds.width / bw)
+            want = block_bytes(ds) * min(n_blocks, GDAL_CACHE_BLOCKS) + 32 * 2**20
+    except Exception:  # noqa: BLE001 - unreadable raster: open_raster_info says why later
+        return GDAL_CACHE_MIN
+    return int(min(max(want, GDAL_CACHE_MIN), GDAL_CACHE_MAX))
+
+
 def read_block(ds: Any, info: RasterInfo, window: Window) -> Tuple[np.ndarray, np.ndarray]:
     """Read ``window`` -> (data (B, h, w) in ``info.read_dtype``, valid (h, w) bool).
 
