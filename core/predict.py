@@ -56,6 +56,18 @@ def move_classifier(clf: Any, device: str) -> Any:
     return clf.to(device)
 
 
+def _cpu_flags() -> set:
+    """The CPU's feature flags (Linux /proc/cpuinfo; empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
 @functools.lru_cache(maxsize=1)
 def cpu_bfloat16_is_faster() -> bool:
     """Whether this CPU multiplies bfloat16 matrices faster than float32 (measured once).
@@ -67,6 +79,8 @@ def cpu_bfloat16_is_faster() -> bool:
     forced = os.environ.get("METAMAPPER_PRECISION", "").lower()
     if forced in ("fp32", "float32", "bf16", "bfloat16"):
         return forced.startswith("bf")
+    if _cpu_flags() & {"amx_bf16", "avx512_bf16"}:
+        return True  # native bfloat16: no timing, which a busy machine makes unreliable
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(4096, 128, generator=gen)
     w = torch.randn(128, 128, generator=gen)

@@ -31,6 +31,8 @@ from .band_mapping import CLIP
 
 #: Below this many bands the folded first layer (``predict.PixelClassifier``) is cheaper.
 MIN_BANDS = 32
+#: Pixels per product on the fast path (a 512 x 512 tile at once: ~40 MB of activations).
+FAST_CHUNK = 1 << 18
 
 
 class ProjectedTileClassifier:
@@ -123,12 +125,16 @@ class ProjectedTileClassifier:
         denom = cols[2 * p].add(self.mean_c + self.mapper.eps)
         cols[p:2 * p].add_(self.mat_c).div_(denom).sub_(self.mat_one)
         net_in = cols[:2 * p].to(self.fused.dtype)
-        for start in range(0, fast.numel(), chunk):
-            sel = fast[start:start + chunk]
-            part = slice(start, start + chunk)
+        # few, large products: each torch op is a thread barrier, and on a busy machine the
+        # barriers (not the arithmetic) dominated 16k-pixel chunks
+        big = max(int(chunk), FAST_CHUNK)
+        for start in range(0, fast.numel(), big):
+            part = slice(start, start + big)
             logits = self._logits(net_in[:, part], cols[2 * p + 1:, part])
-            prob, arg = best_class(logits, 0)
-            probs[sel], args[sel] = prob.float(), arg
+            prob, arg = best_class(logits.T.contiguous(), 1)
+            if fast.numel() == idx.numel() and big >= fast.numel():
+                return prob.float(), arg  # the usual tile: no pixel needs the exact path
+            probs[fast[part]], args[fast[part]] = prob.float(), arg
         slow = torch.nonzero(exact_mask).flatten()
         if slow.numel():
             pick_slow = pick[slow.cpu().numpy()]
