@@ -61,6 +61,7 @@ class MapResult:
     predicted_pixels_per_class: Dict[str, int] = field(default_factory=dict)
     model_name: str = ""
     model_version: str = ""
+    notes: List[str] = field(default_factory=list)  # what the run found out (for the log)
 
 
 class _Run:
@@ -98,6 +99,20 @@ def _mapped_features(mapper: Any, data: np.ndarray, valid: np.ndarray,
         parts = [c.T.numpy() for c in mapper.iter_feature_chunks(data, valid, pick)]
     dim = parts[0].shape[1] if parts else 0
     return np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
+
+
+def _wavelength_note(info: Any, given: Sequence[float] | None) -> str:
+    """One log line saying where the band wavelengths come from."""
+    found = info.wavelength_source
+    if given:
+        return ("Band wavelengths: the WAVELENGTHS parameter"
+                + (f" (overrides those in {found})." if found else "."))  # fmt: skip
+    if info.wavelengths_nm:
+        wl = info.wavelengths_nm
+        return (f"Band wavelengths: {len(wl)} read from {found} "
+                f"({min(wl):.0f}-{max(wl):.0f} nm).")  # fmt: skip
+    return ("Band wavelengths: none in the raster's metadata; bands are taken as evenly "
+            "spaced (give WAVELENGTHS to place them).")
 
 
 def _uses_unlabelled(card: dict) -> bool:
@@ -223,7 +238,7 @@ def map_region(
         write_category_names,
         write_qml,
     )
-    from .sampling import build_support, sample_region
+    from .sampling import build_support, sample_region, select_usable_bands
     from .tile_features import TileMapper
 
     opts = options or MapOptions()
@@ -258,6 +273,7 @@ def map_region(
             f"{len(wavelengths)} wavelengths were given for a raster with {info.count} bands. "
             "Give one wavelength (nm) per band, or none."
         )
+    notes = [_wavelength_note(info, opts.wavelengths_nm)]
     torch.manual_seed(int(opts.seed))
 
     with AtomicOutputs() as outputs:
@@ -265,6 +281,10 @@ def map_region(
         tmp_conf = outputs.reserve(conf_path) if conf_path else None
         with rasterio.open(raster) as ds:
             region_obj = make_region(info, region)
+            info, band_notes = select_usable_bands(ds, info, region_obj, opts.seed)
+            notes += band_notes
+            if info.band_indexes is not None and wavelengths is not None:
+                wavelengths = [wavelengths[b - 1] for b in info.band_indexes]
             run.report(0.02, "Sampling labelled pixels")
             t0 = time.perf_counter()
             support = build_support(ds, info, features, opts.shots_cap, opts.seed)
@@ -389,4 +409,5 @@ def map_region(
         predicted_pixels_per_class={n: int(k) for n, k in zip(names, counts)},
         model_name=str(card.get("name", "")),
         model_version=str(card.get("version", "")),
+        notes=notes,
     )

@@ -17,7 +17,7 @@ import math
 import os
 import tempfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
@@ -28,6 +28,7 @@ from affine import Affine
 from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
+from .band_metadata import read_band_metadata
 from .errors import OutputError, RasterError, RegionError
 
 MAX_BANDS = 300
@@ -65,6 +66,25 @@ class RasterInfo:
     mask_mode: str  # "none" | "nodata" | "mask" (internal/alpha/per-dataset mask)
     wavelengths_nm: List[float] | None = None
     warnings: Tuple[str, ...] = ()
+    wavelength_source: str = ""  # where wavelengths_nm came from ("" = none found)
+    flagged_bad_bands: Tuple[int, ...] = ()  # 1-based, bad per the metadata (ENVI bbl)
+    flagged_bad_source: str = ""
+    band_indexes: Tuple[int, ...] | None = None  # 1-based bands read; None = all
+
+    def select_bands(self, keep: Sequence[int]) -> RasterInfo:
+        """The same raster read with only the bands ``keep`` (1-based, of all its bands):
+        :func:`read_block` then reads those, and ``count``/``nodata``/wavelengths follow."""
+        keep = tuple(int(b) for b in keep)
+        current = self.band_indexes or tuple(range(1, self.count + 1))
+        pos = [current.index(b) for b in keep]
+        wl = self.wavelengths_nm
+        return replace(
+            self,
+            count=len(keep),
+            nodata=tuple(self.nodata[i] for i in pos),
+            wavelengths_nm=None if wl is None else [wl[i] for i in pos],
+            band_indexes=keep,
+        )
 
     @property
     def full_window(self) -> Window:
@@ -75,36 +95,6 @@ class RasterInfo:
         left, top = self.transform * (0, 0)
         right, bottom = self.transform * (self.width, self.height)
         return (min(left, right), min(top, bottom), max(left, right), max(top, bottom))
-
-
-def _wavelengths(ds: Any) -> List[float] | None:
-    """Band centre wavelengths in nm from GDAL IMAGERY or ENVI-style tags; None if partial."""
-    units = str(ds.tags().get("wavelength_units", "")).lower()
-    out: List[float] = []
-    for b in range(1, ds.count + 1):
-        value: float | None = None
-        try:
-            imagery = ds.tags(b, ns="IMAGERY")
-        except Exception:  # noqa: BLE001 - namespace missing on some drivers
-            imagery = {}
-        if "CENTRAL_WAVELENGTH_UM" in imagery:
-            value = float(imagery["CENTRAL_WAVELENGTH_UM"]) * 1000.0
-        else:
-            tags = {k.lower(): v for k, v in ds.tags(b).items()}
-            raw = tags.get("wavelength")
-            if raw is not None:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    value = None
-                if value is not None and (units.startswith("micro") or units == "um"):
-                    value *= 1000.0
-                elif value is not None and not units and value < 30:
-                    value *= 1000.0  # micrometres without units: 0.4..15
-        if value is None or not math.isfinite(value):
-            return None
-        out.append(value)
-    return out
 
 
 def open_raster_info(path: str | os.PathLike) -> RasterInfo:
@@ -179,6 +169,7 @@ def open_raster_info(path: str | os.PathLike) -> RasterInfo:
                 "holds data."
             )
         crs = ds.crs
+        meta = read_band_metadata(ds)
         return RasterInfo(
             path=path,
             width=ds.width,
@@ -191,8 +182,11 @@ def open_raster_info(path: str | os.PathLike) -> RasterInfo:
             transform=ds.transform,
             nodata=nodata,
             mask_mode=mask_mode,
-            wavelengths_nm=_wavelengths(ds),
+            wavelengths_nm=meta.wavelengths_nm,
             warnings=tuple(warnings),
+            wavelength_source=meta.wavelength_source,
+            flagged_bad_bands=meta.bad_bands,
+            flagged_bad_source=meta.bad_band_source,
         )
 
 
@@ -236,10 +230,11 @@ def read_block(ds: Any, info: RasterInfo, window: Window) -> Tuple[np.ndarray, n
 
     A pixel is valid when every band holds data: not nodata (per band), not masked, finite.
     """
-    data = ds.read(window=window, out_dtype=info.read_dtype)
+    indexes = None if info.band_indexes is None else list(info.band_indexes)
+    data = ds.read(indexes, window=window, out_dtype=info.read_dtype)
     h, w = data.shape[1:]
     if info.mask_mode == "mask":
-        valid = (ds.read_masks(window=window) > 0).all(axis=0)
+        valid = (ds.read_masks(indexes, window=window) > 0).all(axis=0)
     else:
         valid = np.ones((h, w), dtype=bool)
         if info.mask_mode == "nodata":

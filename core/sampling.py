@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -20,7 +21,7 @@ import rasterio.features
 import rasterio.windows
 from rasterio.windows import Window
 
-from .errors import LabelError, RegionError
+from .errors import LabelError, RasterError, RegionError
 from .raster_io import (
     RasterInfo,
     Region,
@@ -444,6 +445,102 @@ def build_support(
 # --------------------------------------------------------------------------- region sample
 
 
+def _sample_order(
+    ds: Any, info: RasterInfo, region: Region, tile_size: int, seed: int
+) -> Tuple[List[Any], np.ndarray, np.random.Generator]:
+    """The region's tiles and a seeded order: random blocks of the raster, then their tiles."""
+    tiles = list(iter_tiles(region.window, tile_size, 0, info.width, info.height))
+    rng = np.random.default_rng([seed, 104729])
+    cell_h, cell_w = _group_cells(ds, info)
+    block_of = np.array([(int(t.window.row_off) // cell_h) * (info.width // cell_w + 1)
+                         + int(t.window.col_off) // cell_w for t in tiles])  # fmt: skip
+    block_rank = rng.permutation(int(block_of.max()) + 1)[block_of]
+    order = np.lexsort((rng.random(len(tiles)), block_rank))
+    return tiles, order, rng
+
+
+#: Decoded bytes the bad-band scan reads (a block or two of a hyperspectral raster, which
+#: statistics and prediction then find in GDAL's cache).
+SCAN_BYTES = 128 * 2**20
+#: Valid pixels a band must show, all equal, to count as constant.
+MIN_CONSTANT_PIXELS = 64
+
+
+def select_usable_bands(
+    ds: Any, info: RasterInfo, region: Region, seed: int = 0, tile_size: int = 256
+) -> Tuple[RasterInfo, List[str]]:
+    """Drop bands that are flagged bad (ENVI ``bbl``), hold no data, or are constant.
+
+    Constant and all-nodata bands are found on a few tiles of the region (the first ones of
+    the statistics' sample): an all-nodata band would otherwise make every pixel invalid,
+    and a constant one carries nothing but a spike in the standardised curve. Returns the
+    raster info reading only the usable bands, and one log line per reason.
+    """
+    tiles, order, _ = _sample_order(ds, info, region, tile_size, seed)
+    b = info.count
+    n_valid = np.zeros(b, dtype=np.int64)
+    lo = np.full(b, np.inf)
+    hi = np.full(b, -np.inf)
+    read = 0
+    indexes = None if info.band_indexes is None else list(info.band_indexes)
+    for t in order:
+        if read >= SCAN_BYTES and n_valid.any():
+            break
+        win = tiles[int(t)].window
+        data = ds.read(indexes, window=win, out_dtype=info.read_dtype)
+        read += data.nbytes
+        inside = region.mask(win)
+        if info.mask_mode == "mask":
+            ok = (ds.read_masks(indexes, window=win) > 0) & inside[None]
+        else:
+            ok = np.broadcast_to(inside, data.shape).copy()
+            for k, nd in enumerate(info.nodata if info.mask_mode == "nodata" else ()):
+                if nd is not None:
+                    ok[k] &= ~np.isnan(data[k]) if math.isnan(nd) else data[k] != nd
+        if data.dtype.kind == "f":
+            ok &= np.isfinite(data)
+        flat, okf = data.reshape(b, -1), ok.reshape(b, -1)
+        n_valid += okf.sum(axis=1)
+        for k in np.flatnonzero(okf.any(axis=1)):
+            vals = flat[k][okf[k]]
+            lo[k], hi[k] = min(lo[k], float(vals.min())), max(hi[k], float(vals.max()))
+    numbers = info.band_indexes or tuple(range(1, b + 1))
+    flagged = [i for i, n in enumerate(numbers) if n in set(info.flagged_bad_bands)]
+    empty = [i for i in range(b) if n_valid[i] == 0] if n_valid.any() else []
+    # a band equal on a handful of pixels (a tiny region) is not yet a constant band
+    constant = [i for i in range(b) if n_valid[i] >= MIN_CONSTANT_PIXELS and lo[i] == hi[i]]
+    if len(set(flagged) | set(empty) | set(constant)) == b:
+        constant = []  # a uniform region is classified as such, not refused
+    notes = []
+    name = Path(info.path).name
+
+    def listed(idx: List[int]) -> str:
+        shown = ", ".join(str(numbers[i]) for i in idx[:20])
+        return shown + (f" and {len(idx) - 20} more" if len(idx) > 20 else "")
+
+    if flagged:
+        notes.append(f"Bad bands dropped: {len(flagged)} flagged bad in "
+                     f"{info.flagged_bad_source} (bands {listed(flagged)}).")  # fmt: skip
+    if empty:
+        notes.append(f"Bad bands dropped: {len(empty)} without any data in the region "
+                     f"(bands {listed(empty)}).")  # fmt: skip
+    constant = [i for i in constant if i not in flagged]
+    if constant:
+        notes.append(f"Bad bands dropped: {len(constant)} constant in the region "
+                     f"(bands {listed(constant)}).")  # fmt: skip
+    drop = set(flagged) | set(empty) | set(constant)
+    if not drop:
+        return info, notes
+    keep = [numbers[i] for i in range(b) if i not in drop]
+    if not keep:
+        raise RasterError(
+            f"No usable band in {name}: all {b} bands are flagged bad, hold no data or are "
+            "constant in the region. Choose a region over valid data, or check the raster's "
+            "bad band list (bbl)."
+        )
+    return info.select_bands(keep), notes
+
+
 #: Decoded bytes the region sample may read once it has found valid pixels: a handful of
 #: 512 x 512 blocks of a 204-band raster (which the prediction then finds in GDAL's cache),
 #: or the usual 64 tiles of 256 x 256 on a multispectral one.
@@ -469,13 +566,7 @@ def sample_region(
     """
     from .band_mapping import PixelReservoir
 
-    tiles = list(iter_tiles(region.window, tile_size, 0, info.width, info.height))
-    rng = np.random.default_rng([seed, 104729])
-    cell_h, cell_w = _group_cells(ds, info)
-    block_of = np.array([(int(t.window.row_off) // cell_h) * (info.width // cell_w + 1)
-                         + int(t.window.col_off) // cell_w for t in tiles])  # fmt: skip
-    block_rank = rng.permutation(int(block_of.max()) + 1)[block_of]
-    order = np.lexsort((rng.random(len(tiles)), block_rank))  # random blocks, then tiles
+    tiles, order, rng = _sample_order(ds, info, region, tile_size, seed)
     itemsize = np.dtype(info.read_dtype).itemsize
     planned = max(1, min(len(tiles), max_tiles,
                          int(SAMPLE_BYTES // (tile_size**2 * info.count * itemsize))))  # fmt: skip

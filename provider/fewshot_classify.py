@@ -709,6 +709,8 @@ def _log_result(feedback, result: Any, skipped: int, support: int | None, second
         )
     else:
         feedback.pushInfo(f"Accuracy: {result.accuracy_method or 'not estimated'}")
+    for note in getattr(result, "notes", None) or []:  # wavelengths' source, bad bands
+        feedback.pushInfo(note)
     times = ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
     feedback.pushInfo(f"Times: {times}; provider total {seconds:.2f} s")
     for warning in result.warnings:
