@@ -217,7 +217,18 @@ def _group_cells(ds: Any, info: RasterInfo) -> Tuple[int, int]:
     return cell_h, cell_w
 
 
-def _pixel_groups(ds: Any, info: RasterInfo, rows: np.ndarray, cols: np.ndarray) -> List[np.ndarray]:
+def _is_tiled(ds: Any) -> bool:
+    """True for a raster stored in square-ish tiles (not strips or rows)."""
+    try:
+        bh, bw = (int(v) for v in ds.block_shapes[0])
+    except Exception:  # noqa: BLE001
+        return False
+    return bh >= 16 and bw < ds.width
+
+
+def _pixel_groups(
+    ds: Any, info: RasterInfo, rows: np.ndarray, cols: np.ndarray
+) -> List[np.ndarray]:
     """Indices of ``rows, cols`` grouped by raster block (see :func:`_group_cells`)."""
     cell_h, cell_w = _group_cells(ds, info)
     bid = (rows // cell_h) * (info.width // cell_w + 1) + cols // cell_w
@@ -455,8 +466,21 @@ def _sample_order(
     block_of = np.array([(int(t.window.row_off) // cell_h) * (info.width // cell_w + 1)
                          + int(t.window.col_off) // cell_w for t in tiles])  # fmt: skip
     block_rank = rng.permutation(int(block_of.max()) + 1)[block_of]
-    order = np.lexsort((rng.random(len(tiles)), block_rank))
-    return tiles, order, rng
+    # at most a few blocks' worth of decoding (a 204-band 512^2 block is 107 MB) ...
+    itemsize = np.dtype(info.read_dtype).itemsize
+    max_blocks = max(1, int(SAMPLE_BYTES // (cell_h * cell_w * info.count * itemsize)))
+    kept = np.unique(block_rank)[:max_blocks]
+    # ... and within them one random tile of each block in turn (spread, not clustered)
+    shuffled = np.lexsort((block_rank, rng.random(len(tiles))))
+    first = shuffled[np.isin(block_rank[shuffled], kept)]
+    turn = np.zeros(len(tiles), dtype=np.int64)
+    seen: Dict[int, int] = {}
+    for i in first:
+        turn[i] = seen.get(int(block_rank[i]), 0)
+        seen[int(block_rank[i])] = turn[i] + 1
+    first = first[np.lexsort((block_rank[first], turn[first]))]
+    rest = shuffled[~np.isin(block_rank[shuffled], kept)]  # only if those hold no data
+    return tiles, np.concatenate([first, rest]), rng
 
 
 #: Decoded bytes the bad-band scan reads (a block or two of a hyperspectral raster, which
@@ -553,7 +577,7 @@ def sample_region(
     region: Region,
     capacity: int = 50_000,
     seed: int = 0,
-    tile_size: int = 256,
+    tile_size: int | None = None,
     max_tiles: int = 64,
 ) -> np.ndarray:
     """A seeded uniform sample (m, B) of the region's valid pixels, from random tiles.
@@ -566,9 +590,11 @@ def sample_region(
     """
     from .band_mapping import PixelReservoir
 
+    if tile_size is None:  # small tiles spread further on tiled rasters; raw/strip layouts
+        tile_size = 64 if _is_tiled(ds) else 256  # pay per row and band: larger tiles
     tiles, order, rng = _sample_order(ds, info, region, tile_size, seed)
     itemsize = np.dtype(info.read_dtype).itemsize
-    planned = max(1, min(len(tiles), max_tiles,
+    planned = max(1, min(len(order), max_tiles,
                          int(SAMPLE_BYTES // (tile_size**2 * info.count * itemsize))))  # fmt: skip
     masks = {int(t): region.mask(tiles[int(t)].window) for t in order[:planned]}
     in_region = sum(int(m.sum()) for m in masks.values())
