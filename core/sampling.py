@@ -590,19 +590,22 @@ def sample_region(
     """
     from .band_mapping import PixelReservoir
 
+    tiled = _is_tiled(ds)
     if tile_size is None:  # small tiles spread further on tiled rasters; raw/strip layouts
-        tile_size = 64 if _is_tiled(ds) else 256  # pay per row and band: larger tiles
+        tile_size = 64 if tiled else 256  # pay per row and band: larger tiles
+    # tiled: decoded blocks stay in GDAL's cache for the prediction; raw reads do not
+    budget = SAMPLE_BYTES if tiled else SAMPLE_BYTES // 4
     tiles, order, rng = _sample_order(ds, info, region, tile_size, seed)
     itemsize = np.dtype(info.read_dtype).itemsize
     planned = max(1, min(len(order), max_tiles,
-                         int(SAMPLE_BYTES // (tile_size**2 * info.count * itemsize))))  # fmt: skip
+                         int(budget // (tile_size**2 * info.count * itemsize))))  # fmt: skip
     masks = {int(t): region.mask(tiles[int(t)].window) for t in order[:planned]}
     in_region = sum(int(m.sum()) for m in masks.values())
     rate = min(1.0, 4.0 * capacity / max(in_region, 1))
     reservoir = PixelReservoir(n_bands=info.count, capacity=capacity, seed=seed)
     read_bytes = 0
     for i, t in enumerate(order):
-        if (i >= max_tiles or read_bytes >= SAMPLE_BYTES) and reservoir.seen > 0:
+        if (i >= max_tiles or read_bytes >= budget) and reservoir.seen > 0:
             break
         tile = tiles[int(t)]
         data, valid = read_block(ds, info, tile.window)
