@@ -754,7 +754,10 @@ pixels to refine the class prototypes.</dd>
 <dt><b>Estimate accuracy</b> (ESTIMATE_ACCURACY, advanced)</dt><dd>Cross-validates over
 the labelled features (re-adapting each fold) to estimate the map's accuracy.</dd>
 <dt><b>Wavelengths</b> (WAVELENGTHS, advanced)</dt><dd>Band centre wavelengths in nm,
-one per band (e.g. "482, 561, 655"); helps the model map unusual band sets.</dd>
+one per band (e.g. "482, 561, 655"); helps the model map unusual band sets. Left empty,
+they are read from the raster when it carries them (ENVI header, GDAL IMAGERY or band
+WAVELENGTH metadata, EnMAP METADATA.XML, PRISMA lists); the log says where from. Bands
+flagged bad (ENVI bbl), all nodata or constant are left out, with a log line.</dd>
 </dl>
 <h3>Outputs</h3>
 <dl>
