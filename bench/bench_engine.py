@@ -406,6 +406,8 @@ def main() -> None:
     ap.add_argument("--no-hyper", action="store_true", help="skip the hyperspectral case")
     ap.add_argument("--hyper-only", action="store_true", help="only the hyperspectral case")
     ap.add_argument("--hyper-repeats", type=int, default=3)
+    ap.add_argument("--no-hyper-big", action="store_true",
+                    help="skip the whole 4000 x 4000 x 224 memory run")
     args = ap.parse_args()
     model = model_path()
     report = {"machine": machine(), "model": Path(model).name}
@@ -427,7 +429,7 @@ def main() -> None:
 
         print("hyperspectral ...", flush=True)
         report["hyperspectral"] = bench_hyperspectral(model, repeats=args.hyper_repeats,
-                                                      big=not args.quick)  # fmt: skip
+                                                      big=not args.no_hyper_big)  # fmt: skip
     report["load_after"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = report["machine"]["date"][:10]
