@@ -192,8 +192,8 @@ def open_raster_info(path: str | os.PathLike) -> RasterInfo:
 
 #: GDAL's block cache during a run: at least this much (small rasters, outputs) ...
 GDAL_CACHE_MIN = 128 * 2**20
-#: ... and at most this much, whatever the raster: keeps a 224-band run well under 2 GB.
-GDAL_CACHE_MAX = 768 * 2**20
+#: ... and at most this much, whatever the raster: keeps a 224-band run under 2 GB.
+GDAL_CACHE_MAX = 512 * 2**20
 #: Decoded blocks (all bands) the cache should hold: a tile read with its halo touches up
 #: to 4 blocks, and sampling, statistics and prediction then reuse them instead of
 #: decoding them again.

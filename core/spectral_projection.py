@@ -33,6 +33,8 @@ from .band_mapping import CLIP
 MIN_BANDS = 32
 #: Pixels per product on the fast path (a 512 x 512 tile at once: ~40 MB of activations).
 FAST_CHUNK = 1 << 18
+#: Bytes of float32 raw values converted and projected at once.
+PROJECT_BYTES = 64 * 2**20
 
 
 class ProjectedTileClassifier:
@@ -100,14 +102,19 @@ class ProjectedTileClassifier:
 
         mapper = self.mapper
         b, h, w = data.shape
-        # centred in the conversion to float32 (one pass); the scale is in the projection
-        xc = torch.from_numpy(np.subtract(data.reshape(b, -1), self.centre_np, dtype=np.float32))
+        # centred in the conversion to float32 (one pass; the scale is in the projection),
+        # a column chunk at a time: a float32 copy of a whole 224-band tile is 240 MB
+        flat = data.reshape(b, -1)
+        y = torch.empty((self.proj.shape[0], flat.shape[1]), dtype=torch.float32,
+                        device=mapper.device)  # fmt: skip
+        step = max(4096, PROJECT_BYTES // (4 * b))
+        for s0 in range(0, flat.shape[1], step):
+            xc = np.subtract(flat[:, s0:s0 + step], self.centre_np, dtype=np.float32)
+            torch.mm(self.proj, torch.from_numpy(xc).to(mapper.device), out=y[:, s0:s0 + step])
         v = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool)).to(mapper.device)
-        y = self.proj @ xc.to(mapper.device)  # (K, H*W)
         p = self.points
         mean_x = y[2 * p] + self.mean_c
         bad = self._flags(data, mean_x) & v.reshape(-1)
-        del xc
         if mapper.smooth_pixels:
             y = mapper.box_mean(y.reshape(-1, h, w), v).reshape(y.shape[0], -1)
             if bool(bad.any()):
