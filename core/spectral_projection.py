@@ -35,6 +35,8 @@ MIN_BANDS = 32
 FAST_CHUNK = 1 << 18
 #: Bytes of float32 raw values converted and projected at once.
 PROJECT_BYTES = 64 * 2**20
+#: Rows of a tile mapped at once by the exact path (pixels whose values would be clipped).
+EXACT_ROWS = 64
 
 
 class ProjectedTileClassifier:
@@ -142,15 +144,33 @@ class ProjectedTileClassifier:
             if fast.numel() == idx.numel() and big >= fast.numel():
                 return prob.float(), arg  # the usual tile: no pixel needs the exact path
             probs[fast[part]], args[fast[part]] = prob.float(), arg
-        slow = torch.nonzero(exact_mask).flatten()
-        if slow.numel():
-            pick_slow = pick[slow.cpu().numpy()]
-            parts = []
-            for cols, ctx in mapper.iter_pixel_chunks(data, valid, pick_slow, chunk):
-                parts.append(best_class(self.exact(cols, ctx), 0))
-            probs[slow] = torch.cat([q for q, _ in parts]).float()
-            args[slow] = torch.cat([a for _, a in parts])
+        slow = torch.nonzero(exact_mask).flatten().cpu().numpy()
+        if slow.size:
+            self._exact(data, valid, pick, slow, chunk, probs, args)
         return probs, args
+
+    def _exact(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, slow: np.ndarray,
+               chunk: int, probs: torch.Tensor, args: torch.Tensor) -> None:
+        """The exact ``TileMapper`` path for the pixels ``pick[slow]``, band of rows by band
+        of rows (with the context halo), so that its float32 copy of the tile stays small."""
+        from .predict import best_class
+
+        b, h, w = data.shape
+        r = self.mapper.radius
+        rows = pick[slow] // w
+        for r0 in range(0, h, EXACT_ROWS):
+            sel = slow[(rows >= r0) & (rows < r0 + EXACT_ROWS)]
+            if not sel.size:
+                continue
+            lo, hi = max(r0 - r, 0), min(r0 + EXACT_ROWS + r, h)
+            local = pick[sel] - lo * w
+            parts = []
+            for cols, ctx in self.mapper.iter_pixel_chunks(data[:, lo:hi], valid[lo:hi],
+                                                           local, chunk):  # fmt: skip
+                parts.append(best_class(self.exact(cols, ctx), 0))
+            at = torch.from_numpy(sel).to(probs.device)
+            probs[at] = torch.cat([q for q, _ in parts]).float()
+            args[at] = torch.cat([a for _, a in parts])
 
     def _logits(self, net_in: torch.Tensor, band_part: torch.Tensor) -> torch.Tensor:
         """The network's (2P, n) input and the projected band correction -> (N, n) logits."""

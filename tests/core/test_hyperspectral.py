@@ -277,12 +277,14 @@ def test_projection_path_equals_the_exact_mapping(dtype, monkeypatch):
     predict.cpu_bfloat16_is_faster.cache_clear()
     try:
         rng = np.random.default_rng(0)
-        b, h, w = 48, 40, 44
+        b, h, w = 48, 150, 44  # > EXACT_ROWS: the exact path works band of rows by band
         spectra = rng.uniform(500, 5000, size=(4, b))
         truth = rng.integers(0, 4, size=(h // 4 + 1, w // 4 + 1)).repeat(4, 0).repeat(4, 1)
         truth = truth[:h, :w]
         data = spectra[truth].transpose(2, 0, 1) + rng.normal(0, 100, size=(b, h, w))
         data[:, 5, 5] = 60000.0  # clipped standardised values
+        data[:, 64, 10] = 60000.0  # the first row of the second band of rows
+        data[2, 130, 40] = 60000.0
         data[7, 20, 20] = 0.0
         if dtype != "uint16":
             data[3, 30, 30] = -50.0  # a negative value: |x| != x
