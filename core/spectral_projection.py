@@ -35,8 +35,6 @@ MIN_BANDS = 32
 FAST_CHUNK = 1 << 18
 #: Bytes of float32 raw values converted and projected at once.
 PROJECT_BYTES = 64 * 2**20
-#: Rows of a tile mapped at once by the exact path (pixels whose values would be clipped).
-EXACT_ROWS = 64
 
 
 class ProjectedTileClassifier:
@@ -151,26 +149,16 @@ class ProjectedTileClassifier:
 
     def _exact(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, slow: np.ndarray,
                chunk: int, probs: torch.Tensor, args: torch.Tensor) -> None:
-        """The exact ``TileMapper`` path for the pixels ``pick[slow]``, band of rows by band
-        of rows (with the context halo), so that its float32 copy of the tile stays small."""
+        """The exact ``TileMapper`` path for the pixels ``pick[slow]`` (whole tile: mapping
+        it in bands of rows made many mid-sized allocations, and peak RSS grew, measured)."""
         from .predict import best_class
 
-        b, h, w = data.shape
-        r = self.mapper.radius
-        rows = pick[slow] // w
-        for r0 in range(0, h, EXACT_ROWS):
-            sel = slow[(rows >= r0) & (rows < r0 + EXACT_ROWS)]
-            if not sel.size:
-                continue
-            lo, hi = max(r0 - r, 0), min(r0 + EXACT_ROWS + r, h)
-            local = pick[sel] - lo * w
-            parts = []
-            for cols, ctx in self.mapper.iter_pixel_chunks(data[:, lo:hi], valid[lo:hi],
-                                                           local, chunk):  # fmt: skip
-                parts.append(best_class(self.exact(cols, ctx), 0))
-            at = torch.from_numpy(sel).to(probs.device)
-            probs[at] = torch.cat([q for q, _ in parts]).float()
-            args[at] = torch.cat([a for _, a in parts])
+        parts = []
+        for cols, ctx in self.mapper.iter_pixel_chunks(data, valid, pick[slow], chunk):
+            parts.append(best_class(self.exact(cols, ctx), 0))
+        at = torch.from_numpy(slow).to(probs.device)
+        probs[at] = torch.cat([q for q, _ in parts]).float()
+        args[at] = torch.cat([a for _, a in parts])
 
     def _logits(self, net_in: torch.Tensor, band_part: torch.Tensor) -> torch.Tensor:
         """The network's (2P, n) input and the projected band correction -> (N, n) logits."""

@@ -277,7 +277,7 @@ def test_projection_path_equals_the_exact_mapping(dtype, monkeypatch):
     predict.cpu_bfloat16_is_faster.cache_clear()
     try:
         rng = np.random.default_rng(0)
-        b, h, w = 48, 150, 44  # > EXACT_ROWS: the exact path works band of rows by band
+        b, h, w = 48, 150, 44
         spectra = rng.uniform(500, 5000, size=(4, b))
         truth = rng.integers(0, 4, size=(h // 4 + 1, w // 4 + 1)).repeat(4, 0).repeat(4, 1)
         truth = truth[:h, :w]
