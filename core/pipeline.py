@@ -201,7 +201,9 @@ def _bounded_gdal_cache(fn: Callable[..., MapResult]) -> Callable[..., MapResult
     def wrapper(raster_path: Any, *args: Any, **kwargs: Any) -> MapResult:
         import rasterio
 
-        from .raster_io import gdal_cache_bytes
+        from .raster_io import gdal_cache_bytes, limit_heap_fragmentation
+
+        limit_heap_fragmentation()
 
         # rasterio hands an int straight to GDALSetCacheMax64: bytes, not GDAL's "< 100000
         # means MB" rule. A bare 128 was a 128-byte cache: every tile's halo re-decompressed
