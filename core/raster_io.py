@@ -13,6 +13,7 @@ convert them to magnitude/phase bands first).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
@@ -213,10 +214,8 @@ def limit_heap_fragmentation() -> None:
     name = ctypes.util.find_library("c")
     if not name or not name.startswith("libc.so"):
         return
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(name).mallopt(-3, 4 * 2**20)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass
 
 
 def block_bytes(ds: Any) -> int:
