@@ -383,12 +383,16 @@ def markdown(r: dict) -> str:
         f"| ours as a fraction of the I/O floor | {t['fraction_of_io_floor']:.0%} | |",
         f"| 5,000 polygons sampled | {p['seconds']:.2f} s | seconds |",
     ]
-    for run in r["memory"]["runs"]:
+    for run in r.get("memory", {}).get("runs", []):
         lines.append(
             f"| {r['memory']['raster']}: region {run['region_side']}^2 "
             f"({run['region_px'] / 1e6:.0f} Mpx) | peak RSS {run['peak_rss_mib']:.0f} MiB, "
             f"{run['wall_s']:.1f} s, {run['mpx_s']:.2f} Mpx/s | < 1.5 GB |"
         )
+    if r.get("hyperspectral"):
+        from bench_hyper import markdown_rows
+
+        lines += markdown_rows(r["hyperspectral"])
     lines += ["", "Raw figures: the JSON file of the same name."]
     return "\n".join(lines) + "\n"
 
@@ -399,25 +403,58 @@ def main() -> None:
     ap.add_argument("--big-size", type=int, default=20000)
     ap.add_argument("--size", type=int, default=2048, help="side of the 13-band raster")
     ap.add_argument("--region", type=int, default=1024, help="side of the compared region")
+    ap.add_argument("--no-hyper", action="store_true", help="skip the hyperspectral case")
+    ap.add_argument("--hyper-only", action="store_true", help="only the hyperspectral case")
+    ap.add_argument("--hyper-repeats", type=int, default=3)
+    ap.add_argument("--no-hyper-big", action="store_true",
+                    help="skip the whole 4000 x 4000 x 224 memory run")
     args = ap.parse_args()
     model = model_path()
     report = {"machine": machine(), "model": Path(model).name}
-    print("adaptation ...", flush=True)
-    report["adaptation"] = bench_adaptation(model)
-    print(" ", report["adaptation"]["median_s"], flush=True)
-    print("throughput ...", flush=True)
-    report["throughput"] = bench_throughput(model, args.size, args.region)
-    print(" ", {k: v for k, v in report["throughput"].items() if k.endswith("mpx_s")}, flush=True)
-    report["polygons"] = bench_polygons(args.size)
-    print("polygons", report["polygons"], flush=True)
-    print("memory ...", flush=True)
-    report["memory"] = bench_memory(model, args.big_size, whole=not args.quick)
+    report["load_before"] = os.getloadavg()  # other jobs on the machine (noisy figures)
+    if not args.hyper_only:
+        print("adaptation ...", flush=True)
+        report["adaptation"] = bench_adaptation(model)
+        print(" ", report["adaptation"]["median_s"], flush=True)
+        print("throughput ...", flush=True)
+        report["throughput"] = bench_throughput(model, args.size, args.region)
+        print(" ", {k: v for k, v in report["throughput"].items() if k.endswith("mpx_s")},
+              flush=True)  # fmt: skip
+        report["polygons"] = bench_polygons(args.size)
+        print("polygons", report["polygons"], flush=True)
+        print("memory ...", flush=True)
+        report["memory"] = bench_memory(model, args.big_size, whole=not args.quick)
+    if not args.no_hyper:
+        from bench_hyper import bench_hyperspectral
+
+        print("hyperspectral ...", flush=True)
+        report["hyperspectral"] = bench_hyperspectral(model, repeats=args.hyper_repeats,
+                                                      big=not args.no_hyper_big)  # fmt: skip
+    report["load_after"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = report["machine"]["date"][:10]
+    if args.hyper_only:  # a partial run goes to its own file, the full report stays
+        (RESULTS / f"hyper-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
+        (RESULTS / f"hyper-{stamp}.md").write_text(markdown_hyper(report))
+        print(markdown_hyper(report))
+        return
     for name in (f"engine-{stamp}", "engine-latest"):
         (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
         (RESULTS / f"{name}.md").write_text(markdown(report))
     print(markdown(report))
+
+
+def markdown_hyper(r: dict) -> str:
+    from bench_hyper import markdown_rows
+
+    m = r["machine"]
+    return "\n".join([
+        f"# Hyperspectral benchmark ({m['date']}, commit {m['commit']})", "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; torch {m['torch']}, "
+        f"rasterio {m['rasterio']} / GDAL {m['gdal']}. Load average before / after: "
+        f"{r['load_before'][0]:.1f} / {r['load_after'][0]:.1f} (other jobs on the machine).",
+        *markdown_rows(r["hyperspectral"]), "",
+    ])  # fmt: skip
 
 
 if __name__ == "__main__":

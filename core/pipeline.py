@@ -9,12 +9,13 @@ importing this module stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
@@ -63,6 +64,7 @@ class MapResult:
     model_name: str = ""
     model_version: str = ""
     suggestions: List[Any] = field(default_factory=list)  # core.suggest.Suggestion, best first
+    notes: List[str] = field(default_factory=list)  # what the run found out (for the log)
 
 
 class _Run:
@@ -100,6 +102,37 @@ def _mapped_features(mapper: Any, data: np.ndarray, valid: np.ndarray,
         parts = [c.T.numpy() for c in mapper.iter_feature_chunks(data, valid, pick)]
     dim = parts[0].shape[1] if parts else 0
     return np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
+
+
+@contextlib.contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """Adaptation is hundreds of tiny products: one thread is as fast on a quiet machine,
+    and spares the thread barriers that a busy one turns into seconds (204 bands, 120
+    labelled pixels: 0.07 s on one thread, 1.7-5 s on two with other jobs running)."""
+    from .predict import torch_threads
+
+    with torch_threads(1):
+        yield
+
+
+def _wavelength_note(info: Any, given: Sequence[float] | None) -> str:
+    """One log line saying where the band wavelengths come from."""
+    found = info.wavelength_source
+    if given:
+        return ("Band wavelengths: the WAVELENGTHS parameter"
+                + (f" (overrides those in {found})." if found else "."))  # fmt: skip
+    if info.wavelengths_nm:
+        wl = info.wavelengths_nm
+        return (f"Band wavelengths: {len(wl)} read from {found} "
+                f"({min(wl):.0f}-{max(wl):.0f} nm).")  # fmt: skip
+    return ("Band wavelengths: none in the raster's metadata; bands are taken as evenly "
+            "spaced (give WAVELENGTHS to place them).")
+
+
+def _uses_unlabelled(card: dict) -> bool:
+    """Whether adaptation uses the region's unlabelled pixels (soft k-means iterations):
+    mapping them costs as much as a tile of prediction on hyperspectral rasters."""
+    return int((card.get("transductive") or {}).get("soft_kmeans_iters", 0)) > 0
 
 
 def _region_features(
@@ -218,59 +251,55 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
                   np.asarray(support.feature_id), fold_predict, seed=opts.seed)
 
 
-#: Support pixels are mapped in groups of this many raster rows/columns: one read (with
-#: the context halo) per group instead of one per pixel (1,200 pixels: 6.2 s -> 0.2 s).
-SUPPORT_GROUP = 256
-
-
 def _support_features(
     ds: Any, info: Any, support: SupportSet, stats: Any, card_bm: dict, mapper: Any
 ) -> np.ndarray:
-    """Band-mapped support features; with spatial context, from windows around them."""
-    from rasterio.windows import Window
+    """Band-mapped support features; with spatial context, from each pixel's neighbourhood.
 
+    The (2r+1)^2 neighbourhoods are read block by block and laid side by side as one small
+    tile, each pixel's window holding exactly its own neighbourhood, so the same torch
+    mapping as the prediction maps them (not whole 256-pixel windows per group of points:
+    on 204 bands that smoothed ~100 x more pixels than needed).
+    """
     from .band_mapping import map_bands
-    from .raster_io import halo_tile, read_block
+    from .sampling import read_patches
 
     if mapper.radius == 0:
         return np.asarray(map_bands(support.x, stats, card_bm, mapper.wavelengths_nm),
                           dtype=np.float32)  # fmt: skip
-    rows, cols = support.rows.astype(np.int64), support.cols.astype(np.int64)
-    out: np.ndarray | None = None
-    keys = (rows // SUPPORT_GROUP) * (info.width // SUPPORT_GROUP + 1) + cols // SUPPORT_GROUP
-    for key in np.unique(keys):
-        sel = np.flatnonzero(keys == key)
-        r0, c0 = int(rows[sel].min()), int(cols[sel].min())
-        win = Window(c0, r0, int(cols[sel].max()) - c0 + 1, int(rows[sel].max()) - r0 + 1)
-        tile = halo_tile(win, mapper.radius, info.width, info.height)
-        data, valid = read_block(ds, info, tile.read_window)
-        feats = _mapped_features(mapper, data, valid,
-                                 tile.read_indices(rows[sel] - r0, cols[sel] - c0))
-        if out is None:
-            out = np.zeros((support.y.size, feats.shape[1]), dtype=np.float32)
-        out[sel] = feats
-    assert out is not None
-    return out
+    k = 2 * mapper.radius + 1
+    patches, valid = read_patches(ds, info, support.rows.astype(np.int64),
+                                  support.cols.astype(np.int64), mapper.radius)  # fmt: skip
+    n = support.y.size
+    tile = np.ascontiguousarray(patches.transpose(0, 2, 1, 3)).reshape(info.count, k, n * k)
+    tile_valid = np.ascontiguousarray(valid.transpose(1, 0, 2)).reshape(k, n * k)
+    pick = mapper.radius * (n * k) + np.arange(n) * k + mapper.radius
+    return _mapped_features(mapper, tile, tile_valid, pick)
 
 
 #: GDAL's block cache (default 5 % of RAM) keeps read and written blocks of a large raster
 #: until it is full, so peak memory grew with the region (1.9 GB for 20,000^2 px). Reads
-#: and writes here are sequential tile by tile, so a small cache costs nothing.
+#: and writes here are sequential tile by tile, so a cache of a few blocks is enough; its
+#: size follows the raster's blocks (``raster_io.gdal_cache_bytes``), 128 MiB at least.
 GDAL_CACHE_MB = 128
 
 
 def _bounded_gdal_cache(fn: Callable[..., MapResult]) -> Callable[..., MapResult]:
-    """Run ``fn`` with GDAL's block cache capped at :data:`GDAL_CACHE_MB`."""
+    """Run ``fn`` with GDAL's block cache sized for its raster, within fixed bounds."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> MapResult:
+    def wrapper(raster_path: Any, *args: Any, **kwargs: Any) -> MapResult:
         import rasterio
+
+        from .raster_io import gdal_cache_bytes, limit_heap_fragmentation
+
+        limit_heap_fragmentation()
 
         # rasterio hands an int straight to GDALSetCacheMax64: bytes, not GDAL's "< 100000
         # means MB" rule. A bare 128 was a 128-byte cache: every tile's halo re-decompressed
         # its neighbouring blocks (predict 1.4 -> 3+ Mpx/s on 13 bands once fixed).
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 2**20):
-            return fn(*args, **kwargs)
+        with rasterio.Env(GDAL_CACHEMAX=gdal_cache_bytes(raster_path)):
+            return fn(raster_path, *args, **kwargs)
 
     return wrapper
 
@@ -313,7 +342,7 @@ def map_region(
         write_category_names,
         write_qml,
     )
-    from .sampling import build_support, sample_region
+    from .sampling import build_support, sample_region, select_usable_bands
     from .tile_features import TileMapper
 
     opts = options or MapOptions()
@@ -348,6 +377,7 @@ def map_region(
             f"{len(wavelengths)} wavelengths were given for a raster with {info.count} bands. "
             "Give one wavelength (nm) per band, or none."
         )
+    notes = [_wavelength_note(info, opts.wavelengths_nm)]
     torch.manual_seed(int(opts.seed))
 
     with AtomicOutputs() as outputs:
@@ -355,8 +385,12 @@ def map_region(
         tmp_conf = outputs.reserve(conf_path) if conf_path else None
         with rasterio.open(raster) as ds:
             region_obj = make_region(info, region)
-            run.report(0.02, "Sampling labelled pixels")
             t0 = time.perf_counter()
+            info, band_notes = select_usable_bands(ds, info, region_obj, opts.seed)
+            notes += band_notes
+            if info.band_indexes is not None and wavelengths is not None:
+                wavelengths = [wavelengths[b - 1] for b in info.band_indexes]
+            run.report(0.02, "Sampling labelled pixels")
             support = build_support(ds, info, features, opts.shots_cap, opts.seed)
             warnings += support.warnings
             seconds["sampling"] = time.perf_counter() - t0
@@ -368,7 +402,7 @@ def map_region(
             mapper = TileMapper(stats, card_bm, wavelengths)
             sx = _support_features(ds, info, support, stats, card_bm, mapper)
             unlabelled = None
-            if opts.transductive:
+            if opts.transductive and _uses_unlabelled(card):
                 cap = int((card.get("transductive") or {}).get("max_unlabelled", 4096))
                 unlabelled = _region_features(ds, info, region_obj, mapper, cap, opts.seed)
             seconds["stats"] = time.perf_counter() - t0
@@ -377,6 +411,10 @@ def map_region(
             n_classes = support.n_classes
 
             def fit(train: np.ndarray) -> Any:
+                with _one_torch_thread():
+                    return _adapt(train)
+
+            def _adapt(train: np.ndarray) -> Any:
                 return adapt(
                     model, sx[train], support.y[train], n_classes,
                     unlabelled_x=unlabelled, steps=opts.steps, device=device,
@@ -406,7 +444,8 @@ def map_region(
 
                 def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
                     run.check()
-                    return fit(train).predict(sx[test]).cpu().numpy()
+                    with _one_torch_thread():
+                        return _adapt(train).predict(sx[test]).cpu().numpy()
 
                 estimate = estimate_accuracy(
                     support.feature_id, support.y, fit_predict, opts.seed, is_cancelled
@@ -498,6 +537,7 @@ def map_region(
         model_name=str(card.get("name", "")),
         model_version=str(card.get("version", "")),
         suggestions=suggestions,
+        notes=notes,
     )
 
 

@@ -13,11 +13,12 @@ convert them to magnitude/phase bands first).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
@@ -28,6 +29,7 @@ from affine import Affine
 from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
+from .band_metadata import read_band_metadata
 from .errors import OutputError, RasterError, RegionError
 
 MAX_BANDS = 300
@@ -65,6 +67,25 @@ class RasterInfo:
     mask_mode: str  # "none" | "nodata" | "mask" (internal/alpha/per-dataset mask)
     wavelengths_nm: List[float] | None = None
     warnings: Tuple[str, ...] = ()
+    wavelength_source: str = ""  # where wavelengths_nm came from ("" = none found)
+    flagged_bad_bands: Tuple[int, ...] = ()  # 1-based, bad per the metadata (ENVI bbl)
+    flagged_bad_source: str = ""
+    band_indexes: Tuple[int, ...] | None = None  # 1-based bands read; None = all
+
+    def select_bands(self, keep: Sequence[int]) -> RasterInfo:
+        """The same raster read with only the bands ``keep`` (1-based, of all its bands):
+        :func:`read_block` then reads those, and ``count``/``nodata``/wavelengths follow."""
+        keep = tuple(int(b) for b in keep)
+        current = self.band_indexes or tuple(range(1, self.count + 1))
+        pos = [current.index(b) for b in keep]
+        wl = self.wavelengths_nm
+        return replace(
+            self,
+            count=len(keep),
+            nodata=tuple(self.nodata[i] for i in pos),
+            wavelengths_nm=None if wl is None else [wl[i] for i in pos],
+            band_indexes=keep,
+        )
 
     @property
     def full_window(self) -> Window:
@@ -75,36 +96,6 @@ class RasterInfo:
         left, top = self.transform * (0, 0)
         right, bottom = self.transform * (self.width, self.height)
         return (min(left, right), min(top, bottom), max(left, right), max(top, bottom))
-
-
-def _wavelengths(ds: Any) -> List[float] | None:
-    """Band centre wavelengths in nm from GDAL IMAGERY or ENVI-style tags; None if partial."""
-    units = str(ds.tags().get("wavelength_units", "")).lower()
-    out: List[float] = []
-    for b in range(1, ds.count + 1):
-        value: float | None = None
-        try:
-            imagery = ds.tags(b, ns="IMAGERY")
-        except Exception:  # noqa: BLE001 - namespace missing on some drivers
-            imagery = {}
-        if "CENTRAL_WAVELENGTH_UM" in imagery:
-            value = float(imagery["CENTRAL_WAVELENGTH_UM"]) * 1000.0
-        else:
-            tags = {k.lower(): v for k, v in ds.tags(b).items()}
-            raw = tags.get("wavelength")
-            if raw is not None:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    value = None
-                if value is not None and (units.startswith("micro") or units == "um"):
-                    value *= 1000.0
-                elif value is not None and not units and value < 30:
-                    value *= 1000.0  # micrometres without units: 0.4..15
-        if value is None or not math.isfinite(value):
-            return None
-        out.append(value)
-    return out
 
 
 def open_raster_info(path: str | os.PathLike) -> RasterInfo:
@@ -179,6 +170,7 @@ def open_raster_info(path: str | os.PathLike) -> RasterInfo:
                 "holds data."
             )
         crs = ds.crs
+        meta = read_band_metadata(ds)
         return RasterInfo(
             path=path,
             width=ds.width,
@@ -191,9 +183,67 @@ def open_raster_info(path: str | os.PathLike) -> RasterInfo:
             transform=ds.transform,
             nodata=nodata,
             mask_mode=mask_mode,
-            wavelengths_nm=_wavelengths(ds),
+            wavelengths_nm=meta.wavelengths_nm,
             warnings=tuple(warnings),
+            wavelength_source=meta.wavelength_source,
+            flagged_bad_bands=meta.bad_bands,
+            flagged_bad_source=meta.bad_band_source,
         )
+
+
+#: GDAL's block cache during a run: at least this much (small rasters, outputs) ...
+GDAL_CACHE_MIN = 128 * 2**20
+#: ... and at most this much, whatever the raster: keeps a 224-band run under 2 GB.
+GDAL_CACHE_MAX = 512 * 2**20
+#: Decoded blocks (all bands) the cache should hold: a tile read with its halo touches up
+#: to 4 blocks, and sampling, statistics and prediction then reuse them instead of
+#: decoding them again.
+GDAL_CACHE_BLOCKS = 6
+
+
+def limit_heap_fragmentation() -> None:
+    """Large buffers (>= 4 MB) straight from the OS and back to it when freed (glibc).
+
+    Tiles of a 224-band raster are 30-240 MB arrays of varying size, made in two threads;
+    glibc's growing mmap threshold let freed ones stay in its heaps (peak RSS 2.6 GB on a
+    4000^2 x 224 raster, 1.9 GB with this). A no-op where glibc is not the allocator.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name or not name.startswith("libc.so"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(name).mallopt(-3, 4 * 2**20)  # M_MMAP_THRESHOLD
+
+
+def block_bytes(ds: Any) -> int:
+    """Bytes of one decoded block of the raster, all bands (what GDAL's cache holds)."""
+    bh, bw = ds.block_shapes[0]
+    itemsize = max(np.dtype(d).itemsize for d in ds.dtypes)
+    return int(bh) * int(bw) * int(ds.count) * itemsize
+
+
+def gdal_cache_bytes(path: str | os.PathLike) -> int:
+    """GDAL block-cache size for a run on ``path``: room for a few decoded blocks.
+
+    A fixed 128 MiB cache cannot hold even one 512 x 512 block of a 204-band
+    pixel-interleaved GeoTIFF (107 MB decoded), so every point, statistics tile and halo
+    re-decoded whole blocks (1024^2 x 204: 34 s instead of a few). The size follows the
+    raster's block size, between :data:`GDAL_CACHE_MIN` and :data:`GDAL_CACHE_MAX`.
+    """
+    try:
+        with rasterio.open(path) as ds:
+            bh, bw = ds.block_shapes[0]
+            n_blocks = math.ceil(ds.height / bh) * math.ceil(ds.width / bw)
+            # all the blocks of a small raster (sampling, statistics and prediction then
+            # decode each once); on a larger one reuse is partial anyway: half as many
+            blocks = n_blocks if n_blocks <= GDAL_CACHE_BLOCKS else GDAL_CACHE_BLOCKS // 2
+            want = block_bytes(ds) * blocks + 32 * 2**20
+    except Exception:  # noqa: BLE001 - unreadable raster: open_raster_info says why later
+        return GDAL_CACHE_MIN
+    return int(min(max(want, GDAL_CACHE_MIN), GDAL_CACHE_MAX))
 
 
 def read_block(ds: Any, info: RasterInfo, window: Window) -> Tuple[np.ndarray, np.ndarray]:
@@ -201,10 +251,11 @@ def read_block(ds: Any, info: RasterInfo, window: Window) -> Tuple[np.ndarray, n
 
     A pixel is valid when every band holds data: not nodata (per band), not masked, finite.
     """
-    data = ds.read(window=window, out_dtype=info.read_dtype)
+    indexes = None if info.band_indexes is None else list(info.band_indexes)
+    data = ds.read(indexes, window=window, out_dtype=info.read_dtype)
     h, w = data.shape[1:]
     if info.mask_mode == "mask":
-        valid = (ds.read_masks(window=window) > 0).all(axis=0)
+        valid = (ds.read_masks(indexes, window=window) > 0).all(axis=0)
     else:
         valid = np.ones((h, w), dtype=bool)
         if info.mask_mode == "nodata":

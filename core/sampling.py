@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -20,7 +21,7 @@ import rasterio.features
 import rasterio.windows
 from rasterio.windows import Window
 
-from .errors import LabelError, RegionError
+from .errors import LabelError, RasterError, RegionError
 from .raster_io import (
     RasterInfo,
     Region,
@@ -202,30 +203,90 @@ def _rasterise_chunked(
     return keep_r, keep_c
 
 
+def _group_cells(ds: Any, info: RasterInfo) -> Tuple[int, int]:
+    """Cell (rows, cols) that scattered pixels are grouped by: the raster's own blocks
+    when they are tiles, so that each block is read (and decoded) once for all its pixels;
+    squares of a few MB otherwise (strips, single-row blocks)."""
+    default = int(np.clip(math.sqrt(2_000_000 / info.count), 32, 512))
+    try:
+        bh, bw = (int(v) for v in ds.block_shapes[0])
+    except Exception:  # noqa: BLE001 - a dataset without block information
+        return default, default
+    cell_h = bh if 16 <= bh <= 1024 else default
+    cell_w = bw if 16 <= bw <= 1024 else default
+    return cell_h, cell_w
+
+
+def _is_tiled(ds: Any) -> bool:
+    """True for a raster stored in square-ish tiles (not strips or rows)."""
+    try:
+        bh, bw = (int(v) for v in ds.block_shapes[0])
+    except Exception:  # noqa: BLE001
+        return False
+    return bh >= 16 and bw < ds.width
+
+
+def _pixel_groups(
+    ds: Any, info: RasterInfo, rows: np.ndarray, cols: np.ndarray
+) -> List[np.ndarray]:
+    """Indices of ``rows, cols`` grouped by raster block (see :func:`_group_cells`)."""
+    cell_h, cell_w = _group_cells(ds, info)
+    bid = (rows // cell_h) * (info.width // cell_w + 1) + cols // cell_w
+    order = np.argsort(bid, kind="stable")
+    bounds = np.flatnonzero(np.diff(bid[order])) + 1
+    return np.split(order, bounds)
+
+
 def read_pixels(
     ds: Any, info: RasterInfo, rows: np.ndarray, cols: np.ndarray
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Values (n, B) float32 and validity (n,) of scattered pixels, read block by block.
 
-    Pixels are grouped into square blocks (smaller for many bands, so one read stays a few
-    MB); each group reads only the bounding window of its own pixels.
+    Pixels are grouped by the raster's blocks (a 512 x 512 block of a 204-band
+    pixel-interleaved GeoTIFF is 107 MB decoded: one read per block, not per point); each
+    group reads only the bounding window of its own pixels.
     """
     n = rows.size
     values = np.zeros((n, info.count), dtype=np.float32)
     valid = np.zeros(n, dtype=bool)
     if n == 0:
         return values, valid
-    block = int(np.clip(math.sqrt(2_000_000 / info.count), 32, 512))
-    bid = (rows // block) * (info.width // block + 1) + cols // block
-    order = np.argsort(bid, kind="stable")
-    bounds = np.flatnonzero(np.diff(bid[order])) + 1
-    for group in np.split(order, bounds):
+    for group in _pixel_groups(ds, info, rows, cols):
         r, c = rows[group], cols[group]
         r0, c0 = int(r.min()), int(c.min())
         win = Window(c0, r0, int(c.max()) - c0 + 1, int(r.max()) - r0 + 1)
         data, ok = read_block(ds, info, win)
         values[group] = data[:, r - r0, c - c0].T
         valid[group] = ok[r - r0, c - c0]
+    return values, valid
+
+
+def read_patches(
+    ds: Any, info: RasterInfo, rows: np.ndarray, cols: np.ndarray, radius: int
+) -> Tuple[np.ndarray, np.ndarray]:
+    """The (2r+1)^2 neighbourhoods of scattered pixels, read block by block.
+
+    Returns values (B, n, k, k) in ``info.read_dtype`` and validity (n, k, k); pixels
+    beyond the raster's edge are invalid (as a tile read at the edge sees them).
+    """
+    r = int(radius)
+    k = 2 * r + 1
+    n = rows.size
+    values = np.zeros((info.count, n, k, k), dtype=info.read_dtype)
+    valid = np.zeros((n, k, k), dtype=bool)
+    offs = np.arange(-r, r + 1)
+    for group in _pixel_groups(ds, info, rows, cols):
+        rr = rows[group][:, None] + offs  # (m, k)
+        cc = cols[group][:, None] + offs
+        r0, c0 = max(int(rr.min()), 0), max(int(cc.min()), 0)
+        r1, c1 = min(int(rr.max()) + 1, info.height), min(int(cc.max()) + 1, info.width)
+        data, ok = read_block(ds, info, Window(c0, r0, c1 - c0, r1 - r0))
+        in_r = (rr >= 0) & (rr < info.height)
+        in_c = (cc >= 0) & (cc < info.width)
+        ri = np.clip(rr, r0, r1 - 1) - r0
+        ci = np.clip(cc, c0, c1 - 1) - c0
+        values[:, group] = data[:, ri[:, :, None], ci[:, None, :]]
+        valid[group] = ok[ri[:, :, None], ci[:, None, :]] & in_r[:, :, None] & in_c[:, None, :]
     return values, valid
 
 
@@ -395,31 +456,164 @@ def build_support(
 # --------------------------------------------------------------------------- region sample
 
 
+def _sample_order(
+    ds: Any, info: RasterInfo, region: Region, tile_size: int, seed: int
+) -> Tuple[List[Any], np.ndarray, np.random.Generator]:
+    """The region's tiles and a seeded order: random blocks of the raster, then their tiles."""
+    tiles = list(iter_tiles(region.window, tile_size, 0, info.width, info.height))
+    rng = np.random.default_rng([seed, 104729])
+    cell_h, cell_w = _group_cells(ds, info)
+    block_of = np.array([(int(t.window.row_off) // cell_h) * (info.width // cell_w + 1)
+                         + int(t.window.col_off) // cell_w for t in tiles])  # fmt: skip
+    block_rank = rng.permutation(int(block_of.max()) + 1)[block_of]
+    # at most a few blocks' worth of decoding (a 204-band 512^2 block is 107 MB) ...
+    itemsize = np.dtype(info.read_dtype).itemsize
+    max_blocks = max(1, int(SAMPLE_BYTES // (cell_h * cell_w * info.count * itemsize)))
+    kept = np.unique(block_rank)[:max_blocks]
+    # ... and within them one random tile of each block in turn (spread, not clustered)
+    shuffled = np.lexsort((block_rank, rng.random(len(tiles))))
+    first = shuffled[np.isin(block_rank[shuffled], kept)]
+    turn = np.zeros(len(tiles), dtype=np.int64)
+    seen: Dict[int, int] = {}
+    for i in first:
+        turn[i] = seen.get(int(block_rank[i]), 0)
+        seen[int(block_rank[i])] = turn[i] + 1
+    first = first[np.lexsort((block_rank[first], turn[first]))]
+    rest = shuffled[~np.isin(block_rank[shuffled], kept)]  # only if those hold no data
+    return tiles, np.concatenate([first, rest]), rng
+
+
+#: Decoded bytes the bad-band scan reads (a block or two of a hyperspectral raster, which
+#: statistics and prediction then find in GDAL's cache).
+SCAN_BYTES = 128 * 2**20
+#: Valid pixels a band must show, all equal, to count as constant.
+MIN_CONSTANT_PIXELS = 64
+
+
+def select_usable_bands(
+    ds: Any, info: RasterInfo, region: Region, seed: int = 0, tile_size: int = 256
+) -> Tuple[RasterInfo, List[str]]:
+    """Drop bands that are flagged bad (ENVI ``bbl``), hold no data, or are constant.
+
+    Constant and all-nodata bands are found on a few tiles of the region (the first ones of
+    the statistics' sample): an all-nodata band would otherwise make every pixel invalid,
+    and a constant one carries nothing but a spike in the standardised curve. Returns the
+    raster info reading only the usable bands, and one log line per reason.
+    """
+    tiles, order, _ = _sample_order(ds, info, region, tile_size, seed)
+    b = info.count
+    n_valid = np.zeros(b, dtype=np.int64)
+    lo = np.full(b, np.inf)
+    hi = np.full(b, -np.inf)
+    read = 0
+    indexes = None if info.band_indexes is None else list(info.band_indexes)
+    for t in order:
+        if read >= SCAN_BYTES and n_valid.any():
+            break
+        win = tiles[int(t)].window
+        data = ds.read(indexes, window=win, out_dtype=info.read_dtype)
+        read += data.nbytes
+        inside = region.mask(win)
+        if info.mask_mode == "mask":
+            ok = (ds.read_masks(indexes, window=win) > 0) & inside[None]
+        else:
+            ok = np.broadcast_to(inside, data.shape).copy()
+            for k, nd in enumerate(info.nodata if info.mask_mode == "nodata" else ()):
+                if nd is not None:
+                    ok[k] &= ~np.isnan(data[k]) if math.isnan(nd) else data[k] != nd
+        if data.dtype.kind == "f":
+            ok &= np.isfinite(data)
+        flat, okf = data.reshape(b, -1), ok.reshape(b, -1)
+        n_valid += okf.sum(axis=1)
+        for k in np.flatnonzero(okf.any(axis=1)):
+            vals = flat[k][okf[k]]
+            lo[k], hi[k] = min(lo[k], float(vals.min())), max(hi[k], float(vals.max()))
+    numbers = info.band_indexes or tuple(range(1, b + 1))
+    flagged = [i for i, n in enumerate(numbers) if n in set(info.flagged_bad_bands)]
+    empty = [i for i in range(b) if n_valid[i] == 0] if n_valid.any() else []
+    # a band equal on a handful of pixels (a tiny region) is not yet a constant band
+    constant = [i for i in range(b) if n_valid[i] >= MIN_CONSTANT_PIXELS and lo[i] == hi[i]]
+    if len(set(flagged) | set(empty) | set(constant)) == b:
+        constant = []  # a uniform region is classified as such, not refused
+    notes = []
+    name = Path(info.path).name
+
+    def listed(idx: List[int]) -> str:
+        shown = ", ".join(str(numbers[i]) for i in idx[:20])
+        return shown + (f" and {len(idx) - 20} more" if len(idx) > 20 else "")
+
+    if flagged:
+        notes.append(f"Bad bands dropped: {len(flagged)} flagged bad in "
+                     f"{info.flagged_bad_source} (bands {listed(flagged)}).")  # fmt: skip
+    if empty:
+        notes.append(f"Bad bands dropped: {len(empty)} without any data in the region "
+                     f"(bands {listed(empty)}).")  # fmt: skip
+    constant = [i for i in constant if i not in flagged]
+    if constant:
+        notes.append(f"Bad bands dropped: {len(constant)} constant in the region "
+                     f"(bands {listed(constant)}).")  # fmt: skip
+    drop = set(flagged) | set(empty) | set(constant)
+    if not drop:
+        return info, notes
+    keep = [numbers[i] for i in range(b) if i not in drop]
+    if not keep:
+        raise RasterError(
+            f"No usable band in {name}: all {b} bands are flagged bad, hold no data or are "
+            "constant in the region. Choose a region over valid data, or check the raster's "
+            "bad band list (bbl)."
+        )
+    return info.select_bands(keep), notes
+
+
+#: Decoded bytes the region sample may read once it has found valid pixels: a handful of
+#: 512 x 512 blocks of a 204-band raster (which the prediction then finds in GDAL's cache),
+#: or the usual 64 tiles of 256 x 256 on a multispectral one.
+SAMPLE_BYTES = 512 * 2**20
+
+
 def sample_region(
     ds: Any,
     info: RasterInfo,
     region: Region,
     capacity: int = 50_000,
     seed: int = 0,
-    tile_size: int = 256,
+    tile_size: int | None = None,
     max_tiles: int = 64,
 ) -> np.ndarray:
     """A seeded uniform sample (m, B) of the region's valid pixels, from random tiles.
 
-    Reads at most ``max_tiles`` tiles (in random order) once it has found valid pixels, so
-    the cost does not grow with the region; RegionError if the region is all nodata.
+    Tiles are taken block by block of the raster (random blocks, all their tiles), so that a
+    block is decoded once, and each tile adds a uniform Bernoulli subsample of its valid
+    pixels (no more than the reservoir can use). Reads at most ``max_tiles`` tiles and
+    :data:`SAMPLE_BYTES` of decoded data once it has found valid pixels, so the cost does not
+    grow with the region; RegionError if the region is all nodata.
     """
     from .band_mapping import PixelReservoir
 
-    tiles = list(iter_tiles(region.window, tile_size, 0, info.width, info.height))
-    rng = np.random.default_rng([seed, 104729])
+    tiled = _is_tiled(ds)
+    if tile_size is None:  # small tiles spread further on tiled rasters; raw/strip layouts
+        tile_size = 64 if tiled else 256  # pay per row and band: larger tiles
+    # tiled: decoded blocks stay in GDAL's cache for the prediction; raw reads do not
+    budget = SAMPLE_BYTES if tiled else SAMPLE_BYTES // 4
+    tiles, order, rng = _sample_order(ds, info, region, tile_size, seed)
+    itemsize = np.dtype(info.read_dtype).itemsize
+    planned = max(1, min(len(order), max_tiles,
+                         int(budget // (tile_size**2 * info.count * itemsize))))  # fmt: skip
+    masks = {int(t): region.mask(tiles[int(t)].window) for t in order[:planned]}
+    in_region = sum(int(m.sum()) for m in masks.values())
+    rate = min(1.0, 4.0 * capacity / max(in_region, 1))
     reservoir = PixelReservoir(n_bands=info.count, capacity=capacity, seed=seed)
-    for i, t in enumerate(rng.permutation(len(tiles))):
-        if i >= max_tiles and reservoir.seen > 0:
+    read_bytes = 0
+    for i, t in enumerate(order):
+        if (i >= max_tiles or read_bytes >= budget) and reservoir.seen > 0:
             break
         tile = tiles[int(t)]
         data, valid = read_block(ds, info, tile.window)
-        valid &= region.mask(tile.window)
+        read_bytes += data.nbytes
+        mask = masks.pop(int(t), None)
+        valid &= region.mask(tile.window) if mask is None else mask
+        if rate < 1.0:
+            valid &= rng.random(valid.shape) < rate
         if valid.any():
             reservoir.add(data[:, valid].T)
     if reservoir.seen == 0:

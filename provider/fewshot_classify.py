@@ -761,6 +761,8 @@ def _log_result(feedback, result: Any, skipped: int, support: int | None, second
         )
     else:
         feedback.pushInfo(f"Accuracy: {result.accuracy_method or 'not estimated'}")
+    for note in getattr(result, "notes", None) or []:  # wavelengths' source, bad bands
+        feedback.pushInfo(note)
     times = ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
     feedback.pushInfo(f"Times: {times}; provider total {seconds:.2f} s")
     for warning in result.warnings:
@@ -804,7 +806,10 @@ pixels to refine the class prototypes.</dd>
 <dt><b>Estimate accuracy</b> (ESTIMATE_ACCURACY, advanced)</dt><dd>Cross-validates over
 the labelled features (re-adapting each fold) to estimate the map's accuracy.</dd>
 <dt><b>Wavelengths</b> (WAVELENGTHS, advanced)</dt><dd>Band centre wavelengths in nm,
-one per band (e.g. "482, 561, 655"); helps the model map unusual band sets.</dd>
+one per band (e.g. "482, 561, 655"); helps the model map unusual band sets. Left empty,
+they are read from the raster when it carries them (ENVI header, GDAL IMAGERY or band
+WAVELENGTH metadata, EnMAP METADATA.XML, PRISMA lists); the log says where from. Bands
+flagged bad (ENVI bbl), all nodata or constant are left out, with a log line.</dd>
 </dl>
 <h3>Outputs</h3>
 <dl>

@@ -1,0 +1,171 @@
+"""Hyperspectral tiles classified through one projection of the raw bands.
+
+With 200+ bands the per-pixel mapping (``TileMapper``: smooth every band, standardise,
+spectral shape, resample, band correction) walks over the (B, H*W) tile some twenty times
+and the smoothing alone is ~B/K times more work than needed. Everything in it is linear in
+the pixel values except three things: the clipping of the standardised values and of the
+spectral shape at +-CLIP, the absolute value in the shape's denominator, and the division by
+that denominator. Where no clipping happens and the values are non-negative, the mapping is
+
+    mat_t @ z      = (mat_t)        @ xcs            xcs = (x - centre) * inv_scale
+    mat_t @ x      = (mat_t / s)    @ xcs + mat_t @ centre
+    mean_b x       = (1 / (B s))    @ xcs + mean(centre)
+    band_w @ z     = (band_w)       @ xcs
+    mat_t @ shape  = (mat_t @ x) / (mean_b x + eps) - mat_t @ 1
+
+so one (K, B) @ (B, H*W) product (K = 2P + 1 + N rows, ~40) carries the tile, and the
+neighbourhood mean (a linear, per-band operator that commutes with the projection) is taken
+on K rows instead of B bands. Pixels whose neighbourhood would be clipped, or holds negative
+values, are found per pixel and mapped by the exact ``TileMapper`` path, so the result equals
+it to float32 rounding (tested); on typical reflectance data that is a few pixels a tile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .band_mapping import CLIP
+
+#: Below this many bands the folded first layer (``predict.PixelClassifier``) is cheaper.
+MIN_BANDS = 32
+#: Pixels per product on the fast path (a 512 x 512 tile at once: ~40 MB of activations).
+FAST_CHUNK = 1 << 18
+#: Bytes of float32 raw values converted and projected at once.
+PROJECT_BYTES = 64 * 2**20
+
+
+class ProjectedTileClassifier:
+    """(B, H, W) tile + pick -> (N, n) logits through one projection of the raw bands."""
+
+    def __init__(self, fused: Any, mapper: Any, exact: Any) -> None:
+        self.fused, self.mapper, self.exact = fused, mapper, exact
+        dev = mapper.device
+        mat = mapper.mat_t.float()  # (P, B)
+        s = mapper.inv_scale[:, 0].float()  # (B,)
+        c = mapper.centre[:, 0].float()
+        n_bands = mat.shape[1]
+        rows = [mat, mat / s, (1.0 / s)[None] / n_bands]
+        self.band_w = fused.band_w
+        if fused.band_w is not None:
+            rows.append(fused.band_w.float())
+        # (K, B), applied to centred values: the inverse scale folded into its columns
+        self.proj = (torch.cat(rows, dim=0) * s[None]).to(dev).contiguous()
+        self.points = mat.shape[0]
+        self.mat_c = (mat @ c)[:, None]  # (P, 1)
+        self.mean_c = float(c.mean())
+        self.mat_one = mat.sum(dim=1, keepdim=True)  # (P, 1)
+        self.centre_np = mapper.centre.float().cpu().numpy()  # (B, 1)
+        centre = mapper.centre[:, 0].double().cpu().numpy()
+        half = CLIP / mapper.inv_scale[:, 0].double().cpu().numpy()
+        self.lo, self.hi = centre - half, centre + half  # raw values that are not clipped
+
+    @staticmethod
+    def applies(fused: Any, mapper: Any) -> bool:
+        """Only for plain Linear/ReLU networks on many bands, in ``smooth`` or no-context mode."""
+        return (
+            fused is not None
+            and bool(fused.hidden)
+            and mapper.n_bands >= MIN_BANDS
+            and not mapper.append_context
+            and fused.input_dim == 2 * int(mapper.mat_t.shape[0])
+        )
+
+    def _flags(self, data: np.ndarray, mean_x: torch.Tensor) -> torch.Tensor:
+        """(H*W,) True where a pixel's own values would be clipped or are negative.
+
+        Checked on the raw values with NumPy (SIMD reductions of the native dtype are ~20x
+        faster than torch's over the band axis): per band first, per pixel only for the
+        bands that leave the clipping range somewhere in the tile.
+        """
+        flat = data.reshape(data.shape[0], -1)
+        fmax = np.fmax.reduce if data.dtype.kind == "f" else np.maximum.reduce
+        fmin = np.fmin.reduce if data.dtype.kind == "f" else np.minimum.reduce
+        bad = np.zeros(flat.shape[1], dtype=bool)
+        out = np.flatnonzero((fmax(flat, axis=1) > self.hi) | (fmin(flat, axis=1) < self.lo))
+        for b in out:  # z = (x - centre) * inv_scale beyond +-CLIP
+            bad |= (flat[b] > self.hi[b]) | (flat[b] < self.lo[b])
+        raw_max = fmax(flat, axis=0).astype(np.float32)
+        if data.dtype.kind != "u":
+            bad |= ~(fmin(flat, axis=0) >= 0)  # negative (or NaN) values: |x| != x
+        flags = torch.from_numpy(bad).to(mean_x.device)
+        # shape = x / (mean x + eps) - 1 <= CLIP wherever max_b x <= (1 + CLIP) mean_b x
+        limit = (1.0 + CLIP) * mean_x
+        return flags | ~(torch.from_numpy(raw_max).to(mean_x.device) <= limit)
+
+    def __call__(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray,
+                 chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(probability of the best class, its index) of the pixels ``pick``."""
+        from .predict import best_class
+
+        mapper = self.mapper
+        b, h, w = data.shape
+        # centred in the conversion to float32 (one pass; the scale is in the projection),
+        # a column chunk at a time: a float32 copy of a whole 224-band tile is 240 MB
+        flat = data.reshape(b, -1)
+        y = torch.empty((self.proj.shape[0], flat.shape[1]), dtype=torch.float32,
+                        device=mapper.device)  # fmt: skip
+        step = max(4096, PROJECT_BYTES // (4 * b))
+        for s0 in range(0, flat.shape[1], step):
+            xc = np.subtract(flat[:, s0:s0 + step], self.centre_np, dtype=np.float32)
+            torch.mm(self.proj, torch.from_numpy(xc).to(mapper.device), out=y[:, s0:s0 + step])
+        v = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool)).to(mapper.device)
+        p = self.points
+        mean_x = y[2 * p] + self.mean_c
+        bad = self._flags(data, mean_x) & v.reshape(-1)
+        if mapper.smooth_pixels:
+            y = mapper.box_mean(y.reshape(-1, h, w), v).reshape(y.shape[0], -1)
+            if bool(bad.any()):
+                bad = mapper.box_mean(bad.reshape(1, h, w).float(), torch.ones_like(v))
+                bad = bad.reshape(-1) > 0
+        idx = torch.from_numpy(np.ascontiguousarray(pick, dtype=np.int64)).to(y.device)
+        exact_mask = bad.index_select(0, idx)
+        probs = torch.empty(idx.numel(), dtype=torch.float32, device=y.device)
+        args = torch.empty(idx.numel(), dtype=torch.int64, device=y.device)
+        fast = torch.nonzero(~exact_mask).flatten()
+        cols = y.index_select(1, idx.index_select(0, fast))  # (K, n_fast)
+        del y
+        p = self.points
+        # spectral shape in place: rows p..2p become mat_t @ shape; rows 0..2p the net input
+        denom = cols[2 * p].add(self.mean_c + self.mapper.eps)
+        cols[p:2 * p].add_(self.mat_c).div_(denom).sub_(self.mat_one)
+        net_in = cols[:2 * p].to(self.fused.dtype)
+        # few, large products: each torch op is a thread barrier, and on a busy machine the
+        # barriers (not the arithmetic) dominated 16k-pixel chunks
+        big = max(int(chunk), FAST_CHUNK)
+        for start in range(0, fast.numel(), big):
+            part = slice(start, start + big)
+            logits = self._logits(net_in[:, part], cols[2 * p + 1:, part])
+            prob, arg = best_class(logits.T.contiguous(), 1)
+            if fast.numel() == idx.numel() and big >= fast.numel():
+                return prob.float(), arg  # the usual tile: no pixel needs the exact path
+            probs[fast[part]], args[fast[part]] = prob.float(), arg
+        slow = torch.nonzero(exact_mask).flatten().cpu().numpy()
+        if slow.size:
+            self._exact(data, valid, pick, slow, chunk, probs, args)
+        return probs, args
+
+    def _exact(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, slow: np.ndarray,
+               chunk: int, probs: torch.Tensor, args: torch.Tensor) -> None:
+        """The exact ``TileMapper`` path for the pixels ``pick[slow]`` (whole tile: mapping
+        it in bands of rows made many mid-sized allocations, and peak RSS grew, measured)."""
+        from .predict import best_class
+
+        parts = []
+        for cols, ctx in self.mapper.iter_pixel_chunks(data, valid, pick[slow], chunk):
+            parts.append(best_class(self.exact(cols, ctx), 0))
+        at = torch.from_numpy(slow).to(probs.device)
+        probs[at] = torch.cat([q for q, _ in parts]).float()
+        args[at] = torch.cat([a for _, a in parts])
+
+    def _logits(self, net_in: torch.Tensor, band_part: torch.Tensor) -> torch.Tensor:
+        """The network's (2P, n) input and the projected band correction -> (N, n) logits."""
+        h = net_in
+        for wh, bh in self.fused.hidden:
+            h = torch.relu_(torch.addmm(bh[:, None], wh, h))
+        out = torch.addmm(self.fused.b_out[:, None], self.fused.w_out, h.float())
+        if self.band_w is not None:
+            out += band_part
+        return out

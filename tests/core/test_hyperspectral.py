@@ -1,0 +1,311 @@
+"""Hyperspectral rasters: wavelengths and bad bands from the raster's metadata, the block-
+sized GDAL cache, support neighbourhoods read as patches, and the one-projection prediction
+path, all on small generated rasters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+from metamapper.core.band_metadata import read_band_metadata, read_envi_header
+from metamapper.core.errors import RasterError
+from metamapper.core.pipeline import MapOptions, map_region
+from metamapper.core.raster_io import (
+    GDAL_CACHE_MAX,
+    GDAL_CACHE_MIN,
+    gdal_cache_bytes,
+    make_region,
+    open_raster_info,
+    read_block,
+)
+from rasterio.transform import from_origin
+from rasterio.windows import Window
+
+from tests.factories import UTM, features_from_truth, make_raster
+from tests.model_factory import make_model_file
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return str(make_model_file(tmp_path_factory.mktemp("model"), episodes=60))
+
+
+def _envi(path, data, header_extra: str = "", interleave: str = "bsq"):
+    """An ENVI raster of ``data`` (B, H, W) with extra header lines."""
+    profile = dict(driver="ENVI", width=data.shape[2], height=data.shape[1], count=data.shape[0],
+                   dtype=data.dtype.name, crs=UTM, transform=from_origin(500000, 5000000, 10, 10),
+                   interleave=interleave)  # fmt: skip
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(data)
+    hdr = path.with_suffix(".hdr")
+    hdr.write_text(hdr.read_text() + header_extra)
+    for aux in path.parent.glob(path.name + ".aux.xml"):
+        aux.unlink()  # GDAL's PAM copy would mask what the header says
+    return path
+
+
+# --------------------------------------------------------------------------- wavelengths
+
+
+def test_envi_header_wavelengths_in_micrometres_and_bbl(tmp_path):
+    data = np.arange(4 * 3 * 5, dtype=np.uint16).reshape(4, 3, 5) + 1
+    path = _envi(tmp_path / "cube.bsq", data,
+                 "wavelength units = Micrometers\nwavelength = {0.45,\n 0.55, 0.65,\n 2.2}\n"
+                 "bbl = {1, 1, 0, 1}\n")  # fmt: skip
+    assert read_envi_header(path.with_suffix(".hdr"))["bbl"] == "{1, 1, 0, 1}"
+    info = open_raster_info(path)
+    assert info.wavelengths_nm == pytest.approx([450.0, 550.0, 650.0, 2200.0])
+    assert "ENVI header cube.hdr" in info.wavelength_source
+    assert "Micrometers" in info.wavelength_source
+    assert info.flagged_bad_bands == (3,)
+
+
+def test_envi_header_nanometres_without_bbl(tmp_path):
+    data = np.ones((3, 4, 4), dtype=np.int16)
+    path = _envi(tmp_path / "c.bil", data, "wavelength units = Nanometers\n"
+                 "wavelength = {450.5, 550, 650}\n", interleave="bil")  # fmt: skip
+    info = open_raster_info(path)
+    assert info.wavelengths_nm == [450.5, 550.0, 650.0] and info.flagged_bad_bands == ()
+
+
+def test_envi_wavenumbers_are_not_taken_for_wavelengths(tmp_path):
+    path = _envi(tmp_path / "w.bsq", np.ones((3, 4, 4), np.uint16),
+                 "wavelength units = Wavenumber\nwavelength = {900, 1000, 1100}\n")  # fmt: skip
+    assert open_raster_info(path).wavelengths_nm is None
+
+
+def _tif(tmp_path, bands=3):
+    sc = make_raster(tmp_path / "g.tif", bands=bands)
+    return sc["path"]
+
+
+def test_gdal_imagery_domain(tmp_path):
+    path = _tif(tmp_path)
+    with rasterio.open(path, "r+") as ds:
+        for b, um in enumerate([0.49, 0.56, 0.665], start=1):
+            ds.update_tags(b, ns="IMAGERY", CENTRAL_WAVELENGTH_UM=str(um))
+    info = open_raster_info(path)
+    assert info.wavelengths_nm == pytest.approx([490.0, 560.0, 665.0])
+    assert "IMAGERY" in info.wavelength_source
+
+
+def test_band_wavelength_items_in_micrometres_without_units(tmp_path):
+    path = _tif(tmp_path)
+    with rasterio.open(path, "r+") as ds:
+        for b, um in enumerate([0.49, 0.56, 0.665], start=1):
+            ds.update_tags(b, WAVELENGTH=str(um))
+    info = open_raster_info(path)
+    assert info.wavelengths_nm == pytest.approx([490.0, 560.0, 665.0])
+    assert "WAVELENGTH" in info.wavelength_source
+
+
+def test_envi_domain_list_as_enmap_box_writes_it(tmp_path):
+    path = _tif(tmp_path)
+    with rasterio.open(path, "r+") as ds:
+        ds.update_tags(ns="ENVI", wavelength="{418.2, 423.9, 429.3}",
+                       wavelength_units="Nanometers")  # fmt: skip
+    info = open_raster_info(path)
+    assert info.wavelengths_nm == pytest.approx([418.2, 423.9, 429.3])
+    assert "ENVI metadata domain" in info.wavelength_source
+
+
+def test_enmap_metadata_xml_next_to_the_spectral_image(tmp_path):
+    sc = make_raster(tmp_path / "ENMAP01-L2A-X-SPECTRAL_IMAGE.TIF", bands=3)
+    bands = "".join(f'<bandID number="{i + 1}"><wavelengthCenterOfBand>{w}'
+                    "</wavelengthCenterOfBand></bandID>"
+                    for i, w in enumerate([418.24, 423.87, 429.29]))  # fmt: skip
+    (tmp_path / "ENMAP01-L2A-X-METADATA.XML").write_text(
+        f"<level_X><specific><bandCharacterisation>{bands}</bandCharacterisation>"
+        "</specific></level_X>"
+    )
+    info = open_raster_info(sc["path"])
+    assert info.wavelengths_nm == pytest.approx([418.24, 423.87, 429.29])
+    assert "EnMAP" in info.wavelength_source
+
+
+def test_prisma_list_and_band_descriptions(tmp_path):
+    path = _tif(tmp_path)
+    with rasterio.open(path, "r+") as ds:
+        ds.update_tags(List_Cw_Vnir="0 402.4 411.3 419.4")  # PRISMA lists unused bands as 0
+    with rasterio.open(path) as ds:
+        meta = read_band_metadata(ds)
+    assert meta.wavelengths_nm == pytest.approx([402.4, 411.3, 419.4])
+    path2 = make_raster(tmp_path / "d.tif", bands=2)["path"]
+    with rasterio.open(path2, "r+") as ds:
+        ds.set_band_description(1, "Band 1 (0.45 µm)")
+        ds.set_band_description(2, "B2 560 nm")
+    assert open_raster_info(path2).wavelengths_nm == pytest.approx([450.0, 560.0])
+
+
+def test_no_wavelengths_found(tmp_path):
+    info = open_raster_info(_tif(tmp_path))
+    assert info.wavelengths_nm is None and info.wavelength_source == ""
+
+
+def test_wavelength_source_is_logged_and_the_parameter_overrides(tmp_path, model):
+    sc = make_raster(tmp_path / "r.tif", bands=4, n_classes=2)
+    with rasterio.open(sc["path"], "r+") as ds:
+        for b, nm in enumerate([490, 560, 665, 842], start=1):
+            ds.update_tags(b, WAVELENGTH=str(nm), WAVELENGTH_UNITS="nm")
+    feats = features_from_truth(sc, per_class=2)
+    opts = MapOptions(device="cpu", tile_size=32, estimate_accuracy=False)
+    res = map_region(sc["path"], feats, str(tmp_path / "a.tif"), model_path=model, options=opts)
+    assert any("4 read from the bands' WAVELENGTH metadata (490-842 nm)" in n for n in res.notes)
+    opts.wavelengths_nm = [400.0, 500.0, 600.0, 700.0]
+    res = map_region(sc["path"], feats, str(tmp_path / "b.tif"), model_path=model, options=opts)
+    assert any("WAVELENGTHS parameter (overrides those in the bands' WAVELENGTH" in n
+               for n in res.notes)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- bad bands
+
+
+def _class_map(path):
+    with rasterio.open(path) as ds:
+        return ds.read(1)
+
+
+def test_constant_and_empty_bands_are_dropped_and_change_nothing(tmp_path, model):
+    """A constant band and an all-nodata band are dropped with a log line: the class map
+    equals the one of the same raster without them."""
+    sc = make_raster(tmp_path / "clean.tif", bands=4, n_classes=3, width=96, height=80)
+    data = sc["data"]
+    bad = np.concatenate([data[:2], np.full((1, *data.shape[1:]), 777, data.dtype), data[2:],
+                          np.full((1, *data.shape[1:]), 0, data.dtype)])  # fmt: skip
+    profile = dict(driver="GTiff", width=96, height=80, count=6, dtype=data.dtype.name,
+                   crs=UTM, transform=sc["transform"])  # fmt: skip
+    dirty = tmp_path / "dirty.tif"
+    with rasterio.open(dirty, "w", **profile) as ds:
+        ds.write(bad)
+    vrt = tmp_path / "dirty.vrt"  # band 6 holds only its nodata value (0)
+    from tests.factories import _write_vrt
+
+    _write_vrt(str(vrt), dirty.name, profile, [None] * 5 + [0])
+    feats = features_from_truth(sc, per_class=3)
+    opts = MapOptions(device="cpu", tile_size=32, estimate_accuracy=False)
+    ref = map_region(sc["path"], feats, str(tmp_path / "ref.tif"), model_path=model, options=opts)
+    res = map_region(str(vrt), feats, str(tmp_path / "out.tif"), model_path=model, options=opts)
+    assert any("1 without any data in the region (bands 6)" in n for n in res.notes)
+    assert any("1 constant in the region (bands 3)" in n for n in res.notes)
+    assert not any("Bad bands" in n for n in ref.notes)
+    np.testing.assert_array_equal(_class_map(res.output_path), _class_map(ref.output_path))
+
+
+def test_envi_bbl_flagged_bands_are_dropped(tmp_path, model):
+    sc = make_raster(tmp_path / "clean.tif", bands=4, n_classes=3, width=64, height=64)
+    noisy = np.random.default_rng(1).integers(1, 60000, size=(1, 64, 64)).astype(np.uint16)
+    cube = np.concatenate([sc["data"][:3], noisy, sc["data"][3:]])  # band 4: noise, flagged
+    path = _envi(tmp_path / "cube.bsq", cube, "bbl = {1, 1, 1, 0, 1}\n"
+                 "wavelength = {450, 550, 650, 700, 850}\nwavelength units = nm\n")  # fmt: skip
+    feats = features_from_truth(sc, per_class=3)
+    opts = MapOptions(device="cpu", tile_size=32, estimate_accuracy=False)
+    opts_ref = MapOptions(device="cpu", tile_size=32, estimate_accuracy=False,
+                          wavelengths_nm=[450.0, 550.0, 650.0, 850.0])  # fmt: skip
+    res = map_region(str(path), feats, str(tmp_path / "out.tif"), model_path=model,
+                     options=opts)  # fmt: skip
+    ref = map_region(sc["path"], feats, str(tmp_path / "ref.tif"), model_path=model,
+                     options=opts_ref)  # fmt: skip
+    assert any("1 flagged bad in the ENVI header cube.hdr (bbl) (bands 4)" in n
+               for n in res.notes)  # fmt: skip
+    np.testing.assert_array_equal(_class_map(res.output_path), _class_map(ref.output_path))
+
+
+def test_all_bands_flagged_bad_is_refused(tmp_path):
+    from metamapper.core.sampling import select_usable_bands
+
+    path = _envi(tmp_path / "x.bsq", np.ones((2, 8, 8), np.uint16) * 5, "bbl = {0, 0}\n")
+    info = open_raster_info(path)
+    with rasterio.open(path) as ds, pytest.raises(RasterError, match="No usable band"):
+        select_usable_bands(ds, info, make_region(info, None))
+
+
+# --------------------------------------------------------------------------- I/O and speed
+
+
+def test_gdal_cache_follows_the_raster_blocks(tmp_path):
+    small = make_raster(tmp_path / "s.tif", bands=3)["path"]
+    assert gdal_cache_bytes(small) == GDAL_CACHE_MIN
+    big = tmp_path / "b.tif"
+    profile = dict(driver="GTiff", width=512, height=512, count=220, dtype="uint16", crs=UTM,
+                   transform=from_origin(500000, 5000000, 10, 10), tiled=True, blockxsize=512,
+                   blockysize=512, compress="deflate")  # fmt: skip
+    with rasterio.open(big, "w", **profile):
+        pass
+    block = 512 * 512 * 220 * 2
+    assert gdal_cache_bytes(big) == block + 32 * 2**20  # the one block it has, + outputs
+    assert GDAL_CACHE_MIN < gdal_cache_bytes(big) <= GDAL_CACHE_MAX
+    assert gdal_cache_bytes(tmp_path / "missing.tif") == GDAL_CACHE_MIN
+
+
+def test_support_patches_equal_the_reference_mapping_at_edges_and_nodata(tmp_path):
+    from metamapper.core.band_mapping import BandStats, default_band_mapping, map_tile
+    from metamapper.core.pipeline import _support_features
+    from metamapper.core.sampling import SupportSet
+    from metamapper.core.tile_features import TileMapper
+
+    sc = make_raster(tmp_path / "r.tif", bands=5, nodata=0, nodata_box=(3, 9, 5, 12), block=4)
+    info = open_raster_info(sc["path"])
+    rows = np.array([0, 0, 47, 20, 9, 2, 30, 47])
+    cols = np.array([0, 63, 63, 30, 12, 4, 1, 0])
+    for mode in ("smooth", "append"):
+        card_bm = default_band_mapping(context_radius=1, context_mode=mode, append_bands=True)
+        with rasterio.open(sc["path"]) as ds:
+            data, valid = read_block(ds, info, Window(0, 0, info.width, info.height))
+            stats = BandStats.from_samples(data[:, valid].T)
+            support = SupportSet(x=data[:, rows, cols].T.astype(np.float32), y=np.zeros(8, int),
+                                 feature_id=np.arange(8), rows=rows, cols=cols, classes=["a"],
+                                 codes=[1], pixels_per_class={}, support_pixels={},
+                                 features_per_class={}, skipped={}, conflicts=0,
+                                 warnings=[])  # fmt: skip
+            got = _support_features(ds, info, support, stats, card_bm, TileMapper(stats, card_bm))
+        ref = map_tile(data, valid, stats, card_bm)[:, rows, cols].T
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "int16", "float32"])
+def test_projection_path_equals_the_exact_mapping(dtype, monkeypatch):
+    """The one-projection path of many-band tiles gives the exact path's classes and
+    confidences, also with clipped, negative and nodata pixels in the tile."""
+    import torch
+    from metamapper.core import predict
+    from metamapper.core.adapt import adapt
+    from metamapper.core.band_mapping import BandStats
+    from metamapper.core.model import load_model
+    from metamapper.core.tile_features import TileMapper
+
+    monkeypatch.setenv("METAMAPPER_PRECISION", "fp32")
+    predict.cpu_bfloat16_is_faster.cache_clear()
+    try:
+        rng = np.random.default_rng(0)
+        b, h, w = 48, 150, 44
+        spectra = rng.uniform(500, 5000, size=(4, b))
+        truth = rng.integers(0, 4, size=(h // 4 + 1, w // 4 + 1)).repeat(4, 0).repeat(4, 1)
+        truth = truth[:h, :w]
+        data = spectra[truth].transpose(2, 0, 1) + rng.normal(0, 100, size=(b, h, w))
+        data[:, 5, 5] = 60000.0  # clipped standardised values
+        data[:, 64, 10] = 60000.0  # the first row of the second band of rows
+        data[2, 130, 40] = 60000.0
+        data[7, 20, 20] = 0.0
+        if dtype != "uint16":
+            data[3, 30, 30] = -50.0  # a negative value: |x| != x
+        data = data.astype(dtype)
+        valid = np.ones((h, w), bool)
+        valid[10:14, 30:36] = False
+        loaded = load_model(None)
+        card_bm = loaded.card["band_mapping"]
+        stats = BandStats.from_samples(data[:, valid].T)
+        mapper = TileMapper(stats, card_bm)
+        pick = np.flatnonzero(valid)
+        with torch.inference_mode():
+            feats = np.concatenate([c.T.numpy() for c in mapper.iter_feature_chunks(
+                data, valid, pick[::7])])  # fmt: skip
+        clf = adapt(loaded, feats, truth.reshape(-1)[pick[::7]], 4, device="cpu", seed=0)
+        pred = predict.BatchPredictor(clf, "cpu")
+        idx, conf = pred.predict_tile((stats, card_bm, None), data, valid, pick)
+        assert pred._projected is not None
+        pred._projected = None  # the exact path
+        idx0, conf0 = pred.predict_tile((stats, card_bm, None), data, valid, pick)
+        assert (idx == idx0).mean() > 0.999
+        np.testing.assert_allclose(conf, conf0, atol=2e-3)
+    finally:
+        predict.cpu_bfloat16_is_faster.cache_clear()
