@@ -262,3 +262,12 @@ class LogFeedback(QgsProcessingFeedback):
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
+
+
+def model_output_param(model, child_id: str, name: str) -> str:
+    """A model output's parameter name: ``child:name`` up to QGIS 3.3x, ``name`` later."""
+    names = [p.name() for p in model.destinationParameterDefinitions()]
+    for candidate in (f"{child_id}:{name}", name):
+        if candidate in names:
+            return candidate
+    raise AssertionError(f"model output {name!r} not among {names}")

@@ -25,7 +25,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from .conftest import PIXEL, SIZE, STRIPES, X0, Y0, LogFeedback, Scene
+from .conftest import PIXEL, SIZE, STRIPES, X0, Y0, LogFeedback, Scene, model_output_param
 
 CODES = {name: code for name, code, _c0, _c1 in STRIPES}  # water 3, forest 1, urban 2
 NODATA_ROWS = 4
@@ -429,9 +429,10 @@ def test_modeler_chains_sample_and_assessment(class_map, tmp_path, processing_pr
     html = tmp_path / "model_report.html"
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
-    results = processing.run(loaded, {"class_map": str(class_map), "check:report": str(html)},
+    report_param = model_output_param(loaded, "check", "report")
+    results = processing.run(loaded, {"class_map": str(class_map), report_param: str(html)},
                              context=context, feedback=LogFeedback())
-    assert Path(results["check:report"]).exists()
+    assert Path(results[report_param]).exists()
     assert "Overall accuracy" in html.read_text(encoding="utf-8")
 
 

@@ -20,7 +20,17 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from .conftest import PIXEL, SIZE, X0, Y0, LogFeedback, point_labels, region_layer, write_scene
+from .conftest import (
+    PIXEL,
+    SIZE,
+    X0,
+    Y0,
+    LogFeedback,
+    model_output_param,
+    point_labels,
+    region_layer,
+    write_scene,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -172,9 +182,9 @@ def test_modeler_exposes_the_suggestions_output(scene, processing_provider, mode
     assert model.validate()[0], model.validate()
     results = processing.run(model, {
         "raster": str(scene.path), "training": point_labels(),
-        "classify:class_map": str(tmp_path / "map.tif"),
-        "classify:suggestions": str(tmp_path / "suggest.gpkg"),
+        model_output_param(model, "classify", "class_map"): str(tmp_path / "map.tif"),
+        model_output_param(model, "classify", "suggestions"): str(tmp_path / "suggest.gpkg"),
     }, feedback=LogFeedback())  # fmt: skip
-    feats, _layer = _features(results["classify:suggestions"])
+    feats, _layer = _features(results[model_output_param(model, "classify", "suggestions")])
     assert len(feats) == 3
     assert np.all(np.diff([f["rank"] for f in feats]) == 1)
