@@ -265,9 +265,16 @@ class LogFeedback(QgsProcessingFeedback):
 
 
 def model_output_param(model, child_id: str, name: str) -> str:
-    """A model output's parameter name: ``child:name`` up to QGIS 3.3x, ``name`` later."""
-    names = [p.name() for p in model.destinationParameterDefinitions()]
+    """A model output's parameter name: ``child:name`` up to QGIS 3.3x; later QGIS names it
+    after the output (its name or its description, sanitised)."""
+    params = model.destinationParameterDefinitions()
+    names = [p.name() for p in params]
     for candidate in (f"{child_id}:{name}", name):
         if candidate in names:
             return candidate
+    output = model.childAlgorithm(child_id).modelOutputs().get(name)
+    if output is not None:
+        for p in params:
+            if p.description() == output.description():
+                return p.name()
     raise AssertionError(f"model output {name!r} not among {names}")
