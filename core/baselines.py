@@ -337,6 +337,7 @@ def propagated_method(loaded, settings=None, select: bool = True) -> Method:
 
     def run(task: Task) -> Result:
         assert task.scene is not None and task.support_idx is not None
+        assert task.region_idx is not None and task.query_idx is not None
         xs, xq, xu = _features(task, card)
         n_bands = task.support_x.shape[1]
         w = task.scene.shape[1]

@@ -27,7 +27,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence
 
 import numpy as np
 
@@ -218,7 +218,7 @@ def draw_records(
                     out = method(task)
                     results = out if isinstance(out, dict) else {name: out}
                     for rname, res in results.items():
-                        m = _metrics(d.query_y, res.pred, n)
+                        m: Dict[str, Any] = dict(_metrics(d.query_y, res.pred, n))
                         m.update(scene=scene.name, style=style, k=k, draw=i, method=rname,
                                  fit_s=res.fit_s, predict_s=res.predict_s,
                                  query=d.query_idx.size, n=n)
@@ -492,7 +492,7 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
             out.append(f"| {LABELS.get(m, m)} | " + " | ".join(
                 f"{means[m].get(k, float('nan')):.3f}" for k in ks) + " |")
         out += ["", f"### {style}: per scene, OA at K=5 (plugin default vs best single "
-                f"baseline {LABELS.get(best5, best5)} and the best of all baselines)", "",
+                f"baseline {LABELS.get(best5 or '', best5)} and the best of all baselines)", "",
                 "| scene | classes | MetaMapper | best single baseline | best baseline (which) |"
                 " difference to single |", "|---|---|---|---|---|---|"]
         for scene in scenes:

@@ -180,7 +180,7 @@ ANCHOR_TILE = 128
 
 
 def _region_anchors(ds: Any, info: Any, region: Any, predictor: Any, mapper_args: tuple,
-                    radius: int, n: int, seed: int) -> tuple:
+                    radius: int, n: int, seed: int) -> tuple | None:
     """Up to ``n`` random valid region pixels: (probs (m, C), z (m, B), rows, cols)."""
     import torch
 
