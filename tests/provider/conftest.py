@@ -278,3 +278,17 @@ def model_output_param(model, child_id: str, name: str) -> str:
             if p.description() == output.description():
                 return p.name()
     raise AssertionError(f"model output {name!r} not among {names}")
+
+
+@pytest.fixture()
+def layer_tree_view(qgis_iface, monkeypatch):
+    """A real layer tree view on the project, as QGIS's iface has: since QGIS 3.44
+    ``runAndLoadResults`` hands ``iface.layerTreeView()`` to C++
+    (``QgsProcessingGuiUtils.addResultLayers``), which refuses pytest-qgis's MagicMock."""
+    from qgis.core import QgsLayerTreeModel, QgsProject
+    from qgis.gui import QgsLayerTreeView
+
+    view = QgsLayerTreeView()
+    view.setModel(QgsLayerTreeModel(QgsProject.instance().layerTreeRoot(), view))  # view owns it
+    monkeypatch.setattr(qgis_iface, "layerTreeView", lambda: view, raising=False)
+    return view

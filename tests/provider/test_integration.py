@@ -47,20 +47,6 @@ def _clean_project():
     QgsProject.instance().removeAllMapLayers()
 
 
-@pytest.fixture()
-def layer_tree_view(qgis_iface, monkeypatch):
-    """A real layer tree view on the project, as QGIS's iface has: since QGIS 3.44
-    ``runAndLoadResults`` hands ``iface.layerTreeView()`` to C++
-    (``QgsProcessingGuiUtils.addResultLayers``), which refuses pytest-qgis's MagicMock."""
-    from qgis.core import QgsLayerTreeModel
-    from qgis.gui import QgsLayerTreeView
-
-    view = QgsLayerTreeView()
-    view.setModel(QgsLayerTreeModel(QgsProject.instance().layerTreeRoot(), view))  # view owns it
-    monkeypatch.setattr(qgis_iface, "layerTreeView", lambda: view, raising=False)
-    return view
-
-
 def _categorized(layer):
     categories = []
     for name, rgb in COLOURS.items():

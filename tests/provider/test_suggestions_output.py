@@ -100,7 +100,7 @@ def test_zero_suggestions_gives_an_empty_layer_and_none_without_the_output(scene
 
 
 def test_loaded_suggestions_are_numbered_markers(scene, processing_provider, model_file,
-                                                 tmp_path):
+                                                 tmp_path, layer_tree_view):
     import processing
 
     out = str(tmp_path / "suggest.gpkg")
