@@ -224,6 +224,11 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
     n_bands = mapper.n_bands
     if not mapper.append_bands or sx.shape[1] < n_bands:
         return PropagationChoice(None, None, None, "propagation needs a card with band features")
+    area = int(region.window.height) * int(region.window.width)
+    if area > settings.max_region_pixels:
+        return PropagationChoice(None, None, None, (
+            f"propagation not used: the region ({area / 1e6:.1f} Mpx) is larger than "
+            f"{settings.max_region_pixels / 1e6:.1f} Mpx; inductive map"))
     helper = BatchPredictor(classifier, "cpu", opts.batch_size, None)
     anchors = _region_anchors(ds, info, region, helper, mapper_args, mapper.radius,
                               settings.anchors, opts.seed)

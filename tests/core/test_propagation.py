@@ -150,3 +150,18 @@ def test_pipeline_with_propagation_maps_the_same_whatever_the_tiling(tmp_path):
     assert "propagation" in note
     np.testing.assert_array_equal(maps[0], maps[1])
     assert (maps[0] > 0).all()
+
+
+def test_a_region_larger_than_the_cap_keeps_the_inductive_map(tmp_path):
+    card = {**PROPAGATION_CARD, "max_region_pixels": 100}
+    model = str(make_model_file(tmp_path, episodes=20, transductive=card,
+                                band_mapping={"append_bands": True, "context_radius": 1,
+                                              "context_mode": "smooth"},
+                                band_correction={"l2": 0.1, "min_shots": 2, "max_iter": 50}))
+    sc = make_raster(tmp_path / "r.tif", bands=4, n_classes=2, width=30, height=20)
+    out = tmp_path / "out.tif"
+    map_region(sc["path"], features_from_truth(sc, per_class=3, kind="point"), str(out),
+               model_path=model, options=MapOptions(device="cpu"))
+    with rasterio.open(out) as ds:
+        note = ds.tags()["METAMAPPER_TRANSDUCTION"]
+    assert "larger than 0.0 Mpx" in note and "inductive map" in note
