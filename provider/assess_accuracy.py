@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import datetime
 import os
-from pathlib import Path
 from typing import List
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
@@ -28,11 +26,10 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterRasterLayer,
 )
-from qgis.PyQt.QtGui import QIcon
 
 from . import geometry as geo
 from .assessment_common import (
-    ClassMapLayer,
+    AssessmentAlgorithm,
     InputProblem,
     check_crs,
     check_reference_field,
@@ -41,7 +38,6 @@ from .assessment_common import (
     require_packages,
 )
 
-ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
 DESIGN_KEYS = ("stratified", "random", "other")
 DESIGN_CHOICES = (
     "Stratified random by map class (e.g. from 'Create validation sample')",
@@ -50,7 +46,7 @@ DESIGN_CHOICES = (
 )
 
 
-class AssessAccuracyAlgorithm(QgsProcessingAlgorithm):
+class AssessAccuracyAlgorithm(AssessmentAlgorithm):
     """Accuracy and area estimates of a class map from a validation sample."""
 
     INPUT = "INPUT"
@@ -67,10 +63,6 @@ class AssessAccuracyAlgorithm(QgsProcessingAlgorithm):
     SAMPLE_COUNT = "SAMPLE_COUNT"
     CLASS_COUNT = "CLASS_COUNT"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._map: ClassMapLayer | None = None
-
     def createInstance(self) -> AssessAccuracyAlgorithm:  # noqa: N802 (QGIS API)
         return AssessAccuracyAlgorithm()
 
@@ -80,22 +72,10 @@ class AssessAccuracyAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802
         return "Assess accuracy and area"
 
-    def group(self) -> str:
-        return "Accuracy assessment"
-
-    def groupId(self) -> str:  # noqa: N802
-        return "accuracyassessment"
-
     def tags(self) -> List[str]:
         return ["accuracy", "assessment", "validation", "error matrix", "confusion matrix",
                 "kappa", "user's accuracy", "producer's accuracy", "f1", "area", "olofsson",
                 "good practice", "metamapper"]
-
-    def icon(self) -> QIcon:
-        return QIcon(str(ICON_PATH))
-
-    def svgIconPath(self) -> str:  # noqa: N802
-        return str(ICON_PATH)
 
     def shortDescription(self) -> str:  # noqa: N802
         return "Error matrix, accuracies and area-adjusted class areas with confidence intervals."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, List
 
 from qgis.core import (
@@ -17,14 +18,39 @@ from qgis.core import (
     QgsCsException,
     QgsFeatureRequest,
     QgsFeatureSource,
+    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsRasterLayer,
 )
+from qgis.PyQt.QtGui import QIcon
 
 from . import geometry as geo
 
 #: What the assessment needs in QGIS's Python (torch is not among them).
 ASSESSMENT_PACKAGES = {"numpy": "numpy<2", "rasterio": "rasterio", "sklearn": "scikit-learn"}
+
+
+ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
+
+
+class AssessmentAlgorithm(QgsProcessingAlgorithm):
+    """What the accuracy-assessment algorithms share: their group, icon and class map."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._map: ClassMapLayer | None = None
+
+    def group(self) -> str:
+        return "Accuracy assessment"
+
+    def groupId(self) -> str:  # noqa: N802
+        return "accuracyassessment"
+
+    def icon(self) -> QIcon:
+        return QIcon(str(ICON_PATH))
+
+    def svgIconPath(self) -> str:  # noqa: N802
+        return str(ICON_PATH)
 
 
 class InputProblem(Exception):

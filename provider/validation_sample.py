@@ -12,7 +12,6 @@ cancelled run leaves no half-written layer.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import List
 
 from qgis.core import (
@@ -22,7 +21,6 @@ from qgis.core import (
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -35,11 +33,11 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtGui import QIcon
 
 from ..ui.qt_compat import new_field
 from . import geometry as geo
 from .assessment_common import (
+    AssessmentAlgorithm,
     ClassMapLayer,
     InputProblem,
     check_crs,
@@ -47,7 +45,6 @@ from .assessment_common import (
     require_packages,
 )
 
-ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
 ALLOCATION_LABELS = (
     "Proportional to class area",
     "Equal per class",
@@ -59,7 +56,7 @@ MAP_CLASS_FIELD = "map_class"
 REFERENCE_FIELD = "reference_class"
 
 
-class ValidationSampleAlgorithm(QgsProcessingAlgorithm):
+class ValidationSampleAlgorithm(AssessmentAlgorithm):
     """Stratified random validation points over a class map (Olofsson et al. 2014)."""
 
     INPUT = "INPUT"
@@ -77,10 +74,6 @@ class ValidationSampleAlgorithm(QgsProcessingAlgorithm):
     SIZES = "SIZES"
     SIZE_METHOD = "SIZE_METHOD"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._map: ClassMapLayer | None = None
-
     def createInstance(self) -> ValidationSampleAlgorithm:  # noqa: N802 (QGIS API)
         return ValidationSampleAlgorithm()
 
@@ -90,21 +83,9 @@ class ValidationSampleAlgorithm(QgsProcessingAlgorithm):
     def displayName(self) -> str:  # noqa: N802
         return "Create validation sample (stratified random)"
 
-    def group(self) -> str:
-        return "Accuracy assessment"
-
-    def groupId(self) -> str:  # noqa: N802
-        return "accuracyassessment"
-
     def tags(self) -> List[str]:
         return ["validation", "accuracy", "assessment", "sample", "stratified", "random",
                 "olofsson", "good practice", "reference", "points", "metamapper"]
-
-    def icon(self) -> QIcon:
-        return QIcon(str(ICON_PATH))
-
-    def svgIconPath(self) -> str:  # noqa: N802
-        return str(ICON_PATH)
 
     def shortDescription(self) -> str:  # noqa: N802
         return "Stratified random points over a class map, to check it against reference data."
