@@ -17,6 +17,9 @@ classifier input then ends with the B standardised bands, and a linear correctio
 meta-learned head held fixed as the prior. With few labels the penalty keeps the prototype
 decision; with more it adds what the P-point band mapping cannot carry (the fine spectral
 differences of a 204-band cube). Skipped when a class has fewer than ``min_shots`` pixels.
+``prior_scale`` multiplies the head's logits first (a temperature of the prior): on real
+scenes the prototype logits are over-confident, and at 0.1 the correction can overrule a
+wrong prior where the bands disagree (chosen on real-scene episodes, docs/metatraining.md).
 
 Transductive option (Ren et al. 2018, soft k-means): the region's unlabelled embeddings
 refine the class prototypes before the head is built. Off by default (card
@@ -374,6 +377,8 @@ def adapt(
     band_w = band_b = None
     counts = torch.bincount(y, minlength=int(n_classes))
     if corr and bands.shape[1] > 0 and int(counts.min()) >= int(corr.get("min_shots", 2)):
+        scale = float(corr.get("prior_scale", 1.0))
+        head_w, head_b = head_w * scale, head_b * scale
         with torch.no_grad():
             base = F.linear(net.functional_forward(final, x), head_w, head_b)
         band_w, band_b = fit_band_correction(

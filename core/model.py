@@ -199,8 +199,10 @@ def validate_card(card: Any) -> None:
             raise bad("band_correction must be an object")
         try:
             if float(corr.get("l2", 0.1)) <= 0 or int(corr.get("min_shots", 2)) < 1 \
-                    or int(corr.get("max_iter", 100)) < 1:
-                raise bad("band_correction needs l2 > 0, min_shots >= 1, max_iter >= 1")
+                    or int(corr.get("max_iter", 100)) < 1 \
+                    or not 0 <= float(corr.get("prior_scale", 1.0)) <= 10:
+                raise bad("band_correction needs l2 > 0, min_shots >= 1, max_iter >= 1, "
+                          "0 <= prior_scale <= 10")
         except (TypeError, ValueError) as exc:
             raise bad(f"band_correction values must be numbers ({exc})") from exc
         if corr and not appends_bands(card["band_mapping"]):

@@ -282,6 +282,34 @@ def test_band_correction_is_fitted_on_top_of_the_meta_learned_head(corrected_mod
     torch.testing.assert_close(again.band_weight, clf.band_weight)  # deterministic
 
 
+def test_prior_scale_tempers_the_meta_learned_head_under_the_correction(corrected_model):
+    """prior_scale s: logits = s * head + W z + c, W fitted with the scaled head held fixed;
+    s = 0 leaves a plain L2 logistic regression on the bands."""
+    import dataclasses
+
+    x, y = _task_with_bands(4, 6, seed=5)
+    plain = adapt(corrected_model, x, y, 4)
+
+    def scaled(s: float, x=x, y=y):
+        card = {**corrected_model.card,
+                "band_correction": {**corrected_model.card["band_correction"], "prior_scale": s}}
+        return adapt(dataclasses.replace(corrected_model, card=card), x, y, 4)
+
+    tenth = scaled(0.1)
+    torch.testing.assert_close(tenth.head_weight, plain.head_weight * 0.1)
+    torch.testing.assert_close(tenth.head_bias, plain.head_bias * 0.1)
+    assert not torch.allclose(tenth.band_weight, plain.band_weight)  # refitted on the new prior
+    zero = scaled(0.0)
+    assert float(zero.head_weight.abs().max()) == 0.0
+    d = corrected_model.net.input_dim
+    np.testing.assert_allclose(  # only the bands are left
+        zero.logits(x).numpy(),
+        (torch.from_numpy(x[:, d:]) @ zero.band_weight.T + zero.band_bias).numpy(), atol=1e-5)
+    x1, y1 = _task_with_bands(4, 1)  # one shot: no correction, and the head is not scaled
+    torch.testing.assert_close(scaled(0.1, x1, y1).head_weight,
+                               adapt(corrected_model, x1, y1, 4).head_weight)
+
+
 def test_band_correction_needs_min_shots_and_the_appended_bands(corrected_model):
     x, y = _task_with_bands(4, 1)  # one pixel per class: nothing to generalise from
     assert adapt(corrected_model, x, y, 4).band_weight is None
@@ -305,6 +333,9 @@ def test_card_refuses_a_band_correction_without_appended_bands():
     with pytest.raises(ModelFileError, match="l2"):
         default_card(method="protonet", band_mapping={"append_bands": True},
                      band_correction={"l2": -1})
+    with pytest.raises(ModelFileError, match="prior_scale"):
+        default_card(method="protonet", band_mapping={"append_bands": True},
+                     band_correction={"l2": 0.1, "prior_scale": -0.5})
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
