@@ -31,7 +31,7 @@ from typing import Dict, Iterable, Iterator, List, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 I18N = ROOT / "i18n"
 LANGUAGES = ("zh_CN",)
-QT_SOURCES = ("plugin.py", "translation.py", "ui", "provider")
+QT_SOURCES = ("plugin.py", "ui", "provider")
 CORE_DIR = "core"
 CORE_EXCLUDE = ("metatrain",)  # training code: never shown in QGIS
 CORE_CONTEXT = "core"
@@ -246,10 +246,12 @@ TEXT_CALLS: Dict[str, Tuple] = {
     "pushCommandInfo": (0,), "pushConsoleInfo": (0,), "pushFormattedMessage": (0,),
     "createMessage": (1,), "logMessage": (0,), "setDestinationName": (0,),
     "QgsProcessingException": (0,), "InputProblem": (0,), "PanelInputError": (0,),
-    "GeometryProblem": (0,), "_end": (1,),
+    "GeometryProblem": (0,), "_end": (1,), "_message": (0,), "_error": (0,),
 }
 #: keyword arguments holding user-visible text
 TEXT_KEYWORDS = ("description", "fileFilter", "title", "text", "message")
+#: literals that are names, the same in every language
+NOT_TEXT = ("MetaMapper",)
 #: methods whose returned string is shown to the user
 TEXT_METHODS = ("displayName", "group", "shortHelpString", "shortDescription", "longName",
                 "helpString", "displayText")
@@ -265,7 +267,12 @@ def _call_name(node: ast.Call) -> str:
 
 
 def _is_text(node: ast.AST) -> bool:
-    """A string literal or f-string with letters in it (not '', not '%', not a path)."""
+    """A string literal or f-string with letters in it (not '', not '%'), also as a part of
+    a ``+`` concatenation or a conditional expression."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _is_text(node.left) or _is_text(node.right)
+    if isinstance(node, ast.IfExp):
+        return _is_text(node.body) or _is_text(node.orelse)
     if isinstance(node, ast.JoinedStr):
         return any(isinstance(v, ast.Constant) and any(c.isalpha() for c in str(v.value))
                    for v in node.values)
@@ -303,13 +310,10 @@ def untranslated_literals(path: Path) -> List[str]:
             candidates = [n.value for n in ast.walk(node)
                           if isinstance(n, ast.Return) and n.value is not None]
         for arg in candidates:
-            # a conditional expression: both branches count
-            parts = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]
-            for part in parts:
-                if _is_text(part):
-                    text = _const_str(part) or ast.get_source_segment(
-                        path.read_text(encoding="utf-8"), part) or ""
-                    found.append(f"{rel}:{part.lineno}: {text[:70]!r}")
+            if _is_text(arg) and _const_str(arg) not in NOT_TEXT:
+                text = _const_str(arg) or ast.get_source_segment(
+                    path.read_text(encoding="utf-8"), arg) or ""
+                found.append(f"{rel}:{arg.lineno}: {text[:70]!r}")
     return found
 
 

@@ -1,0 +1,1853 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+    <context>
+        <name>AssessAccuracyAlgorithm</name>
+        <message>
+            <source>  {name}: user's {users:.3f}, producer's {producers:.3f}, F1 {f1:.3f}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>; area-adjusted proportion {proportion:.4f}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&lt;p&gt;Assesses a class map against &lt;b&gt;reference data&lt;/b&gt; by good practice (Olofsson et
+al. 2014, &lt;i&gt;Good practices for estimating area and assessing accuracy of land change&lt;/i&gt;,
+Remote Sensing of Environment 148): the error matrix, overall accuracy, kappa, user's and
+producer's accuracy and F1 per class, and, for a probability sample, &lt;b&gt;area-adjusted class
+areas&lt;/b&gt; with 95 % confidence intervals and the standard errors of the accuracies.&lt;/p&gt;
+&lt;h3&gt;Parameters&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;Class map&lt;/b&gt; (INPUT)&lt;/dt&gt;&lt;dd&gt;The class map (its class names are read from it).&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Validation points or polygons&lt;/b&gt; (VALIDATION)&lt;/dt&gt;&lt;dd&gt;Sample units with the class
+you observed, in any CRS. A polygon takes the majority map class of its pixels.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Reference class field&lt;/b&gt; (REFERENCE_FIELD)&lt;/dt&gt;&lt;dd&gt;Text (the map's class names,
+any case) or integers (the map's codes). Empty values are skipped and counted.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Design&lt;/b&gt; (DESIGN)&lt;/dt&gt;&lt;dd&gt;0: stratified random by map class (e.g. from &lt;i&gt;Create
+validation sample&lt;/i&gt;); 1: simple random or systematic (post-stratified); 2: not a
+probability sample: the statistics then describe the sample only, without area estimates
+or confidence intervals.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Region&lt;/b&gt; (REGION, optional)&lt;/dt&gt;&lt;dd&gt;The area the sample was drawn in (the same
+region as for the sample): the mapped area of each class is counted there.&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;h3&gt;Outputs&lt;/h3&gt;
+&lt;p&gt;An HTML report (tables and a plot; opened from the Results Viewer), a CSV with one row
+per class, and OVERALL_ACCURACY, OVERALL_ACCURACY_SE, KAPPA, SAMPLE_COUNT and CLASS_COUNT
+for models. Areas are given in map units² and, for maps in metres, in hectares.&lt;/p&gt;</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Accuracy report</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Accuracy table (CSV)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Assess accuracy and area</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>CSV files (*.csv)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancelled by the user; no report was written.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class map</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class map: {layer_name}; validation: {source_name} ({n_features_geometries} feature(s), reference field '{field}'); design: {design}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Classes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Counting the mapped pixels of every class…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Error matrix, accuracies and area-adjusted class areas with confidence intervals.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>HTML files (*.html *.htm)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>How the validation sample was selected</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Kappa</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No validation layer was given. Choose a point or polygon layer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not a probability sample (hand-picked, training-like): no area estimates</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Note: {note}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Overall accuracy</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Overall accuracy: {a_overall_accuracy:.3f}{se}; kappa {a_kappa:.3f}; {a_sample_size} sample units</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reference class field (text or integer)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Region assessed (polygons; empty = the whole map)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sample units used</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Simple random or systematic</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Standard error of overall accuracy</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stratified random by map class (e.g. from 'Create validation sample')</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The region layer has no usable polygon. Select or draw one, or leave the region empty to assess the whole map.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The report and the CSV are the same file. Give them different names.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Validation points or polygons</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>map unit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>region layer</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>validation</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>validation layer</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>AssessmentAlgorithm</name>
+        <message>
+            <source>(no text or integer field: add one)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Accuracy assessment</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No reference field was chosen. Choose the validation layer's field that holds the observed class: {value}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class map '{name}' comes from the '{providertype}' provider; MetaMapper reads raster files. Save it as a GeoTIFF (Export &gt; Save As) first.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class map '{name}' has no band. Choose a class map.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class map '{name}' has no coordinate reference system (CRS). Assign one (Raster &gt; Projections &gt; Assign Projection) and run again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class map could not be opened. Choose the class map raster (the one MetaMapper wrote, or any raster of integer class codes).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The reference field '{reference_field}' is not in the validation layer. Choose one of: {value}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The reference field '{reference_field}' is of type {typename}, which cannot hold classes. Choose a text or integer field.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer Properties &gt; Source (or with 'Assign projection') and run again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>reference field</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>the layer has none</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>AssessmentButtons</name>
+        <message>
+            <source>Assess accuracy…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Draw a stratified random sample of points over the class map, to check the map against what you see there (good-practice accuracy assessment)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Error matrix, accuracies and area-adjusted class areas from a validation layer</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Validation sample…</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>ClassificationRun</name>
+        <message>
+            <source>, </source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancelled: nothing was added and no file was left.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class map</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Confidence</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Could not load the results: {exc}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Mapped {parts}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QGIS cannot open the output {path}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The MetaMapper Processing provider is not loaded. Enable the MetaMapper plugin (Plugins &gt; Manage and Install Plugins) and try again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The classification failed; see Details.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Where to label next</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>accuracy not estimated</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>device {device}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>estimated accuracy {percent:.0f}%</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>preparation failed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} classes ({classes})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{pixels:,} pixels</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{seconds:.1f} s</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>FewShotClassifyAlgorithm</name>
+        <message>
+            <source>  {code} = {name}: {mapped} px mapped; {found} labelled px found</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source> ({details})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source> / {used} used</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>(no text or integer field: add one)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>({n} feature(s) had an empty or NULL class.)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>; </source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&lt;p&gt;Classifies a raster from a &lt;b&gt;few labelled points or polygons&lt;/b&gt;: a meta-trained
+network (MAML / Meta-SGD / prototypical) adapts to your classes in seconds, then classifies
+every pixel of the region, tile by tile, on CPU or GPU.&lt;/p&gt;
+&lt;h3&gt;Parameters&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;Raster to classify&lt;/b&gt; (INPUT)&lt;/dt&gt;&lt;dd&gt;Any raster file GDAL reads, any number of
+bands, with a CRS.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Training features&lt;/b&gt; (TRAINING)&lt;/dt&gt;&lt;dd&gt;Labelled points and/or polygons, in any CRS
+(they are reprojected to the raster's with the project's datum transformations).
+"Selected features only" is honoured. Features with an empty or NULL class are skipped and
+counted in the log.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Class field&lt;/b&gt; (CLASS_FIELD)&lt;/dt&gt;&lt;dd&gt;The field holding the class: text (class names)
+or integer (codes 1..254 are kept as the class map's values; otherwise classes are coded 1..N
+in name order). At least two classes are needed.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Region to map&lt;/b&gt; (REGION, optional)&lt;/dt&gt;&lt;dd&gt;Polygons delimiting the area to
+classify (all of them or the selected ones). Empty: the whole raster. Pixels outside are
+nodata (0).&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Model file&lt;/b&gt; (MODEL, optional)&lt;/dt&gt;&lt;dd&gt;A MetaMapper &lt;i&gt;.pt&lt;/i&gt; model. Empty: the
+bundled meta-trained model.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Device&lt;/b&gt; (DEVICE)&lt;/dt&gt;&lt;dd&gt;auto (GPU when available), cpu or cuda.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Random seed&lt;/b&gt; (SEED)&lt;/dt&gt;&lt;dd&gt;The same seed and inputs give the same map.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Maximum labelled pixels per class&lt;/b&gt; (SHOTS_CAP, advanced)&lt;/dt&gt;&lt;dd&gt;Polygons are
+sampled down to this many pixels per class (stratified, seeded).&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Adaptation steps&lt;/b&gt; (STEPS, advanced)&lt;/dt&gt;&lt;dd&gt;Inner-loop steps; empty = the model's
+own setting.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Tile size&lt;/b&gt; (TILE_SIZE, advanced)&lt;/dt&gt;&lt;dd&gt;Pixels per tile side; smaller tiles use
+less memory.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Pixels per inference batch&lt;/b&gt; (BATCH_SIZE, advanced)&lt;/dt&gt;&lt;dd&gt;Smaller values use less
+(GPU) memory.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Transductive&lt;/b&gt; (TRANSDUCTIVE, advanced)&lt;/dt&gt;&lt;dd&gt;Also use the region's unlabelled
+pixels to refine the class prototypes.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Estimate accuracy&lt;/b&gt; (ESTIMATE_ACCURACY, advanced)&lt;/dt&gt;&lt;dd&gt;Cross-validates over
+the labelled features (re-adapting each fold) to estimate the map's accuracy.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Wavelengths&lt;/b&gt; (WAVELENGTHS, advanced)&lt;/dt&gt;&lt;dd&gt;Band centre wavelengths in nm,
+one per band (e.g. "482, 561, 655"); helps the model map unusual band sets. Left empty,
+they are read from the raster when it carries them (ENVI header, GDAL IMAGERY or band
+WAVELENGTH metadata, EnMAP METADATA.XML, PRISMA lists); the log says where from. Bands
+flagged bad (ENVI bbl), all nodata or constant are left out, with a log line.&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;h3&gt;Outputs&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;Class map&lt;/b&gt; (OUTPUT)&lt;/dt&gt;&lt;dd&gt;GeoTIFF, one byte per pixel: class codes, 0 = nodata
+(outside the region or under the raster's nodata); class names as category names, a colour
+table and a .qml style. When loaded it is styled with the training layer's category colours
+when it has them.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Confidence&lt;/b&gt; (OUTPUT_CONFIDENCE, optional)&lt;/dt&gt;&lt;dd&gt;GeoTIFF, float 0..1: the
+probability of the chosen class; styled with a 0..1 colour ramp.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Where to label next&lt;/b&gt; (OUTPUT_SUGGESTIONS, optional) with
+&lt;b&gt;SUGGESTIONS&lt;/b&gt; (how many, default 10, 0 = none)&lt;/dt&gt;&lt;dd&gt;Points where one more label
+should improve the map most: places where the model hesitates between two classes over a
+whole patch (not a lone noisy pixel), spread out, away from existing labels, on valid pixels
+of the region. Fields: rank (1 = most useful), class_1/prob_1 and class_2/prob_2 (the two
+classes the model hesitates between, with their probabilities). Drawn as numbered markers.
+Label a few of them (e.g. with the panel's pick-on-map tool) and run again.&lt;/dd&gt;
+&lt;dt&gt;CLASS_COUNT, SUPPORT_SIZE, ACCURACY_ESTIMATE, SKIPPED_FEATURES, REGION_PIXELS&lt;/dt&gt;
+&lt;dd&gt;Numbers for models and scripts: classes, labelled pixels used, estimated accuracy
+(0..1, empty when not estimated), skipped training features, pixels classified.&lt;/dd&gt;
+&lt;dt&gt;CLASSES, DEVICE_USED, METHOD&lt;/dt&gt;&lt;dd&gt;Class names (comma separated), the device used and
+the adaptation method.&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;p&gt;The log lists the classes with their pixel counts, the device, the method, the times and
+the accuracy estimate. Problems (no CRS, no overlap, fewer than two classes, unusable class
+field, unwritable output...) stop the run with a message saying how to fix them, and no
+output file is left behind.&lt;/p&gt;</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Accuracy: {value}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Adaptation method</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Adaptation steps (empty = the model's own)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Band centre wavelengths in nm (comma list, optional)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancelled before the run started; nothing was written.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancelled by the user; no output was written.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot create the folder for {path} ({exc_strerror}). Choose a folder you can write to.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot write the {what} to {path}: the folder {folder} is not a writable folder. Choose a folder you can write to.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class colours: taken from the training layer's categorized style</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class field (text or integer)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class map</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class map: {result_output_path}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Classes (code = name: pixels mapped; labelled pixels found / used):</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Classes (comma separated)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Classifies a raster from a few labelled points/polygons with a meta-trained model.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Confidence (0..1)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Confidence: {result_confidence_path}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Device</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Device used</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Estimate accuracy (cross-validation on the labels)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Estimated accuracy (0..1)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Estimated accuracy: {value:.1f}% ({result_accuracy_method})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Few-shot classify raster</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Labelled pixels used</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Labelled pixels used (support set): {support}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Maximum labelled pixels per class (shots cap)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>MetaMapper model (*.pt)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Method: {result_method}; device: {result_device}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file (empty = the bundled meta-trained model)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file not found: {model_path}. Choose an existing MetaMapper .pt model file, or leave the model empty to use the bundled one.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model: {value}; device requested: {device}; seed {options_seed}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No class field was chosen. Choose the training layer's field that holds the class (text or integer): {value}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No file name was given for the {what}. Choose a .tif file.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No training layer was given. Choose a point or polygon layer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No usable training feature{why}. Give labelled points or polygons (if 'Selected features only' is on, select some features first).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Number of classes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Only {n} class found in '{class_field}' ({found}); at least two classes are needed. Label features of at least two different classes.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Out of memory. Use a smaller tile size or batch size (advanced parameters) or a smaller region.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Pixels classified</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Pixels classified: {result_region_pixels}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Pixels per inference batch</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Random seed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster classification</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster to classify</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster: {r_name} ({r_width} x {r_height} px, {r_band_count} band(s), {value})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Region to map (polygons; empty = the whole raster)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Region: the whole raster</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Region: {n_inputs_region_geometries} polygon(s)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Skipped training features</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Skipped {t_empty_geometries} training feature(s) without geometry.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Skipped {t_not_reprojectable} training feature(s) that could not be reprojected to the raster CRS.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Skipped {t_null_labels} training feature(s) with an empty or NULL '{inputs_class_field}'.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Suggest where to label next: number of places (0 = none)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Suggested places to label next: {written}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class field '{class_field}' is not in the training layer. Choose one of: {value}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class field '{class_field}' is of type {type}, which cannot hold classes. Choose a text or integer field ({usable}), or make one with the Field Calculator.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class field '{class_field}' is of type {type}, which cannot hold classes. Choose a text or integer field, or make one with the Field Calculator.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class map and the confidence output are the same file. Give them different file names.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The input raster could not be opened. Choose a raster layer or a raster file GDAL can read.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The raster '{name}' comes from the '{providertype}' provider; MetaMapper reads raster files. Save it as a GeoTIFF (Export &gt; Save As) and classify that file.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The raster '{name}' has no coordinate reference system (CRS). Assign one (Raster &gt; Projections &gt; Assign Projection, or Layer Properties &gt; Source) and run again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The region does not overlap the raster '{raster_name}' after reprojection from {value} to {authid}. Draw the region over the raster, or fix the layers' CRS if one is wrongly assigned.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The region layer has no usable polygon (is 'Selected features only' on with nothing selected, or are its geometries empty?). Select or draw at least one polygon, or leave the region empty to map the whole raster.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The training features do not overlap the raster '{raster_name}' after reprojection from {value} to {authid}. Digitise them over the raster, or fix the layers' CRS if one is wrongly assigned.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The training features do not overlap the raster '{raster_name}': {converted_not_reprojectable} of them could not even be reprojected from {value} to {authid} (they lie far outside the raster's area). Digitise them over the raster, or fix the layers' CRS if one is wrongly assigned.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer Properties &gt; Source (or with 'Assign projection') and run again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The {what} must be a GeoTIFF; '{basename}' is not a .tif file name. Choose a file name ending in .tif.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The {what} path {path} is a folder. Give a .tif file name.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The {what} would overwrite the input raster. Choose another file name.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Tile size (pixels)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Times: {times}; provider total {seconds:.2f} s</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Training features (labelled points and/or polygons)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Training features skipped: {skipped}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Training: {n_t_geometries} feature(s), {n_distinct_labels} classes in '{inputs_class_field}': {items}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Use the region's unlabelled pixels (transductive)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Wavelengths '{text}' are not a comma-separated list of numbers (nm), e.g. '482, 561, 655'. Fix the list or leave it empty.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Wavelengths must be positive numbers in nanometres.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Where to label next (suggestions)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>class map</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>confidence</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>its CRS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>not estimated</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>region layer</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>the layer has none</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>their CRS</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>training layer</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n_values} wavelengths were given but the raster '{raster_name}' has {raster_band_count} band(s). Give one wavelength per band, or leave it empty.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} that could not be reprojected</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} with an empty or NULL '{class_field}'</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} without geometry</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>Geometry</name>
+        <message>
+            <source>The class field '{class_field}' is not in the training layer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The {role} '{field_name}' has an unusable type. Choose a text or integer field.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The {role} '{field_name}' holds the decimal number {number} (feature {feature_id}). Classes must be text or whole numbers: choose another field, or round/convert it with the Field Calculator.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>class field</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>MetaMapperPanel</name>
+        <message>
+            <source> ({empty} without class: skipped)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source> — at least 2 classes needed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>'Selected features only' is on but nothing is selected in '{name}'. Select features or untick it.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Advanced options</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Any raster with a CRS, any number of bands</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Auto (GPU if available)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>CPU</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>CUDA (GPU)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>CUDA available: {name}. Auto uses it.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Choose a layer of labelled points or polygons, or pick samples on the map.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Choose a polygon layer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Choose the class field of '{name}'.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Choose the polygon layer whose selected features are the region, or pick another kind of region.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Choose the raster to classify (load one into the project first).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class field</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class map file</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class of the samples you click: choose one or type a new one</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Click points (or draw small polygons: left clicks, right click to finish) on the map; they go to the 'MetaMapper samples' layer with the class on the left</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Click the polygon's vertices; right click finishes, Esc cancels.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Current map extent</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Details</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Device</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Drag a rectangle on the map (Esc cancels).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Draw a rectangle or polygon on the map.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Drawn on the map</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Drawn region ({crs})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Drawn region: {area:.2f} km²</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Empty: the bundled meta-trained model</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Expand to check for a GPU…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>GeoTIFF (*.tif *.tiff)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Labelled features</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Layer</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Left click adds a vertex, right click finishes, Esc cancels</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Maximum labelled pixels used per class</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>MetaMapper model (*.pt)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>MetaMapper region</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>MetaMapper: run log</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No CUDA GPU found: Auto runs on the CPU.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No labelled layer: choose one, or pick samples on the map.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No polygon is selected in '{name}'. Select the polygons to map, or pick another kind of region.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No region drawn yet. Press Rectangle or Polygon and draw it on the map, or use the map extent.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Pick</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Pick on map</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Points</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Polygon</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Polygons</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>PyTorch could not be loaded ({error}); only the CPU may work.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>PyTorch is not installed: install it to run MetaMapper (see the README).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster to classify</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Rectangle</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Region to map</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Run</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Seed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Selected features only</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Selected polygons of</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Shots cap</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The map extent when you press Run.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The whole raster (can be slow on large rasters).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type or choose a class name before picking samples.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Where to label next</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Whole raster</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>[temporary GeoTIFF]</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>bundled model</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>class name</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{count} feature(s), {n_classes} class(es)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{count} feature(s); choose the class field.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{count} selected feature(s), {n_classes} class(es)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} selected polygon(s)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{raster} classes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{raster} confidence</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>MetaMapperPlugin</name>
+        <message>
+            <source>A Processing provider with id 'metamapper' is already registered (is MetaMapper installed twice?); this copy's algorithms are not added. Remove the duplicate plugin folder and restart QGIS.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>MetaMapper: few-shot classify…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Open the MetaMapper panel: adapt a meta-trained model to a few labelled features and classify a raster region</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>MetaMapperProvider</name>
+        <message>
+            <source>MetaMapper (few-shot raster classification with meta-learning)</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>SamplesLayer</name>
+        <message>
+            <source>Could not add the sample to '{layer}'.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>MetaMapper samples</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>MetaMapper samples (polygons)</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>SuggestionsBox</name>
+        <message>
+            <source> or {class_2} {percent:.0f}%</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&amp;Add label</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>After a run: the places where one more label should improve the map most (the model hesitates there between two classes over a whole patch)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Arrow keys or click: pan there; Enter or double click: zoom in</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class of the label to add at the selected place</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>How many places each run suggests (0 = none)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Label as</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Labelled as '{name}'. Label more, or Run again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No suggestion from the last run (switched off, or no valid place left).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Run a classification to get suggestions.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Select a suggestion and a class first.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Store a labelled point at the selected place (in the 'MetaMapper samples' layer), then Run again</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Suggest where to label next</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Where to label next</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} place(s) to label next: select one, add its label, Run again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{rank}. {class_1} {percent:.0f}%</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>ValidationSampleAlgorithm</name>
+        <message>
+            <source>  {names_item} (code {code}): {n_pixels} px, {value:.2f}% -&gt; {value2}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&lt;p&gt;Draws a &lt;b&gt;stratified random sample&lt;/b&gt; of points over a class map, as good
+practice recommends for assessing a map and estimating class areas (Olofsson et al. 2014,
+&lt;i&gt;Good practices for estimating area and assessing accuracy of land change&lt;/i&gt;). The strata
+are the map's classes; nodata pixels (and pixels outside the region) are never drawn.&lt;/p&gt;
+&lt;h3&gt;Parameters&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;Class map&lt;/b&gt; (INPUT)&lt;/dt&gt;&lt;dd&gt;The class map MetaMapper wrote (class names are read
+from it), or any raster of integer class codes.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Region&lt;/b&gt; (REGION, optional)&lt;/dt&gt;&lt;dd&gt;Polygons limiting the sampled area. Use the same
+region when you assess.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Total sample size&lt;/b&gt; (SAMPLE_SIZE)&lt;/dt&gt;&lt;dd&gt;0 (default): computed from the target
+standard error of overall accuracy and the expected user's accuracies (Cochran's formula,
+eq. 13 of the paper). Otherwise, the number of points.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Target standard error&lt;/b&gt; (TARGET_SE)&lt;/dt&gt;&lt;dd&gt;Of overall accuracy, e.g. 0.01.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Expected user's accuracy&lt;/b&gt; (EXPECTED_ACCURACY)&lt;/dt&gt;&lt;dd&gt;A number for every class
+(0.85), or a default then class=value pairs: &lt;i&gt;0.9, deforestation=0.7&lt;/i&gt;.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Allocation&lt;/b&gt; (ALLOCATION)&lt;/dt&gt;&lt;dd&gt;0 proportional to area, 1 equal, 2 (default)
+compromise: every class gets at least MIN_PER_CLASS points (50-100 advised), the rest in
+proportion to area.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Random seed&lt;/b&gt; (SEED, advanced)&lt;/dt&gt;&lt;dd&gt;Same seed, same sample.&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;h3&gt;Output&lt;/h3&gt;
+&lt;p&gt;Points at pixel centres, in the map's CRS, with &lt;i&gt;sample_id&lt;/i&gt;, &lt;i&gt;map_class&lt;/i&gt;,
+&lt;i&gt;map_code&lt;/i&gt;, &lt;i&gt;stratum_pixels&lt;/i&gt; and an empty &lt;i&gt;reference_class&lt;/i&gt;: fill it in with
+what you observe at each point (photo interpretation, field visit), then run &lt;b&gt;Assess
+accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report the design.&lt;/p&gt;
+&lt;p&gt;The map is read window by window: any size works in bounded memory.&lt;/p&gt;</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allocation to classes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allocation: {design_allocation}; {drawn} points drawn</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot create the validation sample layer. Choose a writable output file.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class (stratum): mapped pixels, share of the area -&gt; points</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class map</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Classes (strata)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Compromise: at least the minimum per class, the rest proportional</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Counting the pixels of every class…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Create validation sample (stratified random)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Drawing the sample…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Equal per class</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Expected user's accuracy (e.g. 0.85, or 0.9, water=0.95, urban=0.7)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Fill in '{reference_field}' for every point (what you see there, with the map's class names), then run 'Assess accuracy and area' with this layer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>How the size was chosen</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Minimum points per class (compromise allocation)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Points drawn</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Points per class</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Proportional to class area</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Random seed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Region (polygons; empty = the whole map)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sample size: {design_total_requested} (given)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sample size: {design_total_requested}, for a standard error of overall accuracy of {design_target_se} with expected user's accuracies {expected} (Olofsson et al. 2014, eq. 13)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stratified random points over a class map, to check it against reference data.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Target standard error of overall accuracy</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The region layer has no usable polygon (is 'Selected features only' on with nothing selected?). Select or draw a polygon, or leave the region empty to sample the whole map.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Total sample size (0 = from the target standard error)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Validation sample</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>region layer</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>core</name>
+        <message>
+            <source>'format' is {format!r}, expected {expected!r}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>A class value has the unusable type {name} ({label!r}). Use a text or integer field as the class field.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Adapting the model to the labelled pixels</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Area-adjusted estimates, standard errors and confidence intervals need at least 2 sample units in every map class; too few in: {classes}. The matrix and accuracies below are of the sample counts. Add sample units in those classes (Create validation sample).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>At least two classes are needed to train a classifier; label features of two or more classes.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Bad bands dropped: {n_constant} constant in the region (bands {listed}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Bad bands dropped: {n_empty} without any data in the region (bands {listed}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Bad bands dropped: {n_flagged} flagged bad in {info_flagged_bad_source} (bands {listed}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Band wavelengths: none in the raster's metadata; bands are taken as evenly spaced (give WAVELENGTHS to place them).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Band wavelengths: the WAVELENGTHS parameter (overrides those in {found}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Band wavelengths: the WAVELENGTHS parameter.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Band wavelengths: {n} read from {found} ({low:.0f}-{high:.0f} nm).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Bands have different data types {dtypes}; read as float64.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Bands have different nodata values; a pixel is used only where every band holds data.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>CUDA was requested but torch sees no CUDA GPU (CPU-only torch build, or no driver). Choose device 'auto' or 'cpu', or install a CUDA build of torch.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancelled by the user; no output was written.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot create the class map {path_name} ({exc}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot create the confidence raster {path_name} ({exc}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot move the finished output into place ({exc}). Check the output file is not open in another program and the folder is writable.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot open {name} as a raster ({exc}). Choose a GDAL-readable raster such as a GeoTIFF.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot read model file {path_name}: it is damaged, not a MetaMapper model, or contains objects that are unsafe to load ({name}: {value}). Use a model file written by MetaMapper.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot write the report ({value}). Choose a folder you can write to.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cannot write to the output folder {folder} ({value}). Choose an output path in a folder you can write to.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Checking inputs</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class {classes} has no usable pixel: its features lie outside the raster, over nodata, or on pixels also labelled with another class. Add features of that class over valid raster data, or remove the class.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Class(es) {small_list} have fewer pixels than their share: all their pixels are taken.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Classes {classes} have no usable pixel: their features lie outside the raster, over nodata, or on pixels also labelled with another class. Add features of those classes over valid raster data, or remove them.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Classes {empty} have no support pixels; every class needs at least one labelled pixel inside the raster's valid area.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Done</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Estimating accuracy from the labelled features</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Expected user's accuracy '{part}' is not a number. Write e.g. '0.85', or '0.9, deforestation=0.7' (a default, then class=value pairs).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Expected user's accuracy names the class '{strip}', which is not a class of the map ({values_list}). Use the map's class names.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Expected user's accuracy {number} is not between 0 and 1. Write e.g. 0.85.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Got {n} support pixels but {y_shape} labels.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Invalid model card: {problem}. Use a model file written by MetaMapper (the bundled model, or one from its meta-training).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>MetaMapper needs these Python packages in QGIS's Python, and they are missing: {packages}.
+Install them with:
+    {command}
+then restart QGIS. (CPU-only torch is enough; a CUDA build of torch is used automatically when present.)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file format_version {format_version!r} is not supported by this MetaMapper (it reads version {supported}). Update the plugin, or use a model file made for this version.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file not found: {path}. Choose an existing MetaMapper .pt model file (or leave the model empty to use the bundled one).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file step size {k!r} has shape {v_shape}, expected {params_item_shape}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file step size {k!r} is not a float tensor.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file step size {k!r} names no network parameter.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file weight {k!r} has shape {shape}, the card's architecture needs {ref_shape}. The file is damaged or its card was edited.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file weight {k!r} is not finite floating point data.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file weights do not match its card (missing: {missing}, unexpected: {unexpected}). The file is damaged or was written by a different program; re-export it from MetaMapper training.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Model file {path_name} does not match the checksum in {sidecar_name}: it is damaged or was replaced. Download or export it again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Never seen in the reference data: {classes} (their producer's accuracy is undefined).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No labelled features were given. Digitise points or polygons over at least two classes and set their class field.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No sample for class(es) {empty_list} (proportional allocation of a small total): their accuracy and area cannot be estimated. Use the compromise allocation or a larger sample.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No usable band in {name}: all {b} bands are flagged bad, hold no data or are constant in the region. Choose a region over valid data, or check the raster's bad band list (bbl).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>None of the validation features with a reference class lies on valid pixels of {where} ({n_outside} outside it, {n_nodata} on nodata). Check that the validation layer covers the map (if it looks right on the canvas, a layer's CRS is wrongly assigned).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>None of the {n_in} labelled features has both a class value and a geometry ({skipped_no_label} have an empty/NULL class, {skipped_no_geometry} an empty geometry). Fill the class field of your training features.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>None of the {n_labelled} labelled features overlaps the raster (raster extent {left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). Digitise the features over the raster, or check that features and raster use the right CRS.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Only one class ({names_item!r}) was found among {n_labelled} labelled features; a classifier needs at least two. Label features of at least one more class.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Predicted tile {value}/{n_tiles}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Predicting the region tile by tile</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Propagating the labels over the region</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster data type {dtype} is not supported. Convert it with gdal_translate -ot Float32 (or Int16/UInt16) first.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster data type {dtype} is read as float64 (values are kept exactly except 64-bit integers beyond 2^53).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster not found: {path}. Choose an existing raster file.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster {name} has complex values ({dtype}), which cannot be classified. Convert it to real bands first (e.g. amplitude and phase with the Raster Calculator, or gdal_translate -ot Float32 for the real part).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster {name} has no band. Choose a raster with data.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster {name} has no coordinate reference system, so labelled features cannot be placed on it. Assign its CRS first (Raster &gt; Projections &gt; Assign Projection, or gdal_edit.py -a_srs EPSG:xxxx).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster {name} has {ds_count} bands; MetaMapper supports at most {max_bands}. Select a subset of bands first (e.g. gdal_translate -b ...).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Raster {name} is not georeferenced (identity transform). Georeference it first (Georeferencer, or gdal_translate -a_ullr).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reference classes in '{field_name}' are not classes of the class map: {shown}{more} (feature counts in brackets). The map's classes are: {classes}. Correct the values (the map's class names or codes), or choose the right field or map.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sampling labelled pixels</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Simple random or systematic sample: the estimates are post-stratified by map class (Olofsson et al. 2013); their variances treat the sample sizes per class as fixed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Support features contain NaN/inf; mask nodata pixels first.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Support features have shape {x_shape}, the model expects (n, {d}) (plus the standardised bands when its card appends them). Map the bands with the model card's band mapping first.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Support labels must be integers in 0..{value}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The GPU ran out of memory even with small batches; the rest of the map was predicted on the CPU (slower). Close other GPU programs or use device 'cpu'.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The card asks for per-parameter step sizes but {absent} are missing from the model file. Re-export it from Meta-SGD training.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class map changed while the sample was drawn. Run again once it is written.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class map holds no valid pixel in the chosen area (it is all nodata or the region misses it). Choose the class map's area, or leave the region empty.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The class map {name} holds {dtype} values; a class map holds integer class codes. Choose the class map MetaMapper wrote (or convert yours with gdal_translate -ot UInt16).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The confidence output and the class map have the same path. Give them different file names.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The mapped area of each class is unknown: no area-adjusted estimate.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The minimum of {min_per_class} per class for {q} classes needs {sum} points, more than the {total} asked: every class gets its minimum ({sum} in all).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The output path {final} is a folder. Give a file name (.tif).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The output path {final} is a folder. Give a file name.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The output {p_name} would overwrite the input raster. Choose another output file name.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The reference field '{field_name}' is empty in all {n_labels} validation feature(s). Fill in the class you observed at each sample unit (e.g. by photo interpretation), then run again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The region does not overlap the raster (raster extent {left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). Draw the region over the raster, or check that region and raster use the right CRS.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The region has no usable polygon (it is empty, or not a polygon). Draw or choose a polygon region, or leave the region empty to map the whole raster.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The region holds no valid pixel (it is entirely nodata or masked). Choose a region over valid raster data.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The target standard error of overall accuracy must be between 0 and 0.5 (got {target_se}); 0.01 is usual. Choose a value such as 0.01 or 0.02.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The validation layer has no feature (or 'Selected features only' is on with nothing selected). Give the points or polygons you checked.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The validation sample is not a probability sample, so the error matrix, accuracies and kappa describe these sample units only: they are not estimates for the map, and no area-adjusted estimate or confidence interval can be given. Draw a stratified random sample (Create validation sample) for those.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>There are {n_names} distinct class values; the class map holds at most {max_classes}. Check the class field (an ID field instead of a class field?) or merge classes.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This classifier corrects with {band_weight_shape_item} bands; give features with {value} columns.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Unknown allocation '{method}'. Use one of {allocations_list}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Unknown device {requested!r}. Use 'auto', 'cpu' or 'cuda'.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Writing the output failed ({exc}). Free disk space or choose another output folder, then run again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>architecture needs integer input_dim, hidden, embedding_dim ({exc})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>architecture sizes must be positive</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>architecture.input_dim {arch_input_dim} does not match the band mapping's {expected} features</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>architecture.type must be 'mlp'</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>band_correction must be an object</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>band_correction needs band_mapping.append_bands = true</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>band_correction needs l2 &gt; 0, min_shots &gt;= 1, max_iter &gt;= 1</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>band_correction values must be numbers ({exc})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>band_mapping: {exc}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>inner_loop must be an object</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>inner_loop.adapt must be 'all' or 'head'</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>inner_loop.steps and lr must be &gt;= 0</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>inner_loop.steps/lr must be numbers ({exc})</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>leave-one-feature-out over {n} features, re-adapting each time</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>method {card_method!r} is not one of {methods_list}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>missing {key!r}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>not estimated (switched off)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>not estimated: a class has a single labelled feature, so none can be held out for testing; label two or more features per class to get an estimate</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>not estimated: fewer than two classes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>stratified {k}-fold over {n} features, re-adapting each fold</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>the card is not a JSON object</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>the class map</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>the class map's region</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{head_lr_key!r} must be a single number, got {v_shape}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n_conflicts} pixel(s) labelled with two different classes were dropped; check overlapping training polygons.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n_nodata} validation feature(s) lie on nodata pixels of the class map and were skipped (feature ids {ids}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n_outside} validation feature(s) lie outside the class map and were skipped (feature ids {ids}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n_outside} validation feature(s) lie outside the class map or the region and were skipped (feature ids {ids}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n_skipped_null} validation feature(s) have an empty reference class and were skipped; fill them in if they should count.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n_wavelengths} wavelengths were given for a raster with {info_count} bands. Give one wavelength (nm) per band, or none.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{path_name} is not a MetaMapper model file (expected keys 'card' and 'state_dict', found {keys}). Use a model file written by MetaMapper.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{path_name}: 'card' must be JSON text and 'state_dict' a dict.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{path_name}: the model card is not valid JSON ({exc}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{skipped_no_geometry} feature(s) with an empty geometry were skipped.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{skipped_no_label} feature(s) with an empty/NULL class were skipped.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{skipped_outside_raster} feature(s) outside the raster were skipped.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{support_y_size} support pixels in {support_n_classes} classes</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+</TS>
