@@ -1328,526 +1328,529 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
         <name>core</name>
         <message>
             <source>'format' is {format!r}, expected {expected!r}</source>
-            <translation type="unfinished" />
+            <translation>'format' 为 {format!r}，应为 {expected!r}</translation>
         </message>
         <message>
             <source>A class value has the unusable type {name} ({label!r}). Use a text or integer field as the class field.</source>
-            <translation type="unfinished" />
+            <translation>某个类别值的类型 {name}（{label!r}）无法使用。请使用文本或整数字段作为类别字段。</translation>
         </message>
         <message>
             <source>Adapting the model to the labelled pixels</source>
-            <translation type="unfinished" />
+            <translation>正在使模型适应已标注像元</translation>
         </message>
         <message>
             <source>Area-adjusted estimates, standard errors and confidence intervals need at least 2 sample units in every map class; too few in: {classes}. The matrix and accuracies below are of the sample counts. Add sample units in those classes (Create validation sample).</source>
-            <translation type="unfinished" />
+            <translation>面积校正估计、标准误差和置信区间要求每个制图类别至少有 2 个样本单元；以下类别样本不足：{classes}。下面的矩阵和精度基于样本计数。请在这些类别中增加样本单元（创建验证样本）。</translation>
         </message>
         <message>
             <source>At least two classes are needed to train a classifier; label features of two or more classes.</source>
-            <translation type="unfinished" />
+            <translation>训练分类器至少需要两个类别；请标注两个或更多类别的要素。</translation>
         </message>
         <message>
             <source>Bad bands dropped: {n_constant} constant in the region (bands {listed}).</source>
-            <translation type="unfinished" />
+            <translation>已剔除坏波段：{n_constant} 个在该区域内为常数（波段 {listed}）。</translation>
         </message>
         <message>
             <source>Bad bands dropped: {n_empty} without any data in the region (bands {listed}).</source>
-            <translation type="unfinished" />
+            <translation>已剔除坏波段：{n_empty} 个在该区域内没有任何数据（波段 {listed}）。</translation>
         </message>
         <message>
             <source>Bad bands dropped: {n_flagged} flagged bad in {info_flagged_bad_source} (bands {listed}).</source>
-            <translation type="unfinished" />
+            <translation>已剔除坏波段：{n_flagged} 个在 {info_flagged_bad_source} 中被标记为坏波段（波段 {listed}）。</translation>
         </message>
         <message>
             <source>Band wavelengths: none in the raster's metadata; bands are taken as evenly spaced (give WAVELENGTHS to place them).</source>
-            <translation type="unfinished" />
+            <translation>波段波长：栅格元数据中没有波长信息；按等间距波段处理（可通过 WAVELENGTHS 参数指定）。</translation>
         </message>
         <message>
             <source>Band wavelengths: the WAVELENGTHS parameter (overrides those in {found}).</source>
-            <translation type="unfinished" />
+            <translation>波段波长：取自 WAVELENGTHS 参数（覆盖 {found} 中的波长）。</translation>
         </message>
         <message>
             <source>Band wavelengths: the WAVELENGTHS parameter.</source>
-            <translation type="unfinished" />
+            <translation>波段波长：取自 WAVELENGTHS 参数。</translation>
         </message>
         <message>
             <source>Band wavelengths: {n} read from {found} ({low:.0f}-{high:.0f} nm).</source>
-            <translation type="unfinished" />
+            <translation>波段波长：从 {found} 读取了 {n} 个（{low:.0f}-{high:.0f} nm）。</translation>
         </message>
         <message>
             <source>Bands have different data types {dtypes}; read as float64.</source>
-            <translation type="unfinished" />
+            <translation>各波段的数据类型不同 {dtypes}；按 float64 读取。</translation>
         </message>
         <message>
             <source>Bands have different nodata values; a pixel is used only where every band holds data.</source>
-            <translation type="unfinished" />
+            <translation>各波段的 NoData 值不同；只使用所有波段都有数据的像元。</translation>
         </message>
         <message>
             <source>CUDA was requested but torch sees no CUDA GPU (CPU-only torch build, or no driver). Choose device 'auto' or 'cpu', or install a CUDA build of torch.</source>
-            <translation type="unfinished" />
+            <translation>请求使用 CUDA，但 torch 未检测到 CUDA GPU（torch 为仅 CPU 版本，或未安装驱动）。请选择设备 'auto' 或 'cpu'，或安装支持 CUDA 的 torch。</translation>
         </message>
         <message>
             <source>Cancelled by the user; no output was written.</source>
-            <translation type="unfinished" />
+            <translation>已被用户取消；未写入任何输出。</translation>
         </message>
         <message>
             <source>Cannot create the class map {path_name} ({exc}).</source>
-            <translation type="unfinished" />
+            <translation>无法创建分类图 {path_name}（{exc}）。</translation>
         </message>
         <message>
             <source>Cannot create the confidence raster {path_name} ({exc}).</source>
-            <translation type="unfinished" />
+            <translation>无法创建置信度栅格 {path_name}（{exc}）。</translation>
         </message>
         <message>
             <source>Cannot move the finished output into place ({exc}). Check the output file is not open in another program and the folder is writable.</source>
-            <translation type="unfinished" />
+            <translation>无法将完成的输出移动到目标位置（{exc}）。请检查输出文件未被其他程序打开，且文件夹可写。</translation>
         </message>
         <message>
             <source>Cannot open {name} as a raster ({exc}). Choose a GDAL-readable raster such as a GeoTIFF.</source>
-            <translation type="unfinished" />
+            <translation>无法将 {name} 作为栅格打开（{exc}）。请选择 GDAL 可读取的栅格，例如 GeoTIFF。</translation>
         </message>
         <message>
             <source>Cannot read model file {path_name}: it is damaged, not a MetaMapper model, or contains objects that are unsafe to load ({name}: {value}). Use a model file written by MetaMapper.</source>
-            <translation type="unfinished" />
+            <translation>无法读取模型文件 {path_name}：文件已损坏、不是 MetaMapper 模型，或包含不安全、无法加载的对象（{name}：{value}）。请使用由 MetaMapper 写出的模型文件。</translation>
         </message>
         <message>
             <source>Cannot write the report ({value}). Choose a folder you can write to.</source>
-            <translation type="unfinished" />
+            <translation>无法写入报告（{value}）。请选择一个可写入的文件夹。</translation>
         </message>
         <message>
             <source>Cannot write to the output folder {folder} ({value}). Choose an output path in a folder you can write to.</source>
-            <translation type="unfinished" />
+            <translation>无法写入输出文件夹 {folder}（{value}）。请选择位于可写文件夹中的输出路径。</translation>
         </message>
         <message>
             <source>Checking inputs</source>
-            <translation type="unfinished" />
+            <translation>正在检查输入</translation>
         </message>
         <message>
             <source>Class {classes} has no usable pixel: its features lie outside the raster, over nodata, or on pixels also labelled with another class. Add features of that class over valid raster data, or remove the class.</source>
-            <translation type="unfinished" />
+            <translation>类别 {classes} 没有可用像元：其要素位于栅格范围之外、NoData 区域，或位于同时被标注为其他类别的像元上。请在有效栅格数据上添加该类别的要素，或删除该类别。</translation>
         </message>
         <message>
             <source>Class(es) {small_list} have fewer pixels than their share: all their pixels are taken.</source>
-            <translation type="unfinished" />
+            <translation>类别 {small_list} 的像元数少于其应分配数量：已取用其全部像元。</translation>
         </message>
         <message>
             <source>Classes {classes} have no usable pixel: their features lie outside the raster, over nodata, or on pixels also labelled with another class. Add features of those classes over valid raster data, or remove them.</source>
-            <translation type="unfinished" />
+            <translation>类别 {classes} 没有可用像元：其要素位于栅格范围之外、NoData 区域，或位于同时被标注为其他类别的像元上。请在有效栅格数据上添加这些类别的要素，或删除这些类别。</translation>
         </message>
         <message>
             <source>Classes {empty} have no support pixels; every class needs at least one labelled pixel inside the raster's valid area.</source>
-            <translation type="unfinished" />
+            <translation>类别 {empty} 没有支持集像元；每个类别在栅格有效区域内至少需要一个已标注像元。</translation>
         </message>
         <message>
             <source>Done</source>
-            <translation type="unfinished" />
+            <translation>完成</translation>
         </message>
         <message>
             <source>Estimating accuracy from the labelled features</source>
-            <translation type="unfinished" />
+            <translation>正在根据已标注要素估计精度</translation>
         </message>
         <message>
             <source>Expected user's accuracy '{part}' is not a number. Write e.g. '0.85', or '0.9, deforestation=0.7' (a default, then class=value pairs).</source>
-            <translation type="unfinished" />
+            <translation>预期用户精度 '{part}' 不是数字。请写成例如 '0.85' 或 '0.9, deforestation=0.7'（先写默认值，再写“类别=数值”对）。</translation>
         </message>
         <message>
             <source>Expected user's accuracy names the class '{strip}', which is not a class of the map ({values_list}). Use the map's class names.</source>
-            <translation type="unfinished" />
+            <translation>预期用户精度中的类别 '{strip}' 不是分类图中的类别（{values_list}）。请使用分类图的类别名称。</translation>
         </message>
         <message>
             <source>Expected user's accuracy {number} is not between 0 and 1. Write e.g. 0.85.</source>
-            <translation type="unfinished" />
+            <translation>预期用户精度 {number} 不在 0 到 1 之间。请写成例如 0.85。</translation>
         </message>
         <message>
             <source>Got {n} support pixels but {y_shape} labels.</source>
-            <translation type="unfinished" />
+            <translation>得到 {n} 个支持集像元，但有 {y_shape} 个标签。</translation>
         </message>
         <message>
             <source>Invalid model card: {problem}. Use a model file written by MetaMapper (the bundled model, or one from its meta-training).</source>
-            <translation type="unfinished" />
+            <translation>模型卡无效：{problem}。请使用由 MetaMapper 写出的模型文件（内置模型，或其元训练得到的模型）。</translation>
         </message>
         <message>
             <source>MetaMapper needs these Python packages in QGIS's Python, and they are missing: {packages}.
 Install them with:
     {command}
 then restart QGIS. (CPU-only torch is enough; a CUDA build of torch is used automatically when present.)</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper 需要在 QGIS 的 Python 中安装以下 Python 包，但它们缺失：{packages}。
+请用以下命令安装：
+    {command}
+然后重启 QGIS。（仅 CPU 版本的 torch 即可；如已安装支持 CUDA 的 torch，将自动使用。）</translation>
         </message>
         <message>
             <source>Model file format_version {format_version!r} is not supported by this MetaMapper (it reads version {supported}). Update the plugin, or use a model file made for this version.</source>
-            <translation type="unfinished" />
+            <translation>此版本的 MetaMapper 不支持模型文件的 format_version {format_version!r}（它读取版本 {supported}）。请更新插件，或使用为此版本制作的模型文件。</translation>
         </message>
         <message>
             <source>Model file not found: {path}. Choose an existing MetaMapper .pt model file (or leave the model empty to use the bundled one).</source>
-            <translation type="unfinished" />
+            <translation>未找到模型文件：{path}。请选择一个已有的 MetaMapper .pt 模型文件（或将模型留空以使用内置模型）。</translation>
         </message>
         <message>
             <source>Model file step size {k!r} has shape {v_shape}, expected {params_item_shape}.</source>
-            <translation type="unfinished" />
+            <translation>模型文件中步长 {k!r} 的形状为 {v_shape}，应为 {params_item_shape}。</translation>
         </message>
         <message>
             <source>Model file step size {k!r} is not a float tensor.</source>
-            <translation type="unfinished" />
+            <translation>模型文件中步长 {k!r} 不是浮点张量。</translation>
         </message>
         <message>
             <source>Model file step size {k!r} names no network parameter.</source>
-            <translation type="unfinished" />
+            <translation>模型文件中步长 {k!r} 未对应任何网络参数。</translation>
         </message>
         <message>
             <source>Model file weight {k!r} has shape {shape}, the card's architecture needs {ref_shape}. The file is damaged or its card was edited.</source>
-            <translation type="unfinished" />
+            <translation>模型文件中权重 {k!r} 的形状为 {shape}，而模型卡的网络结构需要 {ref_shape}。文件已损坏或其模型卡被修改过。</translation>
         </message>
         <message>
             <source>Model file weight {k!r} is not finite floating point data.</source>
-            <translation type="unfinished" />
+            <translation>模型文件中权重 {k!r} 不是有限的浮点数据。</translation>
         </message>
         <message>
             <source>Model file weights do not match its card (missing: {missing}, unexpected: {unexpected}). The file is damaged or was written by a different program; re-export it from MetaMapper training.</source>
-            <translation type="unfinished" />
+            <translation>模型文件的权重与其模型卡不匹配（缺少：{missing}，多余：{unexpected}）。文件已损坏或由其他程序写出；请从 MetaMapper 训练中重新导出。</translation>
         </message>
         <message>
             <source>Model file {path_name} does not match the checksum in {sidecar_name}: it is damaged or was replaced. Download or export it again.</source>
-            <translation type="unfinished" />
+            <translation>模型文件 {path_name} 与 {sidecar_name} 中的校验和不一致：文件已损坏或被替换。请重新下载或导出。</translation>
         </message>
         <message>
             <source>Never seen in the reference data: {classes} (their producer's accuracy is undefined).</source>
-            <translation type="unfinished" />
+            <translation>参考数据中从未出现：{classes}（其生产者精度无定义）。</translation>
         </message>
         <message>
             <source>No labelled features were given. Digitise points or polygons over at least two classes and set their class field.</source>
-            <translation type="unfinished" />
+            <translation>未提供已标注要素。请数字化至少两个类别的点或多边形，并填写其类别字段。</translation>
         </message>
         <message>
             <source>No sample for class(es) {empty_list} (proportional allocation of a small total): their accuracy and area cannot be estimated. Use the compromise allocation or a larger sample.</source>
-            <translation type="unfinished" />
+            <translation>类别 {empty_list} 没有样本（总样本量较小时按比例分配所致）：无法估计其精度和面积。请使用折中分配或更大的样本量。</translation>
         </message>
         <message>
             <source>No usable band in {name}: all {b} bands are flagged bad, hold no data or are constant in the region. Choose a region over valid data, or check the raster's bad band list (bbl).</source>
-            <translation type="unfinished" />
+            <translation>{name} 中没有可用波段：全部 {b} 个波段在该区域内均被标记为坏波段、没有数据或为常数。请选择有效数据上的区域，或检查栅格的坏波段列表（bbl）。</translation>
         </message>
         <message>
             <source>None of the validation features with a reference class lies on valid pixels of {where} ({n_outside} outside it, {n_nodata} on nodata). Check that the validation layer covers the map (if it looks right on the canvas, a layer's CRS is wrongly assigned).</source>
-            <translation type="unfinished" />
+            <translation>带有参考类别的验证要素均不在{where}的有效像元上（{n_outside} 个在其范围外，{n_nodata} 个位于 NoData 上）。请检查验证图层是否覆盖分类图（如果在地图画布上看起来正确，则说明某个图层的坐标参考系设置有误）。</translation>
         </message>
         <message>
             <source>None of the {n_in} labelled features has both a class value and a geometry ({skipped_no_label} have an empty/NULL class, {skipped_no_geometry} an empty geometry). Fill the class field of your training features.</source>
-            <translation type="unfinished" />
+            <translation>{n_in} 个已标注要素中没有一个同时具有类别值和几何（{skipped_no_label} 个类别为空/NULL，{skipped_no_geometry} 个几何为空）。请填写训练要素的类别字段。</translation>
         </message>
         <message>
             <source>None of the {n_labelled} labelled features overlaps the raster (raster extent {left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). Digitise the features over the raster, or check that features and raster use the right CRS.</source>
-            <translation type="unfinished" />
+            <translation>{n_labelled} 个已标注要素均不与栅格重叠（栅格范围 {left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g}，使用栅格的坐标参考系）。请在栅格上数字化要素，或检查要素和栅格是否使用了正确的坐标参考系。</translation>
         </message>
         <message>
             <source>Only one class ({names_item!r}) was found among {n_labelled} labelled features; a classifier needs at least two. Label features of at least one more class.</source>
-            <translation type="unfinished" />
+            <translation>在 {n_labelled} 个已标注要素中只找到一个类别（{names_item!r}）；分类器至少需要两个类别。请再标注至少一个其他类别的要素。</translation>
         </message>
         <message>
             <source>Predicted tile {value}/{n_tiles}</source>
-            <translation type="unfinished" />
+            <translation>已预测分块 {value}/{n_tiles}</translation>
         </message>
         <message>
             <source>Predicting the region tile by tile</source>
-            <translation type="unfinished" />
+            <translation>正在逐块预测研究区</translation>
         </message>
         <message>
             <source>Propagating the labels over the region</source>
-            <translation type="unfinished" />
+            <translation>正在将标签传播到整个研究区</translation>
         </message>
         <message>
             <source>Raster data type {dtype} is not supported. Convert it with gdal_translate -ot Float32 (or Int16/UInt16) first.</source>
-            <translation type="unfinished" />
+            <translation>不支持栅格数据类型 {dtype}。请先用 gdal_translate -ot Float32（或 Int16/UInt16）进行转换。</translation>
         </message>
         <message>
             <source>Raster data type {dtype} is read as float64 (values are kept exactly except 64-bit integers beyond 2^53).</source>
-            <translation type="unfinished" />
+            <translation>栅格数据类型 {dtype} 按 float64 读取（除超过 2^53 的 64 位整数外，数值保持精确）。</translation>
         </message>
         <message>
             <source>Raster not found: {path}. Choose an existing raster file.</source>
-            <translation type="unfinished" />
+            <translation>未找到栅格：{path}。请选择一个已有的栅格文件。</translation>
         </message>
         <message>
             <source>Raster {name} has complex values ({dtype}), which cannot be classified. Convert it to real bands first (e.g. amplitude and phase with the Raster Calculator, or gdal_translate -ot Float32 for the real part).</source>
-            <translation type="unfinished" />
+            <translation>栅格 {name} 为复数值（{dtype}），无法分类。请先将其转换为实数波段（例如用栅格计算器计算振幅和相位，或用 gdal_translate -ot Float32 取实部）。</translation>
         </message>
         <message>
             <source>Raster {name} has no band. Choose a raster with data.</source>
-            <translation type="unfinished" />
+            <translation>栅格 {name} 没有波段。请选择含有数据的栅格。</translation>
         </message>
         <message>
             <source>Raster {name} has no coordinate reference system, so labelled features cannot be placed on it. Assign its CRS first (Raster &gt; Projections &gt; Assign Projection, or gdal_edit.py -a_srs EPSG:xxxx).</source>
-            <translation type="unfinished" />
+            <translation>栅格 {name} 没有坐标参考系，无法将已标注要素定位到其上。请先为其指定坐标参考系（栅格 &gt; 投影 &gt; 指定投影，或 gdal_edit.py -a_srs EPSG:xxxx）。</translation>
         </message>
         <message>
             <source>Raster {name} has {ds_count} bands; MetaMapper supports at most {max_bands}. Select a subset of bands first (e.g. gdal_translate -b ...).</source>
-            <translation type="unfinished" />
+            <translation>栅格 {name} 有 {ds_count} 个波段；MetaMapper 最多支持 {max_bands} 个。请先选择部分波段（例如 gdal_translate -b ...）。</translation>
         </message>
         <message>
             <source>Raster {name} is not georeferenced (identity transform). Georeference it first (Georeferencer, or gdal_translate -a_ullr).</source>
-            <translation type="unfinished" />
+            <translation>栅格 {name} 未进行地理配准（单位变换）。请先进行地理配准（地理配准工具，或 gdal_translate -a_ullr）。</translation>
         </message>
         <message>
             <source>Reference classes in '{field_name}' are not classes of the class map: {shown}{more} (feature counts in brackets). The map's classes are: {classes}. Correct the values (the map's class names or codes), or choose the right field or map.</source>
-            <translation type="unfinished" />
+            <translation>'{field_name}' 中的参考类别不是分类图中的类别：{shown}{more}（括号内为要素数）。分类图的类别为：{classes}。请修正这些值（使用分类图的类别名称或代码），或选择正确的字段或分类图。</translation>
         </message>
         <message>
             <source>Sampling labelled pixels</source>
-            <translation type="unfinished" />
+            <translation>正在采样已标注像元</translation>
         </message>
         <message>
             <source>Simple random or systematic sample: the estimates are post-stratified by map class (Olofsson et al. 2013); their variances treat the sample sizes per class as fixed.</source>
-            <translation type="unfinished" />
+            <translation>简单随机或系统抽样：估计值按制图类别进行事后分层（Olofsson 等，2013）；其方差计算将各类别的样本量视为固定值。</translation>
         </message>
         <message>
             <source>Support features contain NaN/inf; mask nodata pixels first.</source>
-            <translation type="unfinished" />
+            <translation>支持集特征包含 NaN/inf；请先掩膜 NoData 像元。</translation>
         </message>
         <message>
             <source>Support features have shape {x_shape}, the model expects (n, {d}) (plus the standardised bands when its card appends them). Map the bands with the model card's band mapping first.</source>
-            <translation type="unfinished" />
+            <translation>支持集特征的形状为 {x_shape}，模型需要 (n, {d})（若模型卡追加标准化波段，还需加上这些波段）。请先按模型卡的波段映射对波段进行映射。</translation>
         </message>
         <message>
             <source>Support labels must be integers in 0..{value}.</source>
-            <translation type="unfinished" />
+            <translation>支持集标签必须是 0..{value} 之间的整数。</translation>
         </message>
         <message>
             <source>The GPU ran out of memory even with small batches; the rest of the map was predicted on the CPU (slower). Close other GPU programs or use device 'cpu'.</source>
-            <translation type="unfinished" />
+            <translation>即使使用小批次，GPU 显存仍然不足；其余部分已改在 CPU 上预测（较慢）。请关闭其他使用 GPU 的程序，或使用设备 'cpu'。</translation>
         </message>
         <message>
             <source>The card asks for per-parameter step sizes but {absent} are missing from the model file. Re-export it from Meta-SGD training.</source>
-            <translation type="unfinished" />
+            <translation>模型卡要求逐参数步长，但模型文件中缺少 {absent}。请从 Meta-SGD 训练中重新导出。</translation>
         </message>
         <message>
             <source>The class map changed while the sample was drawn. Run again once it is written.</source>
-            <translation type="unfinished" />
+            <translation>抽样过程中分类图发生了变化。请待其写入完成后重新运行。</translation>
         </message>
         <message>
             <source>The class map holds no valid pixel in the chosen area (it is all nodata or the region misses it). Choose the class map's area, or leave the region empty.</source>
-            <translation type="unfinished" />
+            <translation>分类图在所选区域内没有有效像元（全部为 NoData，或区域未覆盖分类图）。请选择分类图所在的区域，或将区域留空。</translation>
         </message>
         <message>
             <source>The class map {name} holds {dtype} values; a class map holds integer class codes. Choose the class map MetaMapper wrote (or convert yours with gdal_translate -ot UInt16).</source>
-            <translation type="unfinished" />
+            <translation>分类图 {name} 存储的是 {dtype} 值；分类图应存储整数类别代码。请选择 MetaMapper 写出的分类图（或用 gdal_translate -ot UInt16 转换）。</translation>
         </message>
         <message>
             <source>The confidence output and the class map have the same path. Give them different file names.</source>
-            <translation type="unfinished" />
+            <translation>置信度输出与分类图路径相同。请为它们指定不同的文件名。</translation>
         </message>
         <message>
             <source>The mapped area of each class is unknown: no area-adjusted estimate.</source>
-            <translation type="unfinished" />
+            <translation>各类别的制图面积未知：无法进行面积校正估计。</translation>
         </message>
         <message>
             <source>The minimum of {min_per_class} per class for {q} classes needs {sum} points, more than the {total} asked: every class gets its minimum ({sum} in all).</source>
-            <translation type="unfinished" />
+            <translation>{q} 个类别每类至少 {min_per_class} 个，共需 {sum} 个点，多于所要求的 {total} 个：每个类别都取其最小值（共 {sum} 个）。</translation>
         </message>
         <message>
             <source>The output path {final} is a folder. Give a file name (.tif).</source>
-            <translation type="unfinished" />
+            <translation>输出路径 {final} 是一个文件夹。请给出文件名（.tif）。</translation>
         </message>
         <message>
             <source>The output path {final} is a folder. Give a file name.</source>
-            <translation type="unfinished" />
+            <translation>输出路径 {final} 是一个文件夹。请给出文件名。</translation>
         </message>
         <message>
             <source>The output {p_name} would overwrite the input raster. Choose another output file name.</source>
-            <translation type="unfinished" />
+            <translation>输出 {p_name} 将覆盖输入栅格。请选择其他输出文件名。</translation>
         </message>
         <message>
             <source>The reference field '{field_name}' is empty in all {n_labels} validation feature(s). Fill in the class you observed at each sample unit (e.g. by photo interpretation), then run again.</source>
-            <translation type="unfinished" />
+            <translation>参考字段 '{field_name}' 在全部 {n_labels} 个验证要素中均为空。请填写在每个样本单元处观察到的类别（例如通过目视解译），然后重新运行。</translation>
         </message>
         <message>
             <source>The region does not overlap the raster (raster extent {left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). Draw the region over the raster, or check that region and raster use the right CRS.</source>
-            <translation type="unfinished" />
+            <translation>研究区与栅格不重叠（栅格范围 {left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g}，使用栅格的坐标参考系）。请在栅格上绘制研究区，或检查研究区和栅格是否使用了正确的坐标参考系。</translation>
         </message>
         <message>
             <source>The region has no usable polygon (it is empty, or not a polygon). Draw or choose a polygon region, or leave the region empty to map the whole raster.</source>
-            <translation type="unfinished" />
+            <translation>研究区没有可用的多边形（为空，或不是多边形）。请绘制或选择多边形研究区，或将研究区留空以对整个栅格制图。</translation>
         </message>
         <message>
             <source>The region holds no valid pixel (it is entirely nodata or masked). Choose a region over valid raster data.</source>
-            <translation type="unfinished" />
+            <translation>研究区内没有有效像元（全部为 NoData 或被掩膜）。请选择位于有效栅格数据上的研究区。</translation>
         </message>
         <message>
             <source>The target standard error of overall accuracy must be between 0 and 0.5 (got {target_se}); 0.01 is usual. Choose a value such as 0.01 or 0.02.</source>
-            <translation type="unfinished" />
+            <translation>总体精度的目标标准误差必须在 0 到 0.5 之间（当前为 {target_se}）；通常取 0.01。请选择 0.01 或 0.02 等值。</translation>
         </message>
         <message>
             <source>The validation layer has no feature (or 'Selected features only' is on with nothing selected). Give the points or polygons you checked.</source>
-            <translation type="unfinished" />
+            <translation>验证图层没有要素（或已勾选“仅选中要素”但未选中任何要素）。请提供您核查过的点或多边形。</translation>
         </message>
         <message>
             <source>The validation sample is not a probability sample, so the error matrix, accuracies and kappa describe these sample units only: they are not estimates for the map, and no area-adjusted estimate or confidence interval can be given. Draw a stratified random sample (Create validation sample) for those.</source>
-            <translation type="unfinished" />
+            <translation>验证样本不是概率样本，因此混淆矩阵、各项精度和 Kappa 系数仅描述这些样本单元：它们不是对整幅分类图的估计，也无法给出面积校正估计或置信区间。如需这些结果，请抽取分层随机样本（创建验证样本）。</translation>
         </message>
         <message>
             <source>There are {n_names} distinct class values; the class map holds at most {max_classes}. Check the class field (an ID field instead of a class field?) or merge classes.</source>
-            <translation type="unfinished" />
+            <translation>共有 {n_names} 个不同的类别值；分类图最多容纳 {max_classes} 个。请检查类别字段（是否误选了 ID 字段？）或合并类别。</translation>
         </message>
         <message>
             <source>This classifier corrects with {band_weight_shape_item} bands; give features with {value} columns.</source>
-            <translation type="unfinished" />
+            <translation>此分类器按 {band_weight_shape_item} 个波段进行校正；请提供 {value} 列的特征。</translation>
         </message>
         <message>
             <source>Unknown allocation '{method}'. Use one of {allocations_list}.</source>
-            <translation type="unfinished" />
+            <translation>未知的分配方式 '{method}'。请使用以下之一：{allocations_list}。</translation>
         </message>
         <message>
             <source>Unknown device {requested!r}. Use 'auto', 'cpu' or 'cuda'.</source>
-            <translation type="unfinished" />
+            <translation>未知设备 {requested!r}。请使用 'auto'、'cpu' 或 'cuda'。</translation>
         </message>
         <message>
             <source>Writing the output failed ({exc}). Free disk space or choose another output folder, then run again.</source>
-            <translation type="unfinished" />
+            <translation>写入输出失败（{exc}）。请释放磁盘空间或选择其他输出文件夹，然后重新运行。</translation>
         </message>
         <message>
             <source>architecture needs integer input_dim, hidden, embedding_dim ({exc})</source>
-            <translation type="unfinished" />
+            <translation>architecture 需要整数的 input_dim、hidden、embedding_dim（{exc}）</translation>
         </message>
         <message>
             <source>architecture sizes must be positive</source>
-            <translation type="unfinished" />
+            <translation>architecture 的尺寸必须为正数</translation>
         </message>
         <message>
             <source>architecture.input_dim {arch_input_dim} does not match the band mapping's {expected} features</source>
-            <translation type="unfinished" />
+            <translation>architecture.input_dim {arch_input_dim} 与波段映射的 {expected} 个特征不匹配</translation>
         </message>
         <message>
             <source>architecture.type must be 'mlp'</source>
-            <translation type="unfinished" />
+            <translation>architecture.type 必须为 'mlp'</translation>
         </message>
         <message>
             <source>band_correction must be an object</source>
-            <translation type="unfinished" />
+            <translation>band_correction 必须是对象</translation>
         </message>
         <message>
             <source>band_correction needs band_mapping.append_bands = true</source>
-            <translation type="unfinished" />
+            <translation>band_correction 需要 band_mapping.append_bands = true</translation>
         </message>
         <message>
             <source>band_correction needs l2 &gt; 0, min_shots &gt;= 1, max_iter &gt;= 1</source>
-            <translation type="unfinished" />
+            <translation>band_correction 需要 l2 &gt; 0、min_shots &gt;= 1、max_iter &gt;= 1</translation>
         </message>
         <message>
             <source>band_correction values must be numbers ({exc})</source>
-            <translation type="unfinished" />
+            <translation>band_correction 的值必须是数字（{exc}）</translation>
         </message>
         <message>
             <source>band_mapping: {exc}</source>
-            <translation type="unfinished" />
+            <translation>band_mapping：{exc}</translation>
         </message>
         <message>
             <source>inner_loop must be an object</source>
-            <translation type="unfinished" />
+            <translation>inner_loop 必须是对象</translation>
         </message>
         <message>
             <source>inner_loop.adapt must be 'all' or 'head'</source>
-            <translation type="unfinished" />
+            <translation>inner_loop.adapt 必须为 'all' 或 'head'</translation>
         </message>
         <message>
             <source>inner_loop.steps and lr must be &gt;= 0</source>
-            <translation type="unfinished" />
+            <translation>inner_loop.steps 和 lr 必须 &gt;= 0</translation>
         </message>
         <message>
             <source>inner_loop.steps/lr must be numbers ({exc})</source>
-            <translation type="unfinished" />
+            <translation>inner_loop.steps/lr 必须是数字（{exc}）</translation>
         </message>
         <message>
             <source>leave-one-feature-out over {n} features, re-adapting each time</source>
-            <translation type="unfinished" />
+            <translation>对 {n} 个要素进行留一要素交叉验证，每次重新适应</translation>
         </message>
         <message>
             <source>method {card_method!r} is not one of {methods_list}</source>
-            <translation type="unfinished" />
+            <translation>method {card_method!r} 不是 {methods_list} 之一</translation>
         </message>
         <message>
             <source>missing {key!r}</source>
-            <translation type="unfinished" />
+            <translation>缺少 {key!r}</translation>
         </message>
         <message>
             <source>not estimated (switched off)</source>
-            <translation type="unfinished" />
+            <translation>未估计（已关闭）</translation>
         </message>
         <message>
             <source>not estimated: a class has a single labelled feature, so none can be held out for testing; label two or more features per class to get an estimate</source>
-            <translation type="unfinished" />
+            <translation>未估计：某个类别只有一个已标注要素，无法留出用于检验；每个类别标注两个或更多要素即可获得精度估计</translation>
         </message>
         <message>
             <source>not estimated: fewer than two classes</source>
-            <translation type="unfinished" />
+            <translation>未估计：类别少于两个</translation>
         </message>
         <message>
             <source>stratified {k}-fold over {n} features, re-adapting each fold</source>
-            <translation type="unfinished" />
+            <translation>对 {n} 个要素进行分层 {k} 折交叉验证，每折重新适应</translation>
         </message>
         <message>
             <source>the card is not a JSON object</source>
-            <translation type="unfinished" />
+            <translation>模型卡不是 JSON 对象</translation>
         </message>
         <message>
             <source>the class map</source>
-            <translation type="unfinished" />
+            <translation>分类图</translation>
         </message>
         <message>
             <source>the class map's region</source>
-            <translation type="unfinished" />
+            <translation>分类图的研究区</translation>
         </message>
         <message>
             <source>{head_lr_key!r} must be a single number, got {v_shape}.</source>
-            <translation type="unfinished" />
+            <translation>{head_lr_key!r} 必须是单个数字，实际为 {v_shape}。</translation>
         </message>
         <message>
             <source>{n_conflicts} pixel(s) labelled with two different classes were dropped; check overlapping training polygons.</source>
-            <translation type="unfinished" />
+            <translation>已剔除 {n_conflicts} 个被标注为两个不同类别的像元；请检查相互重叠的训练多边形。</translation>
         </message>
         <message>
             <source>{n_nodata} validation feature(s) lie on nodata pixels of the class map and were skipped (feature ids {ids}).</source>
-            <translation type="unfinished" />
+            <translation>{n_nodata} 个验证要素位于分类图的 NoData 像元上，已跳过（要素 ID {ids}）。</translation>
         </message>
         <message>
             <source>{n_outside} validation feature(s) lie outside the class map and were skipped (feature ids {ids}).</source>
-            <translation type="unfinished" />
+            <translation>{n_outside} 个验证要素位于分类图范围之外，已跳过（要素 ID {ids}）。</translation>
         </message>
         <message>
             <source>{n_outside} validation feature(s) lie outside the class map or the region and were skipped (feature ids {ids}).</source>
-            <translation type="unfinished" />
+            <translation>{n_outside} 个验证要素位于分类图或研究区范围之外，已跳过（要素 ID {ids}）。</translation>
         </message>
         <message>
             <source>{n_skipped_null} validation feature(s) have an empty reference class and were skipped; fill them in if they should count.</source>
-            <translation type="unfinished" />
+            <translation>{n_skipped_null} 个验证要素的参考类别为空，已跳过；如需计入，请填写其类别。</translation>
         </message>
         <message>
             <source>{n_wavelengths} wavelengths were given for a raster with {info_count} bands. Give one wavelength (nm) per band, or none.</source>
-            <translation type="unfinished" />
+            <translation>为具有 {info_count} 个波段的栅格提供了 {n_wavelengths} 个波长。请为每个波段提供一个波长（nm），或全部不提供。</translation>
         </message>
         <message>
             <source>{path_name} is not a MetaMapper model file (expected keys 'card' and 'state_dict', found {keys}). Use a model file written by MetaMapper.</source>
-            <translation type="unfinished" />
+            <translation>{path_name} 不是 MetaMapper 模型文件（应包含键 'card' 和 'state_dict'，实际为 {keys}）。请使用由 MetaMapper 写出的模型文件。</translation>
         </message>
         <message>
             <source>{path_name}: 'card' must be JSON text and 'state_dict' a dict.</source>
-            <translation type="unfinished" />
+            <translation>{path_name}：'card' 必须是 JSON 文本，'state_dict' 必须是字典。</translation>
         </message>
         <message>
             <source>{path_name}: the model card is not valid JSON ({exc}).</source>
-            <translation type="unfinished" />
+            <translation>{path_name}：模型卡不是有效的 JSON（{exc}）。</translation>
         </message>
         <message>
             <source>{skipped_no_geometry} feature(s) with an empty geometry were skipped.</source>
-            <translation type="unfinished" />
+            <translation>已跳过 {skipped_no_geometry} 个几何为空的要素。</translation>
         </message>
         <message>
             <source>{skipped_no_label} feature(s) with an empty/NULL class were skipped.</source>
-            <translation type="unfinished" />
+            <translation>已跳过 {skipped_no_label} 个类别为空/NULL 的要素。</translation>
         </message>
         <message>
             <source>{skipped_outside_raster} feature(s) outside the raster were skipped.</source>
-            <translation type="unfinished" />
+            <translation>已跳过 {skipped_outside_raster} 个位于栅格范围之外的要素。</translation>
         </message>
         <message>
             <source>{support_y_size} support pixels in {support_n_classes} classes</source>
-            <translation type="unfinished" />
+            <translation>{support_n_classes} 个类别中共 {support_y_size} 个支持集像元</translation>
         </message>
     </context>
 </TS>
