@@ -5,11 +5,11 @@
         <name>AssessAccuracyAlgorithm</name>
         <message>
             <source>  {name}: user's {users:.3f}, producer's {producers:.3f}, F1 {f1:.3f}</source>
-            <translation type="unfinished" />
+            <translation>  {name}：用户精度 {users:.3f}，生产者精度 {producers:.3f}，F1 {f1:.3f}</translation>
         </message>
         <message>
             <source>; area-adjusted proportion {proportion:.4f}</source>
-            <translation type="unfinished" />
+            <translation>；面积校正比例 {proportion:.4f}</translation>
         </message>
         <message>
             <source>&lt;p&gt;Assesses a class map against &lt;b&gt;reference data&lt;/b&gt; by good practice (Olofsson et
@@ -39,295 +39,295 @@ for models. Areas are given in map units² and, for maps in metres, in hectares.
         </message>
         <message>
             <source>Accuracy report</source>
-            <translation type="unfinished" />
+            <translation>精度评价报告</translation>
         </message>
         <message>
             <source>Accuracy table (CSV)</source>
-            <translation type="unfinished" />
+            <translation>精度表（CSV）</translation>
         </message>
         <message>
             <source>Assess accuracy and area</source>
-            <translation type="unfinished" />
+            <translation>精度与面积评价</translation>
         </message>
         <message>
             <source>CSV files (*.csv)</source>
-            <translation type="unfinished" />
+            <translation>CSV 文件 (*.csv)</translation>
         </message>
         <message>
             <source>Cancelled by the user; no report was written.</source>
-            <translation type="unfinished" />
+            <translation>已被用户取消；未写入报告。</translation>
         </message>
         <message>
             <source>Class map</source>
-            <translation type="unfinished" />
+            <translation>分类图</translation>
         </message>
         <message>
             <source>Class map: {layer_name}; validation: {source_name} ({n_features_geometries} feature(s), reference field '{field}'); design: {design}</source>
-            <translation type="unfinished" />
+            <translation>分类图：{layer_name}；验证数据：{source_name}（{n_features_geometries} 个要素，参考字段“{field}”）；抽样设计：{design}</translation>
         </message>
         <message>
             <source>Classes</source>
-            <translation type="unfinished" />
+            <translation>类别数</translation>
         </message>
         <message>
             <source>Counting the mapped pixels of every class…</source>
-            <translation type="unfinished" />
+            <translation>正在统计各类别的制图像元数…</translation>
         </message>
         <message>
             <source>Error matrix, accuracies and area-adjusted class areas with confidence intervals.</source>
-            <translation type="unfinished" />
+            <translation>混淆矩阵、各项精度以及带置信区间的面积校正类别面积。</translation>
         </message>
         <message>
             <source>HTML files (*.html *.htm)</source>
-            <translation type="unfinished" />
+            <translation>HTML 文件 (*.html *.htm)</translation>
         </message>
         <message>
             <source>How the validation sample was selected</source>
-            <translation type="unfinished" />
+            <translation>验证样本的抽样方式</translation>
         </message>
         <message>
             <source>Kappa</source>
-            <translation type="unfinished" />
+            <translation>Kappa 系数</translation>
         </message>
         <message>
             <source>No validation layer was given. Choose a point or polygon layer.</source>
-            <translation type="unfinished" />
+            <translation>未提供验证图层。请选择一个点或多边形图层。</translation>
         </message>
         <message>
             <source>Not a probability sample (hand-picked, training-like): no area estimates</source>
-            <translation type="unfinished" />
+            <translation>非概率样本（人工挑选、类似训练样本）：不做面积估计</translation>
         </message>
         <message>
             <source>Note: {note}</source>
-            <translation type="unfinished" />
+            <translation>注：{note}</translation>
         </message>
         <message>
             <source>Overall accuracy</source>
-            <translation type="unfinished" />
+            <translation>总体精度</translation>
         </message>
         <message>
             <source>Overall accuracy: {a_overall_accuracy:.3f}{se}; kappa {a_kappa:.3f}; {a_sample_size} sample units</source>
-            <translation type="unfinished" />
+            <translation>总体精度：{a_overall_accuracy:.3f}{se}；Kappa 系数 {a_kappa:.3f}；{a_sample_size} 个样本单元</translation>
         </message>
         <message>
             <source>Reference class field (text or integer)</source>
-            <translation type="unfinished" />
+            <translation>参考类别字段（文本或整数）</translation>
         </message>
         <message>
             <source>Region assessed (polygons; empty = the whole map)</source>
-            <translation type="unfinished" />
+            <translation>评价区域（多边形；留空 = 整幅分类图）</translation>
         </message>
         <message>
             <source>Sample units used</source>
-            <translation type="unfinished" />
+            <translation>使用的样本单元数</translation>
         </message>
         <message>
             <source>Simple random or systematic</source>
-            <translation type="unfinished" />
+            <translation>简单随机或系统抽样</translation>
         </message>
         <message>
             <source>Standard error of overall accuracy</source>
-            <translation type="unfinished" />
+            <translation>总体精度的标准误差</translation>
         </message>
         <message>
             <source>Stratified random by map class (e.g. from 'Create validation sample')</source>
-            <translation type="unfinished" />
+            <translation>按制图类别分层随机抽样（例如来自“创建验证样本”）</translation>
         </message>
         <message>
             <source>The region layer has no usable polygon. Select or draw one, or leave the region empty to assess the whole map.</source>
-            <translation type="unfinished" />
+            <translation>研究区图层没有可用的多边形。请选择或绘制一个，或将区域留空以评价整幅分类图。</translation>
         </message>
         <message>
             <source>The report and the CSV are the same file. Give them different names.</source>
-            <translation type="unfinished" />
+            <translation>报告与 CSV 是同一个文件。请为它们指定不同的名称。</translation>
         </message>
         <message>
             <source>Validation points or polygons</source>
-            <translation type="unfinished" />
+            <translation>验证点或多边形</translation>
         </message>
         <message>
             <source>map unit</source>
-            <translation type="unfinished" />
+            <translation>地图单位</translation>
         </message>
         <message>
             <source>region layer</source>
-            <translation type="unfinished" />
+            <translation>研究区图层</translation>
         </message>
         <message>
             <source>validation</source>
-            <translation type="unfinished" />
+            <translation>验证数据</translation>
         </message>
         <message>
             <source>validation layer</source>
-            <translation type="unfinished" />
+            <translation>验证图层</translation>
         </message>
     </context>
     <context>
         <name>AssessmentAlgorithm</name>
         <message>
             <source>(no text or integer field: add one)</source>
-            <translation type="unfinished" />
+            <translation>（没有文本或整数字段：请添加一个）</translation>
         </message>
         <message>
             <source>Accuracy assessment</source>
-            <translation type="unfinished" />
+            <translation>精度评价</translation>
         </message>
         <message>
             <source>No reference field was chosen. Choose the validation layer's field that holds the observed class: {value}.</source>
-            <translation type="unfinished" />
+            <translation>未选择参考字段。请选择验证图层中存储实测类别的字段：{value}。</translation>
         </message>
         <message>
             <source>The class map '{name}' comes from the '{providertype}' provider; MetaMapper reads raster files. Save it as a GeoTIFF (Export &gt; Save As) first.</source>
-            <translation type="unfinished" />
+            <translation>分类图“{name}”来自“{providertype}”数据提供者；MetaMapper 读取栅格文件。请先将其另存为 GeoTIFF（导出 &gt; 另存为）。</translation>
         </message>
         <message>
             <source>The class map '{name}' has no band. Choose a class map.</source>
-            <translation type="unfinished" />
+            <translation>分类图“{name}”没有波段。请选择一幅分类图。</translation>
         </message>
         <message>
             <source>The class map '{name}' has no coordinate reference system (CRS). Assign one (Raster &gt; Projections &gt; Assign Projection) and run again.</source>
-            <translation type="unfinished" />
+            <translation>分类图“{name}”没有坐标参考系（CRS）。请为其指定坐标参考系（栅格 &gt; 投影 &gt; 指定投影），然后重新运行。</translation>
         </message>
         <message>
             <source>The class map could not be opened. Choose the class map raster (the one MetaMapper wrote, or any raster of integer class codes).</source>
-            <translation type="unfinished" />
+            <translation>无法打开分类图。请选择分类图栅格（MetaMapper 写出的分类图，或任何由整数类别代码组成的栅格）。</translation>
         </message>
         <message>
             <source>The reference field '{reference_field}' is not in the validation layer. Choose one of: {value}.</source>
-            <translation type="unfinished" />
+            <translation>验证图层中没有参考字段“{reference_field}”。请从以下字段中选择：{value}。</translation>
         </message>
         <message>
             <source>The reference field '{reference_field}' is of type {typename}, which cannot hold classes. Choose a text or integer field.</source>
-            <translation type="unfinished" />
+            <translation>参考字段“{reference_field}”的类型为 {typename}，不能存储类别。请选择文本或整数字段。</translation>
         </message>
         <message>
             <source>The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer Properties &gt; Source (or with 'Assign projection') and run again.</source>
-            <translation type="unfinished" />
+            <translation>{what}“{name}”没有坐标参考系（CRS）。请在“图层属性 &gt; 源”中设置（或使用“指定投影”），然后重新运行。</translation>
         </message>
         <message>
             <source>reference field</source>
-            <translation type="unfinished" />
+            <translation>参考字段</translation>
         </message>
         <message>
             <source>the layer has none</source>
-            <translation type="unfinished" />
+            <translation>该图层没有此类字段</translation>
         </message>
     </context>
     <context>
         <name>AssessmentButtons</name>
         <message>
             <source>Assess accuracy…</source>
-            <translation type="unfinished" />
+            <translation>精度评价…</translation>
         </message>
         <message>
             <source>Draw a stratified random sample of points over the class map, to check the map against what you see there (good-practice accuracy assessment)</source>
-            <translation type="unfinished" />
+            <translation>在分类图上抽取分层随机样本点，用您在这些位置看到的实际地物检验分类图（符合良好实践的精度评价）</translation>
         </message>
         <message>
             <source>Error matrix, accuracies and area-adjusted class areas from a validation layer</source>
-            <translation type="unfinished" />
+            <translation>根据验证图层计算混淆矩阵、各项精度和面积校正后的类别面积</translation>
         </message>
         <message>
             <source>Validation sample…</source>
-            <translation type="unfinished" />
+            <translation>验证样本…</translation>
         </message>
     </context>
     <context>
         <name>ClassificationRun</name>
         <message>
             <source>, </source>
-            <translation type="unfinished" />
+            <translation>，</translation>
         </message>
         <message>
             <source>Cancelled: nothing was added and no file was left.</source>
-            <translation type="unfinished" />
+            <translation>已取消：未添加任何图层，也未留下任何文件。</translation>
         </message>
         <message>
             <source>Class map</source>
-            <translation type="unfinished" />
+            <translation>分类图</translation>
         </message>
         <message>
             <source>Confidence</source>
-            <translation type="unfinished" />
+            <translation>置信度</translation>
         </message>
         <message>
             <source>Could not load the results: {exc}</source>
-            <translation type="unfinished" />
+            <translation>无法加载结果：{exc}</translation>
         </message>
         <message>
             <source>Mapped {parts}</source>
-            <translation type="unfinished" />
+            <translation>制图完成：{parts}</translation>
         </message>
         <message>
             <source>QGIS cannot open the output {path}</source>
-            <translation type="unfinished" />
+            <translation>QGIS 无法打开输出 {path}</translation>
         </message>
         <message>
             <source>The MetaMapper Processing provider is not loaded. Enable the MetaMapper plugin (Plugins &gt; Manage and Install Plugins) and try again.</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper 处理工具提供者未加载。请启用 MetaMapper 插件（插件 &gt; 管理并安装插件），然后重试。</translation>
         </message>
         <message>
             <source>The classification failed; see Details.</source>
-            <translation type="unfinished" />
+            <translation>分类失败；请查看“详细信息”。</translation>
         </message>
         <message>
             <source>Where to label next</source>
-            <translation type="unfinished" />
+            <translation>下一步标注位置</translation>
         </message>
         <message>
             <source>accuracy not estimated</source>
-            <translation type="unfinished" />
+            <translation>未估计精度</translation>
         </message>
         <message>
             <source>device {device}</source>
-            <translation type="unfinished" />
+            <translation>设备 {device}</translation>
         </message>
         <message>
             <source>estimated accuracy {percent:.0f}%</source>
-            <translation type="unfinished" />
+            <translation>估计精度 {percent:.0f}%</translation>
         </message>
         <message>
             <source>preparation failed</source>
-            <translation type="unfinished" />
+            <translation>准备失败</translation>
         </message>
         <message>
             <source>{n} classes ({classes})</source>
-            <translation type="unfinished" />
+            <translation>{n} 个类别（{classes}）</translation>
         </message>
         <message>
             <source>{pixels:,} pixels</source>
-            <translation type="unfinished" />
+            <translation>{pixels:,} 个像元</translation>
         </message>
         <message>
             <source>{seconds:.1f} s</source>
-            <translation type="unfinished" />
+            <translation>{seconds:.1f} 秒</translation>
         </message>
     </context>
     <context>
         <name>FewShotClassifyAlgorithm</name>
         <message>
             <source>  {code} = {name}: {mapped} px mapped; {found} labelled px found</source>
-            <translation type="unfinished" />
+            <translation>  {code} = {name}：制图 {mapped} 像元；找到已标注像元 {found} 个</translation>
         </message>
         <message>
             <source> ({details})</source>
-            <translation type="unfinished" />
+            <translation>（{details}）</translation>
         </message>
         <message>
             <source> / {used} used</source>
-            <translation type="unfinished" />
+            <translation> / 使用 {used} 个</translation>
         </message>
         <message>
             <source>(no text or integer field: add one)</source>
-            <translation type="unfinished" />
+            <translation>（没有文本或整数字段：请添加一个）</translation>
         </message>
         <message>
             <source>({n} feature(s) had an empty or NULL class.)</source>
-            <translation type="unfinished" />
+            <translation>（{n} 个要素的类别为空或 NULL。）</translation>
         </message>
         <message>
             <source>; </source>
-            <translation type="unfinished" />
+            <translation>；</translation>
         </message>
         <message>
             <source>&lt;p&gt;Classifies a raster from a &lt;b&gt;few labelled points or polygons&lt;/b&gt;: a meta-trained
@@ -398,788 +398,788 @@ output file is left behind.&lt;/p&gt;</source>
         </message>
         <message>
             <source>Accuracy: {value}</source>
-            <translation type="unfinished" />
+            <translation>精度：{value}</translation>
         </message>
         <message>
             <source>Adaptation method</source>
-            <translation type="unfinished" />
+            <translation>适应方法</translation>
         </message>
         <message>
             <source>Adaptation steps (empty = the model's own)</source>
-            <translation type="unfinished" />
+            <translation>适应步数（留空 = 使用模型自身设置）</translation>
         </message>
         <message>
             <source>Band centre wavelengths in nm (comma list, optional)</source>
-            <translation type="unfinished" />
+            <translation>波段中心波长，单位 nm（逗号分隔，可选）</translation>
         </message>
         <message>
             <source>Cancelled before the run started; nothing was written.</source>
-            <translation type="unfinished" />
+            <translation>运行开始前已取消；未写入任何内容。</translation>
         </message>
         <message>
             <source>Cancelled by the user; no output was written.</source>
-            <translation type="unfinished" />
+            <translation>已被用户取消；未写入任何输出。</translation>
         </message>
         <message>
             <source>Cannot create the folder for {path} ({exc_strerror}). Choose a folder you can write to.</source>
-            <translation type="unfinished" />
+            <translation>无法为 {path} 创建文件夹（{exc_strerror}）。请选择一个可写入的文件夹。</translation>
         </message>
         <message>
             <source>Cannot write the {what} to {path}: the folder {folder} is not a writable folder. Choose a folder you can write to.</source>
-            <translation type="unfinished" />
+            <translation>无法将{what}写入 {path}：文件夹 {folder} 不可写。请选择一个可写入的文件夹。</translation>
         </message>
         <message>
             <source>Class colours: taken from the training layer's categorized style</source>
-            <translation type="unfinished" />
+            <translation>类别颜色：取自训练图层的分类渲染样式</translation>
         </message>
         <message>
             <source>Class field (text or integer)</source>
-            <translation type="unfinished" />
+            <translation>类别字段（文本或整数）</translation>
         </message>
         <message>
             <source>Class map</source>
-            <translation type="unfinished" />
+            <translation>分类图</translation>
         </message>
         <message>
             <source>Class map: {result_output_path}</source>
-            <translation type="unfinished" />
+            <translation>分类图：{result_output_path}</translation>
         </message>
         <message>
             <source>Classes (code = name: pixels mapped; labelled pixels found / used):</source>
-            <translation type="unfinished" />
+            <translation>类别（代码 = 名称：制图像元数；找到/使用的已标注像元数）：</translation>
         </message>
         <message>
             <source>Classes (comma separated)</source>
-            <translation type="unfinished" />
+            <translation>类别（逗号分隔）</translation>
         </message>
         <message>
             <source>Classifies a raster from a few labelled points/polygons with a meta-trained model.</source>
-            <translation type="unfinished" />
+            <translation>使用元训练模型，根据少量已标注的点/多边形对栅格进行分类。</translation>
         </message>
         <message>
             <source>Confidence (0..1)</source>
-            <translation type="unfinished" />
+            <translation>置信度（0..1）</translation>
         </message>
         <message>
             <source>Confidence: {result_confidence_path}</source>
-            <translation type="unfinished" />
+            <translation>置信度：{result_confidence_path}</translation>
         </message>
         <message>
             <source>Device</source>
-            <translation type="unfinished" />
+            <translation>设备</translation>
         </message>
         <message>
             <source>Device used</source>
-            <translation type="unfinished" />
+            <translation>使用的设备</translation>
         </message>
         <message>
             <source>Estimate accuracy (cross-validation on the labels)</source>
-            <translation type="unfinished" />
+            <translation>估计精度（基于标注样本的交叉验证）</translation>
         </message>
         <message>
             <source>Estimated accuracy (0..1)</source>
-            <translation type="unfinished" />
+            <translation>估计精度（0..1）</translation>
         </message>
         <message>
             <source>Estimated accuracy: {value:.1f}% ({result_accuracy_method})</source>
-            <translation type="unfinished" />
+            <translation>估计精度：{value:.1f}%（{result_accuracy_method}）</translation>
         </message>
         <message>
             <source>Few-shot classify raster</source>
-            <translation type="unfinished" />
+            <translation>小样本栅格分类</translation>
         </message>
         <message>
             <source>Labelled pixels used</source>
-            <translation type="unfinished" />
+            <translation>使用的已标注像元数</translation>
         </message>
         <message>
             <source>Labelled pixels used (support set): {support}</source>
-            <translation type="unfinished" />
+            <translation>使用的已标注像元（支持集）：{support}</translation>
         </message>
         <message>
             <source>Maximum labelled pixels per class (shots cap)</source>
-            <translation type="unfinished" />
+            <translation>每类最多使用的已标注像元数（样本上限）</translation>
         </message>
         <message>
             <source>MetaMapper model (*.pt)</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper 模型 (*.pt)</translation>
         </message>
         <message>
             <source>Method: {result_method}; device: {result_device}</source>
-            <translation type="unfinished" />
+            <translation>方法：{result_method}；设备：{result_device}</translation>
         </message>
         <message>
             <source>Model file (empty = the bundled meta-trained model)</source>
-            <translation type="unfinished" />
+            <translation>模型文件（留空 = 内置元训练模型）</translation>
         </message>
         <message>
             <source>Model file not found: {model_path}. Choose an existing MetaMapper .pt model file, or leave the model empty to use the bundled one.</source>
-            <translation type="unfinished" />
+            <translation>未找到模型文件：{model_path}。请选择一个已有的 MetaMapper .pt 模型文件，或将模型留空以使用内置模型。</translation>
         </message>
         <message>
             <source>Model: {value}; device requested: {device}; seed {options_seed}</source>
-            <translation type="unfinished" />
+            <translation>模型：{value}；请求的设备：{device}；随机种子 {options_seed}</translation>
         </message>
         <message>
             <source>No class field was chosen. Choose the training layer's field that holds the class (text or integer): {value}.</source>
-            <translation type="unfinished" />
+            <translation>未选择类别字段。请选择训练图层中存储类别的字段（文本或整数）：{value}。</translation>
         </message>
         <message>
             <source>No file name was given for the {what}. Choose a .tif file.</source>
-            <translation type="unfinished" />
+            <translation>未给出{what}的文件名。请选择一个 .tif 文件。</translation>
         </message>
         <message>
             <source>No training layer was given. Choose a point or polygon layer.</source>
-            <translation type="unfinished" />
+            <translation>未提供训练图层。请选择一个点或多边形图层。</translation>
         </message>
         <message>
             <source>No usable training feature{why}. Give labelled points or polygons (if 'Selected features only' is on, select some features first).</source>
-            <translation type="unfinished" />
+            <translation>没有可用的训练要素{why}。请提供已标注的点或多边形（如果勾选了“仅选中要素”，请先选中一些要素）。</translation>
         </message>
         <message>
             <source>Number of classes</source>
-            <translation type="unfinished" />
+            <translation>类别数</translation>
         </message>
         <message>
             <source>Only {n} class found in '{class_field}' ({found}); at least two classes are needed. Label features of at least two different classes.</source>
-            <translation type="unfinished" />
+            <translation>在“{class_field}”中只找到 {n} 个类别（{found}）；至少需要两个类别。请标注至少两个不同类别的要素。</translation>
         </message>
         <message>
             <source>Out of memory. Use a smaller tile size or batch size (advanced parameters) or a smaller region.</source>
-            <translation type="unfinished" />
+            <translation>内存不足。请使用更小的分块大小或批大小（高级参数），或更小的研究区。</translation>
         </message>
         <message>
             <source>Pixels classified</source>
-            <translation type="unfinished" />
+            <translation>已分类像元数</translation>
         </message>
         <message>
             <source>Pixels classified: {result_region_pixels}</source>
-            <translation type="unfinished" />
+            <translation>已分类像元数：{result_region_pixels}</translation>
         </message>
         <message>
             <source>Pixels per inference batch</source>
-            <translation type="unfinished" />
+            <translation>每个推理批次的像元数</translation>
         </message>
         <message>
             <source>Random seed</source>
-            <translation type="unfinished" />
+            <translation>随机种子</translation>
         </message>
         <message>
             <source>Raster classification</source>
-            <translation type="unfinished" />
+            <translation>栅格分类</translation>
         </message>
         <message>
             <source>Raster to classify</source>
-            <translation type="unfinished" />
+            <translation>待分类栅格</translation>
         </message>
         <message>
             <source>Raster: {r_name} ({r_width} x {r_height} px, {r_band_count} band(s), {value})</source>
-            <translation type="unfinished" />
+            <translation>栅格：{r_name}（{r_width} x {r_height} 像元，{r_band_count} 个波段，{value}）</translation>
         </message>
         <message>
             <source>Region to map (polygons; empty = the whole raster)</source>
-            <translation type="unfinished" />
+            <translation>目标区域（多边形；留空 = 整个栅格）</translation>
         </message>
         <message>
             <source>Region: the whole raster</source>
-            <translation type="unfinished" />
+            <translation>研究区：整个栅格</translation>
         </message>
         <message>
             <source>Region: {n_inputs_region_geometries} polygon(s)</source>
-            <translation type="unfinished" />
+            <translation>研究区：{n_inputs_region_geometries} 个多边形</translation>
         </message>
         <message>
             <source>Skipped training features</source>
-            <translation type="unfinished" />
+            <translation>跳过的训练要素数</translation>
         </message>
         <message>
             <source>Skipped {t_empty_geometries} training feature(s) without geometry.</source>
-            <translation type="unfinished" />
+            <translation>已跳过 {t_empty_geometries} 个没有几何的训练要素。</translation>
         </message>
         <message>
             <source>Skipped {t_not_reprojectable} training feature(s) that could not be reprojected to the raster CRS.</source>
-            <translation type="unfinished" />
+            <translation>已跳过 {t_not_reprojectable} 个无法重投影到栅格坐标参考系的训练要素。</translation>
         </message>
         <message>
             <source>Skipped {t_null_labels} training feature(s) with an empty or NULL '{inputs_class_field}'.</source>
-            <translation type="unfinished" />
+            <translation>已跳过 {t_null_labels} 个“{inputs_class_field}”为空或 NULL 的训练要素。</translation>
         </message>
         <message>
             <source>Suggest where to label next: number of places (0 = none)</source>
-            <translation type="unfinished" />
+            <translation>建议下一步标注位置：位置数量（0 = 不建议）</translation>
         </message>
         <message>
             <source>Suggested places to label next: {written}</source>
-            <translation type="unfinished" />
+            <translation>建议的下一步标注位置：{written} 个</translation>
         </message>
         <message>
             <source>The class field '{class_field}' is not in the training layer. Choose one of: {value}.</source>
-            <translation type="unfinished" />
+            <translation>训练图层中没有类别字段“{class_field}”。请从以下字段中选择：{value}。</translation>
         </message>
         <message>
             <source>The class field '{class_field}' is of type {type}, which cannot hold classes. Choose a text or integer field ({usable}), or make one with the Field Calculator.</source>
-            <translation type="unfinished" />
+            <translation>类别字段“{class_field}”的类型为 {type}，不能存储类别。请选择文本或整数字段（{usable}），或用字段计算器新建一个。</translation>
         </message>
         <message>
             <source>The class field '{class_field}' is of type {type}, which cannot hold classes. Choose a text or integer field, or make one with the Field Calculator.</source>
-            <translation type="unfinished" />
+            <translation>类别字段“{class_field}”的类型为 {type}，不能存储类别。请选择文本或整数字段，或用字段计算器新建一个。</translation>
         </message>
         <message>
             <source>The class map and the confidence output are the same file. Give them different file names.</source>
-            <translation type="unfinished" />
+            <translation>分类图与置信度输出是同一个文件。请为它们指定不同的文件名。</translation>
         </message>
         <message>
             <source>The input raster could not be opened. Choose a raster layer or a raster file GDAL can read.</source>
-            <translation type="unfinished" />
+            <translation>无法打开输入栅格。请选择一个栅格图层或 GDAL 可读取的栅格文件。</translation>
         </message>
         <message>
             <source>The raster '{name}' comes from the '{providertype}' provider; MetaMapper reads raster files. Save it as a GeoTIFF (Export &gt; Save As) and classify that file.</source>
-            <translation type="unfinished" />
+            <translation>栅格“{name}”来自“{providertype}”数据提供者；MetaMapper 读取栅格文件。请将其另存为 GeoTIFF（导出 &gt; 另存为），再对该文件进行分类。</translation>
         </message>
         <message>
             <source>The raster '{name}' has no coordinate reference system (CRS). Assign one (Raster &gt; Projections &gt; Assign Projection, or Layer Properties &gt; Source) and run again.</source>
-            <translation type="unfinished" />
+            <translation>栅格“{name}”没有坐标参考系（CRS）。请为其指定坐标参考系（栅格 &gt; 投影 &gt; 指定投影，或“图层属性 &gt; 源”），然后重新运行。</translation>
         </message>
         <message>
             <source>The region does not overlap the raster '{raster_name}' after reprojection from {value} to {authid}. Draw the region over the raster, or fix the layers' CRS if one is wrongly assigned.</source>
-            <translation type="unfinished" />
+            <translation>从 {value} 重投影到 {authid} 后，研究区与栅格“{raster_name}”不重叠。请在栅格上绘制研究区；如果某个图层的坐标参考系设置有误，请加以修正。</translation>
         </message>
         <message>
             <source>The region layer has no usable polygon (is 'Selected features only' on with nothing selected, or are its geometries empty?). Select or draw at least one polygon, or leave the region empty to map the whole raster.</source>
-            <translation type="unfinished" />
+            <translation>研究区图层没有可用的多边形（是否勾选了“仅选中要素”却未选中任何要素，或其几何为空？）。请选择或绘制至少一个多边形，或将研究区留空以对整个栅格制图。</translation>
         </message>
         <message>
             <source>The training features do not overlap the raster '{raster_name}' after reprojection from {value} to {authid}. Digitise them over the raster, or fix the layers' CRS if one is wrongly assigned.</source>
-            <translation type="unfinished" />
+            <translation>从 {value} 重投影到 {authid} 后，训练要素与栅格“{raster_name}”不重叠。请在栅格上数字化训练要素；如果某个图层的坐标参考系设置有误，请加以修正。</translation>
         </message>
         <message>
             <source>The training features do not overlap the raster '{raster_name}': {converted_not_reprojectable} of them could not even be reprojected from {value} to {authid} (they lie far outside the raster's area). Digitise them over the raster, or fix the layers' CRS if one is wrongly assigned.</source>
-            <translation type="unfinished" />
+            <translation>训练要素与栅格“{raster_name}”不重叠：其中 {converted_not_reprojectable} 个甚至无法从 {value} 重投影到 {authid}（它们远在栅格范围之外）。请在栅格上数字化训练要素；如果某个图层的坐标参考系设置有误，请加以修正。</translation>
         </message>
         <message>
             <source>The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer Properties &gt; Source (or with 'Assign projection') and run again.</source>
-            <translation type="unfinished" />
+            <translation>{what}“{name}”没有坐标参考系（CRS）。请在“图层属性 &gt; 源”中设置（或使用“指定投影”），然后重新运行。</translation>
         </message>
         <message>
             <source>The {what} must be a GeoTIFF; '{basename}' is not a .tif file name. Choose a file name ending in .tif.</source>
-            <translation type="unfinished" />
+            <translation>{what}必须是 GeoTIFF；“{basename}”不是 .tif 文件名。请选择以 .tif 结尾的文件名。</translation>
         </message>
         <message>
             <source>The {what} path {path} is a folder. Give a .tif file name.</source>
-            <translation type="unfinished" />
+            <translation>{what}路径 {path} 是一个文件夹。请给出 .tif 文件名。</translation>
         </message>
         <message>
             <source>The {what} would overwrite the input raster. Choose another file name.</source>
-            <translation type="unfinished" />
+            <translation>{what}将覆盖输入栅格。请选择其他文件名。</translation>
         </message>
         <message>
             <source>Tile size (pixels)</source>
-            <translation type="unfinished" />
+            <translation>分块大小（像元）</translation>
         </message>
         <message>
             <source>Times: {times}; provider total {seconds:.2f} s</source>
-            <translation type="unfinished" />
+            <translation>耗时：{times}；处理工具总计 {seconds:.2f} 秒</translation>
         </message>
         <message>
             <source>Training features (labelled points and/or polygons)</source>
-            <translation type="unfinished" />
+            <translation>训练要素（已标注的点和/或多边形）</translation>
         </message>
         <message>
             <source>Training features skipped: {skipped}</source>
-            <translation type="unfinished" />
+            <translation>跳过的训练要素：{skipped}</translation>
         </message>
         <message>
             <source>Training: {n_t_geometries} feature(s), {n_distinct_labels} classes in '{inputs_class_field}': {items}</source>
-            <translation type="unfinished" />
+            <translation>训练样本：{n_t_geometries} 个要素，“{inputs_class_field}”中有 {n_distinct_labels} 个类别：{items}</translation>
         </message>
         <message>
             <source>Use the region's unlabelled pixels (transductive)</source>
-            <translation type="unfinished" />
+            <translation>利用研究区内的未标注像元（直推式）</translation>
         </message>
         <message>
             <source>Wavelengths '{text}' are not a comma-separated list of numbers (nm), e.g. '482, 561, 655'. Fix the list or leave it empty.</source>
-            <translation type="unfinished" />
+            <translation>波长“{text}”不是逗号分隔的数字列表（nm），例如“482, 561, 655”。请修正列表或将其留空。</translation>
         </message>
         <message>
             <source>Wavelengths must be positive numbers in nanometres.</source>
-            <translation type="unfinished" />
+            <translation>波长必须是以纳米为单位的正数。</translation>
         </message>
         <message>
             <source>Where to label next (suggestions)</source>
-            <translation type="unfinished" />
+            <translation>下一步标注位置（建议）</translation>
         </message>
         <message>
             <source>class map</source>
-            <translation type="unfinished" />
+            <translation>分类图</translation>
         </message>
         <message>
             <source>confidence</source>
-            <translation type="unfinished" />
+            <translation>置信度栅格</translation>
         </message>
         <message>
             <source>its CRS</source>
-            <translation type="unfinished" />
+            <translation>其坐标参考系</translation>
         </message>
         <message>
             <source>not estimated</source>
-            <translation type="unfinished" />
+            <translation>未估计</translation>
         </message>
         <message>
             <source>region layer</source>
-            <translation type="unfinished" />
+            <translation>研究区图层</translation>
         </message>
         <message>
             <source>the layer has none</source>
-            <translation type="unfinished" />
+            <translation>该图层没有此类字段</translation>
         </message>
         <message>
             <source>their CRS</source>
-            <translation type="unfinished" />
+            <translation>其坐标参考系</translation>
         </message>
         <message>
             <source>training layer</source>
-            <translation type="unfinished" />
+            <translation>训练图层</translation>
         </message>
         <message>
             <source>{n_values} wavelengths were given but the raster '{raster_name}' has {raster_band_count} band(s). Give one wavelength per band, or leave it empty.</source>
-            <translation type="unfinished" />
+            <translation>提供了 {n_values} 个波长，但栅格“{raster_name}”有 {raster_band_count} 个波段。请为每个波段提供一个波长，或将其留空。</translation>
         </message>
         <message>
             <source>{n} that could not be reprojected</source>
-            <translation type="unfinished" />
+            <translation>{n} 个无法重投影</translation>
         </message>
         <message>
             <source>{n} with an empty or NULL '{class_field}'</source>
-            <translation type="unfinished" />
+            <translation>{n} 个“{class_field}”为空或 NULL</translation>
         </message>
         <message>
             <source>{n} without geometry</source>
-            <translation type="unfinished" />
+            <translation>{n} 个没有几何</translation>
         </message>
     </context>
     <context>
         <name>Geometry</name>
         <message>
             <source>The class field '{class_field}' is not in the training layer.</source>
-            <translation type="unfinished" />
+            <translation>训练图层中没有类别字段“{class_field}”。</translation>
         </message>
         <message>
             <source>The {role} '{field_name}' has an unusable type. Choose a text or integer field.</source>
-            <translation type="unfinished" />
+            <translation>{role}“{field_name}”的类型无法使用。请选择文本或整数字段。</translation>
         </message>
         <message>
             <source>The {role} '{field_name}' holds the decimal number {number} (feature {feature_id}). Classes must be text or whole numbers: choose another field, or round/convert it with the Field Calculator.</source>
-            <translation type="unfinished" />
+            <translation>{role}“{field_name}”中存在小数 {number}（要素 {feature_id}）。类别必须是文本或整数：请选择其他字段，或用字段计算器取整/转换。</translation>
         </message>
         <message>
             <source>class field</source>
-            <translation type="unfinished" />
+            <translation>类别字段</translation>
         </message>
     </context>
     <context>
         <name>MetaMapperPanel</name>
         <message>
             <source> ({empty} without class: skipped)</source>
-            <translation type="unfinished" />
+            <translation>（{empty} 个无类别：已跳过）</translation>
         </message>
         <message>
             <source> — at least 2 classes needed</source>
-            <translation type="unfinished" />
+            <translation> — 至少需要 2 个类别</translation>
         </message>
         <message>
             <source>'Selected features only' is on but nothing is selected in '{name}'. Select features or untick it.</source>
-            <translation type="unfinished" />
+            <translation>已勾选“仅选中要素”，但“{name}”中没有选中任何要素。请选中要素或取消勾选。</translation>
         </message>
         <message>
             <source>Advanced options</source>
-            <translation type="unfinished" />
+            <translation>高级选项</translation>
         </message>
         <message>
             <source>Any raster with a CRS, any number of bands</source>
-            <translation type="unfinished" />
+            <translation>任何具有坐标参考系的栅格，波段数不限</translation>
         </message>
         <message>
             <source>Auto (GPU if available)</source>
-            <translation type="unfinished" />
+            <translation>自动（有 GPU 时使用 GPU）</translation>
         </message>
         <message>
             <source>CPU</source>
-            <translation type="unfinished" />
+            <translation>CPU</translation>
         </message>
         <message>
             <source>CUDA (GPU)</source>
-            <translation type="unfinished" />
+            <translation>CUDA（GPU）</translation>
         </message>
         <message>
             <source>CUDA available: {name}. Auto uses it.</source>
-            <translation type="unfinished" />
+            <translation>可用 CUDA：{name}。“自动”将使用它。</translation>
         </message>
         <message>
             <source>Cancel</source>
-            <translation type="unfinished" />
+            <translation>取消</translation>
         </message>
         <message>
             <source>Choose a layer of labelled points or polygons, or pick samples on the map.</source>
-            <translation type="unfinished" />
+            <translation>请选择已标注点或多边形的图层，或在地图上拾取样本。</translation>
         </message>
         <message>
             <source>Choose a polygon layer.</source>
-            <translation type="unfinished" />
+            <translation>请选择一个多边形图层。</translation>
         </message>
         <message>
             <source>Choose the class field of '{name}'.</source>
-            <translation type="unfinished" />
+            <translation>请选择“{name}”的类别字段。</translation>
         </message>
         <message>
             <source>Choose the polygon layer whose selected features are the region, or pick another kind of region.</source>
-            <translation type="unfinished" />
+            <translation>请选择一个多边形图层，以其选中要素作为研究区，或改用其他研究区方式。</translation>
         </message>
         <message>
             <source>Choose the raster to classify (load one into the project first).</source>
-            <translation type="unfinished" />
+            <translation>请选择待分类栅格（先将栅格加载到工程中）。</translation>
         </message>
         <message>
             <source>Class field</source>
-            <translation type="unfinished" />
+            <translation>类别字段</translation>
         </message>
         <message>
             <source>Class map file</source>
-            <translation type="unfinished" />
+            <translation>分类图文件</translation>
         </message>
         <message>
             <source>Class of the samples you click: choose one or type a new one</source>
-            <translation type="unfinished" />
+            <translation>所点击样本的类别：选择已有类别或输入新类别</translation>
         </message>
         <message>
             <source>Click points (or draw small polygons: left clicks, right click to finish) on the map; they go to the 'MetaMapper samples' layer with the class on the left</source>
-            <translation type="unfinished" />
+            <translation>在地图上点击添加点（或绘制小多边形：左键添加顶点，右键结束）；它们将以左侧所选类别存入“MetaMapper 样本”图层</translation>
         </message>
         <message>
             <source>Click the polygon's vertices; right click finishes, Esc cancels.</source>
-            <translation type="unfinished" />
+            <translation>点击多边形的各个顶点；右键结束，Esc 取消。</translation>
         </message>
         <message>
             <source>Current map extent</source>
-            <translation type="unfinished" />
+            <translation>当前地图范围</translation>
         </message>
         <message>
             <source>Details</source>
-            <translation type="unfinished" />
+            <translation>详细信息</translation>
         </message>
         <message>
             <source>Device</source>
-            <translation type="unfinished" />
+            <translation>设备</translation>
         </message>
         <message>
             <source>Drag a rectangle on the map (Esc cancels).</source>
-            <translation type="unfinished" />
+            <translation>在地图上拖出一个矩形（Esc 取消）。</translation>
         </message>
         <message>
             <source>Draw a rectangle or polygon on the map.</source>
-            <translation type="unfinished" />
+            <translation>请在地图上绘制矩形或多边形。</translation>
         </message>
         <message>
             <source>Drawn on the map</source>
-            <translation type="unfinished" />
+            <translation>在地图上绘制</translation>
         </message>
         <message>
             <source>Drawn region ({crs})</source>
-            <translation type="unfinished" />
+            <translation>已绘制的研究区（{crs}）</translation>
         </message>
         <message>
             <source>Drawn region: {area:.2f} km²</source>
-            <translation type="unfinished" />
+            <translation>已绘制的研究区：{area:.2f} km²</translation>
         </message>
         <message>
             <source>Empty: the bundled meta-trained model</source>
-            <translation type="unfinished" />
+            <translation>留空：使用内置的元训练模型</translation>
         </message>
         <message>
             <source>Expand to check for a GPU…</source>
-            <translation type="unfinished" />
+            <translation>展开以检测 GPU…</translation>
         </message>
         <message>
             <source>GeoTIFF (*.tif *.tiff)</source>
-            <translation type="unfinished" />
+            <translation>GeoTIFF (*.tif *.tiff)</translation>
         </message>
         <message>
             <source>Labelled features</source>
-            <translation type="unfinished" />
+            <translation>已标注要素</translation>
         </message>
         <message>
             <source>Layer</source>
-            <translation type="unfinished" />
+            <translation>图层</translation>
         </message>
         <message>
             <source>Left click adds a vertex, right click finishes, Esc cancels</source>
-            <translation type="unfinished" />
+            <translation>左键添加顶点，右键结束，Esc 取消</translation>
         </message>
         <message>
             <source>Maximum labelled pixels used per class</source>
-            <translation type="unfinished" />
+            <translation>每个类别最多使用的已标注像元数</translation>
         </message>
         <message>
             <source>MetaMapper model (*.pt)</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper 模型 (*.pt)</translation>
         </message>
         <message>
             <source>MetaMapper region</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper 研究区</translation>
         </message>
         <message>
             <source>MetaMapper: run log</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper：运行日志</translation>
         </message>
         <message>
             <source>Model</source>
-            <translation type="unfinished" />
+            <translation>模型</translation>
         </message>
         <message>
             <source>No CUDA GPU found: Auto runs on the CPU.</source>
-            <translation type="unfinished" />
+            <translation>未找到 CUDA GPU：“自动”将在 CPU 上运行。</translation>
         </message>
         <message>
             <source>No labelled layer: choose one, or pick samples on the map.</source>
-            <translation type="unfinished" />
+            <translation>没有已标注图层：请选择一个，或在地图上拾取样本。</translation>
         </message>
         <message>
             <source>No polygon is selected in '{name}'. Select the polygons to map, or pick another kind of region.</source>
-            <translation type="unfinished" />
+            <translation>“{name}”中没有选中任何多边形。请选中要制图的多边形，或改用其他研究区方式。</translation>
         </message>
         <message>
             <source>No region drawn yet. Press Rectangle or Polygon and draw it on the map, or use the map extent.</source>
-            <translation type="unfinished" />
+            <translation>尚未绘制研究区。请点击“矩形”或“多边形”并在地图上绘制，或使用当前地图范围。</translation>
         </message>
         <message>
             <source>Pick</source>
-            <translation type="unfinished" />
+            <translation>拾取</translation>
         </message>
         <message>
             <source>Pick on map</source>
-            <translation type="unfinished" />
+            <translation>在地图上拾取</translation>
         </message>
         <message>
             <source>Points</source>
-            <translation type="unfinished" />
+            <translation>点</translation>
         </message>
         <message>
             <source>Polygon</source>
-            <translation type="unfinished" />
+            <translation>多边形</translation>
         </message>
         <message>
             <source>Polygons</source>
-            <translation type="unfinished" />
+            <translation>多边形</translation>
         </message>
         <message>
             <source>PyTorch could not be loaded ({error}); only the CPU may work.</source>
-            <translation type="unfinished" />
+            <translation>无法加载 PyTorch（{error}）；可能只能使用 CPU。</translation>
         </message>
         <message>
             <source>PyTorch is not installed: install it to run MetaMapper (see the README).</source>
-            <translation type="unfinished" />
+            <translation>未安装 PyTorch：请安装后再运行 MetaMapper（参见 README）。</translation>
         </message>
         <message>
             <source>Raster</source>
-            <translation type="unfinished" />
+            <translation>栅格</translation>
         </message>
         <message>
             <source>Raster to classify</source>
-            <translation type="unfinished" />
+            <translation>待分类栅格</translation>
         </message>
         <message>
             <source>Rectangle</source>
-            <translation type="unfinished" />
+            <translation>矩形</translation>
         </message>
         <message>
             <source>Region to map</source>
-            <translation type="unfinished" />
+            <translation>目标区域</translation>
         </message>
         <message>
             <source>Run</source>
-            <translation type="unfinished" />
+            <translation>运行</translation>
         </message>
         <message>
             <source>Seed</source>
-            <translation type="unfinished" />
+            <translation>随机种子</translation>
         </message>
         <message>
             <source>Selected features only</source>
-            <translation type="unfinished" />
+            <translation>仅选中要素</translation>
         </message>
         <message>
             <source>Selected polygons of</source>
-            <translation type="unfinished" />
+            <translation>选中的多边形，来自</translation>
         </message>
         <message>
             <source>Shots cap</source>
-            <translation type="unfinished" />
+            <translation>样本上限</translation>
         </message>
         <message>
             <source>The map extent when you press Run.</source>
-            <translation type="unfinished" />
+            <translation>点击“运行”时的地图范围。</translation>
         </message>
         <message>
             <source>The whole raster (can be slow on large rasters).</source>
-            <translation type="unfinished" />
+            <translation>整个栅格（大栅格可能较慢）。</translation>
         </message>
         <message>
             <source>Type or choose a class name before picking samples.</source>
-            <translation type="unfinished" />
+            <translation>拾取样本前，请先输入或选择类别名称。</translation>
         </message>
         <message>
             <source>Where to label next</source>
-            <translation type="unfinished" />
+            <translation>下一步标注位置</translation>
         </message>
         <message>
             <source>Whole raster</source>
-            <translation type="unfinished" />
+            <translation>整个栅格</translation>
         </message>
         <message>
             <source>[temporary GeoTIFF]</source>
-            <translation type="unfinished" />
+            <translation>[临时 GeoTIFF]</translation>
         </message>
         <message>
             <source>bundled model</source>
-            <translation type="unfinished" />
+            <translation>内置模型</translation>
         </message>
         <message>
             <source>class name</source>
-            <translation type="unfinished" />
+            <translation>类别名称</translation>
         </message>
         <message>
             <source>{count} feature(s), {n_classes} class(es)</source>
-            <translation type="unfinished" />
+            <translation>{count} 个要素，{n_classes} 个类别</translation>
         </message>
         <message>
             <source>{count} feature(s); choose the class field.</source>
-            <translation type="unfinished" />
+            <translation>{count} 个要素；请选择类别字段。</translation>
         </message>
         <message>
             <source>{count} selected feature(s), {n_classes} class(es)</source>
-            <translation type="unfinished" />
+            <translation>{count} 个选中要素，{n_classes} 个类别</translation>
         </message>
         <message>
             <source>{n} selected polygon(s)</source>
-            <translation type="unfinished" />
+            <translation>已选中 {n} 个多边形</translation>
         </message>
         <message>
             <source>{raster} classes</source>
-            <translation type="unfinished" />
+            <translation>{raster} 分类</translation>
         </message>
         <message>
             <source>{raster} confidence</source>
-            <translation type="unfinished" />
+            <translation>{raster} 置信度</translation>
         </message>
     </context>
     <context>
         <name>MetaMapperPlugin</name>
         <message>
             <source>A Processing provider with id 'metamapper' is already registered (is MetaMapper installed twice?); this copy's algorithms are not added. Remove the duplicate plugin folder and restart QGIS.</source>
-            <translation type="unfinished" />
+            <translation>已注册了 id 为 'metamapper' 的处理工具提供者（MetaMapper 是否安装了两次？）；此副本的算法未被添加。请删除重复的插件文件夹并重启 QGIS。</translation>
         </message>
         <message>
             <source>MetaMapper: few-shot classify…</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper：小样本分类…</translation>
         </message>
         <message>
             <source>Open the MetaMapper panel: adapt a meta-trained model to a few labelled features and classify a raster region</source>
-            <translation type="unfinished" />
+            <translation>打开 MetaMapper 面板：使元训练模型适应少量已标注要素，并对栅格区域进行分类</translation>
         </message>
     </context>
     <context>
         <name>MetaMapperProvider</name>
         <message>
             <source>MetaMapper (few-shot raster classification with meta-learning)</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper（基于元学习的小样本栅格分类）</translation>
         </message>
     </context>
     <context>
         <name>SamplesLayer</name>
         <message>
             <source>Could not add the sample to '{layer}'.</source>
-            <translation type="unfinished" />
+            <translation>无法将样本添加到“{layer}”。</translation>
         </message>
         <message>
             <source>MetaMapper samples</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper 样本</translation>
         </message>
         <message>
             <source>MetaMapper samples (polygons)</source>
-            <translation type="unfinished" />
+            <translation>MetaMapper 样本（多边形）</translation>
         </message>
     </context>
     <context>
         <name>SuggestionsBox</name>
         <message>
             <source> or {class_2} {percent:.0f}%</source>
-            <translation type="unfinished" />
+            <translation> 或 {class_2} {percent:.0f}%</translation>
         </message>
         <message>
             <source>&amp;Add label</source>
-            <translation type="unfinished" />
+            <translation>添加标注(&amp;A)</translation>
         </message>
         <message>
             <source>After a run: the places where one more label should improve the map most (the model hesitates there between two classes over a whole patch)</source>
-            <translation type="unfinished" />
+            <translation>运行后：再增加一个标注最能改善分类图的位置（模型在这些位置的整片区域内难以在两个类别之间作出判断）</translation>
         </message>
         <message>
             <source>Arrow keys or click: pan there; Enter or double click: zoom in</source>
-            <translation type="unfinished" />
+            <translation>方向键或单击：平移到该处；回车或双击：放大</translation>
         </message>
         <message>
             <source>Class of the label to add at the selected place</source>
-            <translation type="unfinished" />
+            <translation>在所选位置添加的标注的类别</translation>
         </message>
         <message>
             <source>How many places each run suggests (0 = none)</source>
-            <translation type="unfinished" />
+            <translation>每次运行建议的位置数量（0 = 不建议）</translation>
         </message>
         <message>
             <source>Label as</source>
-            <translation type="unfinished" />
+            <translation>标注为</translation>
         </message>
         <message>
             <source>Labelled as '{name}'. Label more, or Run again.</source>
-            <translation type="unfinished" />
+            <translation>已标注为“{name}”。继续标注，或再次运行。</translation>
         </message>
         <message>
             <source>No suggestion from the last run (switched off, or no valid place left).</source>
-            <translation type="unfinished" />
+            <translation>上次运行没有给出建议（已关闭，或没有剩余的有效位置）。</translation>
         </message>
         <message>
             <source>Run a classification to get suggestions.</source>
-            <translation type="unfinished" />
+            <translation>运行一次分类即可获得建议。</translation>
         </message>
         <message>
             <source>Select a suggestion and a class first.</source>
-            <translation type="unfinished" />
+            <translation>请先选择一个建议位置和一个类别。</translation>
         </message>
         <message>
             <source>Store a labelled point at the selected place (in the 'MetaMapper samples' layer), then Run again</source>
-            <translation type="unfinished" />
+            <translation>在所选位置保存一个已标注点（存入“MetaMapper 样本”图层），然后再次运行</translation>
         </message>
         <message>
             <source>Suggest where to label next</source>
-            <translation type="unfinished" />
+            <translation>建议下一步标注位置</translation>
         </message>
         <message>
             <source>Where to label next</source>
-            <translation type="unfinished" />
+            <translation>下一步标注位置</translation>
         </message>
         <message>
             <source>{n} place(s) to label next: select one, add its label, Run again.</source>
-            <translation type="unfinished" />
+            <translation>{n} 个待标注位置：选择一个，添加其标注，然后再次运行。</translation>
         </message>
         <message>
             <source>{rank}. {class_1} {percent:.0f}%</source>
-            <translation type="unfinished" />
+            <translation>{rank}. {class_1} {percent:.0f}%</translation>
         </message>
     </context>
     <context>
         <name>ValidationSampleAlgorithm</name>
         <message>
             <source>  {names_item} (code {code}): {n_pixels} px, {value:.2f}% -&gt; {value2}</source>
-            <translation type="unfinished" />
+            <translation>  {names_item}（代码 {code}）：{n_pixels} 像元，{value:.2f}% -&gt; {value2}</translation>
         </message>
         <message>
             <source>&lt;p&gt;Draws a &lt;b&gt;stratified random sample&lt;/b&gt; of points over a class map, as good
@@ -1213,115 +1213,115 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
         </message>
         <message>
             <source>Allocation to classes</source>
-            <translation type="unfinished" />
+            <translation>样本在各类别间的分配</translation>
         </message>
         <message>
             <source>Allocation: {design_allocation}; {drawn} points drawn</source>
-            <translation type="unfinished" />
+            <translation>分配方式：{design_allocation}；已抽取 {drawn} 个点</translation>
         </message>
         <message>
             <source>Cannot create the validation sample layer. Choose a writable output file.</source>
-            <translation type="unfinished" />
+            <translation>无法创建验证样本图层。请选择一个可写入的输出文件。</translation>
         </message>
         <message>
             <source>Class (stratum): mapped pixels, share of the area -&gt; points</source>
-            <translation type="unfinished" />
+            <translation>类别（层）：制图像元数，面积占比 -&gt; 点数</translation>
         </message>
         <message>
             <source>Class map</source>
-            <translation type="unfinished" />
+            <translation>分类图</translation>
         </message>
         <message>
             <source>Classes (strata)</source>
-            <translation type="unfinished" />
+            <translation>类别数（层数）</translation>
         </message>
         <message>
             <source>Compromise: at least the minimum per class, the rest proportional</source>
-            <translation type="unfinished" />
+            <translation>折中：每类至少取最小值，其余按比例分配</translation>
         </message>
         <message>
             <source>Counting the pixels of every class…</source>
-            <translation type="unfinished" />
+            <translation>正在统计各类别的像元数…</translation>
         </message>
         <message>
             <source>Create validation sample (stratified random)</source>
-            <translation type="unfinished" />
+            <translation>创建验证样本（分层随机）</translation>
         </message>
         <message>
             <source>Drawing the sample…</source>
-            <translation type="unfinished" />
+            <translation>正在抽取样本…</translation>
         </message>
         <message>
             <source>Equal per class</source>
-            <translation type="unfinished" />
+            <translation>各类别相等</translation>
         </message>
         <message>
             <source>Expected user's accuracy (e.g. 0.85, or 0.9, water=0.95, urban=0.7)</source>
-            <translation type="unfinished" />
+            <translation>预期用户精度（例如 0.85，或 0.9, water=0.95, urban=0.7）</translation>
         </message>
         <message>
             <source>Fill in '{reference_field}' for every point (what you see there, with the map's class names), then run 'Assess accuracy and area' with this layer.</source>
-            <translation type="unfinished" />
+            <translation>请为每个点填写“{reference_field}”（即您在该处看到的地物，使用分类图的类别名称），然后用此图层运行“精度与面积评价”。</translation>
         </message>
         <message>
             <source>How the size was chosen</source>
-            <translation type="unfinished" />
+            <translation>样本量的确定方式</translation>
         </message>
         <message>
             <source>Minimum points per class (compromise allocation)</source>
-            <translation type="unfinished" />
+            <translation>每类最少点数（折中分配）</translation>
         </message>
         <message>
             <source>Points drawn</source>
-            <translation type="unfinished" />
+            <translation>抽取的点数</translation>
         </message>
         <message>
             <source>Points per class</source>
-            <translation type="unfinished" />
+            <translation>各类别点数</translation>
         </message>
         <message>
             <source>Proportional to class area</source>
-            <translation type="unfinished" />
+            <translation>按类别面积比例</translation>
         </message>
         <message>
             <source>Random seed</source>
-            <translation type="unfinished" />
+            <translation>随机种子</translation>
         </message>
         <message>
             <source>Region (polygons; empty = the whole map)</source>
-            <translation type="unfinished" />
+            <translation>区域（多边形；留空 = 整幅分类图）</translation>
         </message>
         <message>
             <source>Sample size: {design_total_requested} (given)</source>
-            <translation type="unfinished" />
+            <translation>样本量：{design_total_requested}（指定）</translation>
         </message>
         <message>
             <source>Sample size: {design_total_requested}, for a standard error of overall accuracy of {design_target_se} with expected user's accuracies {expected} (Olofsson et al. 2014, eq. 13)</source>
-            <translation type="unfinished" />
+            <translation>样本量：{design_total_requested}，对应总体精度标准误差 {design_target_se}，预期用户精度 {expected}（Olofsson 等，2014，式 13）</translation>
         </message>
         <message>
             <source>Stratified random points over a class map, to check it against reference data.</source>
-            <translation type="unfinished" />
+            <translation>在分类图上抽取分层随机点，用于与参考数据比对检验。</translation>
         </message>
         <message>
             <source>Target standard error of overall accuracy</source>
-            <translation type="unfinished" />
+            <translation>总体精度的目标标准误差</translation>
         </message>
         <message>
             <source>The region layer has no usable polygon (is 'Selected features only' on with nothing selected?). Select or draw a polygon, or leave the region empty to sample the whole map.</source>
-            <translation type="unfinished" />
+            <translation>研究区图层没有可用的多边形（是否勾选了“仅选中要素”却未选中任何要素？）。请选择或绘制一个多边形，或将区域留空以对整幅分类图抽样。</translation>
         </message>
         <message>
             <source>Total sample size (0 = from the target standard error)</source>
-            <translation type="unfinished" />
+            <translation>总样本量（0 = 根据目标标准误差计算）</translation>
         </message>
         <message>
             <source>Validation sample</source>
-            <translation type="unfinished" />
+            <translation>验证样本</translation>
         </message>
         <message>
             <source>region layer</source>
-            <translation type="unfinished" />
+            <translation>研究区图层</translation>
         </message>
     </context>
     <context>
