@@ -35,7 +35,17 @@ region as for the sample): the mapped area of each class is counted there.&lt;/d
 &lt;p&gt;An HTML report (tables and a plot; opened from the Results Viewer), a CSV with one row
 per class, and OVERALL_ACCURACY, OVERALL_ACCURACY_SE, KAPPA, SAMPLE_COUNT and CLASS_COUNT
 for models. Areas are given in map units² and, for maps in metres, in hectares.&lt;/p&gt;</source>
-            <translation type="unfinished" />
+            <translation>&lt;p&gt;按照良好实践（Olofsson 等，2014，&lt;i&gt;Good practices for estimating area and assessing accuracy of land change&lt;/i&gt;，Remote Sensing of Environment 148），用&lt;b&gt;参考数据&lt;/b&gt;对分类图进行精度评价：混淆矩阵、总体精度、Kappa 系数、各类别的用户精度、生产者精度和 F1；对于概率样本，还给出带 95% 置信区间的&lt;b&gt;面积校正类别面积&lt;/b&gt;以及各项精度的标准误差。&lt;/p&gt;
+&lt;h3&gt;参数&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;分类图&lt;/b&gt;（INPUT）&lt;/dt&gt;&lt;dd&gt;分类图（从中读取其类别名称）。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;验证点或多边形&lt;/b&gt;（VALIDATION）&lt;/dt&gt;&lt;dd&gt;带有您所观察类别的样本单元，坐标参考系不限。多边形取其像元中占多数的制图类别。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;参考类别字段&lt;/b&gt;（REFERENCE_FIELD）&lt;/dt&gt;&lt;dd&gt;文本（分类图的类别名称，不区分大小写）或整数（分类图的代码）。空值将被跳过并计数。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;抽样设计&lt;/b&gt;（DESIGN）&lt;/dt&gt;&lt;dd&gt;0：按制图类别分层随机抽样（例如来自&lt;i&gt;创建验证样本&lt;/i&gt;）；1：简单随机或系统抽样（事后分层）；2：非概率样本：统计结果仅描述该样本，不做面积估计，也不给出置信区间。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;区域&lt;/b&gt;（REGION，可选）&lt;/dt&gt;&lt;dd&gt;抽取样本的区域（与抽样时的区域相同）：在该区域内统计各类别的制图面积。&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;h3&gt;输出&lt;/h3&gt;
+&lt;p&gt;一份 HTML 报告（表格和图；可从结果查看器打开），一个每类一行的 CSV，以及供模型使用的 OVERALL_ACCURACY、OVERALL_ACCURACY_SE、KAPPA、SAMPLE_COUNT 和 CLASS_COUNT。面积以地图单位² 给出；对于以米为单位的分类图，还以公顷给出。&lt;/p&gt;</translation>
         </message>
         <message>
             <source>Accuracy report</source>
@@ -394,7 +404,34 @@ the adaptation method.&lt;/dd&gt;
 the accuracy estimate. Problems (no CRS, no overlap, fewer than two classes, unusable class
 field, unwritable output...) stop the run with a message saying how to fix them, and no
 output file is left behind.&lt;/p&gt;</source>
-            <translation type="unfinished" />
+            <translation>&lt;p&gt;根据&lt;b&gt;少量已标注的点或多边形&lt;/b&gt;对栅格进行分类：元训练网络（MAML / Meta-SGD / 原型网络）在几秒钟内适应您的类别，然后在 CPU 或 GPU 上逐块对研究区内的每个像元进行分类。&lt;/p&gt;
+&lt;h3&gt;参数&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;待分类栅格&lt;/b&gt;（INPUT）&lt;/dt&gt;&lt;dd&gt;GDAL 可读取的任意栅格文件，波段数不限，须具有坐标参考系。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;训练要素&lt;/b&gt;（TRAINING）&lt;/dt&gt;&lt;dd&gt;已标注的点和/或多边形，坐标参考系不限（使用工程的基准面转换重投影到栅格的坐标参考系）。支持“仅选中要素”。类别为空或 NULL 的要素将被跳过，并在日志中计数。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;类别字段&lt;/b&gt;（CLASS_FIELD）&lt;/dt&gt;&lt;dd&gt;存储类别的字段：文本（类别名称）或整数（代码 1..254 将保留为分类图的像元值；否则按名称顺序将类别编码为 1..N）。至少需要两个类别。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;目标区域&lt;/b&gt;（REGION，可选）&lt;/dt&gt;&lt;dd&gt;界定待分类范围的多边形（全部多边形或选中的多边形）。留空：整个栅格。区域外的像元为 NoData（0）。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;模型文件&lt;/b&gt;（MODEL，可选）&lt;/dt&gt;&lt;dd&gt;MetaMapper &lt;i&gt;.pt&lt;/i&gt; 模型。留空：内置的元训练模型。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;设备&lt;/b&gt;（DEVICE）&lt;/dt&gt;&lt;dd&gt;auto（有 GPU 时使用 GPU）、cpu 或 cuda。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;随机种子&lt;/b&gt;（SEED）&lt;/dt&gt;&lt;dd&gt;相同的随机种子和输入得到相同的分类图。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;每类最多使用的已标注像元数&lt;/b&gt;（SHOTS_CAP，高级）&lt;/dt&gt;&lt;dd&gt;多边形内的像元按类别抽样，最多取这么多个（分层抽样，使用随机种子）。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;适应步数&lt;/b&gt;（STEPS，高级）&lt;/dt&gt;&lt;dd&gt;内循环步数；留空 = 使用模型自身的设置。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;分块大小&lt;/b&gt;（TILE_SIZE，高级）&lt;/dt&gt;&lt;dd&gt;每个分块的边长（像元）；分块越小，占用内存越少。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;每个推理批次的像元数&lt;/b&gt;（BATCH_SIZE，高级）&lt;/dt&gt;&lt;dd&gt;数值越小，占用的（GPU）内存越少。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;直推式&lt;/b&gt;（TRANSDUCTIVE，高级）&lt;/dt&gt;&lt;dd&gt;同时利用研究区内的未标注像元来修正类别原型。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;估计精度&lt;/b&gt;（ESTIMATE_ACCURACY，高级）&lt;/dt&gt;&lt;dd&gt;对已标注要素进行交叉验证（每折重新适应），以估计分类图的精度。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;波长&lt;/b&gt;（WAVELENGTHS，高级）&lt;/dt&gt;&lt;dd&gt;各波段的中心波长（nm），每个波段一个（例如“482, 561, 655”）；有助于模型处理不常见的波段组合。留空时，若栅格带有波长信息则从中读取（ENVI 头文件、GDAL IMAGERY 或波段 WAVELENGTH 元数据、EnMAP METADATA.XML、PRISMA 列表）；日志会说明其来源。被标记为坏波段（ENVI bbl）、全部为 NoData 或为常数的波段将被剔除，并在日志中记录。&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;h3&gt;输出&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;分类图&lt;/b&gt;（OUTPUT）&lt;/dt&gt;&lt;dd&gt;GeoTIFF，每像元一个字节：类别代码，0 = NoData（区域之外或栅格 NoData 处）；类别名称作为类别标签，附带颜色表和 .qml 样式。加载时，若训练图层有分类渲染颜色，则使用这些颜色。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;置信度&lt;/b&gt;（OUTPUT_CONFIDENCE，可选）&lt;/dt&gt;&lt;dd&gt;GeoTIFF，浮点 0..1：所判类别的概率；使用 0..1 色带渲染。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;下一步标注位置&lt;/b&gt;（OUTPUT_SUGGESTIONS，可选），配合 &lt;b&gt;SUGGESTIONS&lt;/b&gt;（数量，默认 10，0 = 不建议）&lt;/dt&gt;&lt;dd&gt;再增加一个标注最能改善分类图的点位：模型在整片区域（而非孤立的噪声像元）内难以在两个类别之间作出判断的位置，这些点彼此分散、远离已有标注，并位于研究区的有效像元上。字段：rank（1 = 最有用）、class_1/prob_1 和 class_2/prob_2（模型犹豫的两个类别及其概率）。以带编号的符号显示。标注其中几个（例如使用面板的“在地图上拾取”工具）后再次运行。&lt;/dd&gt;
+&lt;dt&gt;CLASS_COUNT、SUPPORT_SIZE、ACCURACY_ESTIMATE、SKIPPED_FEATURES、REGION_PIXELS&lt;/dt&gt;
+&lt;dd&gt;供模型和脚本使用的数值：类别数、使用的已标注像元数、估计精度（0..1，未估计时为空）、跳过的训练要素数、已分类像元数。&lt;/dd&gt;
+&lt;dt&gt;CLASSES、DEVICE_USED、METHOD&lt;/dt&gt;&lt;dd&gt;类别名称（逗号分隔）、使用的设备和适应方法。&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;p&gt;日志列出各类别及其像元数、设备、方法、耗时和精度估计。出现问题（没有坐标参考系、不重叠、类别少于两个、类别字段不可用、输出不可写……）时，运行将停止，并给出修正方法，且不会留下任何输出文件。&lt;/p&gt;</translation>
         </message>
         <message>
             <source>Accuracy: {value}</source>
@@ -1209,7 +1246,20 @@ proportion to area.&lt;/dd&gt;
 what you observe at each point (photo interpretation, field visit), then run &lt;b&gt;Assess
 accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report the design.&lt;/p&gt;
 &lt;p&gt;The map is read window by window: any size works in bounded memory.&lt;/p&gt;</source>
-            <translation type="unfinished" />
+            <translation>&lt;p&gt;按照精度评价和类别面积估计的良好实践（Olofsson 等，2014，&lt;i&gt;Good practices for estimating area and assessing accuracy of land change&lt;/i&gt;），在分类图上抽取&lt;b&gt;分层随机样本&lt;/b&gt;点。分层即分类图的各个类别；NoData 像元（以及区域外的像元）不会被抽中。&lt;/p&gt;
+&lt;h3&gt;参数&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;分类图&lt;/b&gt;（INPUT）&lt;/dt&gt;&lt;dd&gt;MetaMapper 写出的分类图（从中读取类别名称），或任何由整数类别代码组成的栅格。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;区域&lt;/b&gt;（REGION，可选）&lt;/dt&gt;&lt;dd&gt;限定抽样范围的多边形。进行精度评价时请使用相同的区域。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;总样本量&lt;/b&gt;（SAMPLE_SIZE）&lt;/dt&gt;&lt;dd&gt;0（默认）：根据总体精度的目标标准误差和预期用户精度计算（Cochran 公式，论文中的式 13）。否则为点的数量。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;目标标准误差&lt;/b&gt;（TARGET_SE）&lt;/dt&gt;&lt;dd&gt;总体精度的目标标准误差，例如 0.01。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;预期用户精度&lt;/b&gt;（EXPECTED_ACCURACY）&lt;/dt&gt;&lt;dd&gt;所有类别共用一个数值（0.85），或先写默认值再写“类别=数值”对：&lt;i&gt;0.9, deforestation=0.7&lt;/i&gt;。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;分配方式&lt;/b&gt;（ALLOCATION）&lt;/dt&gt;&lt;dd&gt;0 按面积比例，1 各类相等，2（默认）折中：每个类别至少 MIN_PER_CLASS 个点（建议 50-100），其余按面积比例分配。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;随机种子&lt;/b&gt;（SEED，高级）&lt;/dt&gt;&lt;dd&gt;相同的随机种子得到相同的样本。&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;h3&gt;输出&lt;/h3&gt;
+&lt;p&gt;位于像元中心的点，使用分类图的坐标参考系，带有 &lt;i&gt;sample_id&lt;/i&gt;、&lt;i&gt;map_class&lt;/i&gt;、&lt;i&gt;map_code&lt;/i&gt;、&lt;i&gt;stratum_pixels&lt;/i&gt; 字段和一个空的 &lt;i&gt;reference_class&lt;/i&gt; 字段：请填写您在每个点观察到的类别（目视解译、实地调查），然后运行&lt;b&gt;精度与面积评价&lt;/b&gt;。TOTAL、CLASS_COUNT、SIZES 和 SIZE_METHOD 给出抽样设计信息。&lt;/p&gt;
+&lt;p&gt;分类图按窗口逐块读取：任意大小的分类图都只占用有限的内存。&lt;/p&gt;</translation>
         </message>
         <message>
             <source>Allocation to classes</source>
