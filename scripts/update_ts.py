@@ -295,7 +295,7 @@ def _text_args(node: ast.Call) -> List[ast.AST]:
 
 def untranslated_literals(path: Path) -> List[str]:
     """'file:line: text' for user-visible literals that do not go through tr()."""
-    rel = path.relative_to(ROOT).as_posix()
+    rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
     tree = ast.parse(path.read_text(encoding="utf-8"), rel)
     found = []
     for node in ast.walk(tree):
