@@ -24,6 +24,9 @@ from .core.messages import message_of, render
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 CATALOGUE_PREFIX = "metamapper_"
+#: QGIS's own names for a language -> our catalogue (QGIS 3 offers Simplified Chinese as
+#: "zh-Hans" in Options > General)
+ALIASES = {"zh_hans": "zh_CN", "zh_sg": "zh_CN", "zh": "zh_CN"}
 
 
 def translator(context: str) -> Callable[[str], str]:
@@ -70,7 +73,7 @@ def qgis_locale() -> str:
 def catalogue_for(locale: str) -> Path | None:
     """The compiled catalogue for ``locale`` ('zh_CN', then 'zh'), or None (English)."""
     locale = (locale or "").replace("-", "_")
-    for name in (locale, locale.split("_")[0]):
+    for name in (locale, ALIASES.get(locale.lower(), ""), locale.split("_")[0]):
         if not name or name.lower().startswith("en"):
             continue
         path = I18N_DIR / f"{CATALOGUE_PREFIX}{name}.qm"

@@ -183,6 +183,8 @@ def test_english_locale_installs_nothing_and_strings_stay_english(qgis_app,
         assert catalogue_for(locale) is None
         assert install_translator(locale) is None
     assert catalogue_for("zh_CN") == compiled_catalogue
+    assert catalogue_for("zh-Hans") == compiled_catalogue  # QGIS's Simplified Chinese
+    assert catalogue_for("zh_TW") is None and catalogue_for("zh-Hant") is None
     assert FewShotClassifyAlgorithm().displayName() == "Few-shot classify raster"
     assert translator("MetaMapperPanel")("Run") == "Run"
 
