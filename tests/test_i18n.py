@@ -225,3 +225,24 @@ def test_plugin_follows_qgis_locale_and_removes_its_translator(qgis_app, compile
                 settings.remove(key)
             else:
                 settings.setValue(key, value)
+
+
+# ------------------------------------------------------------------ a real QGIS window
+@pytest.mark.xvfb
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("qgis") is None,
+                    reason="needs QGIS and xvfb-run (make install provides both)")
+def test_real_qgis_window_in_zh_cn_refuses_bad_input_in_chinese(tmp_path,
+                                                                compiled_catalogue) -> None:
+    """QGIS started with locale/userLocale=zh_CN: the panel and its refusal are Chinese."""
+    sys.path.insert(0, str(ROOT))
+    from scripts.qgis_window import run_probe
+    from scripts.screenshot_zh_cn import ERROR_PROBE, _probe
+
+    png = tmp_path / "zh_CN_error.png"
+    report = run_probe(_probe(ERROR_PROBE, png), timeout=180, locale="zh_CN")
+    assert report["started"] is False
+    assert report["run_button"] == "运行"
+    assert "至少需要两个类别" in report["error"]
+    assert report["count_label"].startswith("1 个选中要素")
+    assert png.stat().st_size > 10_000
