@@ -584,7 +584,7 @@ def select_usable_bands(
     constant = [i for i in range(b) if n_valid[i] >= MIN_CONSTANT_PIXELS and lo[i] == hi[i]]
     if len(set(flagged) | set(empty) | set(constant)) == b:
         constant = []  # a uniform region is classified as such, not refused
-    notes = []
+    notes: List[str] = []
     name = Path(info.path).name
 
     def listed(idx: List[int]) -> str:
