@@ -31,7 +31,11 @@ tr = translator("SamplesLayer")
 
 CLASS_FIELD = "class"
 ROLE_PROPERTY = "metamapper/samples"
-NAMES = {"Point": "MetaMapper samples", "Polygon": "MetaMapper samples (polygons)"}  # English
+
+
+def layer_name(kind: str) -> str:
+    """The samples layer's name for 'Point' or 'Polygon', in the user's language."""
+    return tr("MetaMapper samples") if kind == "Point" else tr("MetaMapper samples (polygons)")
 
 
 def find_samples_layer(project: QgsProject, kind: str) -> QgsVectorLayer | None:
@@ -51,8 +55,7 @@ def samples_layer(project: QgsProject, kind: str,
     uri = f"{kind}?crs={crs.authid() or 'EPSG:4326'}&field={CLASS_FIELD}:string(120)"
     if not crs.authid():
         uri = f"{kind}?field={CLASS_FIELD}:string(120)"
-    layer = QgsVectorLayer(uri, tr("MetaMapper samples") if kind == "Point"
-                           else tr("MetaMapper samples (polygons)"), "memory")
+    layer = QgsVectorLayer(uri, layer_name(kind), "memory")
     if not crs.authid():
         layer.setCrs(crs)
     layer.setCustomProperty(ROLE_PROPERTY, kind)
