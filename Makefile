@@ -14,6 +14,11 @@ PKG         := build/pkg
 STAMP       := $(VENV)/.installed
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 APT_PACKAGES := qgis python3-qgis qgis-providers xvfb
+I18N_APT_PACKAGES := qttools5-dev-tools
+LRELEASE    ?= lrelease
+# Qt translation catalogues: i18n/*.ts (in git, scripts/update_ts.py) -> i18n/*.qm (built)
+TS_FILES    := $(wildcard i18n/*.ts)
+QM_FILES    := $(TS_FILES:.ts=.qm)
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian chroots with other QGIS versions (scripts/qgis_chroot.sh), built once, kept here.
 CHROOT_CACHE ?= $(HOME)/.cache/metamapper/chroots
@@ -21,13 +26,15 @@ export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPATH)
 
 .PHONY: help install install-train demo test test-plugin test-train package lint bench \
-        metatrain evaluate evaluate-suggestions screenshots clean test-qgis340 test-qgis344
+        metatrain evaluate evaluate-suggestions screenshots clean test-qgis340 test-qgis344 \
+        translations update-ts
 
 help:
 	@echo "make demo       run MetaMapper on the bundled Landsat-8 sample (installs first)"
 	@echo "make test       the whole test suite, headless (installs first), here and on QGIS 3.40 + 3.44"
 	@echo "make test-qgis340 / test-qgis344   the plugin suite on QGIS 3.40 LTR / 3.44 (Debian chroots)"
 	@echo "make package    build dist/metamapper-<version>.zip for QGIS 'Install from ZIP'"
+	@echo "make translations / update-ts   compile i18n/*.ts to .qm / re-extract the strings"
 	@echo "make lint       ruff + mypy on core/"
 	@echo "make bench      speed and memory benchmarks -> bench/results/"
 	@echo "make metatrain  meta-train the bundled model with learn2learn (training extra)"
@@ -50,7 +57,22 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@$(PY) -c "import qgis.core, torch, rasterio, sklearn; print('venv ready: torch', torch.__version__, '| rasterio', rasterio.__version__)"
 	@touch $@
 
-install: $(STAMP) $(PKG)/metamapper
+install: $(STAMP) $(PKG)/metamapper translations
+
+# --- translations -------------------------------------------------------------------------
+translations: $(QM_FILES)
+
+i18n/%.qm: i18n/%.ts
+	@if ! command -v $(LRELEASE) >/dev/null; then \
+	  echo "Installing Qt's lrelease ($(I18N_APT_PACKAGES))"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(I18N_APT_PACKAGES); \
+	fi
+	QT_SELECT=qt5 $(LRELEASE) -silent $< -qm $@
+
+# new/changed tr() and msg() strings -> i18n/*.ts (translations kept; new ones unfinished)
+update-ts:
+	$(QGIS_PYTHON) scripts/update_ts.py
 
 $(TRAIN_STAMP): scripts/install_train.sh requirements-train.txt
 	bash scripts/install_train.sh $(TRAIN_VENV)
@@ -77,14 +99,14 @@ test-train: install-train
 
 # The plugin suite on other QGIS versions, each in a Debian chroot (Debian's own torch,
 # rasterio, scikit-learn) cached in $(CHROOT_CACHE); needs root for mount/chroot.
-test-qgis340: $(PKG)/metamapper
+test-qgis340: $(PKG)/metamapper translations
 	$(SUDO) bash scripts/qgis_chroot.sh trixie 3.40 "$(CHROOT_CACHE)" -q
 
-test-qgis344: $(PKG)/metamapper
+test-qgis344: $(PKG)/metamapper translations
 	$(SUDO) bash scripts/qgis_chroot.sh sid 3.44 "$(CHROOT_CACHE)" -q
 
 # --- distribution and quality -------------------------------------------------------------
-package: $(PKG)/metamapper
+package: $(PKG)/metamapper translations
 	$(QGIS_PYTHON) scripts/package.py --out dist
 
 lint: install

@@ -14,10 +14,12 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 
+from .translation import install_translator, remove_translator, tr_message, translator
 from .ui.qt_compat import QAction
 
+tr = translator("MetaMapperPlugin")
 PLUGIN_NAME = "MetaMapper"
-MENU = "&MetaMapper"
+MENU = "&MetaMapper"  # the plugin's name: not translated
 ICON_PATH = str(Path(__file__).resolve().parent / "resources" / "icon.svg")
 
 
@@ -29,6 +31,8 @@ class MetaMapperPlugin:
         self.provider: Any = None  # MetaMapperProvider, imported lazily
         self.action: QAction | None = None
         self.panel: Any = None  # MetaMapperPanel, created on first use
+        # QGIS's language (English: no translator); removed again in unload()
+        self.translator = install_translator()
 
     # --- Processing -------------------------------------------------------------------
     def initProcessing(self) -> None:  # noqa: N802 (QGIS API name)
@@ -42,20 +46,20 @@ class MetaMapperPlugin:
             self.provider = provider
         else:  # another copy of the plugin (e.g. a second install folder) already has the id
             QgsMessageLog.logMessage(
-                "A Processing provider with id 'metamapper' is already registered (is "
-                "MetaMapper installed twice?); this copy's algorithms are not added. Remove "
-                "the duplicate plugin folder and restart QGIS.", PLUGIN_NAME,
+                tr("A Processing provider with id 'metamapper' is already registered (is "
+                   "MetaMapper installed twice?); this copy's algorithms are not added. Remove "
+                   "the duplicate plugin folder and restart QGIS."), PLUGIN_NAME,
                 Qgis.MessageLevel.Warning)
 
     # --- GUI --------------------------------------------------------------------------
     def initGui(self) -> None:  # noqa: N802
         self.initProcessing()
-        self.action = QAction(QIcon(ICON_PATH), "MetaMapper: few-shot classify…",
+        self.action = QAction(QIcon(ICON_PATH), tr("MetaMapper: few-shot classify…"),
                               self.iface.mainWindow())
         self.action.setObjectName("mMetaMapperAction")
         self.action.setToolTip(
-            "Open the MetaMapper panel: adapt a meta-trained model to a few labelled "
-            "features and classify a raster region"
+            tr("Open the MetaMapper panel: adapt a meta-trained model to a few labelled "
+               "features and classify a raster region")
         )
         self.action.setCheckable(True)
         self.action.triggered.connect(self.toggle_panel)
@@ -78,6 +82,8 @@ class MetaMapperPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+        remove_translator(self.translator)
+        self.translator = None
 
     def toggle_panel(self, checked: bool = True) -> None:
         """Show or hide the panel, creating it on first use (after a dependency check)."""
@@ -110,7 +116,7 @@ class MetaMapperPlugin:
         missing = missing_runtime_packages()
         if not missing:
             return True
-        message = missing_runtime_message(missing)
+        message = tr_message(missing_runtime_message(missing))
         QgsMessageLog.logMessage(message, PLUGIN_NAME, Qgis.MessageLevel.Critical)
         self.iface.messageBar().pushMessage(PLUGIN_NAME, message.replace("\n", " "),
                                             level=Qgis.MessageLevel.Critical, duration=0)

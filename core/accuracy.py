@@ -14,6 +14,8 @@ from typing import Callable, List
 
 import numpy as np
 
+from .messages import msg
+
 MAX_FOLDS = 5
 LOO_MAX_FEATURES = 10
 
@@ -37,17 +39,18 @@ def feature_folds(
     feat_class = y[first]
     classes, per_class = np.unique(feat_class, return_counts=True)
     if classes.size < 2:
-        return None, "not estimated: fewer than two classes"
+        return None, msg("not estimated: fewer than two classes")
     k_min = int(per_class.min())
     if k_min < 2:
-        return None, (
+        return None, msg(
             "not estimated: a class has a single labelled feature, so none can be held out "
             "for testing; label two or more features per class to get an estimate"
         )
     rng = np.random.default_rng([seed, 31337])
     if feats.size <= LOO_MAX_FEATURES:
         groups = [[f] for f in feats]
-        method = f"leave-one-feature-out over {feats.size} features, re-adapting each time"
+        method = msg("leave-one-feature-out over {n} features, re-adapting each time",
+                     n=feats.size)
     else:
         k = min(MAX_FOLDS, k_min)
         groups = [[] for _ in range(k)]
@@ -57,7 +60,8 @@ def feature_folds(
             for j, f in enumerate(members):
                 groups[(j + offset) % k].append(f)
             offset += len(members)  # spread the remainders of classes over folds
-        method = f"stratified {k}-fold over {feats.size} features, re-adapting each fold"
+        method = msg("stratified {k}-fold over {n} features, re-adapting each fold", k=k,
+                     n=feats.size)
     folds = [np.flatnonzero(np.isin(feature_id, np.asarray(g))) for g in groups if g]
     return folds, method
 

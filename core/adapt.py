@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .errors import InputError, LabelError
+from .messages import msg
 from .model import HEAD_LR_KEY, LRS_PREFIX, FewShotNet, LoadedModel
 
 HEAD_W = "head.weight"
@@ -107,8 +108,12 @@ class AdaptedClassifier:
             if self.band_weight is not None:
                 if xb.shape[1] != d + self.band_weight.shape[1]:
                     raise InputError(
-                        f"This classifier corrects with {self.band_weight.shape[1]} bands; "
-                        f"give features with {d + self.band_weight.shape[1]} columns."
+                        msg(
+                            "This classifier corrects with {band_weight_shape_item} bands; "
+                            "give features with {value} columns.",
+                            band_weight_shape_item=self.band_weight.shape[1],
+                            value=d + self.band_weight.shape[1],
+                        )
                     )
                 logits = logits + F.linear(xb[:, d:], self.band_weight, self.band_bias)
             out.append(logits)
@@ -277,25 +282,41 @@ def _check_support(
 ) -> None:
     if len(x_shape) != 2 or x_shape[1] < d or (x_shape[1] != d and not extra_columns):
         raise InputError(
-            f"Support features have shape {x_shape}, the model expects (n, {d}) (plus the "
-            "standardised bands when its card appends them). Map the bands with the model "
-            "card's band mapping first."
+            msg(
+                "Support features have shape {x_shape}, the model expects (n, {d}) (plus "
+                "the standardised bands when its card appends them). Map the bands with "
+                "the model card's band mapping first.",
+                x_shape=x_shape,
+                d=d,
+            )
         )
     if y.shape != (n,):
-        raise LabelError(f"Got {n} support pixels but {tuple(y.shape)} labels.")
+        raise LabelError(msg(
+            "Got {n} support pixels but {y_shape} labels.",
+            n=n,
+            y_shape=tuple(y.shape),
+        ))
     if n_classes < 2:
         raise LabelError(
-            "At least two classes are needed to train a classifier; label features of two "
-            "or more classes."
+            msg(
+                "At least two classes are needed to train a classifier; label features of "
+                "two or more classes.",
+            )
         )
     if n == 0 or int(y.min()) < 0 or int(y.max()) >= n_classes:
-        raise LabelError(f"Support labels must be integers in 0..{n_classes - 1}.")
+        raise LabelError(msg(
+            "Support labels must be integers in 0..{value}.",
+            value=n_classes - 1,
+        ))
     counts = torch.bincount(y, minlength=n_classes)
     empty = torch.nonzero(counts == 0).flatten().tolist()
     if empty:
         raise LabelError(
-            f"Classes {empty} have no support pixels; every class needs at least one "
-            "labelled pixel inside the raster's valid area."
+            msg(
+                "Classes {empty} have no support pixels; every class needs at least one "
+                "labelled pixel inside the raster's valid area.",
+                empty=empty,
+            )
         )
 
 
@@ -332,7 +353,7 @@ def adapt(
                    extra_columns=bool(corr))
     x, bands = x_all[:, : net.input_dim], x_all[:, net.input_dim :]
     if not torch.isfinite(x_all).all():
-        raise InputError("Support features contain NaN/inf; mask nodata pixels first.")
+        raise InputError(msg("Support features contain NaN/inf; mask nodata pixels first."))
     n_steps = 0 if method == "protonet" else int(inner.get("steps", 0) if steps is None else steps)
 
     params = {k: v.detach().to(dev) for k, v in net.named_parameters()}

@@ -27,6 +27,8 @@ from typing import Dict, List, Mapping, Sequence
 
 import numpy as np
 
+from .messages import msg
+
 Z95 = 1.96  # as in Olofsson et al. (2014)
 
 #: How the validation sample was selected, as the user declares it.
@@ -194,24 +196,29 @@ def assess(
     estimates = design != "other" and big_n is not None and big_n.sum() > 0
     if design == "other":
         notes.append(
-            "The validation sample is not a probability sample, so the error matrix, "
-            "accuracies and kappa describe these sample units only: they are not estimates "
-            "for the map, and no area-adjusted estimate or confidence interval can be given. "
-            "Draw a stratified random sample (Create validation sample) for those."
+            msg(
+                "The validation sample is not a probability sample, so the error matrix, "
+                "accuracies and kappa describe these sample units only: they are not "
+                "estimates for the map, and no area-adjusted estimate or confidence "
+                "interval can be given. Draw a stratified random sample (Create validation "
+                "sample) for those.",
+            )
         )
     elif big_n is None:
-        notes.append("The mapped area of each class is unknown: no area-adjusted estimate.")
+        notes.append(msg("The mapped area of each class is unknown: no area-adjusted estimate."))
     if estimates and big_n is not None:
         unsampled = [classes[i] for i in range(q) if big_n[i] > 0 and n_i[i] < 2]
         if unsampled:
             estimates = False
             notes.append(
-                "Area-adjusted estimates, standard errors and confidence intervals need at "
-                "least 2 sample units in every map class; too few in: "
-                + ", ".join(f"{classes[i]} ({n_i[i]})" for i in range(q)
-                            if big_n[i] > 0 and n_i[i] < 2)
-                + ". The matrix and accuracies below are of the sample counts. Add sample "
-                "units in those classes (Create validation sample)."
+                msg(
+                    "Area-adjusted estimates, standard errors and confidence intervals need "
+                    "at least 2 sample units in every map class; too few in: {classes}. The "
+                    "matrix and accuracies below are of the sample counts. Add sample units "
+                    "in those classes (Create validation sample).",
+                    classes=", ".join(f"{classes[i]} ({n_i[i]})" for i in range(q)
+                                      if big_n[i] > 0 and n_i[i] < 2),
+                )
             )
 
     if estimates and big_n is not None:
@@ -243,15 +250,17 @@ def assess(
         result.area_proportion_se = se["area_proportion"]
         if design == "random":
             notes.append(
-                "Simple random or systematic sample: the estimates are post-stratified by "
-                "map class (Olofsson et al. 2013); their variances treat the sample sizes "
-                "per class as fixed."
+                msg(
+                    "Simple random or systematic sample: the estimates are post-stratified "
+                    "by map class (Olofsson et al. 2013); their variances treat the sample "
+                    "sizes per class as fixed.",
+                )
             )
     missing_ref = [classes[j] for j in range(q) if counts[:, j].sum() == 0 and n_i[j] > 0]
     if missing_ref:
         notes.append(
-            "Never seen in the reference data: " + ", ".join(missing_ref)
-            + " (their producer's accuracy is undefined)."
+            msg("Never seen in the reference data: {classes} (their producer's accuracy is "
+                "undefined).", classes=", ".join(missing_ref))
         )
     return result
 

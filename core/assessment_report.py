@@ -22,6 +22,7 @@ import numpy as np
 
 from .assessment import DESIGN_LABELS, Z95, Assessment
 from .errors import OutputError
+from .messages import msg
 
 MAP_COLOUR = "#9e9e9e"
 ADJUSTED_COLOUR = "#1f78b4"
@@ -297,7 +298,10 @@ def write_files(contents: Dict[str, str]) -> List[str]:
         for path, text in contents.items():
             final = Path(path)
             if final.is_dir():
-                raise OutputError(f"The output path {final} is a folder. Give a file name.")
+                raise OutputError(msg(
+                    "The output path {final} is a folder. Give a file name.",
+                    final=final,
+                ))
             folder = final.parent if str(final.parent) else Path(".")
             folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=".metamapper-tmp",
@@ -313,8 +317,10 @@ def write_files(contents: Dict[str, str]) -> List[str]:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise OutputError(
-            f"Cannot write the report ({exc.strerror or exc}). Choose a folder you can write "
-            "to."
+            msg(
+                "Cannot write the report ({value}). Choose a folder you can write to.",
+                value=exc.strerror or exc,
+            )
         ) from exc
     except OutputError:
         for tmp, _ in staged:

@@ -26,6 +26,7 @@ import rasterio.windows
 from rasterio.windows import Window
 
 from .errors import Cancelled, RasterError, RegionError
+from .messages import msg
 from .raster_io import RasterInfo, Region, geometry_is_usable, geometry_window, iter_tiles
 from .raster_io import make_region as _make_region
 from .raster_io import open_raster_info as _open_raster_info
@@ -65,9 +66,13 @@ def open_class_map(path: str) -> ClassMapInfo:
         dtype = ds.dtypes[0]
         if np.dtype(dtype).kind not in INTEGER_KINDS:
             raise RasterError(
-                f"The class map {name} holds {dtype} values; a class map holds integer class "
-                "codes. Choose the class map MetaMapper wrote (or convert yours with "
-                "gdal_translate -ot UInt16)."
+                msg(
+                    "The class map {name} holds {dtype} values; a class map holds integer "
+                    "class codes. Choose the class map MetaMapper wrote (or convert yours "
+                    "with gdal_translate -ot UInt16).",
+                    name=name,
+                    dtype=dtype,
+                )
             )
         names = _names_from_tags(ds.tags()) or _names_from_aux(path)
         try:
@@ -186,8 +191,11 @@ def class_pixel_counts(
                 progress((i + 1) / len(windows))
     if not total:
         raise RegionError(
-            "The class map holds no valid pixel in the chosen area (it is all nodata or the "
-            "region misses it). Choose the class map's area, or leave the region empty."
+            msg(
+                "The class map holds no valid pixel in the chosen area (it is all nodata "
+                "or the region misses it). Choose the class map's area, or leave the "
+                "region empty.",
+            )
         )
     return dict(sorted(total.items()))
 

@@ -11,6 +11,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from .messages import Message, msg
+
 #: The packages the plugin needs inside QGIS's Python, with the versions we test.
 RUNTIME_PACKAGES: dict[str, str] = {
     "torch": "torch",
@@ -35,15 +37,14 @@ def install_command(requirements: list[str]) -> str:
     return f"{python} -m pip install --user {quoted}"
 
 
-def missing_runtime_message(missing: list[str]) -> str:
+def missing_runtime_message(missing: list[str]) -> Message:
     """A user-facing message naming what is missing and how to install it."""
-    return (
+    return msg(
         "MetaMapper needs these Python packages in QGIS's Python, and they are missing: "
-        + ", ".join(missing)
-        + ".\nInstall them with:\n    "
-        + install_command(missing)
-        + "\nthen restart QGIS. (CPU-only torch is enough; a CUDA build of torch is used "
-        "automatically when present.)"
+        "{packages}.\nInstall them with:\n    {command}\nthen restart QGIS. (CPU-only torch "
+        "is enough; a CUDA build of torch is used automatically when present.)",
+        packages=", ".join(missing),
+        command=install_command(missing),
     )
 
 

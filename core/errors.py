@@ -7,9 +7,20 @@ the fix. Anything else escaping the engine is a bug.
 
 from __future__ import annotations
 
+from .messages import Message, msg
+
 
 class MetaMapperError(Exception):
-    """Base class of every MetaMapper failure shown to the user."""
+    """Base class of every MetaMapper failure shown to the user.
+
+    Raised with a :func:`~.messages.msg` message, it keeps the message's ``template`` and
+    ``params`` so that the QGIS side can show it translated (``str(error)`` stays English).
+    """
+
+    @property
+    def message(self) -> Message | str:
+        first = self.args[0] if self.args else ""
+        return first if isinstance(first, Message) else str(self)
 
 
 class ModelFileError(MetaMapperError):
@@ -47,5 +58,6 @@ class DeviceError(MetaMapperError):
 class Cancelled(MetaMapperError):
     """The user cancelled the run; no output file was left behind."""
 
-    def __init__(self, message: str = "Cancelled by the user; no output was written.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message if message is not None
+                         else msg("Cancelled by the user; no output was written."))

@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from .band_mapping import appends_bands, default_band_mapping, feature_dim
 from .errors import ModelFileError
+from .messages import msg
 
 FORMAT = "metamapper-model"
 FORMAT_VERSION = 1
@@ -154,71 +155,93 @@ def default_card(**overrides: Any) -> dict:
 def validate_card(card: Any) -> None:
     """Raise ModelFileError naming the first thing wrong with ``card``."""
 
-    def bad(msg: str) -> ModelFileError:
+    def bad(problem: str) -> ModelFileError:
         return ModelFileError(
-            f"Invalid model card: {msg}. Use a model file written by MetaMapper "
-            "(the bundled model, or one from its meta-training)."
+            msg(
+                "Invalid model card: {problem}. Use a model file written by MetaMapper "
+                "(the bundled model, or one from its meta-training).",
+                problem=problem,
+            )
         )
 
     if not isinstance(card, dict):
-        raise bad("the card is not a JSON object")
+        raise bad(msg("the card is not a JSON object"))
     if card.get("format") != FORMAT:
-        raise bad(f"'format' is {card.get('format')!r}, expected {FORMAT!r}")
+        raise bad(msg(
+            "'format' is {format!r}, expected {expected!r}",
+            format=card.get('format'),
+            expected=FORMAT,
+        ))
     if card.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(
-            f"Model file format_version {card.get('format_version')!r} is not supported by "
-            f"this MetaMapper (it reads version {FORMAT_VERSION}). Update the plugin, or use "
-            "a model file made for this version."
+            msg(
+                "Model file format_version {format_version!r} is not supported by this "
+                "MetaMapper (it reads version {supported}). Update the plugin, or "
+                "use a model file made for this version.",
+                format_version=card.get('format_version'),
+                supported=FORMAT_VERSION,
+            )
         )
     for key in ("architecture", "band_mapping", "method", "inner_loop"):
         if key not in card:
-            raise bad(f"missing {key!r}")
+            raise bad(msg("missing {key!r}", key=key))
     arch = card["architecture"]
     if not isinstance(arch, dict) or arch.get("type") != "mlp":
-        raise bad("architecture.type must be 'mlp'")
+        raise bad(msg("architecture.type must be 'mlp'"))
     try:
         dims = [int(arch["input_dim"]), int(arch["embedding_dim"])] + [
             int(h) for h in arch["hidden"]
         ]
     except (KeyError, TypeError, ValueError) as exc:
-        raise bad(f"architecture needs integer input_dim, hidden, embedding_dim ({exc})") from exc
+        raise bad(msg(
+            "architecture needs integer input_dim, hidden, embedding_dim ({exc})",
+            exc=exc,
+        )) from exc
     if min(dims) < 1:
-        raise bad("architecture sizes must be positive")
+        raise bad(msg("architecture sizes must be positive"))
     try:
         expected = feature_dim(card["band_mapping"])
     except (ValueError, TypeError, AttributeError) as exc:
-        raise bad(f"band_mapping: {exc}") from exc
+        raise bad(msg("band_mapping: {exc}", exc=exc)) from exc
     if expected != int(arch["input_dim"]):
         raise bad(
-            f"architecture.input_dim {arch['input_dim']} does not match the band mapping's "
-            f"{expected} features"
+            msg(
+                "architecture.input_dim {arch_input_dim} does not match the band mapping's "
+                "{expected} features",
+                arch_input_dim=arch['input_dim'],
+                expected=expected,
+            )
         )
     corr = card.get("band_correction")
     if corr is not None:
         if not isinstance(corr, dict):
-            raise bad("band_correction must be an object")
+            raise bad(msg("band_correction must be an object"))
         try:
             if float(corr.get("l2", 0.1)) <= 0 or int(corr.get("min_shots", 2)) < 1 \
                     or int(corr.get("max_iter", 100)) < 1 \
                     or not 0 <= float(corr.get("prior_scale", 1.0)) <= 10:
-                raise bad("band_correction needs l2 > 0, min_shots >= 1, max_iter >= 1, "
-                          "0 <= prior_scale <= 10")
+                raise bad(msg("band_correction needs l2 > 0, min_shots >= 1, max_iter >= 1, "
+                              "0 <= prior_scale <= 10"))
         except (TypeError, ValueError) as exc:
-            raise bad(f"band_correction values must be numbers ({exc})") from exc
+            raise bad(msg("band_correction values must be numbers ({exc})", exc=exc)) from exc
         if corr and not appends_bands(card["band_mapping"]):
-            raise bad("band_correction needs band_mapping.append_bands = true")
+            raise bad(msg("band_correction needs band_mapping.append_bands = true"))
     if card["method"] not in METHODS:
-        raise bad(f"method {card['method']!r} is not one of {', '.join(METHODS)}")
+        raise bad(msg(
+            "method {card_method!r} is not one of {methods_list}",
+            card_method=card['method'],
+            methods_list=', '.join(METHODS),
+        ))
     inner = card["inner_loop"]
     if not isinstance(inner, dict):
-        raise bad("inner_loop must be an object")
+        raise bad(msg("inner_loop must be an object"))
     if inner.get("adapt", "all") not in ("all", "head"):
-        raise bad("inner_loop.adapt must be 'all' or 'head'")
+        raise bad(msg("inner_loop.adapt must be 'all' or 'head'"))
     try:
         if int(inner.get("steps", 0)) < 0 or float(inner.get("lr", 0.0)) < 0:
-            raise bad("inner_loop.steps and lr must be >= 0")
+            raise bad(msg("inner_loop.steps and lr must be >= 0"))
     except (TypeError, ValueError) as exc:
-        raise bad(f"inner_loop.steps/lr must be numbers ({exc})") from exc
+        raise bad(msg("inner_loop.steps/lr must be numbers ({exc})", exc=exc)) from exc
 
 
 # --------------------------------------------------------------------------- model file
@@ -317,44 +340,71 @@ def _check_state(card: dict, state: Dict[str, Any]) -> Dict[str, Tensor] | None:
     unexpected = sorted(set(weights) - set(reference))
     if missing or unexpected:
         raise ModelFileError(
-            "Model file weights do not match its card "
-            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]}). The file is damaged "
-            "or was written by a different program; re-export it from MetaMapper training."
+            msg(
+                "Model file weights do not match its card (missing: {missing}, unexpected: "
+                "{unexpected}). The file is damaged or was written by a different program; "
+                "re-export it from MetaMapper training.",
+                missing=missing[:5],
+                unexpected=unexpected[:5],
+            )
         )
     for k, ref in reference.items():
         v = weights[k]
         if not isinstance(v, Tensor) or tuple(v.shape) != tuple(ref.shape):
             shape = tuple(v.shape) if isinstance(v, Tensor) else type(v).__name__
             raise ModelFileError(
-                f"Model file weight {k!r} has shape {shape}, the card's architecture needs "
-                f"{tuple(ref.shape)}. The file is damaged or its card was edited."
+                msg(
+                    "Model file weight {k!r} has shape {shape}, the card's architecture "
+                    "needs {ref_shape}. The file is damaged or its card was edited.",
+                    k=k,
+                    shape=shape,
+                    ref_shape=tuple(ref.shape),
+                )
             )
         if not v.is_floating_point() or not torch.isfinite(v).all():
-            raise ModelFileError(f"Model file weight {k!r} is not finite floating point data.")
+            raise ModelFileError(msg(
+                "Model file weight {k!r} is not finite floating point data.",
+                k=k,
+            ))
     params = dict(FewShotNet.from_card(card).named_parameters())
     for k, v in lrs.items():
         name = k[len(LRS_PREFIX) :]
         if not isinstance(v, Tensor) or not v.is_floating_point():
-            raise ModelFileError(f"Model file step size {k!r} is not a float tensor.")
+            raise ModelFileError(msg("Model file step size {k!r} is not a float tensor.", k=k))
         if name == "head":
             if v.numel() != 1:
                 raise ModelFileError(
-                    f"{HEAD_LR_KEY!r} must be a single number, got {tuple(v.shape)}."
+                    msg(
+                        "{head_lr_key!r} must be a single number, got {v_shape}.",
+                        head_lr_key=HEAD_LR_KEY,
+                        v_shape=tuple(v.shape),
+                    )
                 )
         elif name not in params:
-            raise ModelFileError(f"Model file step size {k!r} names no network parameter.")
+            raise ModelFileError(msg(
+                "Model file step size {k!r} names no network parameter.",
+                k=k,
+            ))
         elif tuple(v.shape) != tuple(params[name].shape):
             raise ModelFileError(
-                f"Model file step size {k!r} has shape {tuple(v.shape)}, "
-                f"expected {tuple(params[name].shape)}."
+                msg(
+                    "Model file step size {k!r} has shape {v_shape}, expected "
+                    "{params_item_shape}.",
+                    k=k,
+                    v_shape=tuple(v.shape),
+                    params_item_shape=tuple(params[name].shape),
+                )
             )
     if card["inner_loop"].get("per_parameter_lr", False):
         needed = [LRS_PREFIX + n for n in params] + [HEAD_LR_KEY]
         absent = [k for k in needed if k not in lrs]
         if absent:
             raise ModelFileError(
-                f"The card asks for per-parameter step sizes but {absent[:3]} are missing "
-                "from the model file. Re-export it from Meta-SGD training."
+                msg(
+                    "The card asks for per-parameter step sizes but {absent} are missing "
+                    "from the model file. Re-export it from Meta-SGD training.",
+                    absent=absent[:3],
+                )
             )
     return lrs or None
 
@@ -368,8 +418,11 @@ def load_model(path: PathLike | None = None, map_location: str = "cpu") -> Loade
     path = Path(path) if path is not None else bundled_model_path()
     if not path.is_file():
         raise ModelFileError(
-            f"Model file not found: {path}. Choose an existing MetaMapper .pt model file "
-            "(or leave the model empty to use the bundled one)."
+            msg(
+                "Model file not found: {path}. Choose an existing MetaMapper .pt model "
+                "file (or leave the model empty to use the bundled one).",
+                path=path,
+            )
         )
     sidecar = path.with_suffix(".json")
     if sidecar.is_file():
@@ -379,30 +432,49 @@ def load_model(path: PathLike | None = None, map_location: str = "cpu") -> Loade
             recorded = None
         if recorded and recorded != sha256_of(path):
             raise ModelFileError(
-                f"Model file {path.name} does not match the checksum in {sidecar.name}: it "
-                "is damaged or was replaced. Download or export it again."
+                msg(
+                    "Model file {path_name} does not match the checksum in {sidecar_name}: "
+                    "it is damaged or was replaced. Download or export it again.",
+                    path_name=path.name,
+                    sidecar_name=sidecar.name,
+                )
             )
     try:
         blob = torch.load(str(path), map_location=map_location, weights_only=True)
     except Exception as exc:  # truncated zip, random bytes, unsafe pickle globals, ...
         raise ModelFileError(
-            f"Cannot read model file {path.name}: it is damaged, not a MetaMapper model, or "
-            f"contains objects that are unsafe to load ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:200] if str(exc) else ''}). Use a model file "
-            "written by MetaMapper."
+            msg(
+                "Cannot read model file {path_name}: it is damaged, not a MetaMapper "
+                "model, or contains objects that are unsafe to load ({name}: {value}). Use "
+                "a model file written by MetaMapper.",
+                path_name=path.name,
+                name=type(exc).__name__,
+                value=str(exc).splitlines()[0][:200] if str(exc) else '',
+            )
         ) from exc
     if not isinstance(blob, dict) or set(blob) != {"card", "state_dict"}:
         keys = sorted(blob) if isinstance(blob, dict) else type(blob).__name__
         raise ModelFileError(
-            f"{path.name} is not a MetaMapper model file (expected keys 'card' and "
-            f"'state_dict', found {keys}). Use a model file written by MetaMapper."
+            msg(
+                "{path_name} is not a MetaMapper model file (expected keys 'card' and "
+                "'state_dict', found {keys}). Use a model file written by MetaMapper.",
+                path_name=path.name,
+                keys=keys,
+            )
         )
     if not isinstance(blob["card"], str) or not isinstance(blob["state_dict"], dict):
-        raise ModelFileError(f"{path.name}: 'card' must be JSON text and 'state_dict' a dict.")
+        raise ModelFileError(msg(
+            "{path_name}: 'card' must be JSON text and 'state_dict' a dict.",
+            path_name=path.name,
+        ))
     try:
         card = json.loads(blob["card"])
     except ValueError as exc:
-        raise ModelFileError(f"{path.name}: the model card is not valid JSON ({exc}).") from exc
+        raise ModelFileError(msg(
+            "{path_name}: the model card is not valid JSON ({exc}).",
+            path_name=path.name,
+            exc=exc,
+        )) from exc
     validate_card(card)
     state = blob["state_dict"]
     lrs = _check_state(card, state)

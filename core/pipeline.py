@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 import numpy as np
 
 from .errors import Cancelled, InputError, OutputError, RegionError
+from .messages import msg
 from .sampling import LabelledFeature, SupportSet
 
 __all__ = ["LabelledFeature", "MapOptions", "MapResult", "map_region"]
@@ -119,14 +120,16 @@ def _wavelength_note(info: Any, given: Sequence[float] | None) -> str:
     """One log line saying where the band wavelengths come from."""
     found = info.wavelength_source
     if given:
-        return ("Band wavelengths: the WAVELENGTHS parameter"
-                + (f" (overrides those in {found})." if found else "."))  # fmt: skip
+        if found:
+            return msg("Band wavelengths: the WAVELENGTHS parameter (overrides those in "
+                       "{found}).", found=found)
+        return msg("Band wavelengths: the WAVELENGTHS parameter.")
     if info.wavelengths_nm:
         wl = info.wavelengths_nm
-        return (f"Band wavelengths: {len(wl)} read from {found} "
-                f"({min(wl):.0f}-{max(wl):.0f} nm).")  # fmt: skip
-    return ("Band wavelengths: none in the raster's metadata; bands are taken as evenly "
-            "spaced (give WAVELENGTHS to place them).")
+        return msg("Band wavelengths: {n} read from {found} ({low:.0f}-{high:.0f} nm).",
+                   n=len(wl), found=found, low=min(wl), high=max(wl))
+    return msg("Band wavelengths: none in the raster's metadata; bands are taken as evenly "
+               "spaced (give WAVELENGTHS to place them).")
 
 
 def _uses_unlabelled(card: dict) -> bool:
@@ -354,7 +357,7 @@ def map_region(
     run = _Run(progress, is_cancelled)
     seconds: Dict[str, float] = {}
     t_start = time.perf_counter()
-    run.report(0.0, "Checking inputs")
+    run.report(0.0, msg("Checking inputs"))
 
     raster = Path(raster_path)
     out_path = Path(output_path)
@@ -362,13 +365,18 @@ def map_region(
     for p in [out_path] + ([conf_path] if conf_path else []):
         if _same_file(p, raster):
             raise OutputError(
-                f"The output {p.name} would overwrite the input raster. Choose another "
-                "output file name."
+                msg(
+                    "The output {p_name} would overwrite the input raster. Choose another "
+                    "output file name.",
+                    p_name=p.name,
+                )
             )
     if conf_path is not None and _same_file(conf_path, out_path):
         raise OutputError(
-            "The confidence output and the class map have the same path. Give them "
-            "different file names."
+            msg(
+                "The confidence output and the class map have the same path. Give them "
+                "different file names.",
+            )
         )
     info = open_raster_info(raster)
     warnings: List[str] = list(info.warnings)
@@ -379,8 +387,12 @@ def map_region(
     wavelengths = opts.wavelengths_nm if opts.wavelengths_nm else info.wavelengths_nm
     if wavelengths is not None and len(wavelengths) != info.count:
         raise InputError(
-            f"{len(wavelengths)} wavelengths were given for a raster with {info.count} bands. "
-            "Give one wavelength (nm) per band, or none."
+            msg(
+                "{n_wavelengths} wavelengths were given for a raster with {info_count} "
+                "bands. Give one wavelength (nm) per band, or none.",
+                n_wavelengths=len(wavelengths),
+                info_count=info.count,
+            )
         )
     notes = [_wavelength_note(info, opts.wavelengths_nm)]
     torch.manual_seed(int(opts.seed))
@@ -395,11 +407,15 @@ def map_region(
             notes += band_notes
             if info.band_indexes is not None and wavelengths is not None:
                 wavelengths = [wavelengths[b - 1] for b in info.band_indexes]
-            run.report(0.02, "Sampling labelled pixels")
+            run.report(0.02, msg("Sampling labelled pixels"))
             support = build_support(ds, info, features, opts.shots_cap, opts.seed)
             warnings += support.warnings
             seconds["sampling"] = time.perf_counter() - t0
-            run.report(0.08, f"{support.y.size} support pixels in {support.n_classes} classes")
+            run.report(0.08, msg(
+                "{support_y_size} support pixels in {support_n_classes} classes",
+                support_y_size=support.y.size,
+                support_n_classes=support.n_classes,
+            ))
 
             t0 = time.perf_counter()
             sample = sample_region(ds, info, region_obj, seed=opts.seed)
@@ -411,7 +427,7 @@ def map_region(
                 cap = int((card.get("transductive") or {}).get("max_unlabelled", 4096))
                 unlabelled = _region_features(ds, info, region_obj, mapper, cap, opts.seed)
             seconds["stats"] = time.perf_counter() - t0
-            run.report(0.12, "Adapting the model to the labelled pixels")
+            run.report(0.12, msg("Adapting the model to the labelled pixels"))
 
             n_classes = support.n_classes
 
@@ -431,7 +447,7 @@ def map_region(
             seconds["adapt"] = time.perf_counter() - t0
             propagation = None
             if opts.transductive and _propagation_settings(card) is not None:
-                run.report(0.15, "Propagating the labels over the region")
+                run.report(0.15, msg("Propagating the labels over the region"))
                 t0 = time.perf_counter()
                 choice = _choose_propagation(
                     ds, info, region_obj, card, classifier, mapper, (stats, card_bm, wavelengths),
@@ -442,7 +458,7 @@ def map_region(
                 seconds["transduction"] = time.perf_counter() - t0
             else:
                 transduction_note = "off" if not opts.transductive else "not in the model card"
-            run.report(0.18, "Estimating accuracy from the labelled features")
+            run.report(0.18, msg("Estimating accuracy from the labelled features"))
 
             t0 = time.perf_counter()
             if opts.estimate_accuracy:
@@ -457,9 +473,9 @@ def map_region(
                 )
                 acc_value, acc_method = estimate.value, estimate.method
             else:
-                acc_value, acc_method = None, "not estimated (switched off)"
+                acc_value, acc_method = None, msg("not estimated (switched off)")
             seconds["accuracy"] = time.perf_counter() - t0
-            run.report(0.3, "Predicting the region tile by tile")
+            run.report(0.3, msg("Predicting the region tile by tile"))
 
             names, codes = support.classes, support.codes
             colours = class_colours(names, opts.class_colors)
@@ -508,8 +524,10 @@ def map_region(
                     conf_dst.close()
             if pstats.pixels == 0:
                 raise RegionError(
-                    "The region holds no valid pixel (it is entirely nodata or masked). "
-                    "Choose a region over valid raster data."
+                    msg(
+                        "The region holds no valid pixel (it is entirely nodata or "
+                        "masked). Choose a region over valid raster data.",
+                    )
                 )
             write_category_names(tmp_class, names, codes)
             write_qml(tmp_class.with_suffix(".qml"), names, codes, colours)
@@ -520,7 +538,7 @@ def map_region(
 
     seconds["total"] = time.perf_counter() - t_start
     if progress is not None:
-        progress(1.0, "Done")
+        progress(1.0, msg("Done"))
     counts = pstats.class_counts if pstats.class_counts is not None else np.zeros(len(names))
     return MapResult(
         output_path=str(out_path),

@@ -20,6 +20,7 @@ import torch
 
 from .band_mapping import BandStats
 from .errors import Cancelled, DeviceError, OutputError
+from .messages import msg
 from .raster_io import CONFIDENCE_NODATA, RasterInfo, Region, count_tiles, iter_tiles, read_block
 
 MIN_GPU_BATCH = 1024
@@ -51,11 +52,17 @@ def resolve_device(requested: str = "auto") -> str:
     if req.startswith("cuda"):
         if not torch.cuda.is_available():
             raise DeviceError(
-                "CUDA was requested but torch sees no CUDA GPU (CPU-only torch build, or no "
-                "driver). Choose device 'auto' or 'cpu', or install a CUDA build of torch."
+                msg(
+                    "CUDA was requested but torch sees no CUDA GPU (CPU-only torch build, "
+                    "or no driver). Choose device 'auto' or 'cpu', or install a CUDA build "
+                    "of torch.",
+                )
             )
         return req
-    raise DeviceError(f"Unknown device {requested!r}. Use 'auto', 'cpu' or 'cuda'.")
+    raise DeviceError(msg(
+        "Unknown device {requested!r}. Use 'auto', 'cpu' or 'cuda'.",
+        requested=requested,
+    ))
 
 
 def is_oom(exc: BaseException) -> bool:
@@ -426,8 +433,11 @@ class BatchPredictor:
             self.batch_size = max(MIN_GPU_BATCH, self.batch_size // 2)
             return
         self.warnings.append(
-            "The GPU ran out of memory even with small batches; the rest of the map was "
-            "predicted on the CPU (slower). Close other GPU programs or use device 'cpu'."
+            msg(
+                "The GPU ran out of memory even with small batches; the rest of the map "
+                "was predicted on the CPU (slower). Close other GPU programs or use device "
+                "'cpu'.",
+            )
         )
         self.device = "cpu"
         self.classifier = move_classifier(self.classifier, "cpu")
@@ -497,7 +507,11 @@ def predict_region(
             _predict_tile(tile, data, valid, region, predictor, mapper_args, lut, counts,
                           out, class_dst, confidence_dst, t0, on_tile)
             if progress is not None:
-                progress(lo + (hi - lo) * (i + 1) / n_tiles, f"Predicted tile {i + 1}/{n_tiles}")
+                progress(lo + (hi - lo) * (i + 1) / n_tiles, msg(
+                    "Predicted tile {value}/{n_tiles}",
+                    value=i + 1,
+                    n_tiles=n_tiles,
+                ))
     return out
 
 
@@ -531,8 +545,11 @@ def _predict_tile(tile: Any, data: np.ndarray, valid: np.ndarray, region: Region
             confidence_dst.write(conf, 1, window=win)
     except Exception as exc:  # noqa: BLE001 - GDAL/OS write errors of any kind
         raise OutputError(
-            f"Writing the output failed ({exc}). Free disk space or choose another "
-            "output folder, then run again."
+            msg(
+                "Writing the output failed ({exc}). Free disk space or choose another "
+                "output folder, then run again.",
+                exc=exc,
+            )
         ) from exc
     t3 = time.perf_counter()
     out.tiles += 1

@@ -31,6 +31,7 @@ from rasterio.windows import Window
 
 from .band_metadata import read_band_metadata
 from .errors import OutputError, RasterError, RegionError
+from .messages import msg
 
 MAX_BANDS = 300
 NATIVE_DTYPES = ("uint8", "uint16", "int16", "int32", "float32", "float64")
@@ -102,59 +103,95 @@ def open_raster_info(path: str | os.PathLike) -> RasterInfo:
     """Check a raster is usable and describe it; RasterError names the problem and fix."""
     path = str(path)
     if not os.path.exists(path):
-        raise RasterError(f"Raster not found: {path}. Choose an existing raster file.")
+        raise RasterError(msg(
+            "Raster not found: {path}. Choose an existing raster file.",
+            path=path,
+        ))
     try:
         ds = rasterio.open(path)
     except Exception as exc:  # noqa: BLE001 - GDAL error types vary
         raise RasterError(
-            f"Cannot open {Path(path).name} as a raster ({exc}). Choose a GDAL-readable "
-            "raster such as a GeoTIFF."
+            msg(
+                "Cannot open {name} as a raster ({exc}). Choose a GDAL-readable raster "
+                "such as a GeoTIFF.",
+                name=Path(path).name,
+                exc=exc,
+            )
         ) from exc
     with ds:
         warnings: List[str] = []
         if ds.crs is None or not ds.crs.to_wkt():
             raise RasterError(
-                f"Raster {Path(path).name} has no coordinate reference system, so labelled "
-                "features cannot be placed on it. Assign its CRS first (Raster > Projections > "
-                "Assign Projection, or gdal_edit.py -a_srs EPSG:xxxx)."
+                msg(
+                    "Raster {name} has no coordinate reference system, so labelled "
+                    "features cannot be placed on it. Assign its CRS first (Raster > "
+                    "Projections > Assign Projection, or gdal_edit.py -a_srs EPSG:xxxx).",
+                    name=Path(path).name,
+                )
             )
         if ds.transform == Affine.identity():
             raise RasterError(
-                f"Raster {Path(path).name} is not georeferenced (identity transform). "
-                "Georeference it first (Georeferencer, or gdal_translate -a_ullr)."
+                msg(
+                    "Raster {name} is not georeferenced (identity transform). Georeference "
+                    "it first (Georeferencer, or gdal_translate -a_ullr).",
+                    name=Path(path).name,
+                )
             )
         if ds.count < 1:
-            raise RasterError(f"Raster {Path(path).name} has no band. Choose a raster with data.")
+            raise RasterError(msg(
+                "Raster {name} has no band. Choose a raster with data.",
+                name=Path(path).name,
+            ))
         if ds.count > MAX_BANDS:
             raise RasterError(
-                f"Raster {Path(path).name} has {ds.count} bands; MetaMapper supports at most "
-                f"{MAX_BANDS}. Select a subset of bands first (e.g. gdal_translate -b ...)."
+                msg(
+                    "Raster {name} has {ds_count} bands; MetaMapper supports at most "
+                    "{max_bands}. Select a subset of bands first (e.g. gdal_translate -b "
+                    "...).",
+                    name=Path(path).name,
+                    ds_count=ds.count,
+                    max_bands=MAX_BANDS,
+                )
             )
         dtypes = set(ds.dtypes)
         if len(dtypes) != 1:
             read_dtype = "float64"
-            warnings.append(f"Bands have different data types {sorted(dtypes)}; read as float64.")
+            warnings.append(msg(
+                "Bands have different data types {dtypes}; read as float64.",
+                dtypes=sorted(dtypes),
+            ))
             dtype = "mixed"
         else:
             dtype = ds.dtypes[0]
             if dtype.startswith("complex"):
                 raise RasterError(
-                    f"Raster {Path(path).name} has complex values ({dtype}), which cannot be "
-                    "classified. Convert it to real bands first (e.g. amplitude and phase with "
-                    "the Raster Calculator, or gdal_translate -ot Float32 for the real part)."
+                    msg(
+                        "Raster {name} has complex values ({dtype}), which cannot be "
+                        "classified. Convert it to real bands first (e.g. amplitude and "
+                        "phase with the Raster Calculator, or gdal_translate -ot Float32 "
+                        "for the real part).",
+                        name=Path(path).name,
+                        dtype=dtype,
+                    )
                 )
             if dtype in NATIVE_DTYPES:
                 read_dtype = dtype
             elif dtype in CONVERTED_DTYPES:
                 read_dtype = "float64"
                 warnings.append(
-                    f"Raster data type {dtype} is read as float64 (values are kept exactly "
-                    "except 64-bit integers beyond 2^53)."
+                    msg(
+                        "Raster data type {dtype} is read as float64 (values are kept "
+                        "exactly except 64-bit integers beyond 2^53).",
+                        dtype=dtype,
+                    )
                 )
             else:
                 raise RasterError(
-                    f"Raster data type {dtype} is not supported. Convert it with "
-                    "gdal_translate -ot Float32 (or Int16/UInt16) first."
+                    msg(
+                        "Raster data type {dtype} is not supported. Convert it with "
+                        "gdal_translate -ot Float32 (or Int16/UInt16) first.",
+                        dtype=dtype,
+                    )
                 )
         flags = ds.mask_flag_enums
         if any(MaskFlags.per_dataset in f or MaskFlags.alpha in f for f in flags):
@@ -166,8 +203,10 @@ def open_raster_info(path: str | os.PathLike) -> RasterInfo:
         nodata = tuple(None if v is None else float(v) for v in ds.nodatavals)
         if len({str(v) for v in nodata}) > 1:
             warnings.append(
-                "Bands have different nodata values; a pixel is used only where every band "
-                "holds data."
+                msg(
+                    "Bands have different nodata values; a pixel is used only where every "
+                    "band holds data.",
+                )
             )
         crs = ds.crs
         meta = read_band_metadata(ds)
@@ -357,17 +396,26 @@ def make_region(info: RasterInfo, geometries: Sequence[dict] | None) -> Region:
     usable = [g for g in geoms if geometry_is_usable(g) and "Polygon" in g["type"]]
     if not usable:
         raise RegionError(
-            "The region has no usable polygon (it is empty, or not a polygon). Draw or choose "
-            "a polygon region, or leave the region empty to map the whole raster."
+            msg(
+                "The region has no usable polygon (it is empty, or not a polygon). Draw or "
+                "choose a polygon region, or leave the region empty to map the whole "
+                "raster.",
+            )
         )
     windows = [geometry_window(g, info.transform, info.width, info.height) for g in usable]
     inside = [w for w in windows if w is not None]
     if not inside:
         left, bottom, right, top = info.bounds
         raise RegionError(
-            "The region does not overlap the raster (raster extent "
-            f"{left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). Draw the region "
-            "over the raster, or check that region and raster use the right CRS."
+            msg(
+                "The region does not overlap the raster (raster extent {left:.6g}, "
+                "{bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). Draw the region over "
+                "the raster, or check that region and raster use the right CRS.",
+                left=left,
+                bottom=bottom,
+                right=right,
+                top=top,
+            )
         )
     window = union_windows(inside)
     region = Region(window=window, geometries=usable, transform=info.transform)
@@ -475,12 +523,19 @@ class AtomicOutputs:
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         except OSError as exc:
             raise OutputError(
-                f"Cannot write to the output folder {folder} ({exc.strerror or exc}). Choose "
-                "an output path in a folder you can write to."
+                msg(
+                    "Cannot write to the output folder {folder} ({value}). Choose an "
+                    "output path in a folder you can write to.",
+                    folder=folder,
+                    value=exc.strerror or exc,
+                )
             ) from exc
         if final.is_dir():
             os.unlink(tmp)
-            raise OutputError(f"The output path {final} is a folder. Give a file name (.tif).")
+            raise OutputError(msg(
+                "The output path {final} is a folder. Give a file name (.tif).",
+                final=final,
+            ))
         self._items.append((Path(tmp), final))
         return Path(tmp)
 
@@ -498,8 +553,11 @@ class AtomicOutputs:
         except OSError as exc:
             self.discard()
             raise OutputError(
-                f"Cannot move the finished output into place ({exc}). Check the output "
-                "file is not open in another program and the folder is writable."
+                msg(
+                    "Cannot move the finished output into place ({exc}). Check the output "
+                    "file is not open in another program and the folder is writable.",
+                    exc=exc,
+                )
             ) from exc
         self._committed = True
 
@@ -548,7 +606,11 @@ def open_class_map(path: Path, info: RasterInfo, region: Region) -> Any:
     try:
         return rasterio.open(path, "w", **_profile(info, region, "uint8", 0))
     except Exception as exc:  # noqa: BLE001
-        raise OutputError(f"Cannot create the class map {path.name} ({exc}).") from exc
+        raise OutputError(msg(
+            "Cannot create the class map {path_name} ({exc}).",
+            path_name=path.name,
+            exc=exc,
+        )) from exc
 
 
 def open_confidence(path: Path, info: RasterInfo, region: Region) -> Any:
@@ -556,7 +618,11 @@ def open_confidence(path: Path, info: RasterInfo, region: Region) -> Any:
     try:
         return rasterio.open(path, "w", **_profile(info, region, "float32", CONFIDENCE_NODATA))
     except Exception as exc:  # noqa: BLE001
-        raise OutputError(f"Cannot create the confidence raster {path.name} ({exc}).") from exc
+        raise OutputError(msg(
+            "Cannot create the confidence raster {path_name} ({exc}).",
+            path_name=path.name,
+            exc=exc,
+        )) from exc
 
 
 #: Conventional land-cover colours (close to ESA WorldCover / NLCD), matched on words of a

@@ -22,6 +22,7 @@ import rasterio.windows
 from rasterio.windows import Window
 
 from .errors import LabelError, RasterError, RegionError
+from .messages import msg
 from .raster_io import (
     RasterInfo,
     Region,
@@ -92,8 +93,12 @@ def normalise_label(label: Any) -> Any:
     if isinstance(label, bytes):
         return normalise_label(label.decode("utf-8", "replace"))
     raise LabelError(
-        f"A class value has the unusable type {type(label).__name__} ({label!r}). Use a text "
-        "or integer field as the class field."
+        msg(
+            "A class value has the unusable type {name} ({label!r}). Use a text or integer "
+            "field as the class field.",
+            name=type(label).__name__,
+            label=label,
+        )
     )
 
 
@@ -113,9 +118,13 @@ def class_coding(labels: Sequence[Any]) -> Tuple[List[str], List[int], Dict[Any,
     names = sorted({str(v) for v in uniq})
     if len(names) > MAX_CLASSES:
         raise LabelError(
-            f"There are {len(names)} distinct class values; the class map holds at most "
-            f"{MAX_CLASSES}. Check the class field (an ID field instead of a class field?) or "
-            "merge classes."
+            msg(
+                "There are {n_names} distinct class values; the class map holds at most "
+                "{max_classes}. Check the class field (an ID field instead of a class "
+                "field?) or merge classes.",
+                n_names=len(names),
+                max_classes=MAX_CLASSES,
+            )
         )
     pos = {n: i for i, n in enumerate(names)}
     return names, list(range(1, len(names) + 1)), {v: pos[str(v)] for v in uniq}
@@ -324,8 +333,10 @@ def build_support(
     n_in = len(features)
     if n_in == 0:
         raise LabelError(
-            "No labelled features were given. Digitise points or polygons over at least two "
-            "classes and set their class field."
+            msg(
+                "No labelled features were given. Digitise points or polygons over at "
+                "least two classes and set their class field.",
+            )
         )
     skipped = {"no_label": 0, "no_geometry": 0, "outside_raster": 0}
     labelled: List[Tuple[int, dict, Any]] = []
@@ -340,15 +351,26 @@ def build_support(
             labelled.append((fid, geom, label))  # type: ignore[arg-type]
     if not labelled:
         raise LabelError(
-            f"None of the {n_in} labelled features has both a class value and a geometry "
-            f"({skipped['no_label']} have an empty/NULL class, {skipped['no_geometry']} an "
-            "empty geometry). Fill the class field of your training features."
+            msg(
+                "None of the {n_in} labelled features has both a class value and a "
+                "geometry ({skipped_no_label} have an empty/NULL class, "
+                "{skipped_no_geometry} an empty geometry). Fill the class field of your "
+                "training features.",
+                n_in=n_in,
+                skipped_no_label=skipped['no_label'],
+                skipped_no_geometry=skipped['no_geometry'],
+            )
         )
     names, codes, index = class_coding([lab for _, _, lab in labelled])
     if len(names) < 2:
         raise LabelError(
-            f"Only one class ({names[0]!r}) was found among {len(labelled)} labelled features; "
-            "a classifier needs at least two. Label features of at least one more class."
+            msg(
+                "Only one class ({names_item!r}) was found among {n_labelled} labelled "
+                "features; a classifier needs at least two. Label features of at least one "
+                "more class.",
+                names_item=names[0],
+                n_labelled=len(labelled),
+            )
         )
 
     # 1. candidate pixels per feature (a feature never needs more than 2 x cap candidates)
@@ -367,9 +389,17 @@ def build_support(
     if not cand_r:
         left, bottom, right, top = info.bounds
         raise LabelError(
-            f"None of the {len(labelled)} labelled features overlaps the raster (raster extent "
-            f"{left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). Digitise the "
-            "features over the raster, or check that features and raster use the right CRS."
+            msg(
+                "None of the {n_labelled} labelled features overlaps the raster (raster "
+                "extent {left:.6g}, {bottom:.6g} : {right:.6g}, {top:.6g} in its CRS). "
+                "Digitise the features over the raster, or check that features and raster "
+                "use the right CRS.",
+                n_labelled=len(labelled),
+                left=left,
+                bottom=bottom,
+                right=right,
+                top=top,
+            )
         )
     rows = np.concatenate(cand_r)
     cols = np.concatenate(cand_c)
@@ -400,10 +430,17 @@ def build_support(
     empty = [names[k] for k in range(len(names)) if not (y == k).any()]
     if empty:
         raise LabelError(
-            f"Class{'es' if len(empty) > 1 else ''} {', '.join(repr(e) for e in empty)} "
-            f"{'have' if len(empty) > 1 else 'has'} no usable pixel: its features lie outside "
-            "the raster, over nodata, or on pixels also labelled with another class. Add "
-            "features of that class over valid raster data, or remove the class."
+            msg(
+                "Classes {classes} have no usable pixel: their features lie outside "
+                "the raster, over nodata, or on pixels also labelled with another class. "
+                "Add features of those classes over valid raster data, or remove them.",
+                classes=', '.join(repr(e) for e in empty),
+            ) if len(empty) > 1 else msg(
+                "Class {classes} has no usable pixel: its features lie outside the raster, "
+                "over nodata, or on pixels also labelled with another class. Add features "
+                "of that class over valid raster data, or remove the class.",
+                classes=repr(empty[0]),
+            )
         )
     chosen: List[np.ndarray] = []
     pixels_per_class: Dict[str, int] = {}
@@ -426,15 +463,27 @@ def build_support(
     sel = np.sort(np.concatenate(chosen))
     warnings: List[str] = []
     if skipped["no_label"]:
-        warnings.append(f"{skipped['no_label']} feature(s) with an empty/NULL class were skipped.")
+        warnings.append(msg(
+            "{skipped_no_label} feature(s) with an empty/NULL class were skipped.",
+            skipped_no_label=skipped['no_label'],
+        ))
     if skipped["no_geometry"]:
-        warnings.append(f"{skipped['no_geometry']} feature(s) with an empty geometry were skipped.")
+        warnings.append(msg(
+            "{skipped_no_geometry} feature(s) with an empty geometry were skipped.",
+            skipped_no_geometry=skipped['no_geometry'],
+        ))
     if skipped["outside_raster"]:
-        warnings.append(f"{skipped['outside_raster']} feature(s) outside the raster were skipped.")
+        warnings.append(msg(
+            "{skipped_outside_raster} feature(s) outside the raster were skipped.",
+            skipped_outside_raster=skipped['outside_raster'],
+        ))
     if n_conflicts:
         warnings.append(
-            f"{n_conflicts} pixel(s) labelled with two different classes were dropped; check "
-            "overlapping training polygons."
+            msg(
+                "{n_conflicts} pixel(s) labelled with two different classes were dropped; "
+                "check overlapping training polygons.",
+                n_conflicts=n_conflicts,
+            )
         )
     return SupportSet(
         x=x[sel],
@@ -535,7 +584,7 @@ def select_usable_bands(
     constant = [i for i in range(b) if n_valid[i] >= MIN_CONSTANT_PIXELS and lo[i] == hi[i]]
     if len(set(flagged) | set(empty) | set(constant)) == b:
         constant = []  # a uniform region is classified as such, not refused
-    notes = []
+    notes: List[str] = []
     name = Path(info.path).name
 
     def listed(idx: List[int]) -> str:
@@ -543,24 +592,39 @@ def select_usable_bands(
         return shown + (f" and {len(idx) - 20} more" if len(idx) > 20 else "")
 
     if flagged:
-        notes.append(f"Bad bands dropped: {len(flagged)} flagged bad in "
-                     f"{info.flagged_bad_source} (bands {listed(flagged)}).")  # fmt: skip
+        notes.append(msg(
+            "Bad bands dropped: {n_flagged} flagged bad in {info_flagged_bad_source} "
+            "(bands {listed}).",
+            n_flagged=len(flagged),
+            info_flagged_bad_source=info.flagged_bad_source,
+            listed=listed(flagged),
+        ))  # fmt: skip
     if empty:
-        notes.append(f"Bad bands dropped: {len(empty)} without any data in the region "
-                     f"(bands {listed(empty)}).")  # fmt: skip
+        notes.append(msg(
+            "Bad bands dropped: {n_empty} without any data in the region (bands {listed}).",
+            n_empty=len(empty),
+            listed=listed(empty),
+        ))  # fmt: skip
     constant = [i for i in constant if i not in flagged]
     if constant:
-        notes.append(f"Bad bands dropped: {len(constant)} constant in the region "
-                     f"(bands {listed(constant)}).")  # fmt: skip
+        notes.append(msg(
+            "Bad bands dropped: {n_constant} constant in the region (bands {listed}).",
+            n_constant=len(constant),
+            listed=listed(constant),
+        ))  # fmt: skip
     drop = set(flagged) | set(empty) | set(constant)
     if not drop:
         return info, notes
     keep = [numbers[i] for i in range(b) if i not in drop]
     if not keep:
         raise RasterError(
-            f"No usable band in {name}: all {b} bands are flagged bad, hold no data or are "
-            "constant in the region. Choose a region over valid data, or check the raster's "
-            "bad band list (bbl)."
+            msg(
+                "No usable band in {name}: all {b} bands are flagged bad, hold no data or "
+                "are constant in the region. Choose a region over valid data, or check the "
+                "raster's bad band list (bbl).",
+                name=name,
+                b=b,
+            )
         )
     return info.select_bands(keep), notes
 
@@ -618,7 +682,9 @@ def sample_region(
             reservoir.add(data[:, valid].T)
     if reservoir.seen == 0:
         raise RegionError(
-            "The region holds no valid pixel (it is entirely nodata or masked). Choose a "
-            "region over valid raster data."
+            msg(
+                "The region holds no valid pixel (it is entirely nodata or masked). Choose "
+                "a region over valid raster data.",
+            )
         )
     return reservoir.samples().copy()

@@ -17,6 +17,7 @@ import numpy as np
 from .assessment import Assessment, assess
 from .class_map import ClassMapInfo, class_pixel_counts, make_region, map_codes_at
 from .errors import LabelError, RegionError
+from .messages import msg
 
 
 @dataclass
@@ -62,9 +63,16 @@ def match_reference(
         more = f" and {len(unknown) - 12} more" if len(unknown) > 12 else ""
         classes = ", ".join(cmap.name_of(c) for c in known)
         raise LabelError(
-            f"Reference classes in '{field_name}' are not classes of the class map: {shown}"
-            f"{more} (feature counts in brackets). The map's classes are: {classes}. Correct "
-            "the values (the map's class names or codes), or choose the right field or map."
+            msg(
+                "Reference classes in '{field_name}' are not classes of the class map: "
+                "{shown}{more} (feature counts in brackets). The map's classes are: "
+                "{classes}. Correct the values (the map's class names or codes), or choose "
+                "the right field or map.",
+                field_name=field_name,
+                shown=shown,
+                more=more,
+                classes=classes,
+            )
         )
     return out
 
@@ -88,16 +96,22 @@ def assess_map(
     ids = list(feature_ids) if feature_ids is not None else list(range(1, len(geometries) + 1))
     if not geometries:
         raise LabelError(
-            "The validation layer has no feature (or 'Selected features only' is on with "
-            "nothing selected). Give the points or polygons you checked."
+            msg(
+                "The validation layer has no feature (or 'Selected features only' is on "
+                "with nothing selected). Give the points or polygons you checked.",
+            )
         )
     filled = [i for i, lab in enumerate(labels)
               if lab is not None and not (isinstance(lab, str) and not lab.strip())]
     if not filled:
         raise LabelError(
-            f"The reference field '{field_name}' is empty in all {len(labels)} validation "
-            "feature(s). Fill in the class you observed at each sample unit (e.g. by photo "
-            "interpretation), then run again."
+            msg(
+                "The reference field '{field_name}' is empty in all {n_labels} validation "
+                "feature(s). Fill in the class you observed at each sample unit (e.g. by "
+                "photo interpretation), then run again.",
+                field_name=field_name,
+                n_labels=len(labels),
+            )
         )
     area = make_region(cmap, region)
     strata = class_pixel_counts(cmap, area, progress, is_cancelled)
@@ -109,29 +123,47 @@ def assess_map(
     outside = [i for i in values.outside if ref_codes[i] is not None]
     nodata = [i for i in values.nodata if ref_codes[i] is not None]
     if not use:
-        where = "the class map's region" if region is not None else "the class map"
+        where = msg("the class map's region") if region is not None else msg("the class map")
         raise RegionError(
-            f"None of the validation features with a reference class lies on valid pixels of "
-            f"{where} ({len(outside)} outside it, {len(nodata)} on nodata). Check that the "
-            "validation layer covers the map (if it looks right on the canvas, a layer's CRS "
-            "is wrongly assigned)."
+            msg(
+                "None of the validation features with a reference class lies on valid "
+                "pixels of {where} ({n_outside} outside it, {n_nodata} on nodata). Check "
+                "that the validation layer covers the map (if it looks right on the "
+                "canvas, a layer's CRS is wrongly assigned).",
+                where=where,
+                n_outside=len(outside),
+                n_nodata=len(nodata),
+            )
         )
     warnings: List[str] = []
     if skipped_null:
         warnings.append(
-            f"{len(skipped_null)} validation feature(s) have an empty reference class and "
-            "were skipped; fill them in if they should count."
+            msg(
+                "{n_skipped_null} validation feature(s) have an empty reference class and "
+                "were skipped; fill them in if they should count.",
+                n_skipped_null=len(skipped_null),
+            )
         )
     if outside:
         warnings.append(
-            f"{len(outside)} validation feature(s) lie outside the class map"
-            + (" or the region" if region is not None else "")
-            + f" and were skipped (feature ids {_ids([ids[i] for i in outside])})."
+            msg(
+                "{n_outside} validation feature(s) lie outside the class map or the region "
+                "and were skipped (feature ids {ids}).",
+                n_outside=len(outside), ids=_ids([ids[i] for i in outside]),
+            ) if region is not None else msg(
+                "{n_outside} validation feature(s) lie outside the class map and were "
+                "skipped (feature ids {ids}).",
+                n_outside=len(outside), ids=_ids([ids[i] for i in outside]),
+            )
         )
     if nodata:
         warnings.append(
-            f"{len(nodata)} validation feature(s) lie on nodata pixels of the class map and "
-            f"were skipped (feature ids {_ids([ids[i] for i in nodata])})."
+            msg(
+                "{n_nodata} validation feature(s) lie on nodata pixels of the class map "
+                "and were skipped (feature ids {ids}).",
+                n_nodata=len(nodata),
+                ids=_ids([ids[i] for i in nodata]),
+            )
         )
     map_code = values.codes[use]
     ref_code = np.array([ref_codes[i] for i in use], dtype=np.int64)

@@ -28,6 +28,7 @@ import numpy as np
 
 from .class_map import ClassMapInfo, class_pixel_counts, iter_windows, open_map, read_codes
 from .errors import Cancelled, InputError
+from .messages import msg
 from .raster_io import Region
 
 ALLOCATIONS = ("proportional", "equal", "compromise")
@@ -81,8 +82,11 @@ def cochran_sample_size(
     """
     if not 0 < target_se < 0.5:
         raise InputError(
-            f"The target standard error of overall accuracy must be between 0 and 0.5 (got "
-            f"{target_se}); 0.01 is usual. Choose a value such as 0.01 or 0.02."
+            msg(
+                "The target standard error of overall accuracy must be between 0 and 0.5 "
+                "(got {target_se}); 0.01 is usual. Choose a value such as 0.01 or 0.02.",
+                target_se=target_se,
+            )
         )
     w = np.asarray(weights, dtype=np.float64)
     u = np.clip(np.asarray(expected_accuracy, dtype=np.float64), 0.0, 1.0)
@@ -109,12 +113,19 @@ def parse_expected_accuracy(text: str, names: Mapping[int, str]) -> Dict[int, fl
             number = float(value)
         except ValueError:
             raise InputError(
-                f"Expected user's accuracy '{part}' is not a number. Write e.g. '0.85', or "
-                "'0.9, deforestation=0.7' (a default, then class=value pairs)."
+                msg(
+                    "Expected user's accuracy '{part}' is not a number. Write e.g. '0.85', "
+                    "or '0.9, deforestation=0.7' (a default, then class=value pairs).",
+                    part=part,
+                )
             ) from None
         if not 0.0 < number <= 1.0:
             raise InputError(
-                f"Expected user's accuracy {number} is not between 0 and 1. Write e.g. 0.85."
+                msg(
+                    "Expected user's accuracy {number} is not between 0 and 1. Write e.g. "
+                    "0.85.",
+                    number=number,
+                )
             )
         if not key:
             default = number
@@ -124,8 +135,12 @@ def parse_expected_accuracy(text: str, names: Mapping[int, str]) -> Dict[int, fl
             code = int(key)
         if code is None:
             raise InputError(
-                f"Expected user's accuracy names the class '{key.strip()}', which is not a class "
-                f"of the map ({', '.join(names.values())}). Use the map's class names."
+                msg(
+                    "Expected user's accuracy names the class '{strip}', which is not a "
+                    "class of the map ({values_list}). Use the map's class names.",
+                    strip=key.strip(),
+                    values_list=', '.join(names.values()),
+                )
             )
         per_class[code] = number
     return {code: per_class.get(code, default) for code in names}
@@ -157,7 +172,11 @@ def allocate(
       proportion to area (Olofsson et al. 2014, section 5.1.2).
     """
     if method not in ALLOCATIONS:
-        raise InputError(f"Unknown allocation '{method}'. Use one of {', '.join(ALLOCATIONS)}.")
+        raise InputError(msg(
+            "Unknown allocation '{method}'. Use one of {allocations_list}.",
+            method=method,
+            allocations_list=', '.join(ALLOCATIONS),
+        ))
     codes = list(strata_pixels)
     cap = np.array([strata_pixels[c] for c in codes], dtype=np.int64)
     notes: List[str] = []
@@ -171,9 +190,15 @@ def allocate(
         if int(floor.sum()) >= total:
             if int(floor.sum()) > total:
                 notes.append(
-                    f"The minimum of {min_per_class} per class for {q} classes needs "
-                    f"{int(floor.sum())} points, more than the {total} asked: every class "
-                    f"gets its minimum ({int(floor.sum())} in all)."
+                    msg(
+                        "The minimum of {min_per_class} per class for {q} classes needs "
+                        "{sum} points, more than the {total} asked: every class gets its "
+                        "minimum ({sum} in all).",
+                        min_per_class=min_per_class,
+                        q=q,
+                        sum=int(floor.sum()),
+                        total=total,
+                    )
                 )
             sizes = floor.copy()
         else:
@@ -193,8 +218,11 @@ def allocate(
     if over.any():
         small = [str(codes[i]) for i in np.flatnonzero(over)]
         notes.append(
-            f"Class(es) {', '.join(small)} have fewer pixels than their share: all their "
-            "pixels are taken."
+            msg(
+                "Class(es) {small_list} have fewer pixels than their share: all their "
+                "pixels are taken.",
+                small_list=', '.join(small),
+            )
         )
         sizes = np.minimum(sizes, cap)
     return {c: int(n) for c, n in zip(codes, sizes)}, notes
@@ -246,9 +274,12 @@ def design_sample(
     empty = [names[c] for c, n in sizes.items() if n == 0]
     if empty:
         notes.append(
-            f"No sample for class(es) {', '.join(empty)} (proportional allocation of a small "
-            "total): their accuracy and area cannot be estimated. Use the compromise "
-            "allocation or a larger sample."
+            msg(
+                "No sample for class(es) {empty_list} (proportional allocation of a small "
+                "total): their accuracy and area cannot be estimated. Use the compromise "
+                "allocation or a larger sample.",
+                empty_list=', '.join(empty),
+            )
         )
     return SampleDesign(
         strata_pixels=strata, sample_sizes=sizes, total_requested=int(total),
@@ -304,7 +335,10 @@ def draw_sample(
     missing = [c for c, r in ranks.items() if pointer[c] != len(r)]
     if missing:  # the map changed between the passes
         raise InputError(
-            "The class map changed while the sample was drawn. Run again once it is written."
+            msg(
+                "The class map changed while the sample was drawn. Run again once it is "
+                "written.",
+            )
         )
     points: List[SamplePoint] = []
     transform = cmap.raster.transform

@@ -27,6 +27,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ..translation import error_text, tr_message, translator
 from . import geometry as geo
 from .assessment_common import (
     AssessmentAlgorithm,
@@ -38,12 +39,18 @@ from .assessment_common import (
     require_packages,
 )
 
+tr = translator("AssessAccuracyAlgorithm")
+
 DESIGN_KEYS = ("stratified", "random", "other")
-DESIGN_CHOICES = (
-    "Stratified random by map class (e.g. from 'Create validation sample')",
-    "Simple random or systematic",
-    "Not a probability sample (hand-picked, training-like): no area estimates",
-)
+
+
+def design_choices() -> List[str]:
+    """The DESIGN options, in DESIGN_KEYS order, in the user's language."""
+    return [
+        tr("Stratified random by map class (e.g. from 'Create validation sample')"),
+        tr("Simple random or systematic"),
+        tr("Not a probability sample (hand-picked, training-like): no area estimates"),
+    ]
 
 
 class AssessAccuracyAlgorithm(AssessmentAlgorithm):
@@ -70,7 +77,7 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
         return "assess_accuracy"
 
     def displayName(self) -> str:  # noqa: N802
-        return "Assess accuracy and area"
+        return tr("Assess accuracy and area")
 
     def tags(self) -> List[str]:
         return ["accuracy", "assessment", "validation", "error matrix", "confusion matrix",
@@ -78,53 +85,54 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
                 "good practice", "metamapper"]
 
     def shortDescription(self) -> str:  # noqa: N802
-        return "Error matrix, accuracies and area-adjusted class areas with confidence intervals."
+        return tr("Error matrix, accuracies and area-adjusted class areas with confidence "
+                  "intervals.")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return HELP
+        return tr(HELP)
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "Class map"))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Class map")))
         self.addParameter(
             QgsProcessingParameterFeatureSource(
-                self.VALIDATION, "Validation points or polygons",
+                self.VALIDATION, tr("Validation points or polygons"),
                 [QgsProcessing.SourceType.TypeVectorPoint,
                  QgsProcessing.SourceType.TypeVectorPolygon],
             )
         )
         self.addParameter(
             QgsProcessingParameterField(
-                self.REFERENCE_FIELD, "Reference class field (text or integer)",
+                self.REFERENCE_FIELD, tr("Reference class field (text or integer)"),
                 "reference_class", self.VALIDATION, QgsProcessingParameterField.DataType.Any,
             )
         )
         self.addParameter(
-            QgsProcessingParameterEnum(self.DESIGN, "How the validation sample was selected",
-                                       list(DESIGN_CHOICES), defaultValue=0)
+            QgsProcessingParameterEnum(self.DESIGN, tr("How the validation sample was selected"),
+                                       design_choices(), defaultValue=0)
         )
         self.addParameter(
             QgsProcessingParameterFeatureSource(
-                self.REGION, "Region assessed (polygons; empty = the whole map)",
+                self.REGION, tr("Region assessed (polygons; empty = the whole map)"),
                 [QgsProcessing.SourceType.TypeVectorPolygon], optional=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterFileDestination(
-                self.OUTPUT_HTML, "Accuracy report", "HTML files (*.html *.htm)"
+                self.OUTPUT_HTML, tr("Accuracy report"), tr("HTML files (*.html *.htm)")
             )
         )
         self.addParameter(
             QgsProcessingParameterFileDestination(
-                self.OUTPUT_CSV, "Accuracy table (CSV)", "CSV files (*.csv)", optional=True,
+                self.OUTPUT_CSV, tr("Accuracy table (CSV)"), tr("CSV files (*.csv)"), optional=True,
                 createByDefault=True,
             )
         )
-        self.addOutput(QgsProcessingOutputNumber(self.OVERALL_ACCURACY, "Overall accuracy"))
+        self.addOutput(QgsProcessingOutputNumber(self.OVERALL_ACCURACY, tr("Overall accuracy")))
         self.addOutput(QgsProcessingOutputNumber(
-            self.OVERALL_ACCURACY_SE, "Standard error of overall accuracy"))
-        self.addOutput(QgsProcessingOutputNumber(self.KAPPA, "Kappa"))
-        self.addOutput(QgsProcessingOutputNumber(self.SAMPLE_COUNT, "Sample units used"))
-        self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, "Classes"))
+            self.OVERALL_ACCURACY_SE, tr("Standard error of overall accuracy")))
+        self.addOutput(QgsProcessingOutputNumber(self.KAPPA, tr("Kappa")))
+        self.addOutput(QgsProcessingOutputNumber(self.SAMPLE_COUNT, tr("Sample units used")))
+        self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, tr("Classes")))
 
     # ------------------------------------------------------------------ checks
     def _check(self, parameters, context, main_thread: bool = True):
@@ -133,16 +141,17 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
             class_map_info(self.parameterAsRasterLayer(parameters, self.INPUT, context))
         source = self.parameterAsSource(parameters, self.VALIDATION, context)
         if source is None:
-            raise InputProblem("No validation layer was given. Choose a point or polygon layer.")
-        check_crs(source, "validation layer")
+            raise InputProblem(
+                tr("No validation layer was given. Choose a point or polygon layer."))
+        check_crs(source, tr("validation layer"))
         check_reference_field(source, self.parameterAsString(parameters, self.REFERENCE_FIELD,
                                                              context))
-        check_crs(self.parameterAsSource(parameters, self.REGION, context), "region layer")
+        check_crs(self.parameterAsSource(parameters, self.REGION, context), tr("region layer"))
         html = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
         csv = self.parameterAsFileOutput(parameters, self.OUTPUT_CSV, context)
         if html and csv and os.path.abspath(html) == os.path.abspath(csv):
-            raise InputProblem("The report and the CSV are the same file. Give them "
-                               "different names.")
+            raise InputProblem(tr("The report and the CSV are the same file. Give them "
+                               "different names."))
         return source
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
@@ -152,7 +161,7 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
         try:
             self._check(parameters, context)
         except InputProblem as exc:
-            return False, str(exc)
+            return False, error_text(exc)
         return True, ""
 
     def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
@@ -161,7 +170,7 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
             self._map = class_map_info(self.parameterAsRasterLayer(parameters, self.INPUT,
                                                                    context))
         except InputProblem as exc:
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(error_text(exc)) from None
         return True
 
     def _read_inputs(self, parameters, context, feedback):
@@ -184,8 +193,8 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
                                         context.transformContext()).geometries
             if not region:
                 raise InputProblem(
-                    "The region layer has no usable polygon. Select or draw one, or leave "
-                    "the region empty to assess the whole map."
+                    tr("The region layer has no usable polygon. Select or draw one, or leave "
+                    "the region empty to assess the whole map.")
                 )
         return features, name, region
 
@@ -205,19 +214,27 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
         try:
             features, source_name, region = self._read_inputs(parameters, context, feedback)
         except InputProblem as exc:
-            problem = str(exc)
+            problem = error_text(exc)
         if problem is not None:  # raised here, where no feature source is referenced
             raise QgsProcessingException(problem)
         html_path = self.parameterAsFileOutput(parameters, self.OUTPUT_HTML, context)
         csv_path = self.parameterAsFileOutput(parameters, self.OUTPUT_CSV, context)
         feedback.pushInfo(
-            f"Class map: {layer.name}; validation: {source_name} "
-            f"({len(features.geometries)} feature(s), reference field '{field}'); "
-            f"design: {design}"
+            tr(
+                "Class map: {layer_name}; validation: {source_name} "
+                "({n_features_geometries} feature(s), reference field '{field}'); design: "
+                "{design}"
+            ).format(
+                layer_name=layer.name,
+                source_name=source_name,
+                n_features_geometries=len(features.geometries),
+                field=field,
+                design=design,
+            )
         )
         try:
             cmap = open_class_map(layer.path)
-            feedback.setProgressText("Counting the mapped pixels of every class…")
+            feedback.setProgressText(tr("Counting the mapped pixels of every class…"))
             result = assess_map(
                 cmap, features.geometries, features.labels, field_name=field, design=design,
                 region=region, feature_ids=features.ids,
@@ -226,10 +243,10 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
             )
             a = result.assessment
             for warning in result.warnings:
-                feedback.pushWarning(warning)
-            units = "m²" if cmap.area_in_hectares else f"{cmap.linear_units or 'map unit'}²"
+                feedback.pushWarning(tr_message(warning))
+            units = "m²" if cmap.area_in_hectares else f"{cmap.linear_units or tr('map unit')}²"
             ctx = ReportContext(
-                map_name=layer.name, validation_name=source_name or "validation",
+                map_name=layer.name, validation_name=source_name or tr("validation"),
                 reference_field=field, area_units=units, hectares=cmap.area_in_hectares,
                 skipped=result.warnings,
                 created=f"MetaMapper, {datetime.datetime.now():%Y-%m-%d %H:%M}; class map "
@@ -239,10 +256,10 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
             if csv_path:
                 contents[csv_path] = csv_text(a, ctx)
             if feedback.isCanceled():
-                raise QgsProcessingException("Cancelled by the user; no report was written.")
+                raise QgsProcessingException(tr("Cancelled by the user; no report was written."))
             write_files(contents)
         except MetaMapperError as exc:
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(error_text(exc)) from None
         feedback.setProgress(100)
         _log(feedback, a)
         return {
@@ -258,16 +275,25 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
 
 def _log(feedback, a) -> None:
     se = "" if a.overall_accuracy_se is None else f" ± {1.96 * a.overall_accuracy_se:.3f}"
-    feedback.pushInfo(f"Overall accuracy: {a.overall_accuracy:.3f}{se}; kappa {a.kappa:.3f}; "
-                      f"{a.sample_size} sample units")
+    feedback.pushInfo(tr(
+        "Overall accuracy: {a_overall_accuracy:.3f}{se}; kappa {a_kappa:.3f}; "
+        "{a_sample_size} sample units"
+    ).format(
+        a_overall_accuracy=a.overall_accuracy,
+        se=se,
+        a_kappa=a.kappa,
+        a_sample_size=a.sample_size,
+    ))
     for i, name in enumerate(a.classes):
-        line = (f"  {name}: user's {a.users_accuracy[i]:.3f}, producer's "
-                f"{a.producers_accuracy[i]:.3f}, F1 {a.f1[i]:.3f}")
+        line = tr("  {name}: user's {users:.3f}, producer's {producers:.3f}, F1 {f1:.3f}"
+                  ).format(name=name, users=a.users_accuracy[i],
+                           producers=a.producers_accuracy[i], f1=a.f1[i])
         if a.area is not None and a.area_ci95 is not None:
-            line += f"; area-adjusted proportion {a.area_proportion[i]:.4f}"
+            line += tr("; area-adjusted proportion {proportion:.4f}").format(
+                proportion=a.area_proportion[i])
         feedback.pushInfo(line)
     for note in a.notes:
-        feedback.pushInfo("Note: " + note)
+        feedback.pushInfo(tr("Note: {note}").format(note=tr_message(note)))
 
 
 HELP = """<p>Assesses a class map against <b>reference data</b> by good practice (Olofsson et

@@ -24,7 +24,10 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QIcon
 
+from ..translation import tr_message, translator
 from . import geometry as geo
+
+tr = translator("AssessmentAlgorithm")
 
 #: What the assessment needs in QGIS's Python (torch is not among them).
 ASSESSMENT_PACKAGES = {"numpy": "numpy<2", "rasterio": "rasterio", "sklearn": "scikit-learn"}
@@ -41,7 +44,7 @@ class AssessmentAlgorithm(QgsProcessingAlgorithm):
         self._map: ClassMapLayer | None = None
 
     def group(self) -> str:
-        return "Accuracy assessment"
+        return tr("Accuracy assessment")
 
     def groupId(self) -> str:  # noqa: N802
         return "accuracyassessment"
@@ -70,22 +73,36 @@ def class_map_info(layer: Any) -> ClassMapLayer:
     """Check the class-map parameter (a file raster with a CRS); InputProblem otherwise."""
     if layer is None or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
         raise InputProblem(
-            "The class map could not be opened. Choose the class map raster (the one "
-            "MetaMapper wrote, or any raster of integer class codes)."
+            tr("The class map could not be opened. Choose the class map raster (the one "
+            "MetaMapper wrote, or any raster of integer class codes).")
         )
     name = layer.name()
     if layer.providerType() != "gdal":
         raise InputProblem(
-            f"The class map '{name}' comes from the '{layer.providerType()}' provider; "
-            "MetaMapper reads raster files. Save it as a GeoTIFF (Export > Save As) first."
+            tr(
+                "The class map '{name}' comes from the '{providertype}' provider; "
+                "MetaMapper reads raster files. Save it as a GeoTIFF (Export > Save As) "
+                "first."
+            ).format(
+                name=name,
+                providertype=layer.providerType(),
+            )
         )
     if not layer.crs().isValid():
         raise InputProblem(
-            f"The class map '{name}' has no coordinate reference system (CRS). Assign one "
-            "(Raster > Projections > Assign Projection) and run again."
+            tr(
+                "The class map '{name}' has no coordinate reference system (CRS). Assign "
+                "one (Raster > Projections > Assign Projection) and run again."
+            ).format(
+                name=name,
+            )
         )
     if layer.bandCount() < 1:
-        raise InputProblem(f"The class map '{name}' has no band. Choose a class map.")
+        raise InputProblem(tr(
+            "The class map '{name}' has no band. Choose a class map."
+        ).format(
+            name=name,
+        ))
     return ClassMapLayer(path=layer.source().split("|")[0], name=name, crs=layer.crs())
 
 
@@ -94,8 +111,13 @@ def check_crs(source: QgsFeatureSource | None, what: str) -> None:
     if source is not None and not source.sourceCrs().isValid():
         name = source.sourceName() or what
         raise InputProblem(
-            f"The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer "
-            "Properties > Source (or with 'Assign projection') and run again."
+            tr(
+                "The {what} '{name}' has no coordinate reference system (CRS). Set it in "
+                "Layer Properties > Source (or with 'Assign projection') and run again."
+            ).format(
+                what=what,
+                name=name,
+            )
         )
 
 
@@ -127,9 +149,9 @@ def read_validation(
             break
         try:
             label = geo.label_from_value(feature.attribute(index), field_type, feature.id(),
-                                         reference_field)
+                                         reference_field, role=tr("reference field"))
         except geo.GeometryProblem as exc:
-            raise InputProblem(str(exc).replace("class field", "reference field")) from None
+            raise InputProblem(str(exc)) from None
         try:
             geometry = geo.geometry_to_geojson(feature.geometry(), transform)
         except QgsCsException:
@@ -147,20 +169,33 @@ def check_reference_field(source: QgsFeatureSource, reference_field: str) -> Non
     usable = [f.name() for f in fields if f.type() in geo.TEXT_TYPES + geo.INTEGER_TYPES]
     if not reference_field:
         raise InputProblem(
-            "No reference field was chosen. Choose the validation layer's field that holds "
-            f"the observed class: {', '.join(usable) or 'the layer has none'}."
+            tr(
+                "No reference field was chosen. Choose the validation layer's field that "
+                "holds the observed class: {value}."
+            ).format(
+                value=', '.join(usable) or tr('the layer has none'),
+            )
         )
     index = fields.lookupField(reference_field)
     if index < 0:
         raise InputProblem(
-            f"The reference field '{reference_field}' is not in the validation layer. Choose "
-            f"one of: {', '.join(usable) or '(no text or integer field: add one)'}."
+            tr(
+                "The reference field '{reference_field}' is not in the validation layer. "
+                "Choose one of: {value}."
+            ).format(
+                reference_field=reference_field,
+                value=', '.join(usable) or tr('(no text or integer field: add one)'),
+            )
         )
     if fields.at(index).type() not in geo.TEXT_TYPES + geo.INTEGER_TYPES + geo.REAL_TYPES:
         raise InputProblem(
-            f"The reference field '{reference_field}' is of type "
-            f"{fields.at(index).typeName()}, which cannot hold classes. Choose a text or "
-            "integer field."
+            tr(
+                "The reference field '{reference_field}' is of type {typename}, which "
+                "cannot hold classes. Choose a text or integer field."
+            ).format(
+                reference_field=reference_field,
+                typename=fields.at(index).typeName(),
+            )
         )
 
 
@@ -171,4 +206,4 @@ def require_packages() -> None:
     missing = [req for mod, req in ASSESSMENT_PACKAGES.items()
                if importlib.util.find_spec(mod) is None]
     if missing:
-        raise QgsProcessingException(missing_runtime_message(missing))
+        raise QgsProcessingException(tr_message(missing_runtime_message(missing)))

@@ -49,6 +49,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QIcon
 
+from ..translation import error_text, tr_message, translator
 from . import geometry as geo
 from . import suggestions as suggest_out
 from .styling import (
@@ -59,6 +60,8 @@ from .styling import (
     class_styles,
     keep_alive,
 )
+
+tr = translator("FewShotClassifyAlgorithm")
 
 ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
 DEVICES = ("auto", "cpu", "cuda")
@@ -143,10 +146,10 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         return "fewshot_classify"
 
     def displayName(self) -> str:  # noqa: N802
-        return "Few-shot classify raster"
+        return tr("Few-shot classify raster")
 
     def group(self) -> str:
-        return "Raster classification"
+        return tr("Raster classification")
 
     def groupId(self) -> str:  # noqa: N802
         return "rasterclassification"
@@ -165,76 +168,78 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         return str(ICON_PATH)
 
     def shortDescription(self) -> str:  # noqa: N802
-        return "Classifies a raster from a few labelled points/polygons with a meta-trained model."
+        return tr("Classifies a raster from a few labelled points/polygons with a "
+                  "meta-trained model.")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return HELP
+        return tr(HELP)
 
     # ------------------------------------------------------------------ parameters
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "Raster to classify"))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster to classify")))
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.TRAINING,
-                "Training features (labelled points and/or polygons)",
+                tr("Training features (labelled points and/or polygons)"),
                 [QgsProcessing.SourceType.TypeVectorPoint,
                  QgsProcessing.SourceType.TypeVectorPolygon],
             )
         )
         self.addParameter(
             QgsProcessingParameterField(
-                self.CLASS_FIELD, "Class field (text or integer)", None, self.TRAINING,
+                self.CLASS_FIELD, tr("Class field (text or integer)"), None, self.TRAINING,
                 QgsProcessingParameterField.DataType.Any,
             )
         )
         self.addParameter(
             QgsProcessingParameterFeatureSource(
-                self.REGION, "Region to map (polygons; empty = the whole raster)",
+                self.REGION, tr("Region to map (polygons; empty = the whole raster)"),
                 [QgsProcessing.SourceType.TypeVectorPolygon], optional=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterFile(
-                self.MODEL, "Model file (empty = the bundled meta-trained model)",
+                self.MODEL, tr("Model file (empty = the bundled meta-trained model)"),
                 QgsProcessingParameterFile.Behavior.File, "pt", optional=True,
-                fileFilter="MetaMapper model (*.pt)",
+                fileFilter=tr("MetaMapper model (*.pt)"),
             )
         )
         self.addParameter(
-            QgsProcessingParameterEnum(self.DEVICE, "Device", list(DEVICES), defaultValue=0)
+            QgsProcessingParameterEnum(self.DEVICE, tr("Device"), list(DEVICES), defaultValue=0)
         )
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.SEED, "Random seed", QgsProcessingParameterNumber.Type.Integer, 0, minValue=0
+                self.SEED, tr("Random seed"), QgsProcessingParameterNumber.Type.Integer, 0,
+                minValue=0,
             )
         )
         advanced = [
             QgsProcessingParameterNumber(
-                self.SHOTS_CAP, "Maximum labelled pixels per class (shots cap)",
+                self.SHOTS_CAP, tr("Maximum labelled pixels per class (shots cap)"),
                 QgsProcessingParameterNumber.Type.Integer, 200, minValue=1, maxValue=100000,
             ),
             QgsProcessingParameterNumber(
-                self.STEPS, "Adaptation steps (empty = the model's own)",
+                self.STEPS, tr("Adaptation steps (empty = the model's own)"),
                 QgsProcessingParameterNumber.Type.Integer, None, optional=True, minValue=0,
                 maxValue=1000,
             ),
             QgsProcessingParameterNumber(
-                self.TILE_SIZE, "Tile size (pixels)", QgsProcessingParameterNumber.Type.Integer,
+                self.TILE_SIZE, tr("Tile size (pixels)"), QgsProcessingParameterNumber.Type.Integer,
                 512, minValue=16, maxValue=8192,
             ),
             QgsProcessingParameterNumber(
-                self.BATCH_SIZE, "Pixels per inference batch",
+                self.BATCH_SIZE, tr("Pixels per inference batch"),
                 QgsProcessingParameterNumber.Type.Integer, 65536, minValue=256, maxValue=16777216,
             ),
             QgsProcessingParameterBoolean(
-                self.TRANSDUCTIVE, "Use the region's unlabelled pixels (transductive)", True
+                self.TRANSDUCTIVE, tr("Use the region's unlabelled pixels (transductive)"), True
             ),
             QgsProcessingParameterBoolean(
-                self.ESTIMATE_ACCURACY, "Estimate accuracy (cross-validation on the labels)",
+                self.ESTIMATE_ACCURACY, tr("Estimate accuracy (cross-validation on the labels)"),
                 True,
             ),
             QgsProcessingParameterString(
-                self.WAVELENGTHS, "Band centre wavelengths in nm (comma list, optional)",
+                self.WAVELENGTHS, tr("Band centre wavelengths in nm (comma list, optional)"),
                 optional=True,
             ),
         ]
@@ -243,36 +248,36 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             self.addParameter(param)
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.SUGGESTIONS, "Suggest where to label next: number of places (0 = none)",
+                self.SUGGESTIONS, tr("Suggest where to label next: number of places (0 = none)"),
                 QgsProcessingParameterNumber.Type.Integer, 10, optional=True, minValue=0,
                 maxValue=1000,
             )
         )
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Class map"))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Class map")))
         self.addParameter(
             QgsProcessingParameterRasterDestination(
-                self.OUTPUT_CONFIDENCE, "Confidence (0..1)", optional=True,
+                self.OUTPUT_CONFIDENCE, tr("Confidence (0..1)"), optional=True,
                 createByDefault=False,
             )
         )
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT_SUGGESTIONS, "Where to label next (suggestions)",
+                self.OUTPUT_SUGGESTIONS, tr("Where to label next (suggestions)"),
                 QgsProcessing.SourceType.TypeVectorPoint, optional=True, createByDefault=False,
             )
         )
-        self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, "Number of classes"))
-        self.addOutput(QgsProcessingOutputNumber(self.SUPPORT_SIZE, "Labelled pixels used"))
+        self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, tr("Number of classes")))
+        self.addOutput(QgsProcessingOutputNumber(self.SUPPORT_SIZE, tr("Labelled pixels used")))
         self.addOutput(
-            QgsProcessingOutputNumber(self.ACCURACY_ESTIMATE, "Estimated accuracy (0..1)")
+            QgsProcessingOutputNumber(self.ACCURACY_ESTIMATE, tr("Estimated accuracy (0..1)"))
         )
         self.addOutput(
-            QgsProcessingOutputNumber(self.SKIPPED_FEATURES, "Skipped training features")
+            QgsProcessingOutputNumber(self.SKIPPED_FEATURES, tr("Skipped training features"))
         )
-        self.addOutput(QgsProcessingOutputNumber(self.REGION_PIXELS, "Pixels classified"))
-        self.addOutput(QgsProcessingOutputString(self.CLASSES, "Classes (comma separated)"))
-        self.addOutput(QgsProcessingOutputString(self.DEVICE_USED, "Device used"))
-        self.addOutput(QgsProcessingOutputString(self.METHOD, "Adaptation method"))
+        self.addOutput(QgsProcessingOutputNumber(self.REGION_PIXELS, tr("Pixels classified")))
+        self.addOutput(QgsProcessingOutputString(self.CLASSES, tr("Classes (comma separated)")))
+        self.addOutput(QgsProcessingOutputString(self.DEVICE_USED, tr("Device used")))
+        self.addOutput(QgsProcessingOutputString(self.METHOD, tr("Adaptation method")))
 
     # ------------------------------------------------------------------ checks
     def checkParameterValues(self, parameters, context):  # noqa: N802
@@ -282,7 +287,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         try:
             self._gather(parameters, context, self._raster_info(parameters, context))
         except InputProblem as exc:
-            return False, str(exc)
+            return False, error_text(exc)
         return True, ""
 
     # ------------------------------------------------------------------ main thread: prepare
@@ -293,7 +298,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         try:
             self._raster = self._raster_info(parameters, context)
         except InputProblem as exc:
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(error_text(exc)) from None
         class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
         self._colors = categorized_colors(self._training_layer(parameters, context),
                                           class_field)
@@ -319,21 +324,30 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         if layer is None or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
             raise InputProblem(
-                "The input raster could not be opened. Choose a raster layer or a raster "
-                "file GDAL can read."
+                tr("The input raster could not be opened. Choose a raster layer or a raster "
+                "file GDAL can read.")
             )
         name = layer.name()
         if layer.providerType() != "gdal":
             raise InputProblem(
-                f"The raster '{name}' comes from the '{layer.providerType()}' provider; "
-                "MetaMapper reads raster files. Save it as a GeoTIFF (Export > Save As) "
-                "and classify that file."
+                tr(
+                    "The raster '{name}' comes from the '{providertype}' provider; "
+                    "MetaMapper reads raster files. Save it as a GeoTIFF (Export > Save "
+                    "As) and classify that file."
+                ).format(
+                    name=name,
+                    providertype=layer.providerType(),
+                )
             )
         if not layer.crs().isValid():
             raise InputProblem(
-                f"The raster '{name}' has no coordinate reference system (CRS). Assign one "
-                "(Raster > Projections > Assign Projection, or Layer Properties > Source) "
-                "and run again."
+                tr(
+                    "The raster '{name}' has no coordinate reference system (CRS). Assign "
+                    "one (Raster > Projections > Assign Projection, or Layer Properties > "
+                    "Source) and run again."
+                ).format(
+                    name=name,
+                )
             )
         path = layer.source().split("|")[0]
         return RasterInfo(
@@ -347,9 +361,9 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         transform_context = context.transformContext()
         training = self.parameterAsSource(parameters, self.TRAINING, context)
         if training is None:
-            raise InputProblem("No training layer was given. Choose a point or polygon layer.")
+            raise InputProblem(tr("No training layer was given. Choose a point or polygon layer."))
         class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
-        _check_crs(training, "training layer")
+        _check_crs(training, tr("training layer"))
         _check_class_field(training, class_field)
         try:
             converted = geo.convert_labelled(
@@ -362,39 +376,48 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         region_source = self.parameterAsSource(parameters, self.REGION, context)
         region = None
         if region_source is not None:
-            _check_crs(region_source, "region layer")
+            _check_crs(region_source, tr("region layer"))
             region = geo.convert_region(region_source, raster.crs, transform_context)
             if not region.geometries:
                 raise InputProblem(
-                    "The region layer has no usable polygon (is 'Selected features only' on "
+                    tr("The region layer has no usable polygon (is 'Selected features only' on "
                     "with nothing selected, or are its geometries empty?). Select or draw at "
-                    "least one polygon, or leave the region empty to map the whole raster."
+                    "least one polygon, or leave the region empty to map the whole raster.")
                 )
             if not geo.overlaps(region.bounds, raster.extent):
                 raise InputProblem(
-                    f"The region does not overlap the raster '{raster.name}' after "
-                    f"reprojection from {region_source.sourceCrs().authid() or 'its CRS'} to "
-                    f"{raster.crs.authid()}. Draw the region over the raster, or fix the "
-                    "layers' CRS if one is wrongly assigned."
+                    tr(
+                        "The region does not overlap the raster '{raster_name}' after "
+                        "reprojection from {value} to {authid}. Draw the region over the "
+                        "raster, or fix the layers' CRS if one is wrongly assigned."
+                    ).format(
+                        raster_name=raster.name,
+                        value=region_source.sourceCrs().authid() or tr('its CRS'),
+                        authid=raster.crs.authid(),
+                    )
                 )
 
         output_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        _check_output(output_path, raster, "class map")
+        _check_output(output_path, raster, tr("class map"))
         confidence_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context)
         confidence_path = confidence_path or None
         if confidence_path:
-            _check_output(confidence_path, raster, "confidence")
+            _check_output(confidence_path, raster, tr("confidence"))
             if os.path.abspath(confidence_path) == os.path.abspath(output_path):
                 raise InputProblem(
-                    "The class map and the confidence output are the same file. Give them "
-                    "different file names."
+                    tr("The class map and the confidence output are the same file. Give them "
+                    "different file names.")
                 )
 
         model_path = self.parameterAsFile(parameters, self.MODEL, context) or None
         if model_path and not os.path.isfile(model_path):
             raise InputProblem(
-                f"Model file not found: {model_path}. Choose an existing MetaMapper .pt model "
-                "file, or leave the model empty to use the bundled one."
+                tr(
+                    "Model file not found: {model_path}. Choose an existing MetaMapper .pt "
+                    "model file, or leave the model empty to use the bundled one."
+                ).format(
+                    model_path=model_path,
+                )
             )
         wavelengths = _parse_wavelengths(
             self.parameterAsString(parameters, self.WAVELENGTHS, context), raster
@@ -422,11 +445,12 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         except InputProblem as exc:
             if feedback.isCanceled():  # reading stopped half-way: say so, not "too few classes"
                 raise QgsProcessingException(
-                    "Cancelled by the user; no output was written."
+                    tr("Cancelled by the user; no output was written.")
                 ) from None
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(error_text(exc)) from None
         if feedback.isCanceled():
-            raise QgsProcessingException("Cancelled before the run started; nothing was written.")
+            raise QgsProcessingException(
+                tr("Cancelled before the run started; nothing was written."))
 
         from ..core.errors import MetaMapperError
 
@@ -437,7 +461,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             from ..core.model import bundled_model_path
             from ..core.pipeline import LabelledFeature, MapOptions, map_region
         except MetaMapperError as exc:
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(error_text(exc)) from None
 
         _log_inputs(feedback, inputs, self._colors)
         device = DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)]
@@ -462,14 +486,19 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         ]
         region = inputs.region.geometries if inputs.region is not None else None
         feedback.pushInfo(
-            f"Model: {inputs.model_path or str(bundled_model_path()) + ' (bundled)'}; "
-            f"device requested: {device}; seed {options.seed}"
+            tr(
+                "Model: {value}; device requested: {device}; seed {options_seed}"
+            ).format(
+                value=inputs.model_path or str(bundled_model_path()) + ' (bundled)',
+                device=device,
+                options_seed=options.seed,
+            )
         )
 
         def progress(fraction: float, message: str = "") -> None:
             feedback.setProgress(max(0.0, min(100.0, 100.0 * float(fraction))))
             if message:  # shown under the progress bar and written to the log
-                feedback.setProgressText(message)
+                feedback.setProgressText(tr_message(message))
 
         _make_parent(inputs.output_path)
         if inputs.confidence_path:
@@ -487,11 +516,11 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
                 is_cancelled=feedback.isCanceled,
             )
         except MetaMapperError as exc:
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(error_text(exc)) from None
         except MemoryError:
             raise QgsProcessingException(
-                "Out of memory. Use a smaller tile size or batch size (advanced parameters) "
-                "or a smaller region."
+                tr("Out of memory. Use a smaller tile size or batch size (advanced parameters) "
+                "or a smaller region.")
             ) from None
 
         skipped = inputs.training.skipped + int(getattr(result, "skipped_features", 0) or 0)
@@ -558,7 +587,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             return None
         found = list(getattr(result, "suggestions", None) or [])
         written = suggest_out.write_suggestions(sink, found, result.classes)
-        feedback.pushInfo(f"Suggested places to label next: {written}")
+        feedback.pushInfo(tr("Suggested places to label next: {written}").format(written=written))
         self._outputs_to_style["suggestions"] = dest_id
         return dest_id
 
@@ -568,8 +597,13 @@ def _check_crs(source: QgsFeatureSource, what: str) -> None:
     if not source.sourceCrs().isValid():
         name = source.sourceName() or what
         raise InputProblem(
-            f"The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer "
-            "Properties > Source (or with 'Assign projection') and run again."
+            tr(
+                "The {what} '{name}' has no coordinate reference system (CRS). Set it in "
+                "Layer Properties > Source (or with 'Assign projection') and run again."
+            ).format(
+                what=what,
+                name=name,
+            )
         )
 
 
@@ -578,22 +612,35 @@ def _check_class_field(source: QgsFeatureSource, class_field: str) -> None:
     usable = [f.name() for f in fields if f.type() in USABLE_FIELD_TYPES]
     if not class_field:
         raise InputProblem(
-            "No class field was chosen. Choose the training layer's field that holds the "
-            f"class (text or integer): {', '.join(usable) or 'the layer has none'}."
+            tr(
+                "No class field was chosen. Choose the training layer's field that holds "
+                "the class (text or integer): {value}."
+            ).format(
+                value=', '.join(usable) or tr('the layer has none'),
+            )
         )
     index = fields.lookupField(class_field)
     if index < 0:
         raise InputProblem(
-            f"The class field '{class_field}' is not in the training layer. Choose one of: "
-            f"{', '.join(usable) or '(no text or integer field: add one)'}."
+            tr(
+                "The class field '{class_field}' is not in the training layer. Choose one "
+                "of: {value}."
+            ).format(
+                class_field=class_field,
+                value=', '.join(usable) or tr('(no text or integer field: add one)'),
+            )
         )
     field = fields.at(index)
     if field.type() not in USABLE_FIELD_TYPES:
         raise InputProblem(
-            f"The class field '{class_field}' is of type {field.typeName() or field.type()}, "
-            "which cannot hold classes. Choose a text or integer field"
-            + (f" ({', '.join(usable)})" if usable else "")
-            + ", or make one with the Field Calculator."
+            tr("The class field '{class_field}' is of type {type}, which cannot hold classes. "
+               "Choose a text or integer field ({usable}), or make one with the Field "
+               "Calculator.").format(class_field=class_field, usable=", ".join(usable),
+                                     type=field.typeName() or field.type())
+            if usable else
+            tr("The class field '{class_field}' is of type {type}, which cannot hold classes. "
+               "Choose a text or integer field, or make one with the Field Calculator."
+               ).format(class_field=class_field, type=field.typeName() or field.type())
         )
 
 
@@ -603,55 +650,84 @@ def _check_training(
     labels = converted.distinct_labels()
     if not converted.geometries and converted.not_reprojectable:
         raise InputProblem(
-            f"The training features do not overlap the raster '{raster.name}': "
-            f"{converted.not_reprojectable} of them could not even be reprojected from "
-            f"{source.sourceCrs().authid() or 'their CRS'} to {raster.crs.authid()} (they lie "
-            "far outside the raster's area). Digitise them over the raster, or fix the "
-            "layers' CRS if one is wrongly assigned."
+            tr(
+                "The training features do not overlap the raster '{raster_name}': "
+                "{converted_not_reprojectable} of them could not even be reprojected from "
+                "{value} to {authid} (they lie far outside the raster's area). Digitise "
+                "them over the raster, or fix the layers' CRS if one is wrongly assigned."
+            ).format(
+                raster_name=raster.name,
+                converted_not_reprojectable=converted.not_reprojectable,
+                value=source.sourceCrs().authid() or tr('their CRS'),
+                authid=raster.crs.authid(),
+            )
         )
     if not converted.geometries:
         detail = []
         if converted.null_labels:
-            detail.append(f"{converted.null_labels} with an empty or NULL '{class_field}'")
+            detail.append(tr("{n} with an empty or NULL '{class_field}'").format(
+                n=converted.null_labels, class_field=class_field))
         if converted.empty_geometries:
-            detail.append(f"{converted.empty_geometries} without geometry")
+            detail.append(tr("{n} without geometry").format(n=converted.empty_geometries))
         if converted.not_reprojectable:
-            detail.append(f"{converted.not_reprojectable} that could not be reprojected")
-        why = f" ({'; '.join(detail)})" if detail else ""
+            detail.append(tr("{n} that could not be reprojected").format(
+                n=converted.not_reprojectable))
+        why = tr(" ({details})").format(details=tr("; ").join(detail)) if detail else ""
         raise InputProblem(
-            f"No usable training feature{why}. Give labelled points or polygons (if "
-            "'Selected features only' is on, select some features first)."
+            tr(
+                "No usable training feature{why}. Give labelled points or polygons (if "
+                "'Selected features only' is on, select some features first)."
+            ).format(
+                why=why,
+            )
         )
     if len(labels) < 2:
         found = ", ".join(repr(str(x)) for x in labels)
-        raise InputProblem(
-            f"Only {len(labels)} class found in '{class_field}' ({found}); at least two "
-            "classes are needed. Label features of at least two different classes"
-            + (
-                f" ({converted.null_labels} feature(s) had an empty or NULL class)."
-                if converted.null_labels else "."
-            )
-        )
+        text = tr("Only {n} class found in '{class_field}' ({found}); at least two classes are "
+                  "needed. Label features of at least two different classes.").format(
+            n=len(labels), class_field=class_field, found=found)
+        if converted.null_labels:
+            text += " " + tr("({n} feature(s) had an empty or NULL class.)").format(
+                n=converted.null_labels)
+        raise InputProblem(text)
     if not geo.overlaps(converted.bounds, raster.extent):
         raise InputProblem(
-            f"The training features do not overlap the raster '{raster.name}' after "
-            f"reprojection from {source.sourceCrs().authid() or 'their CRS'} to "
-            f"{raster.crs.authid()}. Digitise them over the raster, or fix the layers' CRS "
-            "if one is wrongly assigned."
+            tr(
+                "The training features do not overlap the raster '{raster_name}' after "
+                "reprojection from {value} to {authid}. Digitise them over the raster, or "
+                "fix the layers' CRS if one is wrongly assigned."
+            ).format(
+                raster_name=raster.name,
+                value=source.sourceCrs().authid() or tr('their CRS'),
+                authid=raster.crs.authid(),
+            )
         )
 
 
 def _check_output(path: str, raster: RasterInfo, what: str) -> None:
     if not path:
-        raise InputProblem(f"No file name was given for the {what}. Choose a .tif file.")
+        raise InputProblem(tr(
+            "No file name was given for the {what}. Choose a .tif file."
+        ).format(
+            what=what,
+        ))
     if os.path.splitext(path)[1].lower() not in OUTPUT_EXTENSIONS:
         raise InputProblem(
-            f"The {what} must be a GeoTIFF; '{os.path.basename(path)}' is not a .tif file "
-            "name. Choose a file name ending in .tif."
+            tr(
+                "The {what} must be a GeoTIFF; '{basename}' is not a .tif file name. "
+                "Choose a file name ending in .tif."
+            ).format(
+                what=what,
+                basename=os.path.basename(path),
+            )
         )
     if os.path.abspath(path) == os.path.abspath(raster.path):
         raise InputProblem(
-            f"The {what} would overwrite the input raster. Choose another file name."
+            tr(
+                "The {what} would overwrite the input raster. Choose another file name."
+            ).format(
+                what=what,
+            )
         )
     folder = Path(path).resolve().parent
     existing = folder
@@ -659,11 +735,22 @@ def _check_output(path: str, raster: RasterInfo, what: str) -> None:
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise InputProblem(
-            f"Cannot write the {what} to {path}: the folder {folder} is not a writable "
-            "folder. Choose a folder you can write to."
+            tr(
+                "Cannot write the {what} to {path}: the folder {folder} is not a writable "
+                "folder. Choose a folder you can write to."
+            ).format(
+                what=what,
+                path=path,
+                folder=folder,
+            )
         )
     if os.path.isdir(path):
-        raise InputProblem(f"The {what} path {path} is a folder. Give a .tif file name.")
+        raise InputProblem(tr(
+            "The {what} path {path} is a folder. Give a .tif file name."
+        ).format(
+            what=what,
+            path=path,
+        ))
 
 
 def _parse_wavelengths(text: str, raster: RasterInfo) -> List[float] | None:
@@ -674,16 +761,27 @@ def _parse_wavelengths(text: str, raster: RasterInfo) -> List[float] | None:
         values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
     except ValueError:
         raise InputProblem(
-            f"Wavelengths '{text}' are not a comma-separated list of numbers (nm), e.g. "
-            "'482, 561, 655'. Fix the list or leave it empty."
+            tr(
+                "Wavelengths '{text}' are not a comma-separated list of numbers (nm), e.g. "
+                "'482, 561, 655'. Fix the list or leave it empty."
+            ).format(
+                text=text,
+            )
         ) from None
     if len(values) != raster.band_count:
         raise InputProblem(
-            f"{len(values)} wavelengths were given but the raster '{raster.name}' has "
-            f"{raster.band_count} band(s). Give one wavelength per band, or leave it empty."
+            tr(
+                "{n_values} wavelengths were given but the raster '{raster_name}' has "
+                "{raster_band_count} band(s). Give one wavelength per band, or leave it "
+                "empty."
+            ).format(
+                n_values=len(values),
+                raster_name=raster.name,
+                raster_band_count=raster.band_count,
+            )
         )
     if any(v <= 0 for v in values):
-        raise InputProblem("Wavelengths must be positive numbers in nanometres.")
+        raise InputProblem(tr("Wavelengths must be positive numbers in nanometres."))
     return values
 
 
@@ -692,8 +790,13 @@ def _make_parent(path: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise QgsProcessingException(
-            f"Cannot create the folder for {path} ({exc.strerror}). Choose a folder you can "
-            "write to."
+            tr(
+                "Cannot create the folder for {path} ({exc_strerror}). Choose a folder you "
+                "can write to."
+            ).format(
+                path=path,
+                exc_strerror=exc.strerror,
+            )
         ) from None
 
 
@@ -710,66 +813,132 @@ def _support_size(result: Any) -> int | None:
 def _log_inputs(feedback, inputs: GatheredInputs, colors: Dict[str, Any]) -> None:
     r = inputs.raster
     feedback.pushInfo(
-        f"Raster: {r.name} ({r.width} x {r.height} px, {r.band_count} band(s), "
-        f"{r.crs.authid() or r.crs.description()})"
+        tr(
+            "Raster: {r_name} ({r_width} x {r_height} px, {r_band_count} band(s), {value})"
+        ).format(
+            r_name=r.name,
+            r_width=r.width,
+            r_height=r.height,
+            r_band_count=r.band_count,
+            value=r.crs.authid() or r.crs.description(),
+        )
     )
     t = inputs.training
     feedback.pushInfo(
-        f"Training: {len(t.geometries)} feature(s), {len(t.distinct_labels())} classes in "
-        f"'{inputs.class_field}': {', '.join(str(x) for x in t.distinct_labels())}"
+        tr(
+            "Training: {n_t_geometries} feature(s), {n_distinct_labels} classes in "
+            "'{inputs_class_field}': {items}"
+        ).format(
+            n_t_geometries=len(t.geometries),
+            n_distinct_labels=len(t.distinct_labels()),
+            inputs_class_field=inputs.class_field,
+            items=', '.join(str(x) for x in t.distinct_labels()),
+        )
     )
     if t.null_labels:
         feedback.pushWarning(
-            f"Skipped {t.null_labels} training feature(s) with an empty or NULL "
-            f"'{inputs.class_field}'."
+            tr(
+                "Skipped {t_null_labels} training feature(s) with an empty or NULL "
+                "'{inputs_class_field}'."
+            ).format(
+                t_null_labels=t.null_labels,
+                inputs_class_field=inputs.class_field,
+            )
         )
     if t.empty_geometries:
-        feedback.pushWarning(f"Skipped {t.empty_geometries} training feature(s) without geometry.")
+        feedback.pushWarning(tr(
+            "Skipped {t_empty_geometries} training feature(s) without geometry."
+        ).format(
+            t_empty_geometries=t.empty_geometries,
+        ))
     if t.not_reprojectable:
         feedback.pushWarning(
-            f"Skipped {t.not_reprojectable} training feature(s) that could not be reprojected "
-            "to the raster CRS."
+            tr(
+                "Skipped {t_not_reprojectable} training feature(s) that could not be "
+                "reprojected to the raster CRS."
+            ).format(
+                t_not_reprojectable=t.not_reprojectable,
+            )
         )
     if inputs.region is not None:
-        feedback.pushInfo(f"Region: {len(inputs.region.geometries)} polygon(s)")
+        feedback.pushInfo(tr(
+            "Region: {n_inputs_region_geometries} polygon(s)"
+        ).format(
+            n_inputs_region_geometries=len(inputs.region.geometries),
+        ))
     else:
-        feedback.pushInfo("Region: the whole raster")
+        feedback.pushInfo(tr("Region: the whole raster"))
     if colors:
-        feedback.pushInfo("Class colours: taken from the training layer's categorized style")
+        feedback.pushInfo(tr("Class colours: taken from the training layer's categorized style"))
 
 
 def _log_result(feedback, result: Any, skipped: int, support: int | None, seconds: float) -> None:
-    feedback.pushInfo(f"Method: {result.method}; device: {result.device}")
+    feedback.pushInfo(tr(
+        "Method: {result_method}; device: {result_device}"
+    ).format(
+        result_method=result.method,
+        result_device=result.device,
+    ))
     predicted = getattr(result, "predicted_pixels_per_class", None) or {}
     support_px = getattr(result, "support_pixels", None) or {}
-    feedback.pushInfo("Classes (code = name: pixels mapped; labelled pixels found / used):")
+    feedback.pushInfo(tr("Classes (code = name: pixels mapped; labelled pixels found / used):"))
     for name, code in zip(result.classes, result.class_codes):
-        feedback.pushInfo(
-            f"  {code} = {name}: {predicted.get(name, 0)} px mapped; "
-            f"{result.pixels_per_class.get(name, 0)} labelled px found"
-            + (f" / {support_px[name]} used" if name in support_px else "")
-        )
-    feedback.pushInfo(f"Pixels classified: {result.region_pixels}")
+        line = tr("  {code} = {name}: {mapped} px mapped; {found} labelled px found").format(
+            code=code, name=name, mapped=predicted.get(name, 0),
+            found=result.pixels_per_class.get(name, 0))
+        if name in support_px:
+            line += tr(" / {used} used").format(used=support_px[name])
+        feedback.pushInfo(line)
+    feedback.pushInfo(tr(
+        "Pixels classified: {result_region_pixels}"
+    ).format(
+        result_region_pixels=result.region_pixels,
+    ))
     if support is not None:
-        feedback.pushInfo(f"Labelled pixels used (support set): {support}")
+        feedback.pushInfo(tr(
+            "Labelled pixels used (support set): {support}"
+        ).format(
+            support=support,
+        ))
     if skipped:
-        feedback.pushInfo(f"Training features skipped: {skipped}")
+        feedback.pushInfo(tr("Training features skipped: {skipped}").format(skipped=skipped))
     if result.accuracy_estimate is not None:
         feedback.pushInfo(
-            f"Estimated accuracy: {100 * result.accuracy_estimate:.1f}% "
-            f"({result.accuracy_method})"
+            tr(
+                "Estimated accuracy: {value:.1f}% ({result_accuracy_method})"
+            ).format(
+                value=100 * result.accuracy_estimate,
+                result_accuracy_method=tr_message(result.accuracy_method),
+            )
         )
     else:
-        feedback.pushInfo(f"Accuracy: {result.accuracy_method or 'not estimated'}")
+        feedback.pushInfo(tr(
+            "Accuracy: {value}"
+        ).format(
+            value=tr_message(result.accuracy_method) or tr('not estimated'),
+        ))
     for note in getattr(result, "notes", None) or []:  # wavelengths' source, bad bands
-        feedback.pushInfo(note)
+        feedback.pushInfo(tr_message(note))
     times = ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
-    feedback.pushInfo(f"Times: {times}; provider total {seconds:.2f} s")
+    feedback.pushInfo(tr(
+        "Times: {times}; provider total {seconds:.2f} s"
+    ).format(
+        times=times,
+        seconds=seconds,
+    ))
     for warning in result.warnings:
-        feedback.pushWarning(warning)
-    feedback.pushInfo(f"Class map: {result.output_path}")
+        feedback.pushWarning(tr_message(warning))
+    feedback.pushInfo(tr(
+        "Class map: {result_output_path}"
+    ).format(
+        result_output_path=result.output_path,
+    ))
     if result.confidence_path:
-        feedback.pushInfo(f"Confidence: {result.confidence_path}")
+        feedback.pushInfo(tr(
+            "Confidence: {result_confidence_path}"
+        ).format(
+            result_confidence_path=result.confidence_path,
+        ))
 
 
 HELP = """<p>Classifies a raster from a <b>few labelled points or polygons</b>: a meta-trained

@@ -26,6 +26,10 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType, QVariant
 
+from ..translation import translator
+
+tr = translator("Geometry")
+
 Label = Union[str, int, None]
 
 #: Field types a class can be read from (text, or integer-like numbers). QgsField.type() gives
@@ -104,8 +108,11 @@ def _finite(coords: Any) -> bool:
     return coords is not None
 
 
-def label_from_value(value: Any, field_type: int, feature_id: int, field_name: str) -> Label:
-    """Turn an attribute into a class label; None for NULL or empty text."""
+def label_from_value(value: Any, field_type: int, feature_id: int, field_name: str,
+                     role: str | None = None) -> Label:
+    """Turn an attribute into a class label; None for NULL or empty text. ``role`` names
+    the field in messages (default: "class field")."""
+    role = role or tr("class field")
     if value is None or (isinstance(value, QVariant) and value.isNull()):
         return None
     if field_type in TEXT_TYPES:
@@ -119,13 +126,26 @@ def label_from_value(value: Any, field_type: int, feature_id: int, field_name: s
             return None
         if number != int(number):
             raise GeometryProblem(
-                f"The class field '{field_name}' holds the decimal number {number} "
-                f"(feature {feature_id}). Classes must be text or whole numbers: choose "
-                "another field, or round/convert it with the Field Calculator."
+                tr(
+                    "The {role} '{field_name}' holds the decimal number {number} "
+                    "(feature {feature_id}). Classes must be text or whole numbers: choose "
+                    "another field, or round/convert it with the Field Calculator."
+                ).format(
+                    role=role,
+                    field_name=field_name,
+                    number=number,
+                    feature_id=feature_id,
+                )
             )
         return int(number)
     raise GeometryProblem(
-        f"The class field '{field_name}' has an unusable type. Choose a text or integer field."
+        tr(
+            "The {role} '{field_name}' has an unusable type. Choose a text or integer "
+            "field."
+        ).format(
+            role=role,
+            field_name=field_name,
+        )
     )
 
 
@@ -140,7 +160,11 @@ def convert_labelled(
     fields = source.fields()
     index = fields.lookupField(class_field)
     if index < 0:
-        raise GeometryProblem(f"The class field '{class_field}' is not in the training layer.")
+        raise GeometryProblem(tr(
+            "The class field '{class_field}' is not in the training layer."
+        ).format(
+            class_field=class_field,
+        ))
     field_type = fields.at(index).type()
     transform = make_transform(source.sourceCrs(), dest_crs, transform_context)
     request = QgsFeatureRequest().setSubsetOfAttributes([index])

@@ -12,9 +12,12 @@ from pathlib import Path
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from ..translation import translator
 from .assess_accuracy import AssessAccuracyAlgorithm
 from .fewshot_classify import FewShotClassifyAlgorithm
 from .validation_sample import ValidationSampleAlgorithm
+
+tr = translator("MetaMapperProvider")
 
 ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
 
@@ -29,7 +32,7 @@ class MetaMapperProvider(QgsProcessingProvider):
         return "MetaMapper"
 
     def longName(self) -> str:  # noqa: N802 (QGIS API)
-        return "MetaMapper (few-shot raster classification with meta-learning)"
+        return tr("MetaMapper (few-shot raster classification with meta-learning)")
 
     def icon(self) -> QIcon:
         return QIcon(str(ICON_PATH))

@@ -34,6 +34,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..translation import error_text, tr_message, translator
 from ..ui.qt_compat import new_field
 from . import geometry as geo
 from .assessment_common import (
@@ -45,11 +46,19 @@ from .assessment_common import (
     require_packages,
 )
 
-ALLOCATION_LABELS = (
-    "Proportional to class area",
-    "Equal per class",
-    "Compromise: at least the minimum per class, the rest proportional",
-)
+tr = translator("ValidationSampleAlgorithm")
+
+
+
+def allocation_labels() -> List[str]:
+    """The ALLOCATION options, in ALLOCATION_KEYS order, in the user's language."""
+    return [
+        tr("Proportional to class area"),
+        tr("Equal per class"),
+        tr("Compromise: at least the minimum per class, the rest proportional"),
+    ]
+
+
 ALLOCATION_KEYS = ("proportional", "equal", "compromise")
 #: Fields of the sample layer (the reference field is filled in by the analyst).
 MAP_CLASS_FIELD = "map_class"
@@ -81,71 +90,71 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
         return "validation_sample"
 
     def displayName(self) -> str:  # noqa: N802
-        return "Create validation sample (stratified random)"
+        return tr("Create validation sample (stratified random)")
 
     def tags(self) -> List[str]:
         return ["validation", "accuracy", "assessment", "sample", "stratified", "random",
                 "olofsson", "good practice", "reference", "points", "metamapper"]
 
     def shortDescription(self) -> str:  # noqa: N802
-        return "Stratified random points over a class map, to check it against reference data."
+        return tr("Stratified random points over a class map, to check it against reference data.")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return HELP
+        return tr(HELP)
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, "Class map"))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Class map")))
         self.addParameter(
             QgsProcessingParameterFeatureSource(
-                self.REGION, "Region (polygons; empty = the whole map)",
+                self.REGION, tr("Region (polygons; empty = the whole map)"),
                 [QgsProcessing.SourceType.TypeVectorPolygon], optional=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.SAMPLE_SIZE, "Total sample size (0 = from the target standard error)",
+                self.SAMPLE_SIZE, tr("Total sample size (0 = from the target standard error)"),
                 QgsProcessingParameterNumber.Type.Integer, 0, minValue=0, maxValue=1_000_000,
             )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.TARGET_SE, "Target standard error of overall accuracy",
+                self.TARGET_SE, tr("Target standard error of overall accuracy"),
                 QgsProcessingParameterNumber.Type.Double, 0.01, minValue=0.001, maxValue=0.2,
             )
         )
         self.addParameter(
             QgsProcessingParameterString(
                 self.EXPECTED_ACCURACY,
-                "Expected user's accuracy (e.g. 0.85, or 0.9, water=0.95, urban=0.7)",
+                tr("Expected user's accuracy (e.g. 0.85, or 0.9, water=0.95, urban=0.7)"),
                 "0.85",
             )
         )
         self.addParameter(
             QgsProcessingParameterEnum(
-                self.ALLOCATION, "Allocation to classes", list(ALLOCATION_LABELS),
+                self.ALLOCATION, tr("Allocation to classes"), allocation_labels(),
                 defaultValue=2,
             )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
-                self.MIN_PER_CLASS, "Minimum points per class (compromise allocation)",
+                self.MIN_PER_CLASS, tr("Minimum points per class (compromise allocation)"),
                 QgsProcessingParameterNumber.Type.Integer, 50, minValue=2, maxValue=100_000,
             )
         )
         seed = QgsProcessingParameterNumber(
-            self.SEED, "Random seed", QgsProcessingParameterNumber.Type.Integer, 0, minValue=0
+            self.SEED, tr("Random seed"), QgsProcessingParameterNumber.Type.Integer, 0, minValue=0
         )
         seed.setFlags(seed.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(seed)
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT, "Validation sample", QgsProcessing.SourceType.TypeVectorPoint
+                self.OUTPUT, tr("Validation sample"), QgsProcessing.SourceType.TypeVectorPoint
             )
         )
-        self.addOutput(QgsProcessingOutputNumber(self.TOTAL, "Points drawn"))
-        self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, "Classes (strata)"))
-        self.addOutput(QgsProcessingOutputString(self.SIZES, "Points per class"))
-        self.addOutput(QgsProcessingOutputString(self.SIZE_METHOD, "How the size was chosen"))
+        self.addOutput(QgsProcessingOutputNumber(self.TOTAL, tr("Points drawn")))
+        self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, tr("Classes (strata)")))
+        self.addOutput(QgsProcessingOutputString(self.SIZES, tr("Points per class")))
+        self.addOutput(QgsProcessingOutputString(self.SIZE_METHOD, tr("How the size was chosen")))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         ok, message = super().checkParameterValues(parameters, context)
@@ -153,9 +162,9 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
             return ok, message
         try:
             class_map_info(self.parameterAsRasterLayer(parameters, self.INPUT, context))
-            check_crs(self.parameterAsSource(parameters, self.REGION, context), "region layer")
+            check_crs(self.parameterAsSource(parameters, self.REGION, context), tr("region layer"))
         except InputProblem as exc:
-            return False, str(exc)
+            return False, error_text(exc)
         return True, ""
 
     def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: N802
@@ -164,7 +173,7 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
             self._map = class_map_info(self.parameterAsRasterLayer(parameters, self.INPUT,
                                                                    context))
         except InputProblem as exc:
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(error_text(exc)) from None
         return True
 
     def _region(self, parameters, context, layer: ClassMapLayer):
@@ -173,15 +182,15 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
         The feature source lives only in this frame, so no later traceback keeps it alive.
         """
         region_source = self.parameterAsSource(parameters, self.REGION, context)
-        check_crs(region_source, "region layer")
+        check_crs(region_source, tr("region layer"))
         if region_source is None:
             return None
         region = geo.convert_region(region_source, layer.crs, context.transformContext())
         if not region.geometries:
             raise InputProblem(
-                "The region layer has no usable polygon (is 'Selected features only' on "
+                tr("The region layer has no usable polygon (is 'Selected features only' on "
                 "with nothing selected?). Select or draw a polygon, or leave the region "
-                "empty to sample the whole map."
+                "empty to sample the whole map.")
             )
         return region.geometries
 
@@ -197,7 +206,7 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
         try:
             region_geoms = self._region(parameters, context, layer)
         except InputProblem as exc:
-            problem = str(exc)
+            problem = error_text(exc)
         if problem is not None:  # raised here, where no feature source is referenced
             raise QgsProcessingException(problem)
         size = self.parameterAsInt(parameters, self.SAMPLE_SIZE, context)
@@ -206,7 +215,7 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
         try:
             cmap = open_class_map(layer.path)
             area = make_region(cmap, region_geoms)
-            feedback.setProgressText("Counting the pixels of every class…")
+            feedback.setProgressText(tr("Counting the pixels of every class…"))
             design = design_sample(
                 cmap, area, total=size or None,
                 target_se=self.parameterAsDouble(parameters, self.TARGET_SE, context),
@@ -216,13 +225,13 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
                 min_per_class=self.parameterAsInt(parameters, self.MIN_PER_CLASS, context),
                 progress=lambda f: feedback.setProgress(45 * f), is_cancelled=cancelled,
             )
-            feedback.setProgressText("Drawing the sample…")
+            feedback.setProgressText(tr("Drawing the sample…"))
             points = draw_sample(
                 cmap, area, design, seed=self.parameterAsInt(parameters, self.SEED, context),
                 progress=lambda f: feedback.setProgress(45 + 45 * f), is_cancelled=cancelled,
             )
         except MetaMapperError as exc:
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(error_text(exc)) from None
 
         fields = QgsFields()
         fields.append(new_field("sample_id", "int"))
@@ -234,7 +243,7 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
                                              QgsWkbTypes.Type.Point, layer.crs)
         if sink is None:
             raise QgsProcessingException(
-                "Cannot create the validation sample layer. Choose a writable output file."
+                tr("Cannot create the validation sample layer. Choose a writable output file.")
             )
         for i, p in enumerate(points, start=1):
             feature = QgsFeature(fields)
@@ -257,26 +266,52 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
 def _log(feedback, design, names, drawn: int) -> None:
     population = sum(design.strata_pixels.values())
     if design.size_method == "given":
-        feedback.pushInfo(f"Sample size: {design.total_requested} (given)")
+        feedback.pushInfo(tr(
+            "Sample size: {design_total_requested} (given)"
+        ).format(
+            design_total_requested=design.total_requested,
+        ))
     else:
         expected = ", ".join(f"{names[c]} {u:.2f}" for c, u in design.expected_accuracy.items())
         feedback.pushInfo(
-            f"Sample size: {design.total_requested}, for a standard error of overall "
-            f"accuracy of {design.target_se} with expected user's accuracies {expected} "
-            "(Olofsson et al. 2014, eq. 13)"
+            tr(
+                "Sample size: {design_total_requested}, for a standard error of overall "
+                "accuracy of {design_target_se} with expected user's accuracies {expected} "
+                "(Olofsson et al. 2014, eq. 13)"
+            ).format(
+                design_total_requested=design.total_requested,
+                design_target_se=design.target_se,
+                expected=expected,
+            )
         )
-    feedback.pushInfo(f"Allocation: {design.allocation}; {drawn} points drawn")
-    feedback.pushInfo("Class (stratum): mapped pixels, share of the area -> points")
+    feedback.pushInfo(tr(
+        "Allocation: {design_allocation}; {drawn} points drawn"
+    ).format(
+        design_allocation=design.allocation,
+        drawn=drawn,
+    ))
+    feedback.pushInfo(tr("Class (stratum): mapped pixels, share of the area -> points"))
     for code, n_pixels in design.strata_pixels.items():
         feedback.pushInfo(
-            f"  {names[code]} (code {code}): {n_pixels} px, {100 * n_pixels / population:.2f}% "
-            f"-> {design.sample_sizes.get(code, 0)}"
+            tr(
+                "  {names_item} (code {code}): {n_pixels} px, {value:.2f}% -> {value2}"
+            ).format(
+                names_item=names[code],
+                code=code,
+                n_pixels=n_pixels,
+                value=100 * n_pixels / population,
+                value2=design.sample_sizes.get(code, 0),
+            )
         )
     for note in design.notes:
-        feedback.pushWarning(note)
+        feedback.pushWarning(tr_message(note))
     feedback.pushInfo(
-        f"Fill in '{REFERENCE_FIELD}' for every point (what you see there, with the map's "
-        "class names), then run 'Assess accuracy and area' with this layer."
+        tr(
+            "Fill in '{reference_field}' for every point (what you see there, with the "
+            "map's class names), then run 'Assess accuracy and area' with this layer."
+        ).format(
+            reference_field=REFERENCE_FIELD,
+        )
     )
 
 

@@ -58,8 +58,11 @@ PROBE = textwrap.dedent(
 )
 
 
-def run_probe(probe_source: str, timeout: int = 240) -> dict:
+def run_probe(probe_source: str, timeout: int = 240, locale: str | None = None) -> dict:
     """Start QGIS under Xvfb in a fresh profile with MetaMapper enabled, run `probe_source`.
+
+    ``locale`` (e.g. 'zh_CN') is set as the profile's user-interface locale
+    (``locale/overrideFlag``, ``locale/userLocale``); default: the system's.
 
     The probe must write a JSON report to the path in ``os.environ[REPORT_ENV]`` and quit
     QGIS; that report is returned (raises when QGIS exits without one).
@@ -74,6 +77,7 @@ def run_probe(probe_source: str, timeout: int = 240) -> dict:
         ini.write_text(
             "[PythonPlugins]\nmetamapper=true\n\n[qgis]\ncheckVersion=false\n"
             "showTips=false\nshowTips322=false\n[migration]\nfirstRunVersionFlag=32200\n"
+            + (f"\n[locale]\noverrideFlag=true\nuserLocale={locale}\n" if locale else "")
         )
         report = Path(tmp) / "report.json"
         probe = Path(tmp) / "probe.py"

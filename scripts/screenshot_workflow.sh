@@ -12,3 +12,4 @@ command -v qgis >/dev/null || { echo "qgis is missing: apt-get install qgis"; ex
 "$PY" scripts/modeler_screenshot.py
 "$PY" scripts/qgis_window.py
 "$PY" scripts/bad_input_screenshot.py
+"$PY" scripts/screenshot_zh_cn.py  # zh_CN_{panel,result,processing_dialog,error}.png

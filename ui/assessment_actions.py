@@ -12,6 +12,10 @@ from typing import Any, Dict
 from qgis.core import QgsApplication, QgsMapLayer
 from qgis.PyQt.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
+from ..translation import translator
+
+tr = translator("AssessmentButtons")
+
 SAMPLE_ALGORITHM = "metamapper:validation_sample"
 ASSESS_ALGORITHM = "metamapper:assess_accuracy"
 
@@ -44,15 +48,15 @@ class AssessmentButtons(QWidget):
         self.dialog = None  # the latest dialog opened (kept referenced while shown)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.sample_button = QPushButton("Validation sample…")
+        self.sample_button = QPushButton(tr("Validation sample…"))
         self.sample_button.setObjectName("validationSampleButton")
         self.sample_button.setToolTip(
-            "Draw a stratified random sample of points over the class map, to check the map "
-            "against what you see there (good-practice accuracy assessment)")
-        self.assess_button = QPushButton("Assess accuracy…")
+            tr("Draw a stratified random sample of points over the class map, to check the map "
+            "against what you see there (good-practice accuracy assessment)"))
+        self.assess_button = QPushButton(tr("Assess accuracy…"))
         self.assess_button.setObjectName("assessAccuracyButton")
         self.assess_button.setToolTip(
-            "Error matrix, accuracies and area-adjusted class areas from a validation layer")
+            tr("Error matrix, accuracies and area-adjusted class areas from a validation layer"))
         row.addWidget(self.sample_button)
         row.addWidget(self.assess_button)
         self.sample_button.clicked.connect(lambda _=False: self.open(SAMPLE_ALGORITHM))

@@ -58,6 +58,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..translation import translator
 from . import samples_layer as samples
 from .assessment_actions import AssessmentButtons, class_map_of
 from .map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
@@ -69,6 +70,8 @@ from .suggestions_box import (
     label_geometry,
     labels_kind,
 )
+
+tr = translator("MetaMapperPanel")
 
 REGION_DRAWN = "drawn"
 REGION_SELECTION = "selection"
@@ -123,32 +126,32 @@ class MetaMapperPanel(QgsDockWidget):
         layout = QVBoxLayout(body)
 
         # --- raster
-        raster_box = QGroupBox("Raster to classify")
+        raster_box = QGroupBox(tr("Raster to classify"))
         form = QFormLayout(raster_box)
         self.raster_combo = QgsMapLayerComboBox()
         self.raster_combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
         self.raster_combo.setAllowEmptyLayer(True)
-        self.raster_combo.setToolTip("Any raster with a CRS, any number of bands")
-        form.addRow("Raster", self.raster_combo)
+        self.raster_combo.setToolTip(tr("Any raster with a CRS, any number of bands"))
+        form.addRow(tr("Raster"), self.raster_combo)
         layout.addWidget(raster_box)
         if self.raster_combo.count() > 1:
             self.raster_combo.setCurrentIndex(1)
 
         # --- labelled features
-        labels_box = QGroupBox("Labelled features")
+        labels_box = QGroupBox(tr("Labelled features"))
         form = QFormLayout(labels_box)
         self.training_combo = QgsMapLayerComboBox()
         self.training_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer
                                        | QgsMapLayerProxyModel.Filter.PolygonLayer)
         self.training_combo.setAllowEmptyLayer(True)
-        form.addRow("Layer", self.training_combo)
+        form.addRow(tr("Layer"), self.training_combo)
         self.field_combo = QgsFieldComboBox()
         self.field_combo.setFilters(QgsFieldProxyModel.Filter.String
                                     | QgsFieldProxyModel.Filter.Int
                                     | QgsFieldProxyModel.Filter.LongLong
                                     | QgsFieldProxyModel.Filter.Double)
-        form.addRow("Class field", self.field_combo)
-        self.selected_only = QCheckBox("Selected features only")
+        form.addRow(tr("Class field"), self.field_combo)
+        self.selected_only = QCheckBox(tr("Selected features only"))
         form.addRow(self.selected_only)
         self.count_label = QLabel()
         self.count_label.setWordWrap(True)  # long counts must not widen the dock
@@ -160,51 +163,52 @@ class MetaMapperPanel(QgsDockWidget):
         pick_row = QHBoxLayout()
         self.pick_class = QComboBox()
         self.pick_class.setEditable(True)
-        self.pick_class.setToolTip("Class of the samples you click: choose one or type a new one")
-        self.pick_class.lineEdit().setPlaceholderText("class name")
+        self.pick_class.setToolTip(
+            tr("Class of the samples you click: choose one or type a new one"))
+        self.pick_class.lineEdit().setPlaceholderText(tr("class name"))
         self.pick_mode = QComboBox()
-        self.pick_mode.addItem("Points", POINT)
-        self.pick_mode.addItem("Polygons", POLYGON)
+        self.pick_mode.addItem(tr("Points"), POINT)
+        self.pick_mode.addItem(tr("Polygons"), POLYGON)
         self.pick_button = QToolButton()
-        self.pick_button.setText("Pick on map")
+        self.pick_button.setText(tr("Pick on map"))
         self.pick_button.setCheckable(True)
         self.pick_button.setToolTip(
-            "Click points (or draw small polygons: left clicks, right click to finish) on "
-            "the map; they go to the 'MetaMapper samples' layer with the class on the left")
+            tr("Click points (or draw small polygons: left clicks, right click to finish) on "
+            "the map; they go to the 'MetaMapper samples' layer with the class on the left"))
         pick_row.addWidget(self.pick_class, 2)
         pick_row.addWidget(self.pick_mode, 1)
         pick_row.addWidget(self.pick_button)
-        form.addRow("Pick", pick_row)
+        form.addRow(tr("Pick"), pick_row)
         layout.addWidget(labels_box)
 
         # --- region
-        region_box = QGroupBox("Region to map")
+        region_box = QGroupBox(tr("Region to map"))
         rlayout = QVBoxLayout(region_box)
         self.region_group = QButtonGroup(self)
         draw_row = QHBoxLayout()
-        self.region_drawn_radio = QRadioButton("Drawn on the map")
+        self.region_drawn_radio = QRadioButton(tr("Drawn on the map"))
         self.draw_rect_button = QToolButton()
-        self.draw_rect_button.setText("Rectangle")
+        self.draw_rect_button.setText(tr("Rectangle"))
         self.draw_rect_button.setCheckable(True)
         self.draw_poly_button = QToolButton()
-        self.draw_poly_button.setText("Polygon")
+        self.draw_poly_button.setText(tr("Polygon"))
         self.draw_poly_button.setCheckable(True)
-        self.draw_poly_button.setToolTip("Left click adds a vertex, right click finishes, "
-                                         "Esc cancels")
+        self.draw_poly_button.setToolTip(tr("Left click adds a vertex, right click finishes, "
+                                         "Esc cancels"))
         draw_row.addWidget(self.region_drawn_radio)
         draw_row.addWidget(self.draw_rect_button)
         draw_row.addWidget(self.draw_poly_button)
         rlayout.addLayout(draw_row)
         sel_row = QHBoxLayout()
-        self.region_selection_radio = QRadioButton("Selected polygons of")
+        self.region_selection_radio = QRadioButton(tr("Selected polygons of"))
         self.region_layer_combo = QgsMapLayerComboBox()
         self.region_layer_combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
         self.region_layer_combo.setAllowEmptyLayer(True)
         sel_row.addWidget(self.region_selection_radio)
         sel_row.addWidget(self.region_layer_combo, 1)
         rlayout.addLayout(sel_row)
-        self.region_extent_radio = QRadioButton("Current map extent")
-        self.region_raster_radio = QRadioButton("Whole raster")
+        self.region_extent_radio = QRadioButton(tr("Current map extent"))
+        self.region_raster_radio = QRadioButton(tr("Whole raster"))
         rlayout.addWidget(self.region_extent_radio)
         rlayout.addWidget(self.region_raster_radio)
         for mode, radio in ((REGION_DRAWN, self.region_drawn_radio),
@@ -220,35 +224,35 @@ class MetaMapperPanel(QgsDockWidget):
         layout.addWidget(region_box)
 
         # --- advanced
-        self.advanced_box = QgsCollapsibleGroupBox("Advanced options")
+        self.advanced_box = QgsCollapsibleGroupBox(tr("Advanced options"))
         self.advanced_box.setCollapsed(True)
         self.advanced_box.setSaveCollapsedState(False)
         form = QFormLayout(self.advanced_box)
         self.model_widget = QgsFileWidget()
-        self.model_widget.setFilter("MetaMapper model (*.pt)")
-        self.model_widget.setToolTip("Empty: the bundled meta-trained model")
-        self.model_widget.lineEdit().setPlaceholderText("bundled model")
-        form.addRow("Model", self.model_widget)
+        self.model_widget.setFilter(tr("MetaMapper model (*.pt)"))
+        self.model_widget.setToolTip(tr("Empty: the bundled meta-trained model"))
+        self.model_widget.lineEdit().setPlaceholderText(tr("bundled model"))
+        form.addRow(tr("Model"), self.model_widget)
         self.device_combo = QComboBox()
-        for label, value in (("Auto (GPU if available)", "auto"), ("CPU", "cpu"),
-                             ("CUDA (GPU)", "cuda")):
+        for label, value in ((tr("Auto (GPU if available)"), "auto"), (tr("CPU"), "cpu"),
+                             (tr("CUDA (GPU)"), "cuda")):
             self.device_combo.addItem(label, value)
-        form.addRow("Device", self.device_combo)
-        self.device_label = QLabel("Expand to check for a GPU…")
+        form.addRow(tr("Device"), self.device_combo)
+        self.device_label = QLabel(tr("Expand to check for a GPU…"))
         self.device_label.setWordWrap(True)
         form.addRow("", self.device_label)
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
-        form.addRow("Seed", self.seed_spin)
+        form.addRow(tr("Seed"), self.seed_spin)
         self.shots_spin = QSpinBox()
         self.shots_spin.setRange(1, 100000)
-        self.shots_spin.setToolTip("Maximum labelled pixels used per class")
-        form.addRow("Shots cap", self.shots_spin)
+        self.shots_spin.setToolTip(tr("Maximum labelled pixels used per class"))
+        form.addRow(tr("Shots cap"), self.shots_spin)
         self.output_widget = QgsFileWidget()
         self.output_widget.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
-        self.output_widget.setFilter("GeoTIFF (*.tif *.tiff)")
-        self.output_widget.lineEdit().setPlaceholderText("[temporary GeoTIFF]")
-        form.addRow("Class map file", self.output_widget)
+        self.output_widget.setFilter(tr("GeoTIFF (*.tif *.tiff)"))
+        self.output_widget.lineEdit().setPlaceholderText(tr("[temporary GeoTIFF]"))
+        form.addRow(tr("Class map file"), self.output_widget)
         layout.addWidget(self.advanced_box)
 
         # --- where to label next (shown after a run)
@@ -260,10 +264,10 @@ class MetaMapperPanel(QgsDockWidget):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         buttons = QHBoxLayout()
-        self.run_button = QPushButton("Run")
+        self.run_button = QPushButton(tr("Run"))
         self.run_button.setObjectName("runButton")
         self.run_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(tr("Cancel"))
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -390,16 +394,18 @@ class MetaMapperPanel(QgsDockWidget):
         count, n_classes, empty = self.feature_and_class_counts()
         layer = self.training_layer()
         if layer is None:
-            text = "No labelled layer: choose one, or pick samples on the map."
+            text = tr("No labelled layer: choose one, or pick samples on the map.")
         elif not self.field_combo.currentField():
-            text = f"{count} feature(s); choose the class field."
+            text = tr("{count} feature(s); choose the class field.").format(count=count)
         else:
-            where = "selected " if self.selected_only.isChecked() else ""
-            text = f"{count} {where}feature(s), {n_classes} class(es)"
+            text = (tr("{count} selected feature(s), {n_classes} class(es)")
+                    if self.selected_only.isChecked()
+                    else tr("{count} feature(s), {n_classes} class(es)")
+                    ).format(count=count, n_classes=n_classes)
             if empty:
-                text += f" ({empty} without class: skipped)"
+                text += tr(" ({empty} without class: skipped)").format(empty=empty)
             if n_classes < 2:
-                text += " — at least 2 classes needed"
+                text += tr(" — at least 2 classes needed")
         self.count_label.setText(text)
         self._refresh_pick_classes()
 
@@ -435,7 +441,7 @@ class MetaMapperPanel(QgsDockWidget):
         class_name = (class_name if class_name is not None
                       else self.pick_class.currentText()).strip()
         if not class_name:
-            self._message("Type or choose a class name before picking samples.",
+            self._message(tr("Type or choose a class name before picking samples."),
                           Qgis.MessageLevel.Warning)
             return None
         polygon = geometry.type() == QgsWkbTypes.GeometryType.PolygonGeometry  # not 2: Qt6
@@ -485,8 +491,8 @@ class MetaMapperPanel(QgsDockWidget):
         self.draw_poly_button.setChecked(mode == POLYGON)
         self._set_tool(self.region_tool)
         self.region_status.setText(
-            "Drag a rectangle on the map (Esc cancels)." if mode == RECTANGLE else
-            "Click the polygon's vertices; right click finishes, Esc cancels.")
+            tr("Drag a rectangle on the map (Esc cancels).") if mode == RECTANGLE else
+            tr("Click the polygon's vertices; right click finishes, Esc cancels."))
 
     def _on_region_drawn(self, geometry: QgsGeometry) -> None:
         self.set_region(geometry, self.region_tool.crs)
@@ -512,20 +518,21 @@ class MetaMapperPanel(QgsDockWidget):
         mode = self.region_mode()
         if mode == REGION_DRAWN:
             if self.region_geometry is None:
-                text = "Draw a rectangle or polygon on the map."
+                text = tr("Draw a rectangle or polygon on the map.")
             else:
                 area = self.region_geometry.area()
                 unit = self.region_crs.mapUnits()
-                text = (f"Drawn region: {area / 1e6:.2f} km²" if unit == 0
-                        else f"Drawn region ({self.region_crs.authid()})")
+                text = (tr("Drawn region: {area:.2f} km²").format(area=area / 1e6) if unit == 0
+                        else tr("Drawn region ({crs})").format(crs=self.region_crs.authid()))
         elif mode == REGION_SELECTION:
             layer = self.region_layer_combo.currentLayer()
             n = layer.selectedFeatureCount() if isinstance(layer, QgsVectorLayer) else 0
-            text = f"{n} selected polygon(s)" if layer else "Choose a polygon layer."
+            text = (tr("{n} selected polygon(s)").format(n=n) if layer
+                    else tr("Choose a polygon layer."))
         elif mode == REGION_EXTENT:
-            text = "The map extent when you press Run."
+            text = tr("The map extent when you press Run.")
         else:
-            text = "The whole raster (can be slow on large rasters)."
+            text = tr("The whole raster (can be slow on large rasters).")
         self.region_status.setText(text)
 
     def region_layer_for_run(self) -> Any | None:
@@ -537,16 +544,20 @@ class MetaMapperPanel(QgsDockWidget):
         if mode == REGION_SELECTION:
             layer = self.region_layer_combo.currentLayer()
             if not isinstance(layer, QgsVectorLayer):
-                raise PanelInputError("Choose the polygon layer whose selected features are "
-                                      "the region, or pick another kind of region.")
+                raise PanelInputError(tr("Choose the polygon layer whose selected features are "
+                                      "the region, or pick another kind of region."))
             if layer.selectedFeatureCount() == 0:
-                raise PanelInputError(f"No polygon is selected in '{layer.name()}'. Select "
-                                      "the polygons to map, or pick another kind of region.")
+                raise PanelInputError(tr(
+                    "No polygon is selected in '{name}'. Select the polygons to map, or "
+                    "pick another kind of region."
+                ).format(
+                    name=layer.name(),
+                ))
             return QgsProcessingFeatureSourceDefinition(layer.id(), True)
         if mode == REGION_DRAWN:
             if self.region_geometry is None:
-                raise PanelInputError("No region drawn yet. Press Rectangle or Polygon and "
-                                      "draw it on the map, or use the map extent.")
+                raise PanelInputError(tr("No region drawn yet. Press Rectangle or Polygon and "
+                                      "draw it on the map, or use the map extent."))
             return region_memory_layer(self.region_geometry, self.region_crs)
         crs = self.canvas.mapSettings().destinationCrs()
         return region_memory_layer(QgsGeometry.fromRect(self.canvas.extent()), crs)
@@ -594,25 +605,33 @@ class MetaMapperPanel(QgsDockWidget):
         """The algorithm's parameter dict from the panel's choices (raises PanelInputError)."""
         raster = self.raster_layer()
         if raster is None or not raster.isValid():
-            raise PanelInputError("Choose the raster to classify (load one into the project "
-                                  "first).")
+            raise PanelInputError(tr("Choose the raster to classify (load one into the project "
+                                  "first)."))
         training = self.training_layer()
         if training is None:
-            raise PanelInputError("Choose a layer of labelled points or polygons, or pick "
-                                  "samples on the map.")
+            raise PanelInputError(tr("Choose a layer of labelled points or polygons, or pick "
+                                  "samples on the map."))
         field = self.field_combo.currentField()
         if not field:
-            raise PanelInputError(f"Choose the class field of '{training.name()}'.")
+            raise PanelInputError(tr(
+                "Choose the class field of '{name}'."
+            ).format(
+                name=training.name(),
+            ))
         if self.selected_only.isChecked() and training.selectedFeatureCount() == 0:
-            raise PanelInputError(f"'Selected features only' is on but nothing is selected "
-                                  f"in '{training.name()}'. Select features or untick it.")
+            raise PanelInputError(tr(
+                "'Selected features only' is on but nothing is selected in '{name}'. "
+                "Select features or untick it."
+            ).format(
+                name=training.name(),
+            ))
         output = self.output_widget.filePath().strip() or default_output_path()
         if not output.lower().endswith((".tif", ".tiff")):
             output += ".tif"
         class_def = QgsProcessingOutputLayerDefinition(output, self.project)
-        class_def.destinationName = f"{raster.name()} classes"
+        class_def.destinationName = tr("{raster} classes").format(raster=raster.name())
         conf_def = QgsProcessingOutputLayerDefinition(confidence_path_for(output), self.project)
-        conf_def.destinationName = f"{raster.name()} confidence"
+        conf_def.destinationName = tr("{raster} confidence").format(raster=raster.name())
         params: Dict[str, Any] = {
             "INPUT": raster.id(),
             # a plain layer id unless "selected only": QGIS 3.22's parameterAsVectorLayer
@@ -629,7 +648,7 @@ class MetaMapperPanel(QgsDockWidget):
         if self.suggestions_box.count() > 0:
             suggestions = QgsProcessingOutputLayerDefinition(
                 suggestions_path_for(output), self.project)
-            suggestions.destinationName = "Where to label next"
+            suggestions.destinationName = tr("Where to label next")
             params["SUGGESTIONS"] = self.suggestions_box.count()
             params["OUTPUT_SUGGESTIONS"] = suggestions
         region = self.region_layer_for_run()
@@ -705,7 +724,7 @@ class MetaMapperPanel(QgsDockWidget):
         """A message-bar error with the reason and a Details button showing the log."""
         bar = self.iface.messageBar()
         widget = bar.createMessage(MESSAGE_TITLE, reason)
-        details = QPushButton("Details")
+        details = QPushButton(tr("Details"))
         details.clicked.connect(lambda _=False, r=reason, t=log: self.show_details(r, t))
         widget.layout().addWidget(details)
         bar.pushWidget(widget, Qgis.MessageLevel.Critical, 0)
@@ -713,7 +732,7 @@ class MetaMapperPanel(QgsDockWidget):
 
     def show_details(self, reason: str, log: str) -> QDialog:
         dialog = QDialog(self)
-        dialog.setWindowTitle("MetaMapper: run log")
+        dialog.setWindowTitle(tr("MetaMapper: run log"))
         layout = QVBoxLayout(dialog)
         text = QPlainTextEdit()
         text.setReadOnly(True)
@@ -762,7 +781,7 @@ def region_memory_layer(geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem
     uri = "Polygon?field=id:integer"
     if crs.authid():
         uri = f"Polygon?crs={crs.authid()}&field=id:integer"
-    layer = QgsVectorLayer(uri, "MetaMapper region", "memory")
+    layer = QgsVectorLayer(uri, tr("MetaMapper region"), "memory")
     layer.setCrs(crs)
     feature = QgsFeature(layer.fields())
     feature.setGeometry(QgsGeometry(geometry))
@@ -777,16 +796,17 @@ def describe_devices() -> str:
     try:
         import torch
     except ImportError:
-        return "PyTorch is not installed: install it to run MetaMapper (see the README)."
+        return tr("PyTorch is not installed: install it to run MetaMapper (see the README).")
     except Exception as exc:  # a broken torch install must not break the panel
-        return f"PyTorch could not be loaded ({exc}); only the CPU may work."
+        return tr("PyTorch could not be loaded ({error}); only the CPU may work.").format(
+            error=exc)
     try:
         if torch.cuda.is_available():
             name = torch.cuda.get_device_name(0)
-            return f"CUDA available: {name}. Auto uses it."
+            return tr("CUDA available: {name}. Auto uses it.").format(name=name)
     except Exception:  # driver problems: fall through to CPU
         pass
-    return "No CUDA GPU found: Auto runs on the CPU."
+    return tr("No CUDA GPU found: Auto runs on the CPU.")
 
 
 def _class_text(value: Any) -> str:

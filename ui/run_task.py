@@ -36,6 +36,10 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
+from ..translation import translator
+
+tr = translator("ClassificationRun")
+
 ALGORITHM_ID = "metamapper:fewshot_classify"
 GROUP_NAME = "MetaMapper"
 LOG_TAG = "MetaMapper"
@@ -77,16 +81,18 @@ def summary(results: Dict[str, Any], seconds: float) -> str:
     n = results.get("CLASS_COUNT")
     pixels = results.get("REGION_PIXELS")
     accuracy = results.get("ACCURACY_ESTIMATE")
-    parts = [f"{int(n) if n is not None else len(classes.split(','))} classes ({classes})"]
+    count = int(n) if n is not None else len(classes.split(","))
+    parts = [tr("{n} classes ({classes})").format(n=count, classes=classes)]
     if pixels is not None:
-        parts.append(f"{int(pixels):,} pixels")
-    parts.append(f"device {results.get('DEVICE_USED') or '?'}")
-    parts.append(f"{seconds:.1f} s")
+        parts.append(tr("{pixels:,} pixels").format(pixels=int(pixels)))
+    parts.append(tr("device {device}").format(device=results.get("DEVICE_USED") or "?"))
+    parts.append(tr("{seconds:.1f} s").format(seconds=seconds))
     if accuracy is not None and accuracy == accuracy:  # not NaN
-        parts.append(f"estimated accuracy {100 * float(accuracy):.0f}%")
+        parts.append(tr("estimated accuracy {percent:.0f}%").format(
+            percent=100 * float(accuracy)))
     else:
-        parts.append("accuracy not estimated")
-    return "Mapped " + ", ".join(parts)
+        parts.append(tr("accuracy not estimated"))
+    return tr("Mapped {parts}").format(parts=tr(", ").join(parts))
 
 
 def remove_outputs(paths: List[str]) -> None:
@@ -150,8 +156,8 @@ class ClassificationRun(QObject):
         registry = QgsApplication.processingRegistry()
         self.algorithm = registry.createAlgorithmById(ALGORITHM_ID)
         if self.algorithm is None:
-            self._end("failed", "The MetaMapper Processing provider is not loaded. Enable the "
-                      "MetaMapper plugin (Plugins > Manage and Install Plugins) and try again.")
+            self._end("failed", tr("The MetaMapper Processing provider is not loaded. Enable the "
+                      "MetaMapper plugin (Plugins > Manage and Install Plugins) and try again."))
             return False
         ok, message = self.algorithm.checkParameterValues(self.parameters, self.context)
         if not ok:
@@ -160,7 +166,7 @@ class ClassificationRun(QObject):
         self.task = QgsProcessingAlgRunnerTask(self.algorithm, self.parameters, self.context,
                                                self.feedback)
         if self.task.isCanceled():  # prepareAlgorithm refused (reason in the feedback)
-            reason = self.feedback.errors[-1] if self.feedback.errors else "preparation failed"
+            reason = self.feedback.errors[-1] if self.feedback.errors else tr("preparation failed")
             self.task = None
             self._end("failed", reason)
             return False
@@ -206,17 +212,17 @@ class ClassificationRun(QObject):
         try:
             self._handle_executed(successful, dict(results or {}))
         except Exception as exc:  # never a traceback dialog: report it like a failure
-            self._end("failed", f"Could not load the results: {exc}")
+            self._end("failed", tr("Could not load the results: {exc}").format(exc=exc))
 
     def _handle_executed(self, successful: bool, results: Dict[str, Any]) -> None:
         if self._cancel_requested or self.feedback.isCanceled():
             remove_outputs(self.output_paths()
                            + [str(results.get(k) or "") for k in ("OUTPUT", "OUTPUT_CONFIDENCE")])
-            self._end("cancelled", "Cancelled: nothing was added and no file was left.")
+            self._end("cancelled", tr("Cancelled: nothing was added and no file was left."))
             return
         if not successful:
             reason = self.feedback.errors[-1] if self.feedback.errors else (
-                "The classification failed; see Details.")
+                tr("The classification failed; see Details."))
             self._end("failed", reason)
             return
         # its styling, taken before _load_outputs clears the context's load list
@@ -241,10 +247,10 @@ class ClassificationRun(QObject):
                 continue
             details = details_by_path.get(path)
             name = details.name if details is not None and details.name else (
-                "Class map" if index == 0 else "Confidence")
+                tr("Class map") if index == 0 else tr("Confidence"))
             layer = QgsRasterLayer(path, name, "gdal")
             if not layer.isValid():
-                raise RuntimeError(f"QGIS cannot open the output {path}")
+                raise RuntimeError(tr("QGIS cannot open the output {path}").format(path=path))
             processor = details.postProcessor() if details is not None else None
             if processor is not None:
                 processor.postProcessLayer(layer, self.context, self.feedback)
@@ -267,9 +273,9 @@ class ClassificationRun(QObject):
         path = str(results.get("OUTPUT_SUGGESTIONS") or "")
         if not path or not os.path.isfile(path.split("|")[0]):
             return None
-        layer = QgsVectorLayer(path, "Where to label next", "ogr")
+        layer = QgsVectorLayer(path, tr("Where to label next"), "ogr")
         if not layer.isValid():
-            raise RuntimeError(f"QGIS cannot open the output {path}")
+            raise RuntimeError(tr("QGIS cannot open the output {path}").format(path=path))
         if processor is not None:
             processor.postProcessLayer(layer, self.context, self.feedback)
         self.project.addMapLayer(layer, False)

@@ -25,10 +25,17 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor
 
 from ..provider.styling import QUALITATIVE_PALETTE
+from ..translation import translator
+
+tr = translator("SamplesLayer")
 
 CLASS_FIELD = "class"
 ROLE_PROPERTY = "metamapper/samples"
-NAMES = {"Point": "MetaMapper samples", "Polygon": "MetaMapper samples (polygons)"}
+
+
+def layer_name(kind: str) -> str:
+    """The samples layer's name for 'Point' or 'Polygon', in the user's language."""
+    return tr("MetaMapper samples") if kind == "Point" else tr("MetaMapper samples (polygons)")
 
 
 def find_samples_layer(project: QgsProject, kind: str) -> QgsVectorLayer | None:
@@ -48,7 +55,7 @@ def samples_layer(project: QgsProject, kind: str,
     uri = f"{kind}?crs={crs.authid() or 'EPSG:4326'}&field={CLASS_FIELD}:string(120)"
     if not crs.authid():
         uri = f"{kind}?field={CLASS_FIELD}:string(120)"
-    layer = QgsVectorLayer(uri, NAMES[kind], "memory")
+    layer = QgsVectorLayer(uri, layer_name(kind), "memory")
     if not crs.authid():
         layer.setCrs(crs)
     layer.setCustomProperty(ROLE_PROPERTY, kind)
@@ -74,7 +81,8 @@ def add_sample(layer: QgsVectorLayer, geometry: QgsGeometry,
     else:
         ok, added = layer.dataProvider().addFeatures([feature])
         if not ok:
-            raise RuntimeError(f"Could not add the sample to '{layer.name()}'.")
+            raise RuntimeError(
+                tr("Could not add the sample to '{layer}'.").format(layer=layer.name()))
         feature = added[0]
         layer.updateExtents()
     update_style(layer)

@@ -42,7 +42,10 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..translation import translator
 from . import samples_layer as samples
+
+tr = translator("SuggestionsBox")
 
 ROLE_PROPERTY = "metamapper/suggestions"
 ZOOM_PIXELS = 60  # Enter / double click: a view this many raster pixels wide
@@ -50,9 +53,10 @@ ZOOM_PIXELS = 60  # Enter / double click: a view this many raster pixels wide
 
 def entry_text(rank: int, class_1: str, prob_1: float, class_2: str, prob_2: float) -> str:
     """One list line: '3. forest 48% or grassland 41%'."""
-    text = f"{rank}. {class_1} {100 * prob_1:.0f}%"
+    text = tr("{rank}. {class_1} {percent:.0f}%").format(rank=rank, class_1=class_1,
+                                                         percent=100 * prob_1)
     if class_2:
-        text += f" or {class_2} {100 * prob_2:.0f}%"
+        text += tr(" or {class_2} {percent:.0f}%").format(class_2=class_2, percent=100 * prob_2)
     return text
 
 
@@ -124,7 +128,7 @@ class SuggestionsBox(QGroupBox):
     def __init__(self, canvas, project: QgsProject | None = None,
                  pixel_size: Callable[[], float] | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__("Where to label next", parent)
+        super().__init__(tr("Where to label next"), parent)
         self.canvas = canvas
         self.project = project or QgsProject.instance()
         self.pixel_size = pixel_size or (lambda: 0.0)
@@ -132,16 +136,16 @@ class SuggestionsBox(QGroupBox):
         layout = QVBoxLayout(self)
 
         row = QHBoxLayout()
-        self.show_button = QPushButton("Suggest where to label next")
+        self.show_button = QPushButton(tr("Suggest where to label next"))
         self.show_button.setCheckable(True)
         self.show_button.setEnabled(False)
         self.show_button.setToolTip(
-            "After a run: the places where one more label should improve the map most "
-            "(the model hesitates there between two classes over a whole patch)")
+            tr("After a run: the places where one more label should improve the map most "
+            "(the model hesitates there between two classes over a whole patch)"))
         self.count_spin = QSpinBox()
         self.count_spin.setRange(0, 100)
         self.count_spin.setValue(10)
-        self.count_spin.setToolTip("How many places each run suggests (0 = none)")
+        self.count_spin.setToolTip(tr("How many places each run suggests (0 = none)"))
         row.addWidget(self.show_button, 1)
         row.addWidget(self.count_spin)
         layout.addLayout(row)
@@ -149,20 +153,20 @@ class SuggestionsBox(QGroupBox):
         self.list = QListWidget()
         self.list.setObjectName("suggestionsList")
         self.list.setMaximumHeight(160)
-        self.list.setToolTip("Arrow keys or click: pan there; Enter or double click: zoom in")
+        self.list.setToolTip(tr("Arrow keys or click: pan there; Enter or double click: zoom in"))
         layout.addWidget(self.list)
         label_row = QHBoxLayout()
         self.class_combo = QComboBox()
         self.class_combo.setEditable(True)
-        self.class_combo.setToolTip("Class of the label to add at the selected place")
-        self.add_button = QPushButton("&Add label")
-        self.add_button.setToolTip("Store a labelled point at the selected place "
-                                   "(in the 'MetaMapper samples' layer), then Run again")
-        label_row.addWidget(QLabel("Label as"))
+        self.class_combo.setToolTip(tr("Class of the label to add at the selected place"))
+        self.add_button = QPushButton(tr("&Add label"))
+        self.add_button.setToolTip(tr("Store a labelled point at the selected place "
+                                   "(in the 'MetaMapper samples' layer), then Run again"))
+        label_row.addWidget(QLabel(tr("Label as")))
         label_row.addWidget(self.class_combo, 1)
         label_row.addWidget(self.add_button)
         layout.addLayout(label_row)
-        self.status = QLabel("Run a classification to get suggestions.")
+        self.status = QLabel(tr("Run a classification to get suggestions."))
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
 
@@ -200,8 +204,9 @@ class SuggestionsBox(QGroupBox):
         n = self.list.count()
         self.show_button.setEnabled(n > 0)
         self.status.setText(
-            f"{n} place(s) to label next: select one, add its label, Run again." if n else
-            "No suggestion from the last run (switched off, or no valid place left).")
+            tr("{n} place(s) to label next: select one, add its label, Run again.").format(n=n)
+            if n else
+            tr("No suggestion from the last run (switched off, or no valid place left)."))
         self.set_shown(self.show_button.isChecked())
 
     def set_shown(self, shown: bool) -> None:
@@ -280,13 +285,17 @@ class SuggestionsBox(QGroupBox):
         point = self.current_point()
         name = self.class_combo.currentText().strip()
         if point is None or not name or self.layer is None:
-            self.status.setText("Select a suggestion and a class first.")
+            self.status.setText(tr("Select a suggestion and a class first."))
             return False
         self.labelRequested.emit(QgsGeometry.fromPointXY(point), self.layer.crs(), name)
         item = self.list.currentItem()
         if item is not None and not item.text().startswith("✓"):
             item.setText("✓ " + item.text())
-        self.status.setText(f"Labelled as '{name}'. Label more, or Run again.")
+        self.status.setText(tr(
+            "Labelled as '{name}'. Label more, or Run again."
+        ).format(
+            name=name,
+        ))
         row = self.list.currentRow()
         if row + 1 < self.list.count():
             self.list.setCurrentRow(row + 1)
