@@ -26,7 +26,7 @@ export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPATH)
 
 .PHONY: help install install-train demo test test-plugin test-train package lint bench \
-        metatrain evaluate evaluate-suggestions screenshots clean test-qgis340 test-qgis344 \
+        metatrain evaluate evaluate-suggestions tune-adaptation screenshots clean test-qgis340 test-qgis344 \
         translations update-ts
 
 help:
@@ -39,6 +39,7 @@ help:
 	@echo "make bench      speed and memory benchmarks -> bench/results/"
 	@echo "make metatrain  meta-train the bundled model with learn2learn (training extra)"
 	@echo "make evaluate   leave-one-scene-out evaluation vs baselines -> docs/benchmarks.*"
+	@echo "make tune-adaptation  band correction prior scale / L2, leave-one-scene-out -> docs/adaptation_tuning.md"
 	@echo "make evaluate-suggestions  'where to label next' vs random labels -> docs/suggestions.*"
 
 # --- set-up -------------------------------------------------------------------------------
@@ -132,6 +133,12 @@ evaluate: install install-train
 	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.evaluate --jobs $$(nproc) \
 	    --fold-models $(CURDIR)/resources/models/loso --discussion $(CURDIR)/docs/benchmarks_discussion.md
 	$(MAKE) evaluate-suggestions
+
+# The band correction's prior scale and L2, chosen leave-one-scene-out (~2 min):
+# docs/adaptation_tuning.md; train.py's BAND_CORRECTION carries the choice into the card.
+tune-adaptation: install
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.metatrain.tune_adaptation --jobs $$(nproc) \
+	    --out $(CURDIR)/docs/adaptation_tuning.md
 
 evaluate-suggestions: install
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions

@@ -124,6 +124,29 @@ class Config:
     seed: int = 0
     supervised: bool = True
     supervised_kwargs: dict | None = None
+    #: only the methods whose names start with one of these prefixes (None: every method)
+    methods: Sequence[str] | None = None
+
+
+def selected(methods: Dict[str, Method], prefixes: Sequence[str] | None) -> Dict[str, Method]:
+    """The methods whose names start with one of ``prefixes`` (all when None)."""
+    if not prefixes:
+        return methods
+    return {k: v for k, v in methods.items() if any(k.startswith(p) for p in prefixes)}
+
+
+def merge_records(fresh: List[dict], earlier: List[dict]) -> List[dict]:
+    """Records of a partial run (``--methods``) joined to an earlier full run.
+
+    The earlier run keeps every method (scene, style and K) the fresh run did not evaluate,
+    so partial runs can be chained (K=5 with 10 draws, then K=1/10/20 with 3); fresh
+    records are kept only for the draws (scene, style, K, draw) the earlier run scored, so
+    every method of the report is averaged over exactly the same draws.
+    """
+    rerun = {(m["method"], m["scene"], m["style"], m["k"]) for m in fresh}
+    draws = {(m["scene"], m["style"], m["k"], m["draw"]) for m in earlier}
+    kept = [m for m in earlier if (m["method"], m["scene"], m["style"], m["k"]) not in rerun]
+    return kept + [m for m in fresh if (m["scene"], m["style"], m["k"], m["draw"]) in draws]
 
 
 def _region_idx(scene: Scene, seed: int) -> np.ndarray:
@@ -578,8 +601,9 @@ def _evaluate_one(args: tuple) -> List[dict]:
         scene = scene_ref
     loaded = load_model(model_path)
     try:
-        return draw_records(scene, build_methods(cfg), cfg, loaded.card,
-                            build_models(loaded, cfg), draw_ids, log=lambda m: None)
+        return draw_records(scene, selected(build_methods(cfg), cfg.methods), cfg, loaded.card,
+                            selected(build_models(loaded, cfg), cfg.methods), draw_ids,
+                            log=lambda m: None)
     except Exception as exc:  # noqa: BLE001 - one bad draw must not end a long run
         print(f"{scene.name} {cfg.styles} K={cfg.shots} draws {draw_ids}: failed ({exc!r})",
               flush=True)
@@ -609,6 +633,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--draw-ids", default=None, help="only these draws, e.g. 3-9")
     p.add_argument("--seconds", type=float, default=None,
                    help="with --from-records: the wall time of that run, for the report")
+    p.add_argument("--methods", default=None,
+                   help="only the methods starting with these comma-separated prefixes, "
+                        "e.g. metamapper (with --merge-records: re-run what changed)")
+    p.add_argument("--merge-records", default=None,
+                   help="an earlier full run's benchmarks-records.jsonl: its records of the "
+                        "methods not re-run join the fresh ones, on the same draws")
     p.add_argument("--no-supervised", action="store_true",
                    help="skip the supervised pre-training baseline (needs earthlib)")
     p.add_argument("--quick", action="store_true", help="K=1,5, 3 draws, small pre-training")
@@ -620,7 +650,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(1)
     cfg = Config(shots=[int(k) for k in args.shots.split(",")],
                  styles=[s for s in args.styles.split(",") if s], n_draws=args.draws,
-                 seed=args.seed, supervised=not args.no_supervised)
+                 seed=args.seed, supervised=not args.no_supervised,
+                 methods=[m for m in (args.methods or "").split(",") if m] or None)
     if args.quick:
         cfg.shots = [k for k in cfg.shots if k <= 5] or [1]
         cfg.n_draws = min(cfg.n_draws, 3)
@@ -690,6 +721,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             for job in jobs:
                 keep(_evaluate_one(job))
+    if args.merge_records:
+        earlier = [json.loads(line) for line in
+                   Path(args.merge_records).read_text(encoding="utf-8").splitlines() if line]
+        records = merge_records(records, earlier)
+        with open(out / "benchmarks-records.jsonl", "w", encoding="utf-8") as sink:
+            for m in records:
+                sink.write(json.dumps(m) + "\n")
     done = {m["scene"] for m in records}
     scenes = [s for s in scenes if s.name in done]
     order = {s.name: i for i, s in enumerate(scenes)}

@@ -140,3 +140,28 @@ def test_map_views_and_majority_filter():
     labels[0:2, 3:5] = 1
     out = majority_filter(labels, np.ones((5, 5), bool), 2)
     assert out[2, 2] == 0 and out[0, 4] == 1
+
+
+def test_partial_rerun_joins_an_earlier_run_on_the_same_draws():
+    """--methods + --merge-records: the fresh method records replace the earlier ones, the
+    other methods stay, and fresh draws the earlier run never scored are dropped."""
+    from metamapper.core.evaluate import merge_records, selected
+
+    def rec(method, draw, oa):
+        return {"scene": "s", "style": "points", "k": 5, "draw": draw, "method": method, "oa": oa}
+
+    earlier = [rec("rf", 0, 0.8), rec("rf", 1, 0.7), rec("metamapper_x", 0, 0.5),
+               rec("metamapper_x", 1, 0.5)]
+    fresh = [rec("metamapper_x", 0, 0.9), rec("metamapper_x", 1, 0.6),
+             rec("metamapper_x", 2, 0.1)]
+    merged = merge_records(fresh, earlier)
+    assert sorted((m["method"], m["draw"], m["oa"]) for m in merged) == [
+        ("metamapper_x", 0, 0.9), ("metamapper_x", 1, 0.6), ("rf", 0, 0.8), ("rf", 1, 0.7)]
+    other_k = [dict(m, k=20) for m in earlier]
+    chained = merge_records([dict(rec("metamapper_x", 0, 0.3), k=20)], merged + other_k)
+    assert sorted((m["method"], m["k"], m["draw"], m["oa"]) for m in chained
+                  if m["method"] == "metamapper_x") == [
+        ("metamapper_x", 5, 0, 0.9), ("metamapper_x", 5, 1, 0.6), ("metamapper_x", 20, 0, 0.3)]
+    methods = {"metamapper_a": 1, "metamapper_b": 2, "random_forest_px": 3}
+    assert list(selected(methods, ["metamapper"])) == ["metamapper_a", "metamapper_b"]
+    assert selected(methods, None) == methods
