@@ -726,8 +726,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    Path(args.merge_records).read_text(encoding="utf-8").splitlines() if line]
         records = merge_records(records, earlier)
         with open(out / "benchmarks-records.jsonl", "w", encoding="utf-8") as sink:
-            for m in records:
-                sink.write(json.dumps(m) + "\n")
+            for rec in records:
+                sink.write(json.dumps(rec) + "\n")
     done = {m["scene"] for m in records}
     scenes = [s for s in scenes if s.name in done]
     order = {s.name: i for i, s in enumerate(scenes)}
