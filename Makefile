@@ -139,6 +139,8 @@ evaluate: install install-train
 tune-adaptation: install
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.metatrain.tune_adaptation --jobs $$(nproc) \
 	    --out $(CURDIR)/docs/adaptation_tuning.md
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.metatrain.tune_adaptation --jobs $$(nproc) \
+	    --k 1 --min-shots 1 --out $(CURDIR)/docs/adaptation_tuning_k1.md
 
 evaluate-suggestions: install
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions

@@ -27,5 +27,6 @@ def test_each_scene_is_scored_with_the_setting_chosen_on_the_other_groups():
     assert summary["loso_choice"]["samson"] == b
     assert abs(summary["loso"]["points"] - (0.705 + 0.855 + 0.905 + 0.905) / 4) < 1e-9
     summary["draws"] = 2
+    summary["k"] = 5
     text = markdown(summary, 12.0)
     assert "| 0.1, 0.05 |" in text and "leave-one-scene-out" in text
