@@ -1,6 +1,6 @@
 """The leave-one-scene-out choice of the band correction's prior scale and L2."""
 
-from metamapper.core.metatrain.tune_adaptation import markdown, summarise
+from metamapper.core.metatrain.tune_adaptation import HEAD_ONLY, markdown, summarise
 
 
 def _records(table):
@@ -30,3 +30,6 @@ def test_each_scene_is_scored_with_the_setting_chosen_on_the_other_groups():
     summary["k"] = 5
     text = markdown(summary, 12.0)
     assert "| 0.1, 0.05 |" in text and "leave-one-scene-out" in text
+    with_head = summarise(_records({s: {**row, HEAD_ONLY: 0.2} for s, row in table.items()}))
+    with_head.update(draws=2, k=1)
+    assert "| head only (no correction) | 0.205 |" in markdown(with_head, 1.0)
