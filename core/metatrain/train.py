@@ -87,9 +87,9 @@ CONTEXT_RADIUS = 1
 #: logits scaled by prior_scale, then an L2-penalised linear correction on the bands.
 #: prior_scale and l2 are chosen leave-one-scene-out on real-scene episodes by
 #: ``python -m metamapper.core.metatrain.tune_adaptation`` (docs/adaptation_tuning.md):
-#: 5-shot OA 0.918 -> 0.927 (points), 0.856 -> 0.862 (polygons) against (1.0, 0.1). With the
+#: 5-shot OA 0.918 -> 0.927 (points), 0.858 -> 0.864 (polygons) against (1.0, 0.1). With the
 #: head scaled down, the correction also helps from one labelled pixel per class
-#: (min_shots 1; docs/adaptation_tuning_k1.md: 1-shot OA 0.832 -> 0.859 points).
+#: (min_shots 1; docs/adaptation_tuning_k1.md: 1-shot OA 0.833 -> 0.854 points vs the head).
 BAND_CORRECTION = {"l2": 0.05, "prior_scale": 0.1, "min_shots": 1, "max_iter": 100}
 #: Transduction the shipped card asks for at run time (core.propagation): label propagation
 #: over a sample of the region with the adapted model as prior, used when the support's
