@@ -211,10 +211,6 @@ for models. Areas are given in map units² and, for maps in metres, in hectares.
             <translation>参考字段“{reference_field}”的类型为 {typename}，不能存储类别。请选择文本或整数字段。</translation>
         </message>
         <message>
-            <source>The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer Properties &gt; Source (or with 'Assign projection') and run again.</source>
-            <translation>{what}“{name}”没有坐标参考系（CRS）。请在“图层属性 &gt; 源”中设置（或使用“指定投影”），然后重新运行。</translation>
-        </message>
-        <message>
             <source>reference field</source>
             <translation>参考字段</translation>
         </message>
@@ -240,6 +236,13 @@ for models. Areas are given in map units² and, for maps in metres, in hectares.
         <message>
             <source>Validation sample…</source>
             <translation>验证样本…</translation>
+        </message>
+    </context>
+    <context>
+        <name>Checks</name>
+        <message>
+            <source>The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer Properties &gt; Source (or with 'Assign projection') and run again.</source>
+            <translation>{what}“{name}”没有坐标参考系（CRS）。请在“图层属性 &gt; 源”中设置（或使用“指定投影”），然后重新运行。</translation>
         </message>
     </context>
     <context>
@@ -692,10 +695,6 @@ output file is left behind.&lt;/p&gt;</source>
         <message>
             <source>The training features do not overlap the raster '{raster_name}': {converted_not_reprojectable} of them could not even be reprojected from {value} to {authid} (they lie far outside the raster's area). Digitise them over the raster, or fix the layers' CRS if one is wrongly assigned.</source>
             <translation>训练要素与栅格“{raster_name}”不重叠：其中 {converted_not_reprojectable} 个甚至无法从 {value} 重投影到 {authid}（它们远在栅格范围之外）。请在栅格上数字化训练要素；如果某个图层的坐标参考系设置有误，请加以修正。</translation>
-        </message>
-        <message>
-            <source>The {what} '{name}' has no coordinate reference system (CRS). Set it in Layer Properties &gt; Source (or with 'Assign projection') and run again.</source>
-            <translation>{what}“{name}”没有坐标参考系（CRS）。请在“图层属性 &gt; 源”中设置（或使用“指定投影”），然后重新运行。</translation>
         </message>
         <message>
             <source>The {what} must be a GeoTIFF; '{basename}' is not a .tif file name. Choose a file name ending in .tif.</source>

@@ -26,6 +26,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..translation import tr_message, translator
 from . import geometry as geo
+from .checks import InputProblem, check_crs  # noqa: F401 (the assessment algorithms' API)
 
 tr = translator("AssessmentAlgorithm")
 
@@ -54,10 +55,6 @@ class AssessmentAlgorithm(QgsProcessingAlgorithm):
 
     def svgIconPath(self) -> str:  # noqa: N802
         return str(ICON_PATH)
-
-
-class InputProblem(Exception):
-    """A parameter problem found before anything runs (message: problem + fix)."""
 
 
 @dataclass
@@ -104,21 +101,6 @@ def class_map_info(layer: Any) -> ClassMapLayer:
             name=name,
         ))
     return ClassMapLayer(path=layer.source().split("|")[0], name=name, crs=layer.crs())
-
-
-def check_crs(source: QgsFeatureSource | None, what: str) -> None:
-    """A layer without CRS cannot be placed on the map: refuse it by name."""
-    if source is not None and not source.sourceCrs().isValid():
-        name = source.sourceName() or what
-        raise InputProblem(
-            tr(
-                "The {what} '{name}' has no coordinate reference system (CRS). Set it in "
-                "Layer Properties > Source (or with 'Assign projection') and run again."
-            ).format(
-                what=what,
-                name=name,
-            )
-        )
 
 
 @dataclass

@@ -52,6 +52,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..translation import error_text, tr_message, translator
 from . import geometry as geo
 from . import suggestions as suggest_out
+from .checks import InputProblem, check_crs
 from .styling import (
     ClassMapPostProcessor,
     ClassStyle,
@@ -67,10 +68,6 @@ ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
 DEVICES = ("auto", "cpu", "cuda")
 OUTPUT_EXTENSIONS = (".tif", ".tiff")
 USABLE_FIELD_TYPES = geo.TEXT_TYPES + geo.INTEGER_TYPES + geo.REAL_TYPES
-
-
-class InputProblem(Exception):
-    """A parameter problem found before the engine runs (message: problem + fix)."""
 
 
 @dataclass
@@ -363,7 +360,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         if training is None:
             raise InputProblem(tr("No training layer was given. Choose a point or polygon layer."))
         class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
-        _check_crs(training, tr("training layer"))
+        check_crs(training, tr("training layer"))
         _check_class_field(training, class_field)
         try:
             converted = geo.convert_labelled(
@@ -376,7 +373,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         region_source = self.parameterAsSource(parameters, self.REGION, context)
         region = None
         if region_source is not None:
-            _check_crs(region_source, tr("region layer"))
+            check_crs(region_source, tr("region layer"))
             region = geo.convert_region(region_source, raster.crs, transform_context)
             if not region.geometries:
                 raise InputProblem(
@@ -593,18 +590,6 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
 
 
 # ---------------------------------------------------------------------- checks (pure helpers)
-def _check_crs(source: QgsFeatureSource, what: str) -> None:
-    if not source.sourceCrs().isValid():
-        name = source.sourceName() or what
-        raise InputProblem(
-            tr(
-                "The {what} '{name}' has no coordinate reference system (CRS). Set it in "
-                "Layer Properties > Source (or with 'Assign projection') and run again."
-            ).format(
-                what=what,
-                name=name,
-            )
-        )
 
 
 def _check_class_field(source: QgsFeatureSource, class_field: str) -> None:
