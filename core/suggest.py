@@ -49,6 +49,7 @@ class SuggestConfig:
     label_clearance_px: int = 3  # the caller keeps suggestions this far from labels
     candidates_per_tile: int | None = None  # None: 2 x count
     balance_classes: bool = False  # at most ceil(count / N) per most-likely class, then fill
+    balance_pairs: bool = False  # first one per confused class pair (best, second), then fill
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -263,26 +264,29 @@ class SuggestionCollector:
         rng = np.random.default_rng([int(self.cfg.seed), int(row0), int(col0)])
         tie = rng.random(work.shape)
         work = work + tie * 1e-9  # seeded tie-break: equal scores pick a fixed pixel
-        taken: List[Tuple[int, int]] = []
-        spacing = self.spacing
-        while True:  # greedy at the spacing; a tile that runs out retries at half of it
-            left = work.copy()
-            for r, c in taken:
-                _suppress(left, r, c, spacing)
-            while len(taken) < self.per_tile:
-                r, c = divmod(int(np.argmax(left)), left.shape[1])
-                if not np.isfinite(left[r, c]):
-                    break
-                taken.append((r, c))
-                _suppress(left, r, c, spacing)
-            if len(taken) >= self.per_tile or spacing <= 1.0:
-                break
-            spacing = max(1.0, spacing / 2)
+        taken = _greedy(work, self.spacing, self.per_tile)
+        group = self._groups(c1, c2)
+        if group is not None:  # balancing: each class (pair) keeps its own best candidates
+            seen = set(taken)
+            for key in np.unique(group[np.isfinite(work)]):
+                only = np.where(group == key, work, -np.inf)
+                for rc in _greedy(only, self.spacing, self.per_tile):
+                    if rc not in seen:
+                        seen.add(rc)
+                        taken.append(rc)
         for r, c in taken:
             self.candidates.append(_Candidate(
                 float(score[r, c]), float(tie[r, c]), row0 + r, col0 + c, int(c1[r, c]),
                 float(p1[r, c]), int(c2[r, c]), float(p2[r, c]),
             ))  # fmt: skip
+
+    def _groups(self, c1: np.ndarray, c2: np.ndarray) -> np.ndarray | None:
+        """(h, w) balancing key of each pixel (confused pair or best class), or None."""
+        if self.cfg.balance_pairs and self.n_classes > 1:
+            return np.minimum(c1, c2) * self.n_classes + np.maximum(c1, c2)
+        if self.cfg.balance_classes:
+            return c1
+        return None
 
     def select(self, transform: Sequence[float] | None = None) -> List[Suggestion]:
         """The final suggestions, best first: greedy by score with the minimum spacing.
@@ -297,6 +301,7 @@ class SuggestionCollector:
         chosen: List[_Candidate] = []
         cap = (math.ceil(self.cfg.count / max(self.n_classes, 1)) if self.cfg.balance_classes
                else None)
+        pairs = bool(self.cfg.balance_pairs) and self.n_classes > 1
         spacing = self.spacing
         while len(chosen) < self.cfg.count:
             for cand in cands:
@@ -306,16 +311,42 @@ class SuggestionCollector:
                     continue
                 if cap is not None and sum(c.class_1 == cand.class_1 for c in chosen) >= cap:
                     continue
+                if pairs and any(_pair(c) == _pair(cand) for c in chosen):
+                    continue
                 if all((cand.row - c.row) ** 2 + (cand.col - c.col) ** 2 >= spacing**2
                        for c in chosen):
                     chosen.append(cand)
-            if cap is not None:  # one pass per class first, then fill without the cap
-                cap = None
+            if cap is not None or pairs:  # one pass under the caps first, then fill
+                cap, pairs = None, False
                 continue
             if spacing <= 1.0:
                 break
             spacing = max(1.0, spacing / 2)
         return [_as_suggestion(i + 1, c, transform) for i, c in enumerate(chosen)]
+
+
+def _greedy(work: np.ndarray, spacing: float, limit: int) -> List[Tuple[int, int]]:
+    """Up to ``limit`` best pixels of ``work`` (-inf = not allowed), greedily at least
+    ``spacing`` apart; when fewer fit, the spacing is halved (down to 1 pixel) for the rest."""
+    taken: List[Tuple[int, int]] = []
+    while True:
+        left = work.copy()
+        for r, c in taken:
+            _suppress(left, r, c, spacing)
+        while len(taken) < limit:
+            r, c = divmod(int(np.argmax(left)), left.shape[1])
+            if not np.isfinite(left[r, c]):
+                break
+            taken.append((r, c))
+            _suppress(left, r, c, spacing)
+        if len(taken) >= limit or spacing <= 1.0:
+            return taken
+        spacing = max(1.0, spacing / 2)
+
+
+def _pair(c: _Candidate) -> Tuple[int, int]:
+    """The unordered pair of classes a candidate hesitates between."""
+    return (min(c.class_1, c.class_2), max(c.class_1, c.class_2))
 
 
 def _as_suggestion(rank: int, c: _Candidate, transform: Sequence[float] | None) -> Suggestion:

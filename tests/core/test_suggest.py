@@ -186,3 +186,27 @@ def test_balanced_classes_spread_suggestions_over_predicted_classes():
     assert [s.class_1 for s in plain] == [0, 0, 0]
     assert sorted(s.class_1 for s in balanced[:2]) == [0, 1]  # at most ceil(3/3) = 1 each first
     assert len(balanced) == 3  # then filled without the cap
+
+
+def test_balanced_pairs_spread_suggestions_over_confusions():
+    """``balance_pairs``: one suggestion per confused class pair first, then the best rest."""
+    rng = np.random.default_rng(0)
+    h, w = 40, 50
+    logits = rng.normal(0, 0.05, (4, h, w))
+    logits[0] += 4.0
+    logits[1, 2:10, 2:10] += 3.8  # the most uncertain patches: classes 0 (ahead) and 1
+    logits[1, 2:10, 30:38] += 3.8
+    logits[2, 28:36, 5:13] += 3.5  # less uncertain: 0 and 2
+    logits[3, 28:36, 35:43] += 3.3  # 0 and 3
+    e = np.exp(logits - logits.max(axis=0))
+    probs = (e / e.sum(axis=0)).astype(np.float32)
+    valid = np.ones((h, w), bool)
+
+    def pairs(balance: bool) -> list:
+        cfg = SuggestConfig(count=3, spacing_px=4, balance_pairs=balance)
+        out = suggest_from_image(probs, valid, cfg, tile_size=64)
+        assert len(out) == 3
+        return [tuple(sorted((s.class_1, s.class_2))) for s in out]
+
+    assert pairs(False)[:2] == [(0, 1), (0, 1)]
+    assert sorted(pairs(True)) == [(0, 1), (0, 2), (0, 3)]
