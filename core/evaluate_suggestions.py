@@ -55,9 +55,10 @@ SHIPPED = SuggestConfig()
 #: Variants compared by ``--variants`` (name -> changes to the shipped config).
 VARIANTS: Dict[str, Dict[str, Any]] = {
     "margin r0 (pixel alone, spaced)": {"smooth_radius": 0, "agreement_power": 0.0},
-    "margin r2, agreement 2": {"smooth_radius": 2, "agreement_power": 2.0},
-    "margin r1, spacing 1.0": {"spacing_fraction": 1.0},
     "margin r1, pairs balanced": {"balance_pairs": True},
+    "margin r1, confusion weight 1": {"confusion_power": 1.0},
+    "margin r1, confusion weight 1, pairs balanced": {"confusion_power": 1.0,
+                                                      "balance_pairs": True},
 }
 VARIANTS_NOTE = (
     "**Scoring variants** (how the shipped default was chosen): each *suggest: ...* row changes "

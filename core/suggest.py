@@ -50,6 +50,9 @@ class SuggestConfig:
     candidates_per_tile: int | None = None  # None: 2 x count
     balance_classes: bool = False  # at most ceil(count / N) per most-likely class, then fill
     balance_pairs: bool = False  # first one per confused class pair (best, second), then fill
+    #: weight each candidate by (its confused pair's share of the region's uncertainty) ** this:
+    #: a confusion that covers much of the region is worth more labels (0 = off)
+    confusion_power: float = 0.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -234,6 +237,8 @@ class SuggestionCollector:
                         else auto_spacing(area_px, cfg.count, cfg.spacing_fraction))
         self.per_tile = int(cfg.candidates_per_tile or max(2 * cfg.count, 1))
         self.candidates: List[_Candidate] = []
+        #: uncertainty summed per confused pair (min, max class) over every tile seen
+        self.pair_mass: np.ndarray = np.zeros((self.n_classes, self.n_classes), np.float64)
 
     def add_tile(
         self,
@@ -259,6 +264,10 @@ class SuggestionCollector:
                 f"got {probs.shape}."
             )
         score, c1, p1, c2, p2 = score_image(probs, valid, self.cfg)
+        if self.cfg.confusion_power > 0 and self.n_classes > 1:
+            unc = uncertainty(probs, self.cfg.score)
+            lo, hi = np.minimum(c1[valid], c2[valid]), np.maximum(c1[valid], c2[valid])
+            np.add.at(self.pair_mass, (lo, hi), unc.astype(np.float64))
         ok = valid if allowed is None else (valid & allowed)
         work = np.where(ok & np.isfinite(score), score, -np.inf).astype(np.float64)
         rng = np.random.default_rng([int(self.cfg.seed), int(row0), int(col0)])
@@ -297,7 +306,13 @@ class SuggestionCollector:
         ``transform``: an affine (a, b, c, d, e, f) pixel -> CRS (rasterio's
         ``Affine``); the point is the pixel's centre. None: x = col + 0.5, y = row + 0.5.
         """
-        cands = sorted(self.candidates, key=lambda k: (-k.score, -k.tie, k.row, k.col))
+        cands = self.candidates
+        total = float(self.pair_mass.sum())
+        if self.cfg.confusion_power > 0 and total > 0:
+            share = self.pair_mass / total
+            cands = [replace(c, score=c.score * float(share[_pair(c)]) ** self.cfg.confusion_power)
+                     for c in cands]
+        cands = sorted(cands, key=lambda k: (-k.score, -k.tie, k.row, k.col))
         chosen: List[_Candidate] = []
         cap = (math.ceil(self.cfg.count / max(self.n_classes, 1)) if self.cfg.balance_classes
                else None)

@@ -210,3 +210,25 @@ def test_balanced_pairs_spread_suggestions_over_confusions():
 
     assert pairs(False)[:2] == [(0, 1), (0, 1)]
     assert sorted(pairs(True)) == [(0, 1), (0, 2), (0, 3)]
+
+
+def test_confusion_weight_favours_the_confusion_that_covers_the_region():
+    """``confusion_power``: a candidate's score times its pair's share of the region's
+    uncertainty (summed over every tile), so a widespread confusion comes first."""
+    rng = np.random.default_rng(1)
+    h, w = 40, 60
+    logits = rng.normal(0, 0.05, (3, h, w))
+    logits[0] += 4.0
+    logits[1, 2:8, 2:8] += 3.9  # a small, very uncertain patch: classes 0 and 1
+    logits[2, :, 30:] += 3.2  # half the region, less uncertain: 0 and 2
+    e = np.exp(logits - logits.max(axis=0))
+    probs = (e / e.sum(axis=0)).astype(np.float32)
+    valid = np.ones((h, w), bool)
+
+    def first(power: float) -> tuple:
+        out = suggest_from_image(probs, valid, SuggestConfig(count=2, confusion_power=power),
+                                 tile_size=16)
+        return tuple(sorted((out[0].class_1, out[0].class_2)))
+
+    assert first(0.0) == (0, 1)
+    assert first(1.0) == (0, 2)
