@@ -16,6 +16,14 @@ A good place to label is
   none within ``label_clearance_px`` of an existing label (the caller marks those pixels);
 * **valid**: only valid, in-region pixels are candidates.
 
+Options compared by the experiment (off by default unless docs/suggestions.md says
+otherwise): ``balance_pairs`` takes one suggestion per confused class pair (best, second
+class) first, then fills by score; ``balance_classes`` at most ceil(count / N) per predicted
+class first; ``confusion_power`` multiplies a candidate's score by its pair's share of the
+uncertainty summed over the whole region (accumulated tile by tile), raised to that power.
+When balancing, each tile keeps its best candidates per group as well as overall, so the
+final choice can reach every group.
+
 Ties are broken by a tiny seeded jitter (keyed by the tile's position, so the result does
 not depend on the order tiles arrive in): the same inputs and seed give the same points.
 The defaults were chosen by the simulated-analyst experiment in
@@ -53,6 +61,9 @@ class SuggestConfig:
     #: weight each candidate by (its confused pair's share of the region's uncertainty) ** this:
     #: a confusion that covers much of the region is worth more labels (0 = off)
     confusion_power: float = 0.0
+    #: weight each candidate by min(1, distance to the nearest label / spacing) ** this:
+    #: places far from every label first (coverage; 0 = off)
+    label_distance_power: float = 0.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -230,8 +241,13 @@ class SuggestionCollector:
     memory is that of the tile); ``select`` makes the final, globally spaced choice.
     """
 
-    def __init__(self, cfg: SuggestConfig, n_classes: int, area_px: float) -> None:
+    def __init__(self, cfg: SuggestConfig, n_classes: int, area_px: float,
+                 label_points: np.ndarray | None = None) -> None:
+        """``label_points`` (k, 2): raster (row, col) of the existing labels, for
+        ``label_distance_power``."""
         self.cfg = cfg
+        pts = np.zeros((0, 2)) if label_points is None else np.asarray(label_points, float)
+        self.label_points = pts.reshape(-1, 2)
         self.n_classes = int(n_classes)
         self.spacing = (float(cfg.spacing_px) if cfg.spacing_px is not None
                         else auto_spacing(area_px, cfg.count, cfg.spacing_fraction))
@@ -264,6 +280,8 @@ class SuggestionCollector:
                 f"got {probs.shape}."
             )
         score, c1, p1, c2, p2 = score_image(probs, valid, self.cfg)
+        if self.cfg.label_distance_power > 0 and self.label_points.shape[0] > 0:
+            score = score * self._label_distance_weight(row0, col0, valid.shape)
         if self.cfg.confusion_power > 0 and self.n_classes > 1:
             unc = uncertainty(probs, self.cfg.score)
             lo, hi = np.minimum(c1[valid], c2[valid]), np.maximum(c1[valid], c2[valid])
@@ -288,6 +306,18 @@ class SuggestionCollector:
                 float(score[r, c]), float(tie[r, c]), row0 + r, col0 + c, int(c1[r, c]),
                 float(p1[r, c]), int(c2[r, c]), float(p2[r, c]),
             ))  # fmt: skip
+
+    def _label_distance_weight(self, row0: int, col0: int, shape: Tuple[int, int]
+                               ) -> np.ndarray:
+        """(h, w) min(1, distance to the nearest label / spacing) ** label_distance_power."""
+        from scipy.spatial import cKDTree
+
+        h, w = shape
+        rr, cc = np.mgrid[row0:row0 + h, col0:col0 + w]
+        dist, _ = cKDTree(self.label_points).query(
+            np.column_stack([rr.ravel(), cc.ravel()]).astype(float))
+        weight = np.minimum(1.0, dist / max(self.spacing, 1.0)) ** self.cfg.label_distance_power
+        return weight.reshape(h, w).astype(np.float32)
 
     def _groups(self, c1: np.ndarray, c2: np.ndarray) -> np.ndarray | None:
         """(h, w) balancing key of each pixel (confused pair or best class), or None."""
@@ -382,11 +412,13 @@ def suggest_from_image(
     allowed: np.ndarray | None = None,
     tile_size: int = 512,
     transform: Sequence[float] | None = None,
+    label_points: np.ndarray | None = None,
 ) -> List[Suggestion]:
     """Suggestions over a whole (N, H, W) probability image, processed in tiles as the
-    engine does (used by the evaluation and the tests)."""
+    engine does (used by the evaluation and the tests). ``label_points`` (k, 2): (row, col)
+    of the existing labels."""
     n, h, w = probs.shape
-    collector = SuggestionCollector(cfg, n, float(valid.sum()))
+    collector = SuggestionCollector(cfg, n, float(valid.sum()), label_points)
     for r in range(0, h, tile_size):
         for c in range(0, w, tile_size):
             v = valid[r:r + tile_size, c:c + tile_size]

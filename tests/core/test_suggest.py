@@ -232,3 +232,18 @@ def test_confusion_weight_favours_the_confusion_that_covers_the_region():
 
     assert first(0.0) == (0, 1)
     assert first(1.0) == (0, 2)
+
+
+def test_label_distance_weight_prefers_places_far_from_the_labels():
+    """``label_distance_power``: score x min(1, distance to the nearest label / spacing)^p,
+    so of two equally uncertain patches the one far from the labels comes first."""
+    probs = probability_image()  # uncertain patches at rows 5-10, cols 5-10 and 25-30, 35-40
+    valid = np.ones(probs.shape[1:], bool)
+    near_first = np.array([[26.0, 37.0]])  # a label next to the second patch
+    cfg = SuggestConfig(count=1, spacing_px=20)
+    plain = suggest_from_image(probs, valid, cfg, tile_size=16, label_points=near_first)[0]
+    far = suggest_from_image(probs, valid, SuggestConfig(count=1, spacing_px=20,
+                                                         label_distance_power=1.0),
+                             tile_size=16, label_points=near_first)[0]
+    assert 25 <= plain.row < 31 and 35 <= plain.col < 41  # the labels do not matter when off
+    assert 5 <= far.row < 11 and 5 <= far.col < 11
