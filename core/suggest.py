@@ -14,10 +14,13 @@ A good place to label is
   share of that window predicted as the centre's class raised to ``agreement_power``;
 * **spread out**: no two suggestions closer than ``spacing_px`` (Euclidean, pixels), and
   none within ``label_clearance_px`` of an existing label (the caller marks those pixels);
+* **away from the labels**: the score is multiplied by min(1, distance to the nearest
+  existing label / spacing) ** ``label_distance_power`` (the caller gives the labels'
+  positions), so a place the labels already cover waits for one they do not;
 * **valid**: only valid, in-region pixels are candidates.
 
-Options compared by the experiment (off by default unless docs/suggestions.md says
-otherwise): ``balance_pairs`` takes one suggestion per confused class pair (best, second
+Options compared by the experiment and left off (docs/suggestions_variants.md):
+``balance_pairs`` takes one suggestion per confused class pair (best, second
 class) first, then fills by score; ``balance_classes`` at most ceil(count / N) per predicted
 class first; ``confusion_power`` multiplies a candidate's score by its pair's share of the
 uncertainty summed over the whole region (accumulated tile by tile), raised to that power.
@@ -63,7 +66,7 @@ class SuggestConfig:
     confusion_power: float = 0.0
     #: weight each candidate by min(1, distance to the nearest label / spacing) ** this:
     #: places far from every label first (coverage; 0 = off)
-    label_distance_power: float = 0.0
+    label_distance_power: float = 1.0
     seed: int = 0
 
     def __post_init__(self) -> None:

@@ -240,10 +240,11 @@ def test_label_distance_weight_prefers_places_far_from_the_labels():
     probs = probability_image()  # uncertain patches at rows 5-10, cols 5-10 and 25-30, 35-40
     valid = np.ones(probs.shape[1:], bool)
     near_first = np.array([[26.0, 37.0]])  # a label next to the second patch
-    cfg = SuggestConfig(count=1, spacing_px=20)
+    cfg = SuggestConfig(count=1, spacing_px=20, label_distance_power=0.0)
     plain = suggest_from_image(probs, valid, cfg, tile_size=16, label_points=near_first)[0]
     far = suggest_from_image(probs, valid, SuggestConfig(count=1, spacing_px=20,
                                                          label_distance_power=1.0),
                              tile_size=16, label_points=near_first)[0]
     assert 25 <= plain.row < 31 and 35 <= plain.col < 41  # the labels do not matter when off
     assert 5 <= far.row < 11 and 5 <= far.col < 11
+    assert SuggestConfig().label_distance_power == 1.0  # the shipped rule (suggestions.md)
