@@ -248,3 +248,20 @@ def test_label_distance_weight_prefers_places_far_from_the_labels():
     assert 25 <= plain.row < 31 and 35 <= plain.col < 41  # the labels do not matter when off
     assert 5 <= far.row < 11 and 5 <= far.col < 11
     assert SuggestConfig().label_distance_power == 1.0  # the shipped rule (suggestions.md)
+
+
+def test_region_suggestions_know_where_the_labels_are():
+    """The plugin path (core.suggest_map) hands the labels' pixel positions to the collector,
+    as the evaluation does, so the label-distance rule sees the same labels."""
+    from affine import Affine
+    from metamapper.core.suggest_map import RegionSuggestions
+    from rasterio.windows import Window
+
+    transform = Affine(10.0, 0.0, 1000.0, 0.0, -10.0, 2000.0)
+    geoms = [{"type": "Point", "coordinates": (1000.0 + 10 * 7.5, 2000.0 - 10 * 3.5)},
+             {"type": "Polygon", "coordinates": [[(1100.0, 1800.0), (1140.0, 1800.0),
+                                                  (1140.0, 1760.0), (1100.0, 1760.0),
+                                                  (1100.0, 1800.0)]]}]
+    rs = RegionSuggestions(SuggestConfig(count=2), 3, Window(0, 0, 50, 40), transform, geoms,
+                           (50, 40))
+    assert rs.collector.label_points.tolist() == [[3.0, 7.0], [21.5, 11.5]]
