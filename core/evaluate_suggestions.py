@@ -1,9 +1,12 @@
 """Simulated analyst: do "Label here next" suggestions beat labels at random places?
 
     cd build/pkg && ../../.venv/bin/python -m metamapper.core.evaluate_suggestions
-    (also run by ``make evaluate``; writes docs/suggestions.md and docs/suggestions.csv)
+    (``make evaluate-suggestions``, also run by ``make evaluate``; writes docs/suggestions.md
+    and .csv; ``--variants --seed 1``: docs/suggestions_variants.*). About 5 s per adaptation
+    on one CPU core (the propagation's support k-fold adapts 5 more times): 10 draws of the
+    12 scenes take about an hour, ``--draws 5`` half of it.
 
-On every real scene (none of them seen in meta-training), for several seeded draws: start
+On every real scene (each scored by a model that never saw it), for several seeded draws: start
 from 5 labelled pixels per class (the block draws of the benchmark,
 ``core.metatrain.episodes``), then two rounds, each adding N labels (N = number of
 classes), the label read from the ground truth at the chosen pixel, and re-adapt. Three
@@ -12,7 +15,8 @@ ways to choose the N pixels, from the same start:
 * ``random``: uniformly among the labelled ground-truth pixels not yet used;
 * ``uncertain``: the N pixels with the smallest margin between the two most likely classes
   (uncertainty alone: no neighbourhood, no spacing);
-* ``suggest``: ``core.suggest`` as the plugin runs it (its shipped ``SuggestConfig``).
+* ``suggest``: ``core.suggest`` as the plugin runs it (its shipped ``SuggestConfig``,
+  the labelled pixels as the existing labels).
 
 Only labelled ground-truth pixels can be answered, so every strategy chooses among them
 (``suggest`` scores the whole scene, neighbourhoods included, but places suggestions on
