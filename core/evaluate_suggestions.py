@@ -1,9 +1,12 @@
 """Simulated analyst: do "Label here next" suggestions beat labels at random places?
 
     cd build/pkg && ../../.venv/bin/python -m metamapper.core.evaluate_suggestions
-    (also run by ``make evaluate``; writes docs/suggestions.md and docs/suggestions.csv)
+    (``make evaluate-suggestions``, also run by ``make evaluate``; writes docs/suggestions.md
+    and .csv; ``--variants --seed 1``: docs/suggestions_variants.*). About 5 s per adaptation
+    on one CPU core (the propagation's support k-fold adapts 5 more times): 10 draws of the
+    12 scenes take about an hour, ``--draws 5`` half of it.
 
-On every real scene (none of them seen in meta-training), for several seeded draws: start
+On every real scene (each scored by a model that never saw it), for several seeded draws: start
 from 5 labelled pixels per class (the block draws of the benchmark,
 ``core.metatrain.episodes``), then two rounds, each adding N labels (N = number of
 classes), the label read from the ground truth at the chosen pixel, and re-adapt. Three
@@ -12,17 +15,25 @@ ways to choose the N pixels, from the same start:
 * ``random``: uniformly among the labelled ground-truth pixels not yet used;
 * ``uncertain``: the N pixels with the smallest margin between the two most likely classes
   (uncertainty alone: no neighbourhood, no spacing);
-* ``suggest``: ``core.suggest`` as the plugin runs it (its shipped ``SuggestConfig``).
+* ``suggest``: ``core.suggest`` as the plugin runs it (its shipped ``SuggestConfig``,
+  the labelled pixels as the existing labels).
 
 Only labelled ground-truth pixels can be answered, so every strategy chooses among them
 (``suggest`` scores the whole scene, neighbourhoods included, but places suggestions on
 labelled pixels only). Overall accuracy is measured on the draw's query pixels (outside the
 starting support blocks and their guard band), the same pixels for every strategy.
 
-The model is the plugin's own path: the band mapping of ``core.tile_features.TileMapper``
-(statistics from the scene, the card's context) and ``core.adapt.adapt`` called as
-``core.pipeline.map_region`` calls it (transductive with a region sample when the card
-says so), so the figures follow whatever model is shipped.
+Each scene is scored with the model that never saw it: the leave-one-scene-out fold model
+``resources/models/loso/<scene group>.pt`` (as ``core.evaluate`` picks it; the bundled
+model was meta-trained on every real scene), else the given ``--model``. The model path is
+the plugin's own (``core.pipeline.map_region``): the band mapping of
+``core.tile_features.TileMapper`` (statistics from the scene, the card's context),
+``core.adapt.adapt`` (region sample only when the card's soft k-means uses it), then, when
+the card's transduction is ``propagation``, ``core.propagation.choose`` over the scene
+(anchors: a seeded random sample of its valid pixels; support k-fold with one labelled
+feature per labelled pixel, as clicked points are). The class probabilities the plugin
+would write (propagated when the k-fold keeps the propagation, else inductive) are both
+what the suggester scores and what the accuracy is measured on.
 """
 
 from __future__ import annotations
@@ -30,7 +41,6 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
-import json
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -48,24 +58,16 @@ ROUNDS = 2
 SHIPPED = SuggestConfig()
 #: Variants compared by ``--variants`` (name -> changes to the shipped config).
 VARIANTS: Dict[str, Dict[str, Any]] = {
+    "margin r1, no label distance (previous default)": {"label_distance_power": 0.0},
     "margin r0 (pixel alone, spaced)": {"smooth_radius": 0, "agreement_power": 0.0},
-    "margin r1, no agreement": {"smooth_radius": 1, "agreement_power": 0.0},
-    "margin r2": {"smooth_radius": 2},
-    "entropy r1": {"score": "entropy"},
-    "margin r1, spacing 0.25": {"spacing_fraction": 0.25},
-    "margin r1, spacing 1.0": {"spacing_fraction": 1.0},
-    "margin r1, balanced": {"balance_classes": True},
-    "margin r0, balanced": {"smooth_radius": 0, "agreement_power": 0.0,
-                            "balance_classes": True},
-    "margin r1, no agreement, balanced": {"agreement_power": 0.0, "balance_classes": True},
 }
 VARIANTS_NOTE = (
     "**Scoring variants** (how the shipped default was chosen): each *suggest: ...* row changes "
     "the shipped config as named (r = neighbourhood radius of the uncertainty mean; agreement "
-    "= weight by the share of the neighbourhood predicted as the centre's class; spacing = "
-    "fraction of sqrt(area / count); balanced = at most ceil(count / N) per predicted class "
-    "first). Compared on draws of another seed than the main report, so that the choice is "
-    "not scored on the draws it was made on.")
+    "= weight by the share of the neighbourhood predicted as the centre's class; label "
+    "distance = weight by min(1, distance to the nearest label / spacing) to that power; "
+    "spacing = fraction of sqrt(area / count)). Compared on draws of another seed than the "
+    "main report, so that the choice is not scored on the draws it was made on.")
 TILE = 64  # the evaluation scores scenes in tiles of this size, like the engine does
 HEADROOM = 0.95  # start OA below this: the scene can still improve (reported separately)
 TARGET_MEAN = 0.03
@@ -76,32 +78,13 @@ TARGET_WORST = -0.01
 
 
 def load_npy_scene(folder: Path) -> Any:
-    """A ``scenes/<name>`` folder (image.npy, labels.npy, meta.json) as a ``Scene``.
+    """A ``scenes/<name>`` folder (image.npy, labels.npy, meta.json) as a ``Scene``, read
+    by the benchmark's loader (``core.metatrain.scenes.folder_scene``: the sources' nodata
+    and all-zero pixels are NaN and never labelled, the metadata's bad bands dropped)."""
+    from .metatrain.scenes import folder_scene
 
-    Pixels whose bands are all 0, or hold -9999 or less (the sources' nodata), or are not
-    finite, are nodata (NaN) and never labelled.
-    """
-    from .metatrain.scenes import Scene
-
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    cube = np.load(folder / "image.npy").astype(np.float32)
-    labels = np.load(folder / "labels.npy").astype(np.int64)
-    invalid = (~np.isfinite(cube)).any(axis=2) | (cube == 0).all(axis=2) | (cube <= -9999).any(
-        axis=2)
-    cube[invalid] = np.nan
-    labels[invalid] = 0
-    names = meta.get("class_names") or meta.get("class_names_probable") or []
-    codes = sorted(int(c) for c in np.unique(labels[labels > 0]))
-    class_names = {c: (str(names[c - 1]) if 0 < c <= len(names) else str(c)) for c in codes}
-    wl = meta.get("wavelengths_nm")
-    wavelengths = ([float(w) for w in wl] if isinstance(wl, list) and len(wl) == cube.shape[2]
-                   else None)
-    return Scene(
-        name=folder.name, cube=cube, labels=labels, class_names=class_names,
-        wavelengths_nm=wavelengths,
-        source=str(meta.get("sensor") or meta.get("name") or folder.name),
-        notes=[f"../shared/data/scenes/{folder.name}"],
-    )  # fmt: skip
+    folder = Path(folder)
+    return folder_scene(folder.name, folder.parent.parent)
 
 
 def bundled_landsat_scene() -> Any:
@@ -161,6 +144,18 @@ class SceneData:
     unlabelled: np.ndarray  # region sample for transduction
     truth: np.ndarray  # (H*W,) class index 0..N-1, -1 unlabelled / dropped class
     n_classes: int
+    n_bands: int = 0  # raster bands (the standardised bands closing each feature row)
+    append_bands: bool = False  # the features end with the standardised bands
+
+
+@dataclass
+class Fitted:
+    """One adaptation as the plugin runs it: the probabilities it writes and what led there."""
+
+    probs: np.ndarray  # (N, H, W) the map's probabilities (propagated when chosen)
+    inductive: np.ndarray  # (N, H, W) the adapted classifier's own
+    propagated: bool  # whether the support k-fold kept the propagation
+    reason: str
 
 
 def map_scene(scene: Any, card: dict, classes: Sequence[int], seed: int) -> SceneData:
@@ -186,30 +181,82 @@ def map_scene(scene: Any, card: dict, classes: Sequence[int], seed: int) -> Scen
     for i, code in enumerate(classes):
         truth[(flat_labels == code) & valid.ravel()] = i
     return SceneData(scene.name, valid.shape, valid, flat_valid, feats, position,
-                     np.ascontiguousarray(feats[pick]), truth, len(classes))
+                     np.ascontiguousarray(feats[pick]), truth, len(classes),
+                     int(mapper.n_bands), bool(mapper.append_bands))
+
+
+def fit_map(loaded: Any, sd: SceneData, idx: np.ndarray, y: np.ndarray, seed: int,
+            transductive: bool = True) -> Fitted:
+    """Adapt to the labelled pixels ``idx`` (flat) as ``map_region`` does, then propagate
+    over the scene when the card says so and the support k-fold keeps it."""
+    import torch
+
+    from .adapt import adapt
+    from .pipeline import _propagation_settings, _uses_unlabelled
+    from .propagation import GraphSpace, choose
+
+    card = loaded.card
+    sx = sd.features[sd.position[idx]]
+    unlabelled = sd.unlabelled if transductive and _uses_unlabelled(card) else None
+
+    def fit(train: np.ndarray) -> Any:
+        return adapt(loaded, sx[train], y[train], sd.n_classes, unlabelled_x=unlabelled,
+                     device="cpu", seed=seed, transductive=transductive)
+
+    clf = fit(np.arange(y.size))
+    with torch.inference_mode():
+        p_ind = clf.predict_proba(sd.features).float().cpu()  # (n_valid, N)
+
+    def image(p: Any) -> np.ndarray:
+        out = np.zeros((sd.n_classes, sd.valid.size), np.float32)
+        out[:, sd.flat_valid] = np.asarray(p, np.float32).T
+        return out.reshape(sd.n_classes, *sd.shape)
+
+    inductive = image(p_ind.numpy())
+    settings = _propagation_settings(card) if transductive else None
+    if settings is None or not sd.append_bands or sd.n_bands <= 0:
+        return Fitted(inductive, inductive, False, "inductive (no propagation in the card)")
+    h, w = sd.shape
+    area = h * w
+    if area > settings.max_region_pixels:
+        return Fitted(inductive, inductive, False, "inductive (region too large)")
+    z_all = torch.from_numpy(np.ascontiguousarray(sd.features[:, -sd.n_bands:]))
+    rows_all = torch.from_numpy(sd.flat_valid // w)
+    cols_all = torch.from_numpy(sd.flat_valid % w)
+    rng = np.random.default_rng([seed, 4099])
+    pick = torch.from_numpy(np.sort(rng.choice(sd.flat_valid.size,
+                                               min(settings.anchors, sd.flat_valid.size),
+                                               replace=False)))
+    space = GraphSpace.fit(z_all[pick], (0.0, 0.0), float(max(h, w)), settings.dims,
+                           settings.spatial_weight)
+    region_x = space(z_all[pick], rows_all[pick], cols_all[pick])
+    pos = torch.from_numpy(sd.position[idx])
+    support_x = space(z_all[pos], rows_all[pos], cols_all[pos])
+    with torch.inference_mode():
+        support_prior = clf.predict_proba(sx).float().cpu()
+
+    def fold_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        return fit(train).predict(sx[test]).cpu().numpy()
+
+    choice = choose(settings, space, region_x, p_ind[pick], support_x, support_prior,
+                    torch.from_numpy(np.asarray(y, np.int64)), sd.n_classes,
+                    np.arange(y.size), fold_predict, seed=seed)
+    if choice.propagation is None:
+        return Fitted(inductive, inductive, False, choice.reason)
+    with torch.inference_mode():
+        p = choice.propagation.probabilities(z_all, rows_all, cols_all)
+    return Fitted(image(p.numpy()), inductive, True, choice.reason)
 
 
 def fit_probabilities(loaded: Any, sd: SceneData, idx: np.ndarray, y: np.ndarray,
                       seed: int) -> np.ndarray:
-    """Adapt to the labelled pixels ``idx`` (flat) as map_region does; (N, H, W) probabilities
-    of every valid pixel (0 elsewhere)."""
-    import torch
-
-    from .adapt import adapt
-
-    clf = adapt(
-        loaded, sd.features[sd.position[idx]], y, sd.n_classes, unlabelled_x=sd.unlabelled,
-        device="cpu", seed=seed, transductive=True,
-    )  # fmt: skip
-    with torch.inference_mode():
-        p = clf.predict_proba(sd.features).float().cpu().numpy()  # (n_valid, N)
-    out = np.zeros((sd.n_classes, sd.valid.size), np.float32)
-    out[:, sd.flat_valid] = p.T
-    return out.reshape(sd.n_classes, *sd.shape)
+    """(N, H, W) probabilities of the map the plugin would write (0 outside valid pixels)."""
+    return fit_map(loaded, sd, idx, y, seed).probs
 
 
 def choose(strategy: str, probs: np.ndarray, sd: SceneData, labelled: np.ndarray, n: int,
-           rng: np.random.Generator, cfg: SuggestConfig) -> np.ndarray:
+           rng: np.random.Generator, cfg: SuggestConfig, fitted: Fitted | None = None
+           ) -> np.ndarray:
     """``n`` flat pixel indices to label next, among labelled ground truth not yet used."""
     answerable = (sd.truth >= 0).reshape(sd.shape)
     taken = np.zeros(sd.valid.size, bool)
@@ -227,7 +274,9 @@ def choose(strategy: str, probs: np.ndarray, sd: SceneData, labelled: np.ndarray
         allowed = free & ~clearance_mask(taken.reshape(sd.shape), cfg.label_clearance_px)
         if not allowed.any():
             allowed = free
-        picks = suggest_from_image(probs, sd.valid, replace(cfg, count=n), allowed, TILE)
+        points = np.column_stack(np.divmod(np.asarray(labelled, np.int64), sd.shape[1]))
+        picks = suggest_from_image(probs, sd.valid, replace(cfg, count=n), allowed, TILE,
+                                   label_points=points)
         return np.asarray([s.row * sd.shape[1] + s.col for s in picks], np.int64)
     raise ValueError(f"Unknown strategy {strategy!r}")
 
@@ -247,6 +296,7 @@ class Config:
 def strategy_configs(variants: bool) -> Dict[str, SuggestConfig]:
     out = {"random": SHIPPED, "uncertain": SHIPPED, "suggest": SHIPPED}
     if variants:
+        del out["uncertain"]  # in the main report; the variants run compares the suggesters
         for name, change in VARIANTS.items():
             out[f"suggest: {name}"] = replace(SHIPPED, **change)
     return out
@@ -266,25 +316,28 @@ def evaluate_scene(scene: Any, loaded: Any, cfg: Config,
     for i, d in enumerate(draws(scene, split, cfg.start_k, cfg.draws, seed=cfg.seed)):
         seed = cfg.seed * 1000 + i
         start_idx, start_y = d.support_idx.astype(np.int64), d.support_y.astype(np.int64)
-        probs0 = fit_probabilities(loaded, sd, start_idx, start_y, seed)
+        fit0 = fit_map(loaded, sd, start_idx, start_y, seed)
 
         def oa(probs: np.ndarray, d: Any = d) -> float:
             pred = probs.reshape(n, -1)[:, d.query_idx].argmax(axis=0)
             return float((pred == d.query_y).mean())
 
-        base = oa(probs0)
+        base = oa(fit0.probs)
         for strategy, scfg in cfg.strategies.items():
             rng = np.random.default_rng([cfg.seed, i, 7])
-            idx, y, probs = start_idx, start_y, probs0
+            idx, y, fitted = start_idx, start_y, fit0
             rows.append(dict(scene=scene.name, draw=i, strategy=strategy, round=0, oa=base,
-                             labels=int(idx.size), n_classes=n))
+                             labels=int(idx.size), n_classes=n,
+                             propagated=int(fit0.propagated)))
             for rnd in range(1, cfg.rounds + 1):
-                new = choose(strategy, probs, sd, idx, n, rng, replace(scfg, seed=seed + rnd))
+                new = choose(strategy, fitted.probs, sd, idx, n, rng,
+                             replace(scfg, seed=seed + rnd), fitted)
                 idx = np.concatenate([idx, new])
                 y = np.concatenate([y, sd.truth[new]])
-                probs = fit_probabilities(loaded, sd, idx, y, seed)
+                fitted = fit_map(loaded, sd, idx, y, seed)
                 rows.append(dict(scene=scene.name, draw=i, strategy=strategy, round=rnd,
-                                 oa=oa(probs), labels=int(idx.size), n_classes=n))
+                                 oa=oa(fitted.probs), labels=int(idx.size), n_classes=n,
+                                 propagated=int(fitted.propagated)))
     final = {s: np.mean([r["oa"] for r in rows if r["strategy"] == s
                          and r["round"] == cfg.rounds]) for s in cfg.strategies}
     log(f"  {scene.name}: start {np.mean([r['oa'] for r in rows if r['round'] == 0]):.3f}; "
@@ -329,7 +382,8 @@ def write_csv(rows: List[dict], path: Path) -> None:
 
 
 def write_markdown(rows: List[dict], scenes: List[Any], skipped: List[str], loaded: Any,
-                   cfg: Config, seconds: float, path: Path, note: str = "") -> List[str]:
+                   cfg: Config, seconds: float, path: Path, note: str = "",
+                   models: Dict[str, str] | None = None, command: str = "") -> List[str]:
     """docs/suggestions.md (or the variants' report); returns the target lines."""
     from .evaluate import _git_commit
 
@@ -347,18 +401,25 @@ def write_markdown(rows: List[dict], scenes: List[Any], skipped: List[str], load
         gain = np.mean([v["suggest"][-1] - v["random"][-1] for v in room.values()])
         target.append(f"- On the {len(room)} scenes that start below {HEADROOM:.2f} OA (more "
                       f"room to improve; post hoc view): {gain * 100:+.1f} points on average.")
-    um, uw, us, _ = target_check(summary, "uncertain")
-    target.append(f"- The most uncertain pixels alone minus random: {um * 100:+.1f} on average, "
-                  f"worst scene `{us}` {uw * 100:+.1f}.")
+    if "uncertain" in strategies:
+        um, uw, us, _ = target_check(summary, "uncertain")
+        target.append(f"- The most uncertain pixels alone minus random: {um * 100:+.1f} on "
+                      f"average, worst scene `{us}` {uw * 100:+.1f}.")
     card = loaded.card
     shipped = {k: v for k, v in asdict(SHIPPED).items() if k not in ("count", "seed")}
     out = [
         "# \"Label here next\": simulated analyst",
         "",
-        f"Generated by `python -m metamapper.core.evaluate_suggestions` (part of `make "
-        f"evaluate`) on {time.strftime('%Y-%m-%d')}, commit {_git_commit()}, "
+        f"Generated by `python -m metamapper.core.evaluate_suggestions{command}` (`make "
+        f"evaluate-suggestions`) on {time.strftime('%Y-%m-%d')}, commit {_git_commit()}, "
         f"{seconds / 60:.1f} min on the CPU. Model `{card.get('name')}` {card.get('version')} "
-        f"({card.get('method')}), adapted with `core.adapt.adapt` exactly as the plugin does. "
+        f"({card.get('method')}); "
+        + ("each scene scored with its leave-one-scene-out fold model (it never saw the "
+           "scene; table below), " if models and any("/" in m for m in models.values())
+           else "")
+        + "adapted as the plugin's `map_region` does (`core.adapt.adapt`, then "
+        f"`core.propagation.choose` when the card's transduction is propagation: "
+        f"`{(card.get('transductive') or {}).get('mode', 'none')}` here). "
         f"{cfg.draws} draws per scene, seed {cfg.seed}.",
         "",
     ] + ([note, ""] if note else []) + [
@@ -375,6 +436,10 @@ def write_markdown(rows: List[dict], scenes: List[Any], skipped: List[str], load
         f"it, scenes scored in {TILE}-px tiles, config `{shipped}`.",
         "- Only labelled ground-truth pixels can be answered, so every strategy places its "
         "labels on them (suggest still scores every valid pixel, neighbourhoods included).",
+        "- The probabilities are those of the map the plugin writes: propagated over the "
+        "scene when the support k-fold keeps the propagation (one labelled feature per "
+        "labelled pixel, as clicked points are), else the adapted classifier's. The suggester "
+        "scores them, and OA is measured on them.",
         "- OA on the draw's query pixels (outside the start's support blocks and guard band), "
         "the same pixels for every strategy and round.",
         "",
@@ -390,13 +455,18 @@ def write_markdown(rows: List[dict], scenes: List[Any], skipped: List[str], load
         out.append(f"| {s} | " + " | ".join(f"{v:.3f}" for v in per)
                    + f" | {(per[-1] - rnd[-1]) * 100:+.1f} |")
     out += ["", "## Target", ""] + target + ["", "## Per scene (OA after the last round)", "",
-            "| scene | classes | start | " + " | ".join(strategies) + " | suggest minus random |",
-            "|---|---|---|" + "---|" * (len(strategies) + 1)]
+            "| scene | model | classes | propagated | start | " + " | ".join(strategies)
+            + " | suggest minus random |",
+            "|---|---|---|---|---|" + "---|" * (len(strategies) + 1)]
     for sc, v in summary.items():
         n = next(r["n_classes"] for r in rows if r["scene"] == sc)
-        out.append(f"| {sc} | {n} | {v['random'][0]:.3f} | "
+        prop = np.mean([r.get("propagated", 0) for r in rows if r["scene"] == sc])
+        out.append(f"| {sc} | {(models or {}).get(sc, card.get('name'))} | {n} | "
+                   f"{prop * 100:.0f} % | {v['random'][0]:.3f} | "
                    + " | ".join(f"{v[s][-1]:.3f}" for s in strategies)
                    + f" | {(v['suggest'][-1] - v['random'][-1]) * 100:+.1f} |")
+    out += ["", "*propagated*: share of the adaptations (every strategy and round) whose "
+            "support k-fold kept the propagation over the scene."]
     if skipped:
         out += ["", "Skipped: " + "; ".join(skipped)]
     out += ["", "## Scenes", ""]
@@ -412,6 +482,7 @@ def write_markdown(rows: List[dict], scenes: List[Any], skipped: List[str], load
 def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
+    from .evaluate import _model_for
     from .metatrain.episodes import DrawError
     from .metatrain.scenes import REPO
     from .model import bundled_model_path, load_model
@@ -425,12 +496,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--variants", action="store_true",
                    help="compare the scoring variants (how the shipped one was chosen) -> "
                         "suggestions_variants.md/.csv; use another --seed than the report's")
+    p.add_argument("--fold-models", default=str(REPO / "resources" / "models" / "loso"),
+                   help="leave-one-scene-out models <scene group>.pt: each scene is scored "
+                        "with the one that never saw it ('none': --model for every scene)")
     p.add_argument("--out", default=str(REPO / "docs"), help="folder for suggestions.md/.csv")
     args = p.parse_args(argv)
 
     torch.set_num_threads(1)
     model_path = Path(args.model) if args.model else bundled_model_path()
     loaded = load_model(model_path)
+    fold_models = None if args.fold_models in ("", "none") else Path(args.fold_models)
     draws = args.draws if args.draws is not None else (5 if args.variants else 10)
     cfg = Config(draws=draws, seed=args.seed, strategies=strategy_configs(args.variants))
     scenes, skipped = all_scenes(args.scenes.split(",") if args.scenes else None)
@@ -440,9 +515,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     rows: List[dict] = []
     used = []
+    models: Dict[str, str] = {}
     for scene in scenes:
+        path = _model_for(scene, model_path, fold_models)
+        models[scene.name] = (f"{path.parent.name}/{path.name}" if path != model_path
+                              else path.name)
         try:
-            rows += evaluate_scene(scene, loaded, cfg)
+            rows += evaluate_scene(scene, load_model(path), cfg)
             used.append(scene)
         except DrawError as exc:
             skipped.append(f"{scene.name}: {exc}")
@@ -457,9 +536,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     note = (VARIANTS_NOTE if args.variants else
             "How the scoring was chosen: [suggestions_variants.md](suggestions_variants.md) "
             "(the variants compared on other draws).")
+    shown = [a for a in (sys.argv[1:] if argv is None else list(argv))]
+    for flag in ("--out", "--model", "--fold-models"):  # paths of this machine: not shown
+        while flag in shown[:-1]:
+            i = shown.index(flag)
+            del shown[i:i + 2]
+    command = "".join(f" {a}" for a in shown)
     write_csv(rows, out / f"{name}.csv")
     for line in write_markdown(rows, used, skipped, loaded, cfg, seconds, out / f"{name}.md",
-                               note):
+                               note, models, command):
         print(line)
     print(f"wrote {out / name}.md and .csv in {seconds / 60:.1f} min")
     return 0

@@ -14,7 +14,18 @@ A good place to label is
   share of that window predicted as the centre's class raised to ``agreement_power``;
 * **spread out**: no two suggestions closer than ``spacing_px`` (Euclidean, pixels), and
   none within ``label_clearance_px`` of an existing label (the caller marks those pixels);
+* **away from the labels**: the score is multiplied by min(1, distance to the nearest
+  existing label / spacing) ** ``label_distance_power`` (the caller gives the labels'
+  positions), so a place the labels already cover waits for one they do not;
 * **valid**: only valid, in-region pixels are candidates.
+
+Options compared by the experiment and left off (docs/suggestions_variants.md):
+``balance_pairs`` takes one suggestion per confused class pair (best, second
+class) first, then fills by score; ``balance_classes`` at most ceil(count / N) per predicted
+class first; ``confusion_power`` multiplies a candidate's score by its pair's share of the
+uncertainty summed over the whole region (accumulated tile by tile), raised to that power.
+When balancing, each tile keeps its best candidates per group as well as overall, so the
+final choice can reach every group.
 
 Ties are broken by a tiny seeded jitter (keyed by the tile's position, so the result does
 not depend on the order tiles arrive in): the same inputs and seed give the same points.
@@ -49,6 +60,13 @@ class SuggestConfig:
     label_clearance_px: int = 3  # the caller keeps suggestions this far from labels
     candidates_per_tile: int | None = None  # None: 2 x count
     balance_classes: bool = False  # at most ceil(count / N) per most-likely class, then fill
+    balance_pairs: bool = False  # first one per confused class pair (best, second), then fill
+    #: weight each candidate by (its confused pair's share of the region's uncertainty) ** this:
+    #: a confusion that covers much of the region is worth more labels (0 = off)
+    confusion_power: float = 0.0
+    #: weight each candidate by min(1, distance to the nearest label / spacing) ** this:
+    #: places far from every label first (coverage; 0 = off)
+    label_distance_power: float = 1.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -226,13 +244,20 @@ class SuggestionCollector:
     memory is that of the tile); ``select`` makes the final, globally spaced choice.
     """
 
-    def __init__(self, cfg: SuggestConfig, n_classes: int, area_px: float) -> None:
+    def __init__(self, cfg: SuggestConfig, n_classes: int, area_px: float,
+                 label_points: np.ndarray | None = None) -> None:
+        """``label_points`` (k, 2): raster (row, col) of the existing labels, for
+        ``label_distance_power``."""
         self.cfg = cfg
+        pts = np.zeros((0, 2)) if label_points is None else np.asarray(label_points, float)
+        self.label_points = pts.reshape(-1, 2)
         self.n_classes = int(n_classes)
         self.spacing = (float(cfg.spacing_px) if cfg.spacing_px is not None
                         else auto_spacing(area_px, cfg.count, cfg.spacing_fraction))
         self.per_tile = int(cfg.candidates_per_tile or max(2 * cfg.count, 1))
         self.candidates: List[_Candidate] = []
+        #: uncertainty summed per confused pair (min, max class) over every tile seen
+        self.pair_mass: np.ndarray = np.zeros((self.n_classes, self.n_classes), np.float64)
 
     def add_tile(
         self,
@@ -258,31 +283,52 @@ class SuggestionCollector:
                 f"got {probs.shape}."
             )
         score, c1, p1, c2, p2 = score_image(probs, valid, self.cfg)
+        if self.cfg.label_distance_power > 0 and self.label_points.shape[0] > 0:
+            score = score * self._label_distance_weight(row0, col0, valid.shape)
+        if self.cfg.confusion_power > 0 and self.n_classes > 1:
+            unc = uncertainty(probs, self.cfg.score)
+            lo, hi = np.minimum(c1[valid], c2[valid]), np.maximum(c1[valid], c2[valid])
+            np.add.at(self.pair_mass, (lo, hi), unc.astype(np.float64))
         ok = valid if allowed is None else (valid & allowed)
         work = np.where(ok & np.isfinite(score), score, -np.inf).astype(np.float64)
         rng = np.random.default_rng([int(self.cfg.seed), int(row0), int(col0)])
         tie = rng.random(work.shape)
         work = work + tie * 1e-9  # seeded tie-break: equal scores pick a fixed pixel
-        taken: List[Tuple[int, int]] = []
-        spacing = self.spacing
-        while True:  # greedy at the spacing; a tile that runs out retries at half of it
-            left = work.copy()
-            for r, c in taken:
-                _suppress(left, r, c, spacing)
-            while len(taken) < self.per_tile:
-                r, c = divmod(int(np.argmax(left)), left.shape[1])
-                if not np.isfinite(left[r, c]):
-                    break
-                taken.append((r, c))
-                _suppress(left, r, c, spacing)
-            if len(taken) >= self.per_tile or spacing <= 1.0:
-                break
-            spacing = max(1.0, spacing / 2)
+        taken = _greedy(work, self.spacing, self.per_tile)
+        group = self._groups(c1, c2)
+        if group is not None:  # balancing: each class (pair) keeps its own best candidates
+            seen = set(taken)
+            for key in np.unique(group[np.isfinite(work)]):
+                only = np.where(group == key, work, -np.inf)
+                for rc in _greedy(only, self.spacing, self.per_tile):
+                    if rc not in seen:
+                        seen.add(rc)
+                        taken.append(rc)
         for r, c in taken:
             self.candidates.append(_Candidate(
                 float(score[r, c]), float(tie[r, c]), row0 + r, col0 + c, int(c1[r, c]),
                 float(p1[r, c]), int(c2[r, c]), float(p2[r, c]),
             ))  # fmt: skip
+
+    def _label_distance_weight(self, row0: int, col0: int, shape: Tuple[int, int]
+                               ) -> np.ndarray:
+        """(h, w) min(1, distance to the nearest label / spacing) ** label_distance_power."""
+        from scipy.spatial import cKDTree
+
+        h, w = shape
+        rr, cc = np.mgrid[row0:row0 + h, col0:col0 + w]
+        dist, _ = cKDTree(self.label_points).query(
+            np.column_stack([rr.ravel(), cc.ravel()]).astype(float))
+        weight = np.minimum(1.0, dist / max(self.spacing, 1.0)) ** self.cfg.label_distance_power
+        return weight.reshape(h, w).astype(np.float32)
+
+    def _groups(self, c1: np.ndarray, c2: np.ndarray) -> np.ndarray | None:
+        """(h, w) balancing key of each pixel (confused pair or best class), or None."""
+        if self.cfg.balance_pairs and self.n_classes > 1:
+            return np.minimum(c1, c2) * self.n_classes + np.maximum(c1, c2)
+        if self.cfg.balance_classes:
+            return c1
+        return None
 
     def select(self, transform: Sequence[float] | None = None) -> List[Suggestion]:
         """The final suggestions, best first: greedy by score with the minimum spacing.
@@ -293,10 +339,17 @@ class SuggestionCollector:
         ``transform``: an affine (a, b, c, d, e, f) pixel -> CRS (rasterio's
         ``Affine``); the point is the pixel's centre. None: x = col + 0.5, y = row + 0.5.
         """
-        cands = sorted(self.candidates, key=lambda k: (-k.score, -k.tie, k.row, k.col))
+        cands = self.candidates
+        total = float(self.pair_mass.sum())
+        if self.cfg.confusion_power > 0 and total > 0:
+            share = self.pair_mass / total
+            cands = [replace(c, score=c.score * float(share[_pair(c)]) ** self.cfg.confusion_power)
+                     for c in cands]
+        cands = sorted(cands, key=lambda k: (-k.score, -k.tie, k.row, k.col))
         chosen: List[_Candidate] = []
         cap = (math.ceil(self.cfg.count / max(self.n_classes, 1)) if self.cfg.balance_classes
                else None)
+        pairs = bool(self.cfg.balance_pairs) and self.n_classes > 1
         spacing = self.spacing
         while len(chosen) < self.cfg.count:
             for cand in cands:
@@ -306,16 +359,42 @@ class SuggestionCollector:
                     continue
                 if cap is not None and sum(c.class_1 == cand.class_1 for c in chosen) >= cap:
                     continue
+                if pairs and any(_pair(c) == _pair(cand) for c in chosen):
+                    continue
                 if all((cand.row - c.row) ** 2 + (cand.col - c.col) ** 2 >= spacing**2
                        for c in chosen):
                     chosen.append(cand)
-            if cap is not None:  # one pass per class first, then fill without the cap
-                cap = None
+            if cap is not None or pairs:  # one pass under the caps first, then fill
+                cap, pairs = None, False
                 continue
             if spacing <= 1.0:
                 break
             spacing = max(1.0, spacing / 2)
         return [_as_suggestion(i + 1, c, transform) for i, c in enumerate(chosen)]
+
+
+def _greedy(work: np.ndarray, spacing: float, limit: int) -> List[Tuple[int, int]]:
+    """Up to ``limit`` best pixels of ``work`` (-inf = not allowed), greedily at least
+    ``spacing`` apart; when fewer fit, the spacing is halved (down to 1 pixel) for the rest."""
+    taken: List[Tuple[int, int]] = []
+    while True:
+        left = work.copy()
+        for r, c in taken:
+            _suppress(left, r, c, spacing)
+        while len(taken) < limit:
+            r, c = divmod(int(np.argmax(left)), left.shape[1])
+            if not np.isfinite(left[r, c]):
+                break
+            taken.append((r, c))
+            _suppress(left, r, c, spacing)
+        if len(taken) >= limit or spacing <= 1.0:
+            return taken
+        spacing = max(1.0, spacing / 2)
+
+
+def _pair(c: _Candidate) -> Tuple[int, int]:
+    """The unordered pair of classes a candidate hesitates between."""
+    return (min(c.class_1, c.class_2), max(c.class_1, c.class_2))
 
 
 def _as_suggestion(rank: int, c: _Candidate, transform: Sequence[float] | None) -> Suggestion:
@@ -336,11 +415,13 @@ def suggest_from_image(
     allowed: np.ndarray | None = None,
     tile_size: int = 512,
     transform: Sequence[float] | None = None,
+    label_points: np.ndarray | None = None,
 ) -> List[Suggestion]:
     """Suggestions over a whole (N, H, W) probability image, processed in tiles as the
-    engine does (used by the evaluation and the tests)."""
+    engine does (used by the evaluation and the tests). ``label_points`` (k, 2): (row, col)
+    of the existing labels."""
     n, h, w = probs.shape
-    collector = SuggestionCollector(cfg, n, float(valid.sum()))
+    collector = SuggestionCollector(cfg, n, float(valid.sum()), label_points)
     for r in range(0, h, tile_size):
         for c in range(0, w, tile_size):
             v = valid[r:r + tile_size, c:c + tile_size]

@@ -33,7 +33,6 @@ class RegionSuggestions:
         self.cfg = cfg
         self.transform = transform
         area = float(region_window.width) * float(region_window.height)
-        self.collector = SuggestionCollector(cfg, n_classes, area)
         width, height = raster_size
         self._labels: List[tuple] = []  # (geometry, pixel window) of each usable label
         for geom in label_geometries:
@@ -43,6 +42,11 @@ class RegionSuggestions:
                 continue
             if win is not None:
                 self._labels.append((geom, win))
+        # where the labels are (the centre of each one's pixel window), for the distance rule
+        centres = np.asarray([(float(w.row_off) + (float(w.height) - 1) / 2,
+                               float(w.col_off) + (float(w.width) - 1) / 2)
+                              for _, w in self._labels], float).reshape(-1, 2)
+        self.collector = SuggestionCollector(cfg, n_classes, area, centres)
 
     def near_labels(self, window: Any) -> np.ndarray:
         """(h, w) pixels of ``window`` within the clearance of a labelled feature."""

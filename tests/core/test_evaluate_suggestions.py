@@ -9,6 +9,7 @@ import numpy as np
 from metamapper.core.evaluate_suggestions import (
     SHIPPED,
     choose,
+    fit_map,
     load_npy_scene,
     main,
     map_scene,
@@ -85,5 +86,52 @@ def test_main_writes_the_report(tmp_path, monkeypatch):
     start = {r["oa"] for r in rows if r["round"] == "0" and r["draw"] == "0"}
     assert len(start) == 1  # every strategy starts from the same model
     md = (out / "suggestions.md").read_text()
-    assert "| strategy | round 0 | round 1 | round 2 |" in md and "| tiny | 3 |" in md
+    assert "| strategy | round 0 | round 1 | round 2 |" in md and "| tiny | tiny.pt | 3 |" in md
     assert "minus random" in md
+
+
+def test_each_scene_is_scored_with_its_fold_model(tmp_path, monkeypatch):
+    """The model that never saw the scene: <fold models>/<scene group>.pt when there is one."""
+    write_npy_scene(tmp_path / "data" / "scenes" / "tiny")
+    monkeypatch.setenv("METAMAPPER_DATA", str(tmp_path / "data"))
+    bundled = make_model_file(tmp_path, episodes=5, name="bundled")
+    make_model_file(tmp_path / "folds", episodes=5, name="tiny")
+    out = tmp_path / "docs"
+    assert main(["--model", str(bundled), "--fold-models", str(tmp_path / "folds"),
+                 "--scenes", "tiny", "--draws", "1", "--out", str(out)]) == 0
+    md = (out / "suggestions.md").read_text()
+    assert "| tiny | folds/tiny.pt | 3 |" in md and "fold model" in md
+
+
+PROPAGATION = {"mode": "propagation", "anchors": 300, "dims": 4, "neighbours": 6, "alpha": 0.95,
+               "iterations": 20, "spatial_weight": 0.5, "prior_weight": 0.5,
+               "extend_neighbours": 5, "folds": 3}
+APPEND = {"append_bands": True, "context_radius": 1, "context_mode": "smooth"}
+
+
+def test_fit_map_adapts_and_propagates_as_the_plugin(tmp_path):
+    """map_region's transduction: core.propagation.choose decides; the map's probabilities
+    (what the suggester scores and OA is measured on) are the propagated ones when kept."""
+    scene = load_npy_scene(write_npy_scene(tmp_path / "scenes" / "tiny"))
+    loaded = load_model(make_model_file(tmp_path, episodes=20, transductive=PROPAGATION,
+                                        band_mapping=APPEND,
+                                        band_correction={"l2": 0.1, "min_shots": 2,
+                                                         "max_iter": 30}))
+    sd = map_scene(scene, loaded.card, [1, 2, 3], seed=0)
+    assert sd.append_bands and sd.n_bands == 5
+    rng = np.random.default_rng(0)
+    idx = np.concatenate([rng.choice(np.flatnonzero(sd.truth == k), 5, replace=False)
+                          for k in range(3)])
+    fitted = fit_map(loaded, sd, idx, sd.truth[idx], seed=0)
+    total = fitted.probs.sum(axis=0)
+    assert np.allclose(total[sd.valid], 1.0, atol=1e-4) and (total[~sd.valid] == 0).all()
+    assert ("propagation over the region" in fitted.reason) == fitted.propagated
+    if fitted.propagated:
+        assert not np.allclose(fitted.probs, fitted.inductive)
+    else:
+        assert np.array_equal(fitted.probs, fitted.inductive)
+    again = fit_map(loaded, sd, idx, sd.truth[idx], seed=0)
+    assert np.array_equal(again.probs, fitted.probs)  # deterministic for a seed
+    inductive = fit_map(loaded, sd, idx, sd.truth[idx], seed=0, transductive=False)
+    assert not inductive.propagated
+    assert np.allclose(inductive.probs, fitted.inductive, atol=1e-5)

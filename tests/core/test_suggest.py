@@ -186,3 +186,82 @@ def test_balanced_classes_spread_suggestions_over_predicted_classes():
     assert [s.class_1 for s in plain] == [0, 0, 0]
     assert sorted(s.class_1 for s in balanced[:2]) == [0, 1]  # at most ceil(3/3) = 1 each first
     assert len(balanced) == 3  # then filled without the cap
+
+
+def test_balanced_pairs_spread_suggestions_over_confusions():
+    """``balance_pairs``: one suggestion per confused class pair first, then the best rest."""
+    rng = np.random.default_rng(0)
+    h, w = 40, 50
+    logits = rng.normal(0, 0.05, (4, h, w))
+    logits[0] += 4.0
+    logits[1, 2:10, 2:10] += 3.8  # the most uncertain patches: classes 0 (ahead) and 1
+    logits[1, 2:10, 30:38] += 3.8
+    logits[2, 28:36, 5:13] += 3.5  # less uncertain: 0 and 2
+    logits[3, 28:36, 35:43] += 3.3  # 0 and 3
+    e = np.exp(logits - logits.max(axis=0))
+    probs = (e / e.sum(axis=0)).astype(np.float32)
+    valid = np.ones((h, w), bool)
+
+    def pairs(balance: bool) -> list:
+        cfg = SuggestConfig(count=3, spacing_px=4, balance_pairs=balance)
+        out = suggest_from_image(probs, valid, cfg, tile_size=64)
+        assert len(out) == 3
+        return [tuple(sorted((s.class_1, s.class_2))) for s in out]
+
+    assert pairs(False)[:2] == [(0, 1), (0, 1)]
+    assert sorted(pairs(True)) == [(0, 1), (0, 2), (0, 3)]
+
+
+def test_confusion_weight_favours_the_confusion_that_covers_the_region():
+    """``confusion_power``: a candidate's score times its pair's share of the region's
+    uncertainty (summed over every tile), so a widespread confusion comes first."""
+    rng = np.random.default_rng(1)
+    h, w = 40, 60
+    logits = rng.normal(0, 0.05, (3, h, w))
+    logits[0] += 4.0
+    logits[1, 2:8, 2:8] += 3.9  # a small, very uncertain patch: classes 0 and 1
+    logits[2, :, 30:] += 3.2  # half the region, less uncertain: 0 and 2
+    e = np.exp(logits - logits.max(axis=0))
+    probs = (e / e.sum(axis=0)).astype(np.float32)
+    valid = np.ones((h, w), bool)
+
+    def first(power: float) -> tuple:
+        out = suggest_from_image(probs, valid, SuggestConfig(count=2, confusion_power=power),
+                                 tile_size=16)
+        return tuple(sorted((out[0].class_1, out[0].class_2)))
+
+    assert first(0.0) == (0, 1)
+    assert first(1.0) == (0, 2)
+
+
+def test_label_distance_weight_prefers_places_far_from_the_labels():
+    """``label_distance_power``: score x min(1, distance to the nearest label / spacing)^p,
+    so of two equally uncertain patches the one far from the labels comes first."""
+    probs = probability_image()  # uncertain patches at rows 5-10, cols 5-10 and 25-30, 35-40
+    valid = np.ones(probs.shape[1:], bool)
+    near_first = np.array([[26.0, 37.0]])  # a label next to the second patch
+    cfg = SuggestConfig(count=1, spacing_px=20, label_distance_power=0.0)
+    plain = suggest_from_image(probs, valid, cfg, tile_size=16, label_points=near_first)[0]
+    far = suggest_from_image(probs, valid, SuggestConfig(count=1, spacing_px=20,
+                                                         label_distance_power=1.0),
+                             tile_size=16, label_points=near_first)[0]
+    assert 25 <= plain.row < 31 and 35 <= plain.col < 41  # the labels do not matter when off
+    assert 5 <= far.row < 11 and 5 <= far.col < 11
+    assert SuggestConfig().label_distance_power == 1.0  # the shipped rule (suggestions.md)
+
+
+def test_region_suggestions_know_where_the_labels_are():
+    """The plugin path (core.suggest_map) hands the labels' pixel positions to the collector,
+    as the evaluation does, so the label-distance rule sees the same labels."""
+    from affine import Affine
+    from metamapper.core.suggest_map import RegionSuggestions
+    from rasterio.windows import Window
+
+    transform = Affine(10.0, 0.0, 1000.0, 0.0, -10.0, 2000.0)
+    geoms = [{"type": "Point", "coordinates": (1000.0 + 10 * 7.5, 2000.0 - 10 * 3.5)},
+             {"type": "Polygon", "coordinates": [[(1100.0, 1800.0), (1140.0, 1800.0),
+                                                  (1140.0, 1760.0), (1100.0, 1760.0),
+                                                  (1100.0, 1800.0)]]}]
+    rs = RegionSuggestions(SuggestConfig(count=2), 3, Window(0, 0, 50, 40), transform, geoms,
+                           (50, 40))
+    assert rs.collector.label_points.tolist() == [[3.0, 7.0], [21.5, 11.5]]
