@@ -142,9 +142,11 @@ tune-adaptation: install
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.metatrain.tune_adaptation --jobs $$(nproc) \
 	    --k 1 --min-shots 1 --out $(CURDIR)/docs/adaptation_tuning_k1.md
 
+# Leave-one-scene-out models with the plugin's propagation: ~25 min + ~20 min on 2 cores.
 evaluate-suggestions: install
-	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions
-	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --variants --seed 1
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --draws 5
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --variants --seed 1 \
+	    --draws 4
 
 screenshots: install
 	bash scripts/screenshot_workflow.sh
