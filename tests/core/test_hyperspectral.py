@@ -262,12 +262,19 @@ def test_support_patches_equal_the_reference_mapping_at_edges_and_nodata(tmp_pat
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["one-chunk", "chunked"])
 @pytest.mark.parametrize("dtype", ["uint16", "int16", "float32"])
-def test_projection_path_equals_the_exact_mapping(dtype, monkeypatch):
+def test_projection_path_equals_the_exact_mapping(dtype, chunked, monkeypatch):
     """The one-projection path of many-band tiles gives the exact path's classes and
-    confidences, also with clipped, negative and nodata pixels in the tile."""
+    confidences, also with clipped, negative and nodata pixels in the tile, whether the
+    tile is projected and classified at once or in several column chunks."""
     import torch
-    from metamapper.core import predict
+    from metamapper.core import predict, spectral_projection
+
+    if chunked:
+        monkeypatch.setattr(spectral_projection, "FAST_CHUNK", 1000)
+        monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)
+        monkeypatch.setattr(predict, "CPU_CHUNK", 1000)
     from metamapper.core.adapt import adapt
     from metamapper.core.band_mapping import BandStats
     from metamapper.core.model import load_model
