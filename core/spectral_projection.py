@@ -97,11 +97,10 @@ class ProjectedTileClassifier:
         limit = (1.0 + CLIP) * mean_x
         return flags | ~(torch.from_numpy(raw_max).to(mean_x.device) <= limit)
 
-    def __call__(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray,
-                 chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(probability of the best class, its index) of the pixels ``pick``."""
-        from .predict import best_class
-
+    def prepare(self, data: np.ndarray, valid: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """The whole-tile part: (K, H*W) projected (and smoothed) rows, and where a pixel
+        needs the exact path. Independent of the pixels asked for, so the prediction's
+        reader thread can run it for the next tile (``predict.predict_region``)."""
         mapper = self.mapper
         b, h, w = data.shape
         # centred in the conversion to float32 (one pass; the scale is in the projection),
@@ -122,6 +121,17 @@ class ProjectedTileClassifier:
             if bool(bad.any()):
                 bad = mapper.box_mean(bad.reshape(1, h, w).float(), torch.ones_like(v))
                 bad = bad.reshape(-1) > 0
+        return y, bad
+
+    def __call__(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, chunk: int,
+                 prepared: tuple[torch.Tensor, torch.Tensor] | None = None,
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(probability of the best class, its index) of the pixels ``pick``; ``prepared``:
+        what :meth:`prepare` returned for this tile (computed here when None)."""
+        from .predict import best_class
+
+        y, bad = self.prepare(data, valid) if prepared is None else prepared
+        prepared = None
         idx = torch.from_numpy(np.ascontiguousarray(pick, dtype=np.int64)).to(y.device)
         exact_mask = bad.index_select(0, idx)
         probs = torch.empty(idx.numel(), dtype=torch.float32, device=y.device)

@@ -316,3 +316,31 @@ def test_projection_path_equals_the_exact_mapping(dtype, chunked, monkeypatch):
         np.testing.assert_allclose(conf, conf0, atol=2e-3)
     finally:
         predict.cpu_bfloat16_is_faster.cache_clear()
+
+
+def test_reader_thread_projection_maps_the_same(tmp_path, monkeypatch):
+    """The reader thread projects the next tile ahead (BatchPredictor.prepare_tile): class
+    map and confidences equal those of the tiles projected in turn."""
+    from metamapper.core import predict
+
+    sc = make_raster(tmp_path / "r.tif", bands=40, n_classes=3, width=70, height=60)
+    feats = features_from_truth(sc, per_class=3)
+    opts = MapOptions(device="cpu", tile_size=32, estimate_accuracy=False, transductive=False)
+    calls = []
+    prepare = predict.BatchPredictor.prepare_tile
+
+    def counted(self, *args):
+        out = prepare(self, *args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(predict.BatchPredictor, "prepare_tile", counted)
+    res = map_region(sc["path"], feats, str(tmp_path / "a.tif"), options=opts,
+                     confidence_path=str(tmp_path / "ca.tif"))  # fmt: skip
+    assert len(calls) == 6 and all(calls)  # 3 x 2 tiles, each projected ahead
+    monkeypatch.setattr(predict.BatchPredictor, "prepare_tile", lambda self, *a: None)
+    ref = map_region(sc["path"], feats, str(tmp_path / "b.tif"), options=opts,
+                     confidence_path=str(tmp_path / "cb.tif"))  # fmt: skip
+    np.testing.assert_array_equal(_class_map(res.output_path), _class_map(ref.output_path))
+    np.testing.assert_array_equal(_class_map(res.confidence_path),
+                                  _class_map(ref.confidence_path))  # fmt: skip
