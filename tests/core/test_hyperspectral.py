@@ -325,6 +325,12 @@ def test_reader_thread_projection_maps_the_same(tmp_path, monkeypatch):
 
     sc = make_raster(tmp_path / "r.tif", bands=40, n_classes=3, width=70, height=60)
     feats = features_from_truth(sc, per_class=3)
+    envi = tmp_path / "r.bil"  # a raw layout: the reader thread projects ahead
+    with rasterio.open(sc["path"]) as src, rasterio.open(
+            envi, "w", driver="ENVI", interleave="bil", width=70, height=60, count=40,
+            dtype=src.dtypes[0], crs=src.crs, transform=src.transform) as dst:  # fmt: skip
+        dst.write(src.read())
+    sc = {**sc, "path": str(envi)}
     opts = MapOptions(device="cpu", tile_size=32, estimate_accuracy=False, transductive=False)
     calls = []
     prepare = predict.BatchPredictor.prepare_tile
