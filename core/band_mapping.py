@@ -101,6 +101,61 @@ def _check_card(card_bm: dict) -> None:
 # --------------------------------------------------------------------------- statistics
 
 
+#: Histogram bins (all bands) that :func:`_counted_quantiles` may use per sample value.
+MAX_BINS_PER_VALUE = 2
+
+
+def _order_statistics(counts: np.ndarray, starts: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Values of the 0-based ``ranks`` (k,) of each histogram: ``counts`` holds the
+    histograms of all bands one after the other, band b's bins from ``starts[b]``."""
+    cum = np.cumsum(counts)
+    before = np.concatenate([[0], cum[starts[1:] - 1]])  # values in the earlier bands
+    want = before[:, None] + ranks[None, :]  # (B, k) ranks in the concatenated histograms
+    return np.searchsorted(cum, want, side="right") - starts[:, None]
+
+
+def _counted_quantiles(x: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Quartiles per band and the median absolute value of integer-valued samples (n, B)
+    from value counts, as ``np.percentile`` / ``np.median`` give them (linear
+    interpolation between the same order statistics); None when the values are not
+    integers of a modest range (then the caller partitions).
+
+    Partitioning 50,000 x 204 float64 samples took 0.4-0.9 s per run; counting ~0.05 s.
+    """
+    n, b = x.shape
+    if n < 2 or x.size > 2**31 - 1:
+        return None
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    spans = hi - lo + 1
+    if not (np.isfinite(spans).all() and spans.sum() <= MAX_BINS_PER_VALUE * x.size + 65536):
+        return None
+    if not (np.array_equal(lo, np.floor(lo)) and np.array_equal(x, np.floor(x))):
+        return None
+    xi = x - lo
+    spans = spans.astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(spans)[:-1]])
+    counts = np.bincount((xi.astype(np.int64) + starts).ravel(), minlength=int(spans.sum()))
+    # np.percentile's "linear" method: order statistics floor(q (n-1)) and the next one
+    virtual = np.array([0.25, 0.5, 0.75]) * (n - 1)
+    below = np.floor(virtual).astype(np.int64)
+    ranks = np.concatenate([below, np.minimum(below + 1, n - 1)])
+    stats = _order_statistics(counts, starts, ranks) + lo[:, None]  # (B, 6)
+    a, c = stats[:, :3].T, stats[:, 3:].T
+    gamma = (virtual - below)[:, None]
+    diff = c - a
+    quartiles = np.where(gamma >= 0.5, c - diff * (1 - gamma), a + diff * gamma)
+    # the median of |x| over every value (np.median: the mean of the two middle ones)
+    absolute = np.abs(x)
+    amax = float(absolute.max())
+    if amax > MAX_BINS_PER_VALUE * x.size + 65536:
+        return quartiles, float(np.median(absolute))
+    total = np.bincount(absolute.astype(np.int64).ravel(), minlength=int(amax) + 1)
+    size = x.size
+    mid = np.array([(size - 1) // 2, size // 2])
+    m = _order_statistics(total, np.zeros(1, np.int64), mid)[0].astype(np.float64)
+    return quartiles, float(np.mean(m))
+
+
 @dataclass
 class BandStats:
     """Robust per-band centre and scale of one region, plus one scene-level scale.
@@ -138,12 +193,16 @@ class BandStats:
         if x.shape[0] > max_samples:
             rng = np.random.default_rng(seed)
             x = x[rng.choice(x.shape[0], max_samples, replace=False)]
-        q25, centre, q75 = np.percentile(x, [25.0, 50.0, 75.0], axis=0)
+        counted = _counted_quantiles(x)
+        if counted is not None:  # integer values: the same numbers from histograms
+            (q25, centre, q75), scene_scale = counted
+        else:
+            q25, centre, q75 = np.percentile(x, [25.0, 50.0, 75.0], axis=0)
+            scene_scale = float(np.median(np.abs(x)))
         iqr_scale = (q75 - q25) / IQR_TO_SIGMA
         # Bands with many ties (classified layers, masks) have IQR 0: fall back to std.
         std = x.std(axis=0)
         scale = np.where(iqr_scale > 0, iqr_scale, std)
-        scene_scale = float(np.median(np.abs(x)))
         if not scene_scale > 0:
             scene_scale = float(np.mean(np.abs(x))) or 1.0
         floor = max(1e-12, 1e-6 * scene_scale)
@@ -212,11 +271,18 @@ class PixelReservoir:
         self._rng = np.random.default_rng(self.seed)
 
     def add(self, x: np.ndarray) -> None:
-        """Add pixels ``x`` (n, B); rows with NaN are skipped."""
-        x = np.asarray(x, dtype=np.float64)
+        """Add pixels ``x`` (n, B); rows with NaN are skipped.
+
+        Integer pixels are converted to float64 only where they are kept (the same values
+        as converting them all first: 204 bands, 200k pixels a tile was ~0.1 s of copies).
+        """
+        x = np.asarray(x)
+        if x.dtype.kind not in "iub":
+            x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != self.n_bands:
             raise ValueError(f"Expected (n, {self.n_bands}) pixels, got {x.shape}.")
-        x = x[np.isfinite(x).all(axis=1)]
+        if x.dtype.kind == "f":
+            x = x[np.isfinite(x).all(axis=1)]
         n = x.shape[0]
         if n == 0:
             return

@@ -421,7 +421,8 @@ def map_region(
             sample = sample_region(ds, info, region_obj, seed=opts.seed)
             stats = BandStats.from_samples(sample, seed=opts.seed)
             mapper = TileMapper(stats, card_bm, wavelengths)
-            sx = _support_features(ds, info, support, stats, card_bm, mapper)
+            with _one_torch_thread():
+                sx = _support_features(ds, info, support, stats, card_bm, mapper)
             unlabelled = None
             if opts.transductive and _uses_unlabelled(card):
                 cap = int((card.get("transductive") or {}).get("max_unlabelled", 4096))
@@ -449,10 +450,11 @@ def map_region(
             if opts.transductive and _propagation_settings(card) is not None:
                 run.report(0.15, msg("Propagating the labels over the region"))
                 t0 = time.perf_counter()
-                choice = _choose_propagation(
-                    ds, info, region_obj, card, classifier, mapper, (stats, card_bm, wavelengths),
-                    support, sx, fit, device, opts, run,
-                )  # fmt: skip
+                with _one_torch_thread():  # small products: see _one_torch_thread
+                    choice = _choose_propagation(
+                        ds, info, region_obj, card, classifier, mapper,
+                        (stats, card_bm, wavelengths), support, sx, fit, device, opts, run,
+                    )  # fmt: skip
                 propagation = choice.propagation
                 transduction_note = choice.reason
                 seconds["transduction"] = time.perf_counter() - t0

@@ -20,7 +20,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 import rasterio
@@ -51,6 +51,141 @@ PALETTE: Tuple[Tuple[int, int, int], ...] = (
 # --------------------------------------------------------------------------- raster info
 
 
+#: ENVI ``data type`` codes -> NumPy types (complex ones are refused before any read).
+ENVI_DTYPES = {1: "u1", 2: "i2", 3: "i4", 4: "f4", 5: "f8", 12: "u2", 13: "u4", 14: "i8",
+               15: "u8"}  # fmt: skip
+#: ``METAMAPPER_RAW_READS=0`` reads ENVI files through GDAL like any other raster.
+RAW_READS_ENV = "METAMAPPER_RAW_READS"
+
+
+@dataclass(frozen=True)
+class RawLayout:
+    """Where an uncompressed ENVI raster's values lie in its file (BSQ, BIL or BIP).
+
+    GDAL reads such a file row by row and band by band: a 130 x 130 window of a 204-band
+    BSQ cube is 26,520 reads of 260 bytes (0.06-0.09 s), and scattered points cost a
+    window each. Mapped into memory (:func:`read_raw`), a window is one strided copy
+    (5-18x faster, measured) and points are read where they are.
+    """
+
+    path: str
+    offset: int  # bytes before the first value (ENVI ``header offset``)
+    interleave: str  # "bsq" | "bil" | "bip"
+    dtype: str  # NumPy type with its byte order, e.g. "<u2"
+    bands: int
+    height: int
+    width: int
+
+    @property
+    def shape(self) -> Tuple[int, int, int]:
+        """The file's array shape in its own axis order."""
+        b, h, w = self.bands, self.height, self.width
+        return {"bsq": (b, h, w), "bil": (h, b, w), "bip": (h, w, b)}[self.interleave]
+
+
+def raw_layout(ds: Any) -> RawLayout | None:
+    """The raw layout of an uncompressed ENVI dataset, or None (then GDAL reads it)."""
+    if os.environ.get(RAW_READS_ENV, "1").strip() in ("0", "false", "no"):
+        return None
+    try:
+        if ds.driver != "ENVI":
+            return None
+        tags = {k.lower(): str(v).strip() for k, v in ds.tags(ns="ENVI").items()}
+        code = int(tags.get("data_type", ""))
+        interleave = tags.get("interleave", "").lower()
+        order = "<" if int(tags.get("byte_order", "0")) == 0 else ">"
+        offset = int(tags.get("header_offset", "0"))
+        if (code not in ENVI_DTYPES or interleave not in ("bsq", "bil", "bip")
+                or tags.get("file_compression", "0") not in ("0", "")
+                or int(tags.get("samples", -1)) != ds.width
+                or int(tags.get("lines", -1)) != ds.height
+                or int(tags.get("bands", ds.count)) != ds.count
+                or len(set(ds.dtypes)) != 1):  # fmt: skip
+            return None
+        dtype = np.dtype(order + ENVI_DTYPES[code])
+        if dtype.newbyteorder("=") != np.dtype(ds.dtypes[0]):
+            return None
+        if any(s != 1.0 for s in ds.scales) or any(o != 0.0 for o in ds.offsets):
+            return None
+        path = str(ds.files[0])
+        need = offset + dtype.itemsize * ds.count * ds.height * ds.width
+        if not os.path.isfile(path) or os.path.getsize(path) < need:
+            return None
+    except Exception:  # noqa: BLE001 - anything unexpected: GDAL reads it
+        return None
+    return RawLayout(path, offset, interleave, dtype.str, ds.count, ds.height, ds.width)
+
+
+def _from_mapped(layout: RawLayout, take: Callable[[np.ndarray], np.ndarray],
+                 out_dtype: str) -> np.ndarray:
+    """``take(values)`` copied out of the file mapped for this one read, then unmapped:
+    ``values`` is the file's array in its own axis order (:attr:`RawLayout.shape`). No
+    handle or mapping outlives the read (Windows can then rename or delete the file, and
+    mapped pages do not pile up in the resident set)."""
+    import mmap
+
+    count = int(np.prod(layout.shape))
+    with open(layout.path, "rb") as fh:
+        size = layout.offset + count * np.dtype(layout.dtype).itemsize
+        mm = mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_READ)
+        try:
+            values = np.frombuffer(mm, dtype=layout.dtype, count=count,
+                                   offset=layout.offset).reshape(layout.shape)  # fmt: skip
+            out = np.array(take(values), dtype=np.dtype(out_dtype), order="C")
+            del values  # no view of the mapping may outlive it
+        finally:
+            mm.close()
+    return out
+
+
+def _band_index(indexes: Sequence[int] | None, bands: int) -> Any:
+    """0-based band selection: a slice for all (or a contiguous run of) bands, else a list."""
+    if indexes is None:
+        return slice(0, bands)
+    idx = [int(i) - 1 for i in indexes]
+    if idx == list(range(idx[0], idx[0] + len(idx))):
+        return slice(idx[0], idx[0] + len(idx))
+    return np.asarray(idx, dtype=np.intp)
+
+
+def read_raw(layout: RawLayout, window: Window, indexes: Sequence[int] | None,
+             out_dtype: str) -> np.ndarray:
+    """(B, h, w) values of ``window`` (bands ``indexes``, 1-based; None = all), as GDAL's
+    ``read(indexes, window=window, out_dtype=out_dtype)`` returns them."""
+    r0, c0 = int(window.row_off), int(window.col_off)
+    r = slice(r0, r0 + int(window.height))
+    c = slice(c0, c0 + int(window.width))
+    bands = _band_index(indexes, layout.bands)
+
+    def take(arr: np.ndarray) -> np.ndarray:
+        if layout.interleave == "bsq":
+            return arr[bands, r, c]
+        if layout.interleave == "bil":
+            return arr[r, bands, c].transpose(1, 0, 2)
+        return arr[r, c, bands].transpose(2, 0, 1)
+
+    return _from_mapped(layout, take, out_dtype)
+
+
+def read_raw_points(layout: RawLayout, rows: np.ndarray, cols: np.ndarray,
+                    indexes: Sequence[int] | None, out_dtype: str) -> np.ndarray:
+    """(B, n) values of the pixels (rows, cols), read where they lie in the file."""
+    bands = _band_index(indexes, layout.bands)
+    rows = np.asarray(rows, dtype=np.intp)
+    cols = np.asarray(cols, dtype=np.intp)
+
+    def take(arr: np.ndarray) -> np.ndarray:
+        if layout.interleave == "bsq":
+            if isinstance(bands, slice):
+                return arr[bands, rows, cols]
+            return arr[bands[:, None], rows[None], cols[None]]
+        if layout.interleave == "bil":
+            return arr[rows, :, cols][:, bands].T  # (n, all bands) first: n x B values
+        return arr[rows, cols][:, bands].T
+
+    return _from_mapped(layout, take, out_dtype)
+
+
 @dataclass(frozen=True)
 class RasterInfo:
     """What the engine needs to know about an input raster (metadata only, no pixels)."""
@@ -72,6 +207,7 @@ class RasterInfo:
     flagged_bad_bands: Tuple[int, ...] = ()  # 1-based, bad per the metadata (ENVI bbl)
     flagged_bad_source: str = ""
     band_indexes: Tuple[int, ...] | None = None  # 1-based bands read; None = all
+    raw_layout: RawLayout | None = None  # uncompressed ENVI: read straight from the file
 
     def select_bands(self, keep: Sequence[int]) -> RasterInfo:
         """The same raster read with only the bands ``keep`` (1-based, of all its bands):
@@ -227,6 +363,7 @@ def open_raster_info(path: str | os.PathLike) -> RasterInfo:
             wavelength_source=meta.wavelength_source,
             flagged_bad_bands=meta.bad_bands,
             flagged_bad_source=meta.bad_band_source,
+            raw_layout=raw_layout(ds),
         )
 
 
@@ -285,29 +422,44 @@ def gdal_cache_bytes(path: str | os.PathLike) -> int:
     return int(min(max(want, GDAL_CACHE_MIN), GDAL_CACHE_MAX))
 
 
+def read_values(ds: Any, info: RasterInfo, window: Window) -> np.ndarray:
+    """(B, h, w) values of ``window`` in ``info.read_dtype`` (the bands ``info`` reads);
+    straight from the file for raw ENVI layouts, else through GDAL."""
+    indexes = None if info.band_indexes is None else list(info.band_indexes)
+    if info.raw_layout is not None:
+        return read_raw(info.raw_layout, window, indexes, info.read_dtype)
+    return ds.read(indexes, window=window, out_dtype=info.read_dtype)
+
+
 def read_block(ds: Any, info: RasterInfo, window: Window) -> Tuple[np.ndarray, np.ndarray]:
     """Read ``window`` -> (data (B, h, w) in ``info.read_dtype``, valid (h, w) bool).
 
     A pixel is valid when every band holds data: not nodata (per band), not masked, finite.
     """
     indexes = None if info.band_indexes is None else list(info.band_indexes)
-    data = ds.read(indexes, window=window, out_dtype=info.read_dtype)
-    h, w = data.shape[1:]
+    data = read_values(ds, info, window)
+    masked = None
     if info.mask_mode == "mask":
-        valid = (ds.read_masks(indexes, window=window) > 0).all(axis=0)
-    else:
-        valid = np.ones((h, w), dtype=bool)
-        if info.mask_mode == "nodata":
-            for b, nd in enumerate(info.nodata):
-                if nd is None:
-                    continue
-                if math.isnan(nd):
-                    valid &= ~np.isnan(data[b])
-                else:
-                    valid &= data[b] != np.asarray(nd).astype(data.dtype)
+        masked = (ds.read_masks(indexes, window=window) > 0).all(axis=0)
+    return data, valid_values(data, info, masked)
+
+
+def valid_values(data: np.ndarray, info: RasterInfo, valid: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """Where every band of ``data`` (B, ...) holds data: not nodata (per band), finite, and
+    ``valid`` (the mask read with it, if any)."""
+    valid = np.ones(data.shape[1:], dtype=bool) if valid is None else valid
+    if info.mask_mode == "nodata":
+        for b, nd in enumerate(info.nodata):
+            if nd is None:
+                continue
+            if math.isnan(nd):
+                valid &= ~np.isnan(data[b])
+            else:
+                valid &= data[b] != np.asarray(nd).astype(data.dtype)
     if data.dtype.kind == "f":
         valid &= np.isfinite(data).all(axis=0)
-    return data, valid
+    return valid
 
 
 # --------------------------------------------------------------------------- geometry helpers

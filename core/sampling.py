@@ -30,6 +30,9 @@ from .raster_io import (
     geometry_window,
     iter_tiles,
     read_block,
+    read_raw_points,
+    read_values,
+    valid_values,
 )
 
 MAX_CLASSES = 254
@@ -260,6 +263,9 @@ def read_pixels(
     valid = np.zeros(n, dtype=bool)
     if n == 0:
         return values, valid
+    if info.raw_layout is not None and info.mask_mode != "mask":
+        data = read_raw_points(info.raw_layout, rows, cols, info.band_indexes, info.read_dtype)
+        return data.T.astype(np.float32), valid_values(data, info)
     for group in _pixel_groups(ds, info, rows, cols):
         r, c = rows[group], cols[group]
         r0, c0 = int(r.min()), int(c.min())
@@ -284,6 +290,15 @@ def read_patches(
     values = np.zeros((info.count, n, k, k), dtype=info.read_dtype)
     valid = np.zeros((n, k, k), dtype=bool)
     offs = np.arange(-r, r + 1)
+    if info.raw_layout is not None and info.mask_mode != "mask" and n:
+        rr = rows[:, None, None] + offs[None, :, None] + np.zeros((1, 1, k), np.int64)
+        cc = cols[:, None, None] + np.zeros((1, k, 1), np.int64) + offs[None, None, :]
+        inside = (rr >= 0) & (rr < info.height) & (cc >= 0) & (cc < info.width)
+        ri, ci = np.clip(rr, 0, info.height - 1), np.clip(cc, 0, info.width - 1)
+        data = read_raw_points(info.raw_layout, ri.reshape(-1), ci.reshape(-1),
+                               info.band_indexes, info.read_dtype)  # fmt: skip
+        values = data.reshape(info.count, n, k, k)
+        return values, valid_values(data, info).reshape(n, k, k) & inside
     for group in _pixel_groups(ds, info, rows, cols):
         rr = rows[group][:, None] + offs  # (m, k)
         cc = cols[group][:, None] + offs
@@ -560,7 +575,7 @@ def select_usable_bands(
         if read >= SCAN_BYTES and n_valid.any():
             break
         win = tiles[int(t)].window
-        data = ds.read(indexes, window=win, out_dtype=info.read_dtype)
+        data = read_values(ds, info, win)
         read += data.nbytes
         inside = region.mask(win)
         if info.mask_mode == "mask":

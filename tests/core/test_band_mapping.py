@@ -235,3 +235,26 @@ def test_smooth_context_maps_the_neighbourhood_mean_with_the_same_input_size():
     assert np.all(out[:, 3, 4] == 0)  # invalid pixels stay empty
     with pytest.raises(ValueError, match="context_mode"):
         feature_dim(default_band_mapping(context_radius=1, context_mode="blur"))
+
+
+@pytest.mark.parametrize("shape,lo,hi", [((5000, 37), 1, 6000), ((7, 3), -5, 5), ((2, 1), 0, 1),
+                                         ((10, 2), 3, 3), ((101, 4), 0, 2)])
+def test_integer_samples_give_numpys_quartiles_and_median_from_counts(shape, lo, hi):
+    """Statistics of integer samples come from value counts: exactly np.percentile's
+    quartiles and np.median's median absolute value; other samples are partitioned."""
+    from metamapper.core.band_mapping import _counted_quantiles
+
+    x = np.random.default_rng(0).integers(lo, hi + 1, size=shape).astype(np.float64)
+    got = _counted_quantiles(x)
+    assert got is not None
+    np.testing.assert_array_equal(got[0], np.percentile(x, [25, 50, 75], axis=0))
+    assert got[1] == float(np.median(np.abs(x)))
+    assert _counted_quantiles(x + 0.5) is None
+    wide = x * 1e6  # too wide a range to count (unless constant): partitioned
+    got = _counted_quantiles(wide)
+    if got is not None:
+        np.testing.assert_array_equal(got[0], np.percentile(wide, [25, 50, 75], axis=0))
+        assert got[1] == float(np.median(np.abs(wide)))
+    if hi > lo + 1:
+        assert got is None
+    assert BandStats.from_samples(x).centre.tolist() == np.median(x, axis=0).tolist()

@@ -262,12 +262,19 @@ def test_support_patches_equal_the_reference_mapping_at_edges_and_nodata(tmp_pat
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["one-chunk", "chunked"])
 @pytest.mark.parametrize("dtype", ["uint16", "int16", "float32"])
-def test_projection_path_equals_the_exact_mapping(dtype, monkeypatch):
+def test_projection_path_equals_the_exact_mapping(dtype, chunked, monkeypatch):
     """The one-projection path of many-band tiles gives the exact path's classes and
-    confidences, also with clipped, negative and nodata pixels in the tile."""
+    confidences, also with clipped, negative and nodata pixels in the tile, whether the
+    tile is projected and classified at once or in several column chunks."""
     import torch
-    from metamapper.core import predict
+    from metamapper.core import predict, spectral_projection
+
+    if chunked:
+        monkeypatch.setattr(spectral_projection, "FAST_CHUNK", 1000)
+        monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)
+        monkeypatch.setattr(predict, "CPU_CHUNK", 1000)
     from metamapper.core.adapt import adapt
     from metamapper.core.band_mapping import BandStats
     from metamapper.core.model import load_model
@@ -309,3 +316,37 @@ def test_projection_path_equals_the_exact_mapping(dtype, monkeypatch):
         np.testing.assert_allclose(conf, conf0, atol=2e-3)
     finally:
         predict.cpu_bfloat16_is_faster.cache_clear()
+
+
+def test_reader_thread_projection_maps_the_same(tmp_path, monkeypatch):
+    """The reader thread projects the next tile ahead (BatchPredictor.prepare_tile): class
+    map and confidences equal those of the tiles projected in turn."""
+    from metamapper.core import predict
+
+    sc = make_raster(tmp_path / "r.tif", bands=40, n_classes=3, width=70, height=60)
+    feats = features_from_truth(sc, per_class=3)
+    envi = tmp_path / "r.bil"  # a raw layout: the reader thread projects ahead
+    with rasterio.open(sc["path"]) as src, rasterio.open(
+            envi, "w", driver="ENVI", interleave="bil", width=70, height=60, count=40,
+            dtype=src.dtypes[0], crs=src.crs, transform=src.transform) as dst:  # fmt: skip
+        dst.write(src.read())
+    sc = {**sc, "path": str(envi)}
+    opts = MapOptions(device="cpu", tile_size=32, estimate_accuracy=False, transductive=False)
+    calls = []
+    prepare = predict.BatchPredictor.prepare_tile
+
+    def counted(self, *args):
+        out = prepare(self, *args)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(predict.BatchPredictor, "prepare_tile", counted)
+    res = map_region(sc["path"], feats, str(tmp_path / "a.tif"), options=opts,
+                     confidence_path=str(tmp_path / "ca.tif"))  # fmt: skip
+    assert len(calls) == 6 and all(calls)  # 3 x 2 tiles, each projected ahead
+    monkeypatch.setattr(predict.BatchPredictor, "prepare_tile", lambda self, *a: None)
+    ref = map_region(sc["path"], feats, str(tmp_path / "b.tif"), options=opts,
+                     confidence_path=str(tmp_path / "cb.tif"))  # fmt: skip
+    np.testing.assert_array_equal(_class_map(res.output_path), _class_map(ref.output_path))
+    np.testing.assert_array_equal(_class_map(res.confidence_path),
+                                  _class_map(ref.confidence_path))  # fmt: skip

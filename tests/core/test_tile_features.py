@@ -103,3 +103,30 @@ def test_box_sum_equals_a_zero_padded_window_sum_even_on_tiny_tiles(shape, radiu
     r = radius
     ref = F.avg_pool2d(F.pad(x, (r, r, r, r))[None], 2 * r + 1, stride=1, divisor_override=1)[0]
     torch.testing.assert_close(box_sum(x, r), ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("holes", [True, False], ids=["nodata", "all-valid"])
+@pytest.mark.parametrize("name", ["smooth", "smooth-r2", "append", "smooth+bands"])
+def test_few_picked_pixels_map_as_on_the_whole_tile(name, holes):
+    """A sparse pick maps only the pixels' neighbourhoods (neighbourhood_tile); corners and
+    edges (zero padding) and nodata neighbours give the whole tile's features."""
+    from metamapper.core.tile_features import neighbourhood_tile, sparse_pick
+
+    card = CARDS[name]
+    rng = np.random.default_rng(3)
+    tile = rng.uniform(100, 4000, size=(7, 40, 45)).astype(np.float32)
+    valid = np.ones((40, 45), bool)
+    if holes:
+        valid[rng.random((40, 45)) < 0.1] = False
+        tile[:, ~valid] = np.nan
+    stats = BandStats.from_samples(tile[:, valid].T)
+    ref = map_tile(np.nan_to_num(tile), valid, stats, card).reshape(-1, 40 * 45)
+    corners = np.array([0, 44, 39 * 45, 40 * 45 - 1, 45 + 1, 20 * 45 + 7])
+    pick = np.unique(np.concatenate([corners, rng.choice(40 * 45, 25, replace=False)]))
+    pick = pick[valid.reshape(-1)[pick]]
+    assert sparse_pick(pick.size, (40, 45), int(card["context_radius"]))
+    got = torch.cat(list(TileMapper(stats, card).iter_feature_chunks(tile, valid, pick, 8)), 1)
+    np.testing.assert_allclose(got.numpy(), ref[:, pick], rtol=1e-5, atol=1e-4)
+    small, small_valid, at = neighbourhood_tile(tile, valid, pick, 1)
+    assert small.shape == (7, 3, 3 * pick.size) and small_valid.shape == (3, 3 * pick.size)
+    np.testing.assert_array_equal(small.reshape(7, -1)[:, at], tile.reshape(7, -1)[:, pick])
