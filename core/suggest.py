@@ -284,7 +284,8 @@ class SuggestionCollector:
             )
         score, c1, p1, c2, p2 = score_image(probs, valid, self.cfg)
         if self.cfg.label_distance_power > 0 and self.label_points.shape[0] > 0:
-            score = score * self._label_distance_weight(row0, col0, valid.shape)
+            h, w = valid.shape
+            score = score * self._label_distance_weight(row0, col0, (int(h), int(w)))
         if self.cfg.confusion_power > 0 and self.n_classes > 1:
             unc = uncertainty(probs, self.cfg.score)
             lo, hi = np.minimum(c1[valid], c2[valid]), np.maximum(c1[valid], c2[valid])
