@@ -27,7 +27,8 @@ only when it does at least as well (ties keep the inductive map). The settings a
 model card (``transductive``), chosen by episodic evaluation on real scenes
 (docs/metatraining.md).
 
-Torch only (the plugin's runtime); dense M x M algebra, M <= a few thousand.
+Torch only (the plugin's runtime): the k-NN search is one M x M distance matrix (M <= a few
+thousand anchors); the graph and the spreading are sparse (2k entries a row).
 """
 
 from __future__ import annotations
@@ -105,23 +106,44 @@ class GraphSpace:
 
 
 def knn_affinity(x: Tensor, k: int) -> Tensor:
-    """Dense normalised affinity ``D^-1/2 W D^-1/2`` of the symmetrised k-NN graph."""
+    """Normalised affinity ``D^-1/2 W D^-1/2`` of the symmetrised k-NN graph, sparse (COO).
+
+    ``W_ij = exp(-d_ij^2 / sigma^2)`` when j is among i's k nearest or i among j's (the
+    weight is symmetric, so the union is the element-wise maximum of the two directed
+    graphs); at most 2k entries a row, so spreading costs O(M k) a step, not O(M^2).
+    """
     m = x.shape[0]
     k = max(1, min(int(k), m - 1))
     d2 = torch.cdist(x, x).pow_(2)
     d2.fill_diagonal_(float("inf"))
     dk, idx = torch.topk(d2, k, dim=1, largest=False)
+    del d2
     sigma2 = torch.quantile(dk[:, -1], 0.5).clamp_min(1e-12)  # the median, as NumPy takes it
-    w = torch.zeros(m, m, dtype=x.dtype)
-    w.scatter_(1, idx, torch.exp(-dk / sigma2))
-    w = torch.maximum(w, w.T)
-    inv = w.sum(dim=1).clamp_min(1e-12).rsqrt()
-    return inv[:, None] * w * inv[None, :]
+    rows = torch.arange(m).repeat_interleave(k)
+    cols = idx.reshape(-1)
+    vals = torch.exp(-dk.reshape(-1) / sigma2)
+    both = torch.stack([torch.cat([rows, cols]), torch.cat([cols, rows])])
+    summed = torch.sparse_coo_tensor(both, torch.cat([vals, vals]), (m, m),
+                                     check_invariants=False).coalesce()
+    counts = torch.sparse_coo_tensor(both, torch.ones(2 * vals.numel(), dtype=x.dtype),
+                                     (m, m), check_invariants=False).coalesce()
+    w = summed.values() / counts.values()  # an edge found from both ends counts once
+    ij = summed.indices()
+    inv = torch.zeros(m, dtype=x.dtype).index_add_(0, ij[0], w).clamp_min(1e-12).rsqrt()
+    return torch.sparse_coo_tensor(ij, inv[ij[0]] * w * inv[ij[1]], (m, m),
+                                   check_invariants=False).coalesce()
 
 
 def spread(s: Tensor, y0: Tensor, alpha: float, iterations: int) -> Tensor:
-    """``F <- alpha S F + (1 - alpha) Y0``, ``iterations`` times from ``F = Y0``."""
+    """``F <- alpha S F + (1 - alpha) Y0``, ``iterations`` times from ``F = Y0``.
+
+    ``S`` dense or sparse (what :func:`knn_affinity` returns).
+    """
     f = y0.clone()
+    if s.is_sparse:
+        for _ in range(int(iterations)):
+            f = torch.add((1.0 - alpha) * y0, s @ f, alpha=alpha)
+        return f
     for _ in range(int(iterations)):
         f = torch.addmm(y0, s, f, beta=1.0 - alpha, alpha=alpha)
     return f
