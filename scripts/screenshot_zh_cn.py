@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from scripts import screenshot_workflow as workflow  # noqa: E402
+from scripts.bad_input_screenshot import probe as bad_input_probe  # noqa: E402
 from scripts.qgis_window import run_probe  # noqa: E402
 
 LOCALE = "zh_CN"
@@ -70,40 +71,6 @@ def shot():
 QTimer.singleShot(5000, go)
 '''
 
-ERROR_PROBE = r'''
-import json, os
-from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer
-from qgis.PyQt.QtCore import QTimer
-from qgis.utils import iface, plugins
-iface.mainWindow().resize(1400, 900)
-iface.mainWindow().showMaximized()
-S = SAMPLE_DIR
-r = QgsRasterLayer(S + "landsat8_crop.tif", "Landsat-8 sample")
-v = QgsVectorLayer(S + "landcover_polygons.gpkg", "land-cover labels", "ogr")
-QgsProject.instance().addMapLayers([r, v])
-iface.mapCanvas().setExtent(r.extent())
-iface.mapCanvas().refresh()
-v.selectByExpression("\"name\" = 'water'")
-def go():
-    p = plugins["metamapper"]
-    p.action.trigger()
-    panel = p.panel
-    panel.raster_combo.setLayer(r)
-    panel.training_combo.setLayer(v)
-    panel.field_combo.setField("name")
-    panel.selected_only.setChecked(True)
-    ok = panel.start_run()
-    QTimer.singleShot(4000, lambda: done(ok, panel))
-def done(ok, panel):
-    iface.mainWindow().grab().save(PNG)
-    with open(os.environ["METAMAPPER_PROBE_REPORT"], "w") as f:
-        json.dump({"started": ok, "error": getattr(panel, "last_error", ""),
-                   "count_label": panel.count_label.text(),
-                   "run_button": panel.run_button.text()}, f, ensure_ascii=False)
-    QgsApplication.instance().exit(0)
-QTimer.singleShot(5000, go)
-'''
-
 
 def _probe(source: str, png: Path) -> str:
     return (source.replace("SAMPLE_DIR", repr(str(SAMPLE) + "/"))
@@ -128,8 +95,8 @@ def run(out_dir: Path, timeout_s: int = 420) -> dict:
                                        locale=LOCALE)
     report["dialog"] = run_probe(_probe(DIALOG_PROBE, out_dir / "zh_CN_processing_dialog.png"),
                                  timeout=180, locale=LOCALE)
-    report["error"] = run_probe(_probe(ERROR_PROBE, out_dir / "zh_CN_error.png"),
-                                timeout=180, locale=LOCALE)
+    report["error"] = run_probe(bad_input_probe(out_dir / "zh_CN_error.png"), timeout=180,
+                                locale=LOCALE)
     return report
 
 

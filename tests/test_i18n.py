@@ -236,11 +236,11 @@ def test_real_qgis_window_in_zh_cn_refuses_bad_input_in_chinese(tmp_path,
                                                                 compiled_catalogue) -> None:
     """QGIS started with locale/userLocale=zh_CN: the panel and its refusal are Chinese."""
     sys.path.insert(0, str(ROOT))
+    from scripts.bad_input_screenshot import probe
     from scripts.qgis_window import run_probe
-    from scripts.screenshot_zh_cn import ERROR_PROBE, _probe
 
     png = tmp_path / "zh_CN_error.png"
-    report = run_probe(_probe(ERROR_PROBE, png), timeout=180, locale="zh_CN")
+    report = run_probe(probe(png), timeout=180, locale="zh_CN")
     assert report["started"] is False
     assert report["run_button"] == "运行"
     assert "至少需要两个类别" in report["error"]
