@@ -178,16 +178,19 @@ def _child(kind: str, path: str, model: str, out: str) -> dict:
     return r
 
 
-def run_child(kind: str, path: Path, model: str, out: Path) -> dict:
+def _in_fresh_process(call: str) -> dict:
+    """``b.<call>`` evaluated in a new Python process (cold caches, its own peak RSS)."""
     code = (f"import sys, json; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
-            "import bench_hyper as b;"
-            f"print('RESULT' + json.dumps(b._child({kind!r}, {str(path)!r}, {model!r}, "
-            f"{str(out)!r})))")  # fmt: skip
+            f"import bench_hyper as b; print('RESULT' + json.dumps(b.{call}))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     line = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT")]
     if not line:
         raise RuntimeError(res.stderr[-3000:])
     return json.loads(line[0][6:])
+
+
+def run_child(kind: str, path: Path, model: str, out: Path) -> dict:
+    return _in_fresh_process(f"_child({kind!r}, {str(path)!r}, {model!r}, {str(out)!r})")
 
 
 def bench_layout(layout: str, model: str, repeats: int) -> dict:
@@ -265,15 +268,8 @@ def _big_child(path: str, model: str, out: str) -> dict:
 
 def bench_big(model: str, size: int = 4000) -> dict:
     path = big_hyper_raster(size)
-    code = (f"import sys, json; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
-            "import bench_hyper as b;"
-            f"print('RESULT' + json.dumps(b._big_child({str(path)!r}, {model!r}, "
-            f"{str(DATA / 'hyper-big-out.tif')!r})))")  # fmt: skip
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    line = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT")]
-    if not line:
-        raise RuntimeError(res.stderr[-3000:])
-    out = json.loads(line[0][6:])
+    out = _in_fresh_process(
+        f"_big_child({str(path)!r}, {model!r}, {str(DATA / 'hyper-big-out.tif')!r})")
     out.update(raster=f"{size} x {size} x 224 uint16 (GeoTIFF tiled 512, deflate, "
                "pixel-interleaved)", target_peak_rss_mib=2048)  # fmt: skip
     return out
