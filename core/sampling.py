@@ -33,6 +33,7 @@ from .raster_io import (
     read_raw_points,
     read_values,
     valid_values,
+    warm_blocks,
 )
 
 MAX_CLASSES = 254
@@ -566,6 +567,10 @@ def select_usable_bands(
     """
     tiles, order, _ = _sample_order(ds, info, region, tile_size, seed)
     b = info.count
+    tile_bytes = [tiles[int(t)].window.height * tiles[int(t)].window.width * b
+                  * np.dtype(info.read_dtype).itemsize for t in order]
+    scanned = order[: int(np.searchsorted(np.cumsum(tile_bytes), SCAN_BYTES)) + 1]
+    warm_blocks(ds, info, [tiles[int(t)].window for t in scanned])
     n_valid = np.zeros(b, dtype=np.int64)
     lo = np.full(b, np.inf)
     hi = np.full(b, -np.inf)

@@ -350,3 +350,71 @@ def test_reader_thread_projection_maps_the_same(tmp_path, monkeypatch):
     np.testing.assert_array_equal(_class_map(res.output_path), _class_map(ref.output_path))
     np.testing.assert_array_equal(_class_map(res.confidence_path),
                                   _class_map(ref.confidence_path))  # fmt: skip
+
+
+def _tiled(path, interleave: str, bands: int = 5, size: int = 64, block: int = 16):
+    """A deflate GeoTIFF in ``block`` px tiles, pixel- or band-interleaved."""
+    data = np.random.default_rng(3).integers(1, 4000, (bands, size, size)).astype("uint16")
+    profile = dict(driver="GTiff", width=size, height=size, count=bands, dtype="uint16",
+                   crs=UTM, transform=from_origin(500000, 5000000, 10, 10), tiled=True,
+                   blockxsize=block, blockysize=block, compress="deflate",
+                   interleave=interleave)  # fmt: skip
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(data)
+    return path, data
+
+
+def test_decode_threads_follow_the_override_and_the_active_env(monkeypatch):
+    import os
+
+    from metamapper.core.raster_io import active_decode_threads, gdal_decode_threads
+
+    monkeypatch.delenv("METAMAPPER_GDAL_THREADS", raising=False)
+    assert gdal_decode_threads() == "ALL_CPUS"
+    monkeypatch.setenv("METAMAPPER_GDAL_THREADS", "1")
+    assert gdal_decode_threads() == "1"
+    with rasterio.Env(GDAL_NUM_THREADS="ALL_CPUS"):
+        assert active_decode_threads() == (os.cpu_count() or 1)
+    with rasterio.Env(GDAL_NUM_THREADS="3"):
+        assert active_decode_threads() == 3
+    with rasterio.Env(GDAL_NUM_THREADS="1"):
+        assert active_decode_threads() == 1
+
+
+def test_warm_blocks_decodes_pixel_interleaved_blocks_the_cache_can_keep(tmp_path):
+    from metamapper.core.raster_io import warm_blocks
+
+    path, data = _tiled(tmp_path / "p.tif", "pixel")
+    info = open_raster_info(path)
+    block = 16 * 16 * 5 * 2
+    # windows over blocks (0,0), (0,1) and (1,0): three blocks, the cache keeps them all
+    wins = [Window(0, 0, 20, 10), Window(3, 17, 4, 4)]
+    with rasterio.Env(GDAL_CACHEMAX=64 * 2**20, GDAL_NUM_THREADS="2"), rasterio.open(path) as ds:
+        assert warm_blocks(ds, info, wins) == 3
+        assert warm_blocks(ds, info, []) == 0
+        got, _ = read_block(ds, info, Window(0, 0, 64, 64))  # values unchanged by the warm-up
+    np.testing.assert_array_equal(got, data)
+    with rasterio.Env(GDAL_CACHEMAX=2 * block, GDAL_NUM_THREADS="2"), rasterio.open(path) as ds:
+        assert warm_blocks(ds, info, wins) == 2  # no more than the cache holds
+    with rasterio.Env(GDAL_CACHEMAX=64 * 2**20, GDAL_NUM_THREADS="1"), rasterio.open(path) as ds:
+        assert warm_blocks(ds, info, wins) == 0  # one decoding thread: nothing to gain
+    band_path, _ = _tiled(tmp_path / "b.tif", "band")
+    band_info = open_raster_info(band_path)
+    with rasterio.Env(GDAL_CACHEMAX=64 * 2**20, GDAL_NUM_THREADS="2"), \
+            rasterio.open(band_path) as ds:
+        assert warm_blocks(ds, band_info, wins) == 0  # its bands' tiles decode in parallel
+
+
+def test_decode_threads_do_not_change_the_map(tmp_path, model, monkeypatch):
+    path, _ = _tiled(tmp_path / "p.tif", "pixel", bands=6)
+    sc = make_raster(tmp_path / "truth.tif", bands=6, width=64, height=64)
+    feats = features_from_truth(sc, per_class=4, seed=1)
+    maps = []
+    for threads in ("1", "ALL_CPUS"):
+        monkeypatch.setenv("METAMAPPER_GDAL_THREADS", threads)
+        out = tmp_path / f"out-{threads}.tif"
+        map_region(str(path), feats, str(out), model_path=model,
+                   options=MapOptions(device="cpu", seed=0))
+        with rasterio.open(out) as ds:
+            maps.append(ds.read(1))
+    np.testing.assert_array_equal(maps[0], maps[1])
