@@ -105,19 +105,26 @@ class GraphSpace:
                           self.coord_scale)
 
 
-def knn_affinity(x: Tensor, k: int) -> Tensor:
+def nearest(x: Tensor, k: int) -> tuple[Tensor, Tensor]:
+    """Squared distances (M, k) to each row's ``k`` nearest other rows, and their indices."""
+    m = x.shape[0]
+    k = max(1, min(int(k), m - 1))
+    d2 = torch.cdist(x, x).pow_(2)
+    d2.fill_diagonal_(float("inf"))
+    return torch.topk(d2, k, dim=1, largest=False)
+
+
+def knn_affinity(x: Tensor, k: int, knn: tuple[Tensor, Tensor] | None = None) -> Tensor:
     """Normalised affinity ``D^-1/2 W D^-1/2`` of the symmetrised k-NN graph, sparse (COO).
 
     ``W_ij = exp(-d_ij^2 / sigma^2)`` when j is among i's k nearest or i among j's (the
     weight is symmetric, so the union is the element-wise maximum of the two directed
     graphs); at most 2k entries a row, so spreading costs O(M k) a step, not O(M^2).
+    ``knn``: :func:`nearest` of ``x`` for at least ``k`` neighbours, when already computed.
     """
     m = x.shape[0]
     k = max(1, min(int(k), m - 1))
-    d2 = torch.cdist(x, x).pow_(2)
-    d2.fill_diagonal_(float("inf"))
-    dk, idx = torch.topk(d2, k, dim=1, largest=False)
-    del d2
+    dk, idx = nearest(x, k) if knn is None else (knn[0][:, :k], knn[1][:, :k])
     sigma2 = torch.quantile(dk[:, -1], 0.5).clamp_min(1e-12)  # the median, as NumPy takes it
     rows = torch.arange(m).repeat_interleave(k)
     cols = idx.reshape(-1)
@@ -220,13 +227,15 @@ def propagate(
     support_prior: Tensor,
     support_y: Tensor,
     n_classes: int,
+    knn: tuple[Tensor, Tensor] | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """(anchor graph coordinates (M, d+2), affinity S, propagated distributions (M, C)).
 
-    Anchors are the support followed by the region sample.
+    Anchors are the support followed by the region sample; ``knn`` is their
+    :func:`nearest` when the caller has it already.
     """
     x = torch.cat([support_x, region_x]).float()
-    s = knn_affinity(x, settings.neighbours)
+    s = knn_affinity(x, settings.neighbours, knn)
     y0 = initial_labels(settings, region_prior, support_prior, support_y, n_classes)
     return x, s, row_normalise(spread(s, y0, settings.alpha, settings.iterations))
 
@@ -253,12 +262,13 @@ def choose(
     seed: int = 0,
 ) -> PropagationChoice:
     """Propagate, and keep the result only if the support's k-fold says it helps."""
+    # one M x M distance matrix serves the graph and the extension's distance scale
+    knn = nearest(torch.cat([support_x, region_x]).float(),
+                  max(settings.neighbours, settings.extend_neighbours))
     x, s, labels = propagate(settings, space, region_x, region_prior, support_x,
-                             support_prior, support_y, n_classes)
-    d2 = torch.cdist(x, x).pow_(2)
-    d2.fill_diagonal_(float("inf"))
+                             support_prior, support_y, n_classes, knn)
     k = max(1, min(settings.extend_neighbours, x.shape[0] - 1))
-    sigma2 = float(torch.topk(d2, k, dim=1, largest=False).values.median().clamp_min(1e-12))
+    sigma2 = float(knn[0][:, :k].median().clamp_min(1e-12))
     result = RegionPropagation(space, x, labels, settings.extend_neighbours, sigma2)
     n_groups = np.unique(groups).size
     n_folds = min(settings.folds, n_groups)
