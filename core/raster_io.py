@@ -437,7 +437,7 @@ def warm_blocks(ds: Any, info: RasterInfo, windows: Sequence[Window]) -> int:
     (``GDAL_NUM_THREADS``) and cache every band, at the cost of a one-band buffer: the
     bad-band scan of a 1024^2 x 204 raster (its four 107 MB blocks) 3.7 -> 2.0 s on
     2 cores, and sampling, statistics and prediction then find the blocks decoded. A no-op
-    for other layouts, one decoding thread, or blocks the cache could not keep.
+    for other layouts, one decoding thread, or a raster the cache cannot hold whole.
     """
     threads = active_decode_threads()
     if info.raw_layout is not None or threads < 2 or info.count < 2 or not windows:
@@ -457,8 +457,13 @@ def warm_blocks(ds: Any, info: RasterInfo, windows: Sequence[Window]) -> int:
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
                 blocks[(r, c)] = None
-    fits = _active_cache_bytes() // max(1, block_bytes(ds))  # no more than the cache keeps
-    chosen = sorted(list(blocks)[:fits])
+    # only where the cache keeps the whole raster (gdal_cache_bytes sizes it so for small
+    # ones): on larger rasters warmed blocks would be evicted before they are used, and
+    # parallel decoding adds a decoded tile per thread to the peak memory
+    n_blocks = math.ceil(ds.height / bh) * math.ceil(ds.width / bw)
+    if n_blocks * block_bytes(ds) > _active_cache_bytes():
+        return 0
+    chosen = sorted(blocks)
     if len(chosen) < 2:
         return 0
     runs: List[List[Tuple[int, int]]] = []

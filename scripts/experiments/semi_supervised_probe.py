@@ -1,0 +1,219 @@
+"""Issue 12 probe: do the region's unlabelled pixels or a second learner lift the plugin's map?
+
+Scores, on the evaluation's seeded real-scene draws (leave-one-scene-out fold models, K=5,
+points and polygons, draws 0/1/3/4), the plugin default (``core.baselines.propagated_method``:
+inductive band correction + checked propagation) against:
+
+* ``selftrain``: the band correction refitted on the support plus the propagated anchors
+  (soft labels, the anchors weighted as much as the support in all), predicted inductively;
+* ``selftrain_repropagate``: that refit classifier as the propagation's prior, spread again;
+* ``rf_n3``: a random forest (100 trees) on the 3x3 neighbourhood, as the benchmark runs it;
+* ``avg_rf_n3``: the mean of the plugin's and the forest's class probabilities;
+* ``rf_prior_n3``: the forest averaged into the propagation's prior (then the plugin's map).
+
+Run from the repository root (about 25 min on 2 cores)::
+
+    .venv/bin/python scripts/experiments/semi_supervised_probe.py /tmp/probe.jsonl
+
+and summarise the records with ``--summary /tmp/probe.jsonl``. Figures and the decision are
+in docs/benchmarks_discussion.md ("Directions measured after card 1.1.0").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "build" / "pkg"))
+
+FOLDS = ROOT / "resources" / "models" / "loso"
+VARIANTS = ("default", "inductive", "selftrain", "selftrain_repropagate", "rf_n3", "avg_rf_n3",
+            "rf_prior_n3")
+DRAWS = (0, 1, 3, 4)
+
+
+def _fit_soft(base, bands, targets, weights, l2: float, max_iter: int = 100):
+    """``core.adapt.fit_band_correction`` with soft, weighted targets."""
+    import torch
+    import torch.nn.functional as F
+
+    w = torch.zeros(targets.shape[1], bands.shape[1], requires_grad=True)
+    c = torch.zeros(targets.shape[1], requires_grad=True)
+    opt = torch.optim.LBFGS([w, c], lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        logp = F.log_softmax(base + F.linear(bands, w, c), dim=1)
+        loss = -(weights * (targets * logp).sum(1)).sum() + l2 * (w * w).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        opt.step(closure)
+    return w.detach(), c.detach()
+
+
+def _variants(task, loaded, cfg) -> dict:
+    """Every variant's query predictions for one draw (the expensive steps shared)."""
+    import torch
+    import torch.nn.functional as F
+    from metamapper.core.adapt import adapt
+    from metamapper.core.baselines import _features
+    from metamapper.core.propagation import (
+        GraphSpace,
+        RegionPropagation,
+        choose,
+        initial_labels,
+        propagate,
+        row_normalise,
+        spread,
+    )
+    from sklearn.ensemble import RandomForestClassifier
+
+    xs, xq, xu = _features(task, loaded.card)
+    n_bands, n, width = task.support_x.shape[1], task.n_classes, task.scene.shape[1]
+
+    def fit(train):
+        return adapt(loaded, xs[train], task.support_y[train], n, device="cpu",
+                     seed=task.seed, transductive=False)
+
+    def pos(idx):
+        r, c = np.divmod(idx, width)
+        return torch.from_numpy(r), torch.from_numpy(c)
+
+    clf = fit(np.arange(task.support_y.size))
+    rng = np.random.default_rng([task.seed, 4099])  # the anchors propagated_method takes
+    pick = np.sort(rng.choice(xu.shape[0], min(cfg.anchors, xu.shape[0]), replace=False))
+    region_idx = task.region_idx[pick]
+    zu = torch.from_numpy(np.ascontiguousarray(xu[pick, -n_bands:]))
+    space = GraphSpace.fit(zu, (0.0, 0.0), float(max(task.scene.shape)), cfg.dims,
+                           cfg.spatial_weight)
+    region_x = space(zu, *pos(region_idx))
+    sx = space(torch.from_numpy(np.ascontiguousarray(xs[:, -n_bands:])), *pos(task.support_idx))
+    prior_u, prior_s = clf.predict_proba(xu[pick]).float(), clf.predict_proba(xs).float()
+    sy = torch.from_numpy(task.support_y)
+    groups = (task.support_group if task.support_group is not None
+              else np.arange(task.support_y.size))
+    choice = choose(cfg, space, region_x, prior_u, sx, prior_s, sy, n, groups,
+                    lambda tr, te: fit(tr).predict(xs[te]).cpu().numpy(), seed=task.seed)
+    x_graph, s, labels = propagate(cfg, space, region_x, prior_u, sx, prior_s, sy, n)
+    zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))
+    qpos = pos(task.query_idx)
+    p_ind = clf.predict_proba(xq).float()
+    used = choice.propagation is not None
+    p_default = choice.propagation.probabilities(zq, *qpos) if used else p_ind
+    out = {"default": p_default.argmax(1).numpy(), "inductive": p_ind.argmax(1).numpy()}
+
+    def respread(pr_u, pr_s):
+        if not used:
+            return None
+        lab = row_normalise(spread(s, initial_labels(cfg, pr_u, pr_s, sy, n), cfg.alpha,
+                                   cfg.iterations))
+        rp = RegionPropagation(space, x_graph, lab, cfg.extend_neighbours,
+                               choice.propagation.sigma2)
+        return rp.probabilities(zq, *qpos)
+
+    # self-training: support (one-hot) + anchors (propagated distributions), equal weight
+    d = clf.input_dim
+    xa = torch.from_numpy(np.ascontiguousarray(np.concatenate([xs, xu[pick]]))).float()
+    with torch.no_grad():
+        head = F.linear(clf.embed(xa), clf.head_weight, clf.head_bias)
+    ns, na = sy.numel(), xa.shape[0] - sy.numel()
+    weights = torch.cat([torch.full((ns,), 1.0 / ns), torch.full((na,), 1.0 / na)])
+    targets = torch.cat([F.one_hot(sy, n).float(), labels[ns:]])
+    w, c = _fit_soft(head, xa[:, d:], targets, weights,
+                     float(loaded.card["band_correction"].get("l2", 0.05)))
+    refit = dataclasses.replace(clf, band_weight=w, band_bias=c)
+    out["selftrain"] = refit.predict(xq).numpy()
+    p = respread(refit.predict_proba(xu[pick]).float(), refit.predict_proba(xs).float())
+    out["selftrain_repropagate"] = out["selftrain"] if p is None else p.argmax(1).numpy()
+    # a random forest on the 3x3 neighbourhood, alone, averaged, and in the prior
+    view = task.scene.views["n3"]
+    rf = RandomForestClassifier(n_estimators=100, random_state=task.seed, n_jobs=1)
+    rf.fit(view[task.support_idx], task.support_y)
+    p_rf = torch.from_numpy(rf.predict_proba(view[task.query_idx])).float()
+    out["rf_n3"] = p_rf.argmax(1).numpy()
+    out["avg_rf_n3"] = (p_default + p_rf).argmax(1).numpy()
+    p = respread(0.5 * (prior_u + torch.from_numpy(rf.predict_proba(view[region_idx])).float()),
+                 0.5 * (prior_s + torch.from_numpy(
+                     rf.predict_proba(view[task.support_idx])).float()))
+    out["rf_prior_n3"] = (p_ind + p_rf).argmax(1).numpy() if p is None else p.argmax(1).numpy()
+    return out
+
+
+def _method(loaded, cfg, name):
+    from metamapper.core.baselines import Result
+
+    def run(task):
+        if "_probe" not in task.feature_cache:  # shared by the variants of one draw
+            t0 = time.perf_counter()
+            task.feature_cache["_probe"] = (_variants(task, loaded, cfg),
+                                            time.perf_counter() - t0)
+        preds, seconds = task.feature_cache["_probe"]
+        return Result(preds[name].astype(np.int64), seconds, 0.0)
+
+    return run
+
+
+def run_scene(name: str) -> list:
+    import torch
+    from metamapper.core.evaluate import META, Config, _model_for, draw_records
+    from metamapper.core.metatrain.scenes import load_scenes
+    from metamapper.core.model import bundled_model_path, load_model
+    from metamapper.core.propagation import PropagationSettings
+
+    torch.set_num_threads(1)
+    scene = load_scenes([name])[0][0]
+    loaded = load_model(_model_for(scene, bundled_model_path(), FOLDS))
+    cfg = PropagationSettings.from_card(loaded.card.get("transductive"))
+    # names start with META: fed the card's 3x3-smoothed pixels, as the plugin maps them
+    models = {f"{META}_probe_{v}": _method(loaded, cfg, v) for v in VARIANTS}
+    config = Config(shots=[5], styles=["points", "polygons"], n_draws=max(DRAWS) + 1,
+                    supervised=False)
+    return draw_records(scene, {}, config, loaded.card, models, DRAWS, log=lambda m: None)
+
+
+def summary(path: str) -> None:
+    """Mean OA per variant: all scenes, and the scenes under 90 % for the best baseline."""
+    hard = {"points": {"enmap_potsdam", "s2_slovenia_d4"},
+            "polygons": {"enmap_potsdam", "s2_slovenia_d4", "teamlucc_l5sr_1986",
+                         "landsat7_open_geo_tutorial"}}
+    oa = defaultdict(list)
+    with open(path, encoding="utf-8") as f:
+        for r in map(json.loads, f):
+            oa[(r["style"], r["method"], r["scene"])].append(r["oa"])
+    for style in ("points", "polygons"):
+        print(f"{style}: variant, mean OA all scenes, hard scenes")
+        for v in VARIANTS:
+            per = {s: np.mean(x) for (st, m, s), x in oa.items()
+                   if st == style and m.endswith("_probe_" + v)}
+            print(f"  {v:24s} {np.mean(list(per.values())):.3f} "
+                  f"{np.mean([per[s] for s in hard[style] if s in per]):.3f}")
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--summary":
+        summary(sys.argv[2])
+        return
+    import multiprocessing as mp
+
+    from metamapper.core.metatrain.scenes import SHARED_SCENES
+
+    with open(sys.argv[1], "w", encoding="utf-8") as out, \
+            mp.get_context("spawn").Pool(2) as pool:
+        for records in pool.imap_unordered(run_scene, list(SHARED_SCENES)):
+            for r in records:
+                out.write(json.dumps(r, default=float) + "\n")
+            out.flush()
+    summary(sys.argv[1])
+
+
+if __name__ == "__main__":
+    main()
