@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "build" / "pkg"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import probe_runner  # noqa: E402  (sets up the package path)
+from probe_runner import FOLDS  # noqa: E402
 
-FOLDS = ROOT / "resources" / "models" / "loso"
 DRAWS = (0, 1, 3, 4)
 
 
@@ -103,22 +103,5 @@ def summary(path: str) -> None:
             print(f"  {m:32s} {np.mean(per):.3f}")
 
 
-def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--summary":
-        summary(sys.argv[2])
-        return
-    import multiprocessing as mp
-
-    from metamapper.core.metatrain.scenes import SHARED_SCENES
-
-    with open(sys.argv[1], "w", encoding="utf-8") as out, \
-            mp.get_context("spawn").Pool(2) as pool:
-        for records in pool.imap_unordered(run_scene, list(SHARED_SCENES)):
-            for r in records:
-                out.write(json.dumps(r, default=float) + "\n")
-            out.flush()
-    summary(sys.argv[1])
-
-
 if __name__ == "__main__":
-    main()
+    probe_runner.main(run_scene, summary)
