@@ -22,7 +22,7 @@ import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -324,62 +324,91 @@ def _fewshotnet_trained(card: dict, init_net, steps: int, lr: float) -> Method:
     return run
 
 
+@dataclass
+class PropagationInputs:
+    """What :func:`propagated_method` hands ``core.propagation``: the adapted classifier,
+    the anchors (region sample) and support in graph space, and the classifier's priors."""
+
+    clf: Any
+    fit: Callable[[np.ndarray], Any]  # adapt on a subset of the support
+    anchor_rows: np.ndarray  # rows of ``xu`` (the region's mapped pixels) taken as anchors
+    space: Any  # core.propagation.GraphSpace
+    region_x: Any  # (M, d + 2) tensors from here on
+    support_x: Any
+    prior_u: Any
+    prior_s: Any
+    position: Callable[[np.ndarray], Tuple[Any, Any]]  # flat scene index -> rows, cols
+
+
+def propagation_inputs(task: Task, loaded, cfg) -> PropagationInputs:
+    """``core.adapt.adapt`` on the support, then the anchors (a seeded sample of the region's
+    pixels) in the propagation's graph space, exactly as ``map_region`` builds them."""
+    import torch
+
+    from .adapt import adapt
+    from .propagation import GraphSpace
+
+    assert task.scene is not None and task.support_idx is not None
+    assert task.region_idx is not None
+    xs, _, xu = _features(task, loaded.card)
+    n_bands = task.support_x.shape[1]
+    w = task.scene.shape[1]
+
+    def fit(train: np.ndarray):
+        return adapt(loaded, xs[train], task.support_y[train], task.n_classes,
+                     device="cpu", seed=task.seed, transductive=False)
+
+    def position(idx: np.ndarray):
+        r, c = np.divmod(idx, w)
+        return torch.from_numpy(r), torch.from_numpy(c)
+
+    clf = fit(np.arange(task.support_y.size))
+    rng = np.random.default_rng([task.seed, 4099])
+    pick = np.sort(rng.choice(xu.shape[0], min(cfg.anchors, xu.shape[0]), replace=False))
+    zu = torch.from_numpy(np.ascontiguousarray(xu[pick, -n_bands:]))
+    space = GraphSpace.fit(zu, (0.0, 0.0), float(max(task.scene.shape)), cfg.dims,
+                           cfg.spatial_weight)
+    region_x = space(zu, *position(task.region_idx[pick]))
+    sx = space(torch.from_numpy(np.ascontiguousarray(xs[:, -n_bands:])),
+               *position(task.support_idx))
+    with torch.no_grad():
+        prior_u = clf.predict_proba(xu[pick]).float()
+        prior_s = clf.predict_proba(xs).float()
+    return PropagationInputs(clf, fit, pick, space, region_x, sx, prior_u, prior_s, position)
+
+
 def propagated_method(loaded, settings=None, select: bool = True) -> Method:
     """The plugin's default: ``core.adapt.adapt`` then ``core.propagation.choose`` over the
     region (anchors = a random sample of its pixels), exactly as ``map_region`` runs it."""
     import torch
 
-    from .adapt import adapt
-    from .propagation import GraphSpace, PropagationSettings, choose
+    from .propagation import PropagationSettings, choose
 
     card = loaded.card
     cfg = settings or PropagationSettings.from_card(card.get("transductive"))
 
     def run(task: Task) -> Result:
-        assert task.scene is not None and task.support_idx is not None
-        assert task.region_idx is not None and task.query_idx is not None
-        xs, xq, xu = _features(task, card)
+        assert task.query_idx is not None
+        xs, xq, _ = _features(task, card)
         n_bands = task.support_x.shape[1]
-        w = task.scene.shape[1]
         t0 = time.perf_counter()
-
-        def fit(train: np.ndarray):
-            return adapt(loaded, xs[train], task.support_y[train], task.n_classes,
-                         device="cpu", seed=task.seed, transductive=False)
-
-        clf = fit(np.arange(task.support_y.size))
-        rng = np.random.default_rng([task.seed, 4099])
-        pick = np.sort(rng.choice(xu.shape[0], min(cfg.anchors, xu.shape[0]), replace=False))
-        region_idx = task.region_idx[pick]
-
-        def pos(idx: np.ndarray):
-            r, c = np.divmod(idx, w)
-            return torch.from_numpy(r), torch.from_numpy(c)
-
-        zu = torch.from_numpy(np.ascontiguousarray(xu[pick, -n_bands:]))
-        space = GraphSpace.fit(zu, (0.0, 0.0), float(max(task.scene.shape)), cfg.dims,
-                               cfg.spatial_weight)
-        region_x = space(zu, *pos(region_idx))
-        sx = space(torch.from_numpy(np.ascontiguousarray(xs[:, -n_bands:])),
-                   *pos(task.support_idx))
-        with torch.no_grad():
-            prior_u = clf.predict_proba(xu[pick]).float()
-            prior_s = clf.predict_proba(xs).float()
+        p = propagation_inputs(task, loaded, cfg)
 
         def fold_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-            return fit(train).predict(xs[test]).cpu().numpy()
+            return p.fit(train).predict(xs[test]).cpu().numpy()
 
-        choice = choose(cfg, space, region_x, prior_u, sx, prior_s,
+        choice = choose(cfg, p.space, p.region_x, p.prior_u, p.support_x, p.prior_s,
                         torch.from_numpy(task.support_y), task.n_classes,
                         task.support_group if task.support_group is not None
                         else np.arange(task.support_y.size),
                         fold_predict if select else None, seed=task.seed)
         t1 = time.perf_counter()
         if choice.propagation is None:
-            pred = clf.predict(xq).cpu().numpy()
+            pred = p.clf.predict(xq).cpu().numpy()
         else:
             zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))
-            pred = choice.propagation.probabilities(zq, *pos(task.query_idx)).argmax(1).numpy()
+            pred = choice.propagation.probabilities(zq, *p.position(task.query_idx))
+            pred = pred.argmax(1).numpy()
         return Result(pred.astype(np.int64), t1 - t0, time.perf_counter() - t1)
 
     return run

@@ -392,11 +392,16 @@ def gdal_decode_threads() -> str:
     return value or "ALL_CPUS"
 
 
+def _active_option(name: str) -> str:
+    """A GDAL option as the current ``rasterio.Env`` sets it ("" outside one)."""
+    if not rasterio.env.hasenv():
+        return ""
+    return str(rasterio.env.getenv().get(name, "")).strip().upper()
+
+
 def active_decode_threads() -> int:
     """Threads GDAL decodes a multi-tile read with under the current ``rasterio.Env``."""
-    setting = "1"
-    if rasterio.env.hasenv():
-        setting = str(rasterio.env.getenv().get("GDAL_NUM_THREADS", "1")).strip().upper()
+    setting = _active_option("GDAL_NUM_THREADS")
     if setting == "ALL_CPUS":
         return os.cpu_count() or 1
     return max(1, int(setting)) if setting.isdigit() else 1
@@ -419,12 +424,13 @@ def limit_heap_fragmentation() -> None:
         ctypes.CDLL(name).mallopt(-3, 4 * 2**20)  # M_MMAP_THRESHOLD
 
 
-def _active_cache_bytes() -> int:
-    """GDAL's block-cache size under the current ``rasterio.Env`` (0 when not set there)."""
-    if not rasterio.env.hasenv():
-        return 0
-    value = str(rasterio.env.getenv().get("GDAL_CACHEMAX", "0")).strip()
-    return int(value) if value.isdigit() else 0
+def is_tiled(ds: Any) -> bool:
+    """True for a raster stored in square-ish tiles (not strips or rows)."""
+    try:
+        bh, bw = (int(v) for v in ds.block_shapes[0])
+    except Exception:  # noqa: BLE001 - a dataset without block information
+        return False
+    return bh >= 16 and bw < ds.width
 
 
 def warm_blocks(ds: Any, info: RasterInfo, windows: Sequence[Window]) -> int:
@@ -440,29 +446,25 @@ def warm_blocks(ds: Any, info: RasterInfo, windows: Sequence[Window]) -> int:
     for other layouts, one decoding thread, or a raster the cache cannot hold whole.
     """
     threads = active_decode_threads()
-    if info.raw_layout is not None or threads < 2 or info.count < 2 or not windows:
+    if (info.raw_layout is not None or threads < 2 or info.count < 2 or not windows
+            or not is_tiled(ds) or ds.interleaving != Interleaving.pixel):
         return 0
-    try:
-        bh, bw = (int(v) for v in ds.block_shapes[0])
-        pixel = ds.interleaving == Interleaving.pixel
-    except Exception:  # noqa: BLE001 - no block information: nothing to warm
+    # only where the cache keeps the whole raster (gdal_cache_bytes sizes it so for small
+    # ones): on larger rasters warmed blocks would be evicted before they are used, and
+    # parallel decoding adds a decoded tile per thread to the peak memory
+    bh, bw = (int(v) for v in ds.block_shapes[0])
+    n_blocks = math.ceil(ds.height / bh) * math.ceil(ds.width / bw)
+    cache = _active_option("GDAL_CACHEMAX")
+    if not cache.isdigit() or n_blocks * block_bytes(ds) > int(cache):
         return 0
-    if not pixel or bh < 16 or bw >= ds.width:
-        return 0
-    blocks: Dict[Tuple[int, int], None] = {}
+    blocks: set[Tuple[int, int]] = set()
     for w in windows:
         r0, c0 = int(w.row_off) // bh, int(w.col_off) // bw
         r1 = (int(w.row_off) + int(w.height) - 1) // bh
         c1 = (int(w.col_off) + int(w.width) - 1) // bw
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
-                blocks[(r, c)] = None
-    # only where the cache keeps the whole raster (gdal_cache_bytes sizes it so for small
-    # ones): on larger rasters warmed blocks would be evicted before they are used, and
-    # parallel decoding adds a decoded tile per thread to the peak memory
-    n_blocks = math.ceil(ds.height / bh) * math.ceil(ds.width / bw)
-    if n_blocks * block_bytes(ds) > _active_cache_bytes():
-        return 0
+                blocks.add((r, c))
     chosen = sorted(blocks)
     if len(chosen) < 2:
         return 0

@@ -28,6 +28,7 @@ from .raster_io import (
     Region,
     geometry_is_usable,
     geometry_window,
+    is_tiled,
     iter_tiles,
     read_block,
     read_raw_points,
@@ -228,15 +229,6 @@ def _group_cells(ds: Any, info: RasterInfo) -> Tuple[int, int]:
     cell_h = bh if 16 <= bh <= 1024 else default
     cell_w = bw if 16 <= bw <= 1024 else default
     return cell_h, cell_w
-
-
-def _is_tiled(ds: Any) -> bool:
-    """True for a raster stored in square-ish tiles (not strips or rows)."""
-    try:
-        bh, bw = (int(v) for v in ds.block_shapes[0])
-    except Exception:  # noqa: BLE001
-        return False
-    return bh >= 16 and bw < ds.width
 
 
 def _pixel_groups(
@@ -674,7 +666,7 @@ def sample_region(
     """
     from .band_mapping import PixelReservoir
 
-    tiled = _is_tiled(ds)
+    tiled = is_tiled(ds)
     if tile_size is None:  # small tiles spread further on tiled rasters; raw/strip layouts
         tile_size = 64 if tiled else 256  # pay per row and band: larger tiles
     # tiled: decoded blocks stay in GDAL's cache for the prediction; raw reads do not

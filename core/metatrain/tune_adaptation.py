@@ -22,7 +22,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
@@ -40,6 +40,38 @@ def label(setting: Setting) -> str:
     return "head only (no correction)" if setting == HEAD_ONLY else f"{setting[0]}, {setting[1]}"
 
 
+def fold_scene(name: str, fold_models: Path | None) -> Tuple[Any, Any, np.ndarray]:
+    """(scene, its leave-one-scene-out model, its pixels as the card maps them)."""
+    from ..evaluate import _model_for, context_pixels
+    from ..model import bundled_model_path, load_model
+
+    scene = load_scenes([name])[0][0]
+    loaded = load_model(_model_for(scene, bundled_model_path(), fold_models))
+    ctx = context_pixels(scene, loaded.card)
+    return scene, loaded, scene.pixels() if ctx is None else ctx
+
+
+def mapped_draws(scene: Any, card: dict, pixels: np.ndarray, k: int, draws: int,
+                 draw_ids: Sequence[int] | None = None
+                 ) -> Iterator[Tuple[str, int, Any, np.ndarray, np.ndarray]]:
+    """(style, draw index, draw, support features, query features) of the evaluation's
+    seeded K-shot draws, band-mapped with the region's statistics as the plugin does."""
+    from ..band_mapping import BandStats, map_bands
+    from ..evaluate import DEFAULT_BLOCK, SCENE_BLOCKS, _region_idx
+    from .scene_tasks import scene_draws
+
+    region_idx = _region_idx(scene, 0)
+    block, guard = SCENE_BLOCKS.get(scene.name, DEFAULT_BLOCK)
+    bm, wl = card["band_mapping"], scene.wavelengths_nm
+    for style in ("points", "polygons"):
+        for i, d in enumerate(scene_draws(scene, style, k, draws, 0, block, guard)):
+            if d.query_idx.size == 0 or (draw_ids is not None and i not in draw_ids):
+                continue
+            stats = BandStats.from_samples(pixels[region_idx], seed=i)
+            yield (style, i, d, np.asarray(map_bands(pixels[d.support_idx], stats, bm, wl)),
+                   np.asarray(map_bands(pixels[d.query_idx], stats, bm, wl)))
+
+
 def score_scene(name: str, grid: Sequence[Setting] = GRID, k: int = 5, draws: int = 5,
                 fold_models: Path | None = None, min_shots: int | None = None) -> List[dict]:
     """OA of every (prior_scale, l2) on ``draws`` draws per style of scene ``name``.
@@ -49,26 +81,11 @@ def score_scene(name: str, grid: Sequence[Setting] = GRID, k: int = 5, draws: in
     import torch
 
     from ..adapt import adapt
-    from ..band_mapping import BandStats, map_bands
-    from ..evaluate import (
-        DEFAULT_BLOCK,
-        SCENE_BLOCKS,
-        _metrics,
-        _model_for,
-        _region_idx,
-        context_pixels,
-    )
-    from ..model import bundled_model_path, load_model
-    from .scene_tasks import scene_draws
+    from ..evaluate import _metrics
 
     torch.set_num_threads(1)
-    scene = load_scenes([name])[0][0]
-    loaded = load_model(_model_for(scene, bundled_model_path(), fold_models))
+    scene, loaded, pixels = fold_scene(name, fold_models)
     card = loaded.card
-    ctx = context_pixels(scene, card)
-    pixels = scene.pixels() if ctx is None else ctx
-    region_idx = _region_idx(scene, 0)
-    block, guard = SCENE_BLOCKS.get(scene.name, DEFAULT_BLOCK)
     variants = {}
     for s, l2 in grid:
         c = json.loads(json.dumps(card))
@@ -80,20 +97,13 @@ def score_scene(name: str, grid: Sequence[Setting] = GRID, k: int = 5, draws: in
     head["band_correction"]["min_shots"] = 10**6  # never reached: the head decides alone
     variants[HEAD_ONLY] = dataclasses.replace(loaded, card=head)
     records = []
-    for style in ("points", "polygons"):
-        for i, d in enumerate(scene_draws(scene, style, k, draws, 0, block, guard)):
-            if d.query_idx.size == 0:
-                continue
-            stats = BandStats.from_samples(pixels[region_idx], seed=i)
-            bm, wl = card["band_mapping"], scene.wavelengths_nm
-            xs = np.asarray(map_bands(pixels[d.support_idx], stats, bm, wl))
-            xq = np.asarray(map_bands(pixels[d.query_idx], stats, bm, wl))
-            for setting, model in variants.items():
-                clf = adapt(model, xs, d.support_y, len(d.classes), device="cpu", seed=i,
-                            transductive=False)
-                m = _metrics(d.query_y, clf.predict(xq).numpy(), len(d.classes))
-                records.append({"scene": scene.name, "style": style, "draw": i,
-                                "prior_scale": setting[0], "l2": setting[1], "oa": m["oa"]})
+    for style, i, d, xs, xq in mapped_draws(scene, card, pixels, k, draws):
+        for setting, model in variants.items():
+            clf = adapt(model, xs, d.support_y, len(d.classes), device="cpu", seed=i,
+                        transductive=False)
+            m = _metrics(d.query_y, clf.predict(xq).numpy(), len(d.classes))
+            records.append({"scene": scene.name, "style": style, "draw": i,
+                            "prior_scale": setting[0], "l2": setting[1], "oa": m["oa"]})
     return records
 
 

@@ -33,60 +33,41 @@ def run_scene(name: str, k: int = 5) -> list:
     import torch
     import torch.nn.functional as F
     from metamapper.core.adapt import adapt, fit_band_correction
-    from metamapper.core.band_mapping import BandStats, map_bands
-    from metamapper.core.evaluate import (
-        DEFAULT_BLOCK,
-        SCENE_BLOCKS,
-        _metrics,
-        _model_for,
-        _region_idx,
-        context_pixels,
-    )
-    from metamapper.core.metatrain.scene_tasks import scene_draws
-    from metamapper.core.metatrain.scenes import load_scenes
-    from metamapper.core.model import bundled_model_path, load_model
+    from metamapper.core.evaluate import _metrics, _region_idx
+    from metamapper.core.metatrain.tune_adaptation import fold_scene, mapped_draws
 
     torch.set_num_threads(1)
-    scene = load_scenes([name])[0][0]
-    loaded = load_model(_model_for(scene, bundled_model_path(), FOLDS))
-    bm = loaded.card["band_mapping"]
-    ctx = context_pixels(scene, loaded.card)
+    scene, loaded, ctx = fold_scene(name, FOLDS)
     region_idx = _region_idx(scene, 0)
-    block, guard = SCENE_BLOCKS.get(scene.name, DEFAULT_BLOCK)
     mu, sd = ctx[region_idx].mean(0), ctx[region_idx].std(0)
     sd = np.where(sd > 0, sd, 1.0)
     records = []
-    for style in ("points", "polygons"):
-        for i, d in enumerate(scene_draws(scene, style, k, max(DRAWS) + 1, 0, block, guard)):
-            if i not in DRAWS or d.query_idx.size == 0:
-                continue
-            n = len(d.classes)
-            stats = BandStats.from_samples(ctx[region_idx], seed=i)
-            xs = np.asarray(map_bands(ctx[d.support_idx], stats, bm, scene.wavelengths_nm))
-            xq = np.asarray(map_bands(ctx[d.query_idx], stats, bm, scene.wavelengths_nm))
-            clf = adapt(loaded, xs, d.support_y, n, device="cpu", seed=i, transductive=False)
-            dim = clf.input_dim
-            with torch.no_grad():  # the head as the card scales it (prior_scale)
-                hs = F.linear(clf.embed(xs), clf.head_weight, clf.head_bias)
-                hq = F.linear(clf.embed(xq), clf.head_weight, clf.head_bias)
-            inputs = {
-                "robust": (torch.from_numpy(xs[:, dim:]).float(),
-                           torch.from_numpy(xq[:, dim:]).float()),
-                "meanstd": (torch.from_numpy((ctx[d.support_idx] - mu) / sd).float(),
-                            torch.from_numpy((ctx[d.query_idx] - mu) / sd).float()),
-            }
-            y = torch.from_numpy(d.support_y).long()
-            for zname, (zs, zq) in inputs.items():
-                for prior in ("card", "none"):
-                    s = 1.0 if prior == "card" else 0.0
-                    for l2name, l2 in (("0.05", 0.05), ("0.5/n", 0.5 / y.numel()),
-                                       ("0.02", 0.02)):
-                        w, c = fit_band_correction(s * hs, zs, y, n, l2, 100)
-                        pred = (s * hq + F.linear(zq, w, c)).argmax(1).numpy()
-                        m = _metrics(d.query_y, pred, n)
-                        m.update(scene=scene.name, style=style, k=k, draw=i,
-                                 method=f"{zname} prior={prior} l2={l2name}")
-                        records.append(m)
+    for style, i, d, xs, xq in mapped_draws(scene, loaded.card, ctx, k, max(DRAWS) + 1,
+                                            DRAWS):
+        n = len(d.classes)
+        clf = adapt(loaded, xs, d.support_y, n, device="cpu", seed=i, transductive=False)
+        dim = clf.input_dim
+        with torch.no_grad():  # the head as the card scales it (prior_scale)
+            hs = F.linear(clf.embed(xs), clf.head_weight, clf.head_bias)
+            hq = F.linear(clf.embed(xq), clf.head_weight, clf.head_bias)
+        inputs = {
+            "robust": (torch.from_numpy(xs[:, dim:]).float(),
+                       torch.from_numpy(xq[:, dim:]).float()),
+            "meanstd": (torch.from_numpy((ctx[d.support_idx] - mu) / sd).float(),
+                        torch.from_numpy((ctx[d.query_idx] - mu) / sd).float()),
+        }
+        y = torch.from_numpy(d.support_y).long()
+        for zname, (zs, zq) in inputs.items():
+            for prior in ("card", "none"):
+                s = 1.0 if prior == "card" else 0.0
+                for l2name, l2 in (("0.05", 0.05), ("0.5/n", 0.5 / y.numel()),
+                                   ("0.02", 0.02)):
+                    w, c = fit_band_correction(s * hs, zs, y, n, l2, 100)
+                    pred = (s * hq + F.linear(zq, w, c)).argmax(1).numpy()
+                    m = _metrics(d.query_y, pred, n)
+                    m.update(scene=scene.name, style=style, k=k, draw=i,
+                             method=f"{zname} prior={prior} l2={l2name}")
+                    records.append(m)
     return records
 
 

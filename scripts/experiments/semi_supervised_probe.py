@@ -64,10 +64,8 @@ def _variants(task, loaded, cfg) -> dict:
     """Every variant's query predictions for one draw (the expensive steps shared)."""
     import torch
     import torch.nn.functional as F
-    from metamapper.core.adapt import adapt
-    from metamapper.core.baselines import _features
+    from metamapper.core.baselines import _features, propagation_inputs
     from metamapper.core.propagation import (
-        GraphSpace,
         RegionPropagation,
         choose,
         initial_labels,
@@ -78,32 +76,18 @@ def _variants(task, loaded, cfg) -> dict:
     from sklearn.ensemble import RandomForestClassifier
 
     xs, xq, xu = _features(task, loaded.card)
-    n_bands, n, width = task.support_x.shape[1], task.n_classes, task.scene.shape[1]
-
-    def fit(train):
-        return adapt(loaded, xs[train], task.support_y[train], n, device="cpu",
-                     seed=task.seed, transductive=False)
-
-    def pos(idx):
-        r, c = np.divmod(idx, width)
-        return torch.from_numpy(r), torch.from_numpy(c)
-
-    clf = fit(np.arange(task.support_y.size))
-    rng = np.random.default_rng([task.seed, 4099])  # the anchors propagated_method takes
-    pick = np.sort(rng.choice(xu.shape[0], min(cfg.anchors, xu.shape[0]), replace=False))
+    n_bands, n = task.support_x.shape[1], task.n_classes
+    p = propagation_inputs(task, loaded, cfg)  # what the plugin default starts from
+    clf, pick, space, pos = p.clf, p.anchor_rows, p.space, p.position
     region_idx = task.region_idx[pick]
-    zu = torch.from_numpy(np.ascontiguousarray(xu[pick, -n_bands:]))
-    space = GraphSpace.fit(zu, (0.0, 0.0), float(max(task.scene.shape)), cfg.dims,
-                           cfg.spatial_weight)
-    region_x = space(zu, *pos(region_idx))
-    sx = space(torch.from_numpy(np.ascontiguousarray(xs[:, -n_bands:])), *pos(task.support_idx))
-    prior_u, prior_s = clf.predict_proba(xu[pick]).float(), clf.predict_proba(xs).float()
+    prior_u, prior_s = p.prior_u, p.prior_s
     sy = torch.from_numpy(task.support_y)
     groups = (task.support_group if task.support_group is not None
               else np.arange(task.support_y.size))
-    choice = choose(cfg, space, region_x, prior_u, sx, prior_s, sy, n, groups,
-                    lambda tr, te: fit(tr).predict(xs[te]).cpu().numpy(), seed=task.seed)
-    x_graph, s, labels = propagate(cfg, space, region_x, prior_u, sx, prior_s, sy, n)
+    choice = choose(cfg, space, p.region_x, prior_u, p.support_x, prior_s, sy, n, groups,
+                    lambda tr, te: p.fit(tr).predict(xs[te]).cpu().numpy(), seed=task.seed)
+    x_graph, s, labels = propagate(cfg, space, p.region_x, prior_u, p.support_x, prior_s,
+                                   sy, n)
     zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))
     qpos = pos(task.query_idx)
     p_ind = clf.predict_proba(xq).float()
