@@ -330,7 +330,7 @@ class PropagationInputs:
     the anchors (region sample) and support in graph space, and the classifier's priors."""
 
     clf: Any
-    fit: Callable[[np.ndarray], Any]  # adapt on a subset of the support
+    fit: Callable[..., Any]  # (train[, correction start]): adapt on a subset of the support
     anchor_rows: np.ndarray  # rows of ``xu`` (the region's mapped pixels) taken as anchors
     space: Any  # core.propagation.GraphSpace
     region_x: Any  # (M, d + 2) tensors from here on
@@ -354,9 +354,10 @@ def propagation_inputs(task: Task, loaded, cfg) -> PropagationInputs:
     n_bands = task.support_x.shape[1]
     w = task.scene.shape[1]
 
-    def fit(train: np.ndarray):
+    def fit(train: np.ndarray, start: Any = None):
         return adapt(loaded, xs[train], task.support_y[train], task.n_classes,
-                     device="cpu", seed=task.seed, transductive=False)
+                     device="cpu", seed=task.seed, transductive=False,
+                     correction_start=start)
 
     def position(idx: np.ndarray):
         r, c = np.divmod(idx, w)
@@ -395,7 +396,7 @@ def propagated_method(loaded, settings=None, select: bool = True) -> Method:
         p = propagation_inputs(task, loaded, cfg)
 
         def fold_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-            return p.fit(train).predict(xs[test]).cpu().numpy()
+            return p.fit(train, p.clf).predict(xs[test]).cpu().numpy()  # as map_region
 
         choice = choose(cfg, p.space, p.region_x, p.prior_u, p.support_x, p.prior_s,
                         torch.from_numpy(task.support_y), task.n_classes,

@@ -214,10 +214,12 @@ def _region_anchors(ds: Any, info: Any, region: Any, predictor: Any, mapper_args
 
 def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier: Any,
                         mapper: Any, mapper_args: tuple, support: SupportSet, sx: np.ndarray,
-                        fit: Callable[[np.ndarray], Any], device: str, opts: MapOptions,
-                        run: _Run) -> Any:
+                        fold_predict: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                        device: str, opts: MapOptions, run: _Run) -> Any:
     """Propagate the support labels over the region (core.propagation) if the support's
-    k-fold says it helps; the choice and its scores are logged in the result's tags."""
+    k-fold says it helps; the choice and its scores are logged in the result's tags.
+    ``fold_predict(train, test)``: the inductive classifier adapted on ``train``, its
+    predicted classes of ``test``."""
     import torch
 
     from .predict import BatchPredictor
@@ -249,10 +251,6 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
                       torch.from_numpy(support.cols.astype(np.int64)))
     cpu_clf = classifier.to("cpu") if str(classifier.device) != "cpu" else classifier
     support_prior = cpu_clf.predict_proba(sx).float().cpu()
-
-    def fold_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        run.check()
-        return fit(train).predict(sx[test]).cpu().numpy()
 
     return choose(settings, space, region_x, probs, support_x, support_prior,
                   torch.from_numpy(support.y.astype(np.int64)), support.n_classes,
@@ -434,16 +432,26 @@ def map_region(
 
             n_classes = support.n_classes
 
-            def fit(train: np.ndarray) -> Any:
+            def fit(train: np.ndarray, start: Any = None) -> Any:
                 with _one_torch_thread():
-                    return _adapt(train)
+                    return adapt(
+                        model, sx[train], support.y[train], n_classes,
+                        unlabelled_x=unlabelled, steps=opts.steps, device=device,
+                        seed=opts.seed, transductive=opts.transductive,
+                        batch_size=opts.batch_size, correction_start=start,
+                    )  # fmt: skip
 
-            def _adapt(train: np.ndarray) -> Any:
-                return adapt(
-                    model, sx[train], support.y[train], n_classes,
-                    unlabelled_x=unlabelled, steps=opts.steps, device=device,
-                    seed=opts.seed, transductive=opts.transductive, batch_size=opts.batch_size,
-                )  # fmt: skip
+            # the propagation check and the accuracy estimate hold out the same folds
+            # (propagation.check_folds): each fold is adapted once for both
+            fold_predictions: Dict[tuple, np.ndarray] = {}
+
+            def fold_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+                run.check()
+                key = (train.tobytes(), test.tobytes())
+                if key not in fold_predictions:  # from the whole support's correction
+                    fold = fit(train, classifier)
+                    fold_predictions[key] = fold.predict(sx[test]).cpu().numpy()
+                return fold_predictions[key]
 
             t0 = time.perf_counter()
             classifier = fit(np.arange(support.y.size))
@@ -455,7 +463,8 @@ def map_region(
                 with _one_torch_thread():  # small products: see _one_torch_thread
                     choice = _choose_propagation(
                         ds, info, region_obj, card, classifier, mapper,
-                        (stats, card_bm, wavelengths), support, sx, fit, device, opts, run,
+                        (stats, card_bm, wavelengths), support, sx, fold_predict, device,
+                        opts, run,
                     )  # fmt: skip
                 propagation = choice.propagation
                 transduction_note = choice.reason
@@ -466,14 +475,8 @@ def map_region(
 
             t0 = time.perf_counter()
             if opts.estimate_accuracy:
-
-                def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-                    run.check()
-                    with _one_torch_thread():
-                        return _adapt(train).predict(sx[test]).cpu().numpy()
-
                 estimate = estimate_accuracy(
-                    support.feature_id, support.y, fit_predict, opts.seed, is_cancelled
+                    support.feature_id, support.y, fold_predict, opts.seed, is_cancelled
                 )
                 acc_value, acc_method = estimate.value, estimate.method
             else:

@@ -21,7 +21,8 @@ consistency"; meta-learned in Liu et al. 2019, "Transductive Propagation Network
 
 **When not to use it.** On a mosaic of unrelated patches, or when classes share spectra
 across the scene, propagation can lower accuracy. :func:`choose` decides per run from the
-support itself: k-fold over the labelled features, the held-out labels predicted by the
+support itself: k-fold over the labelled features (the accuracy estimate's folds,
+:func:`check_folds`), the held-out labels predicted by the
 propagation against those predicted by the inductive classifier; propagation is used
 only when it does at least as well (ties keep the inductive map). The settings are in the
 model card (``transductive``), chosen by episodic evaluation on real scenes
@@ -248,6 +249,30 @@ def support_folds(groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
     return np.asarray([fold_of[int(g)] for g in groups], np.int64)
 
 
+def check_folds(groups: np.ndarray, y: np.ndarray, max_folds: int, seed: int
+                ) -> tuple[np.ndarray, int]:
+    """(fold index per support pixel, number of folds) of the propagation check.
+
+    The accuracy estimate's folds (``accuracy.feature_folds``: stratified over the labelled
+    features, or one feature out when there are few) wherever it has them, so that the
+    pipeline adapts once per fold for both (``pipeline`` shares the fold predictions); else,
+    when a class has a single labelled feature, up to ``max_folds`` random folds of whole
+    features, whose folds that keep every class are still scored.
+    """
+    from .accuracy import feature_folds
+
+    tests, _ = feature_folds(groups, y, seed)
+    if tests is not None:
+        fold_of = np.full(y.size, -1, dtype=np.int64)
+        for f, idx in enumerate(tests):
+            fold_of[idx] = f
+        return fold_of, len(tests)
+    n_folds = min(max_folds, np.unique(groups).size)
+    if n_folds < 2:
+        return np.zeros(y.size, dtype=np.int64), n_folds
+    return support_folds(groups, n_folds, seed), n_folds
+
+
 def choose(
     settings: PropagationSettings,
     space: GraphSpace,
@@ -270,13 +295,11 @@ def choose(
     k = max(1, min(settings.extend_neighbours, x.shape[0] - 1))
     sigma2 = float(knn[0][:, :k].median().clamp_min(1e-12))
     result = RegionPropagation(space, x, labels, settings.extend_neighbours, sigma2)
-    n_groups = np.unique(groups).size
-    n_folds = min(settings.folds, n_groups)
+    y = support_y.cpu().numpy()
+    folds, n_folds = check_folds(groups, y, settings.folds, seed)
     if inductive_fold_predict is None or n_folds < 2:
         return PropagationChoice(result, None, None, "too few labelled features to check; "
                                  "propagation used")
-    folds = support_folds(groups, n_folds, seed)
-    y = support_y.cpu().numpy()
     # a fold that removes a whole class cannot score either method
     scored = [f for f in range(n_folds) if np.unique(y[folds != f]).size == n_classes]
     right_prop = right_ind = 0

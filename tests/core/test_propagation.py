@@ -11,6 +11,7 @@ from metamapper.core.propagation import (
     GraphSpace,
     PropagationSettings,
     RegionPropagation,
+    check_folds,
     choose,
     knn_affinity,
     spread,
@@ -129,6 +130,51 @@ def test_support_folds_keep_labelled_features_together():
     for g in np.unique(groups):
         assert np.unique(folds[groups == g]).size == 1
     assert set(folds) <= {0, 1, 2}
+
+
+def test_check_folds_are_the_accuracy_estimates_folds_when_it_has_them():
+    from metamapper.core.accuracy import feature_folds
+
+    groups = np.repeat(np.arange(15), 2)  # 15 features (2 px each), 3 classes x 5
+    y = np.repeat(np.arange(15) % 3, 2)
+    fold_of, n = check_folds(groups, y, max_folds=3, seed=4)
+    tests, _ = feature_folds(groups, y, seed=4)
+    assert n == len(tests) == 5  # the estimate's stratified 5-fold, not max_folds
+    for f, idx in enumerate(tests):
+        np.testing.assert_array_equal(np.flatnonzero(fold_of == f), idx)
+
+
+def test_check_folds_fall_back_to_random_feature_folds_for_a_single_feature_class():
+    groups = np.array([0, 0, 1, 2, 3, 4, 5])
+    y = np.array([0, 0, 1, 1, 1, 1, 1])  # class 0: one feature, no estimate possible
+    fold_of, n = check_folds(groups, y, max_folds=3, seed=0)
+    assert n == 3
+    np.testing.assert_array_equal(fold_of, support_folds(groups, 3, seed=0))
+    _, n_one = check_folds(np.zeros(4, int), np.array([0, 0, 1, 1]), max_folds=3, seed=0)
+    assert n_one == 1  # one feature in all: nothing to check
+
+
+def test_pipeline_adapts_each_fold_once_for_the_check_and_the_estimate(tmp_path, monkeypatch):
+    import metamapper.core.adapt as adapt_module
+
+    model = str(make_model_file(tmp_path, episodes=20, transductive=PROPAGATION_CARD,
+                                band_mapping={"append_bands": True, "context_radius": 1,
+                                              "context_mode": "smooth"},
+                                band_correction={"l2": 0.1, "min_shots": 2, "max_iter": 50}))
+    sc = make_raster(tmp_path / "r.tif", bands=4, n_classes=3, width=40, height=30)
+    feats = features_from_truth(sc, per_class=5, kind="point")  # 15 features: 5 folds
+    calls = []
+    real = adapt_module.adapt
+
+    def counted(*args, **kwargs):
+        calls.append(len(args[2]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(adapt_module, "adapt", counted)
+    res = map_region(sc["path"], feats, str(tmp_path / "out.tif"), model_path=model,
+                     options=MapOptions(device="cpu"))
+    assert res.accuracy_estimate is not None and "5-fold" in res.accuracy_method
+    assert calls == [15] + [12] * 5  # the whole support, then each fold once (not twice)
 
 
 def test_pipeline_with_propagation_maps_the_same_whatever_the_tiling(tmp_path):
