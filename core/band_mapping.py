@@ -125,16 +125,21 @@ def _counted_quantiles(x: np.ndarray) -> tuple[np.ndarray, float] | None:
     n, b = x.shape
     if n < 2 or x.size > 2**31 - 1:
         return None
+    integer = x.dtype.kind in "iu"
     lo, hi = x.min(axis=0), x.max(axis=0)
+    if integer:  # no wrap-around of hi - lo + 1 in the samples' own dtype
+        lo, hi = lo.astype(np.int64), hi.astype(np.int64)
     spans = hi - lo + 1
     if not (np.isfinite(spans).all() and spans.sum() <= MAX_BINS_PER_VALUE * x.size + 65536):
         return None
-    if not (np.array_equal(lo, np.floor(lo)) and np.array_equal(x, np.floor(x))):
+    if not integer and not (np.array_equal(lo, np.floor(lo)) and np.array_equal(x, np.floor(x))):
         return None
-    xi = x - lo
     spans = spans.astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(spans)[:-1]])
-    counts = np.bincount((xi.astype(np.int64) + starts).ravel(), minlength=int(spans.sum()))
+    keys = x.astype(np.int64)  # one conversion; each band's values moved to its own bins
+    keys += (starts - lo.astype(np.int64))[None, :]
+    counts = np.bincount(keys.ravel(), minlength=int(spans.sum()))
+    del keys
     # np.percentile's "linear" method: order statistics floor(q (n-1)) and the next one
     virtual = np.array([0.25, 0.5, 0.75]) * (n - 1)
     below = np.floor(virtual).astype(np.int64)
@@ -145,7 +150,7 @@ def _counted_quantiles(x: np.ndarray) -> tuple[np.ndarray, float] | None:
     diff = c - a
     quartiles = np.where(gamma >= 0.5, c - diff * (1 - gamma), a + diff * gamma)
     # the median of |x| over every value (np.median: the mean of the two middle ones)
-    absolute = np.abs(x)
+    absolute = x if x.dtype.kind == "u" else np.abs(x.astype(np.int64) if integer else x)
     amax = float(absolute.max())
     if amax > MAX_BINS_PER_VALUE * x.size + 65536:
         return quartiles, float(np.median(absolute))
@@ -182,9 +187,10 @@ class BandStats:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] < 1:
             raise ValueError(f"Expected pixel samples of shape (n, bands), got {x.shape}.")
-        x = x.astype(np.float64, copy=False)
-        finite_rows = np.isfinite(x).all(axis=1)
-        x = x[finite_rows]
+        if not (x.dtype.kind in "iu" and x.dtype.itemsize <= 4):  # such integers are finite
+            # and counted as they are, without a float64 copy (50,000 x 204: 0.6 -> 0.2 s)
+            x = x.astype(np.float64, copy=False)
+            x = x[np.isfinite(x).all(axis=1)]
         if x.shape[0] == 0:
             raise ValueError(
                 "No valid pixels to compute band statistics from: the region is all nodata. "
@@ -197,14 +203,17 @@ class BandStats:
         if counted is not None:  # integer values: the same numbers from histograms
             (q25, centre, q75), scene_scale = counted
         else:
+            x = x.astype(np.float64, copy=False)  # |int16 min| does not fit an int16
             q25, centre, q75 = np.percentile(x, [25.0, 50.0, 75.0], axis=0)
             scene_scale = float(np.median(np.abs(x)))
         iqr_scale = (q75 - q25) / IQR_TO_SIGMA
         # Bands with many ties (classified layers, masks) have IQR 0: fall back to std.
-        std = x.std(axis=0)
-        scale = np.where(iqr_scale > 0, iqr_scale, std)
+        scale = np.asarray(iqr_scale, dtype=np.float64).copy()
+        ties = np.flatnonzero(~(scale > 0))
+        if ties.size:
+            scale[ties] = x[:, ties].astype(np.float64).std(axis=0)
         if not scene_scale > 0:
-            scene_scale = float(np.mean(np.abs(x))) or 1.0
+            scene_scale = float(np.mean(np.abs(x.astype(np.float64)))) or 1.0
         floor = max(1e-12, 1e-6 * scene_scale)
         scale = np.maximum(scale, floor)
         return cls(centre=centre, scale=scale, scene_scale=scene_scale, n_samples=x.shape[0])
@@ -263,11 +272,18 @@ class PixelReservoir:
     capacity: int = 200_000
     seed: int = 0
     seen: int = 0
+    #: the kept pixels' dtype: float64, or the raster's integer dtype, whose samples
+    #: :meth:`BandStats.from_samples` counts without a float64 copy (4x less memory too)
+    dtype: Any = np.float64
     _buf: np.ndarray = field(init=False, repr=False)
     _rng: np.random.Generator = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._buf = np.empty((self.capacity, self.n_bands), dtype=np.float64)
+        self.dtype = np.dtype(self.dtype)
+        if not (self.dtype.kind == "f" or (self.dtype.kind in "iu" and self.dtype.itemsize <= 4)):
+            raise ValueError(f"A pixel reservoir keeps float or <= 32-bit integer values, "
+                             f"not {self.dtype}.")
+        self._buf = np.empty((self.capacity, self.n_bands), dtype=self.dtype)
         self._rng = np.random.default_rng(self.seed)
 
     def add(self, x: np.ndarray) -> None:
@@ -279,6 +295,8 @@ class PixelReservoir:
         x = np.asarray(x)
         if x.dtype.kind not in "iub":
             x = np.asarray(x, dtype=np.float64)
+        if self.dtype.kind != "f" and not np.can_cast(x.dtype, self.dtype, "safe"):
+            raise ValueError(f"Cannot keep {x.dtype} pixels in a {self.dtype} reservoir.")
         if x.ndim != 2 or x.shape[1] != self.n_bands:
             raise ValueError(f"Expected (n, {self.n_bands}) pixels, got {x.shape}.")
         if x.dtype.kind == "f":

@@ -547,6 +547,22 @@ SCAN_BYTES = 128 * 2**20
 MIN_CONSTANT_PIXELS = 64
 
 
+def _masked_extremes(flat: np.ndarray, ok: np.ndarray, counts: np.ndarray
+                     ) -> Tuple[np.ndarray, np.ndarray]:
+    """Per-band (min, max) of ``flat`` (B, n) where ``ok``; whole-array reductions in the
+    raster's dtype (a Python loop over 204 bands of boolean indexing took ~0.1 s a tile)."""
+    if bool(counts.min() == flat.shape[1]):  # every value valid: plain reductions
+        return flat.min(axis=1).astype(np.float64), flat.max(axis=1).astype(np.float64)
+    if flat.dtype.kind == "f":
+        big, small = np.inf, -np.inf
+    else:
+        info = np.iinfo(flat.dtype) if flat.dtype.kind in "iu" else None
+        big, small = (info.max, info.min) if info is not None else (True, False)
+    band_lo = np.where(ok, flat, np.asarray(big, flat.dtype)).min(axis=1)
+    band_hi = np.where(ok, flat, np.asarray(small, flat.dtype)).max(axis=1)
+    return band_lo.astype(np.float64), band_hi.astype(np.float64)
+
+
 def select_usable_bands(
     ds: Any, info: RasterInfo, region: Region, seed: int = 0, tile_size: int = 256
 ) -> Tuple[RasterInfo, List[str]]:
@@ -585,10 +601,12 @@ def select_usable_bands(
         if data.dtype.kind == "f":
             ok &= np.isfinite(data)
         flat, okf = data.reshape(b, -1), ok.reshape(b, -1)
-        n_valid += okf.sum(axis=1)
-        for k in np.flatnonzero(okf.any(axis=1)):
-            vals = flat[k][okf[k]]
-            lo[k], hi[k] = min(lo[k], float(vals.min())), max(hi[k], float(vals.max()))
+        counts = okf.sum(axis=1)
+        n_valid += counts
+        band_lo, band_hi = _masked_extremes(flat, okf, counts)
+        seen = counts > 0
+        lo[seen] = np.minimum(lo[seen], band_lo[seen])
+        hi[seen] = np.maximum(hi[seen], band_hi[seen])
     numbers = info.band_indexes or tuple(range(1, b + 1))
     flagged = [i for i, n in enumerate(numbers) if n in set(info.flagged_bad_bands)]
     empty = [i for i in range(b) if n_valid[i] == 0] if n_valid.any() else []
@@ -678,7 +696,10 @@ def sample_region(
     masks = {int(t): region.mask(tiles[int(t)].window) for t in order[:planned]}
     in_region = sum(int(m.sum()) for m in masks.values())
     rate = min(1.0, 4.0 * capacity / max(in_region, 1))
-    reservoir = PixelReservoir(n_bands=info.count, capacity=capacity, seed=seed)
+    native = np.dtype(info.read_dtype)
+    reservoir = PixelReservoir(n_bands=info.count, capacity=capacity, seed=seed,
+                               dtype=native if native.kind in "iu" and native.itemsize <= 4
+                               else np.float64)  # fmt: skip
     read_bytes = 0
     for i, t in enumerate(order):
         if (i >= max_tiles or read_bytes >= budget) and reservoir.seen > 0:

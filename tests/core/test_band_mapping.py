@@ -258,3 +258,30 @@ def test_integer_samples_give_numpys_quartiles_and_median_from_counts(shape, lo,
     if hi > lo + 1:
         assert got is None
     assert BandStats.from_samples(x).centre.tolist() == np.median(x, axis=0).tolist()
+
+
+@pytest.mark.parametrize("dtype,lo,hi", [("uint16", 0, 65535), ("int16", -32768, 32767),
+                                         ("uint8", 0, 255), ("int32", -70000, 70000),
+                                         ("uint16", 400, 9000)])
+def test_integer_samples_give_the_float64_statistics_without_converting(dtype, lo, hi):
+    """Raster-dtype samples (what sample_region keeps) give exactly the statistics of their
+    float64 copy, including the dtype's extremes and a constant band (std fallback)."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(lo, hi + 1, size=(3000, 6)).astype(dtype)
+    x[:5, 1] = [lo, hi, lo, hi, lo]
+    x[:, 4] = hi  # constant: IQR 0
+    x[:1500, 5] = lo  # IQR 0 on a two-valued band: the std
+    got, ref = BandStats.from_samples(x), BandStats.from_samples(x.astype(np.float64))
+    for a in ("centre", "scale"):
+        np.testing.assert_array_equal(getattr(got, a), getattr(ref, a))
+    assert got.scene_scale == ref.scene_scale and got.n_samples == ref.n_samples
+
+
+def test_reservoir_keeps_the_rasters_integer_dtype():
+    res = PixelReservoir(n_bands=3, capacity=50, seed=0, dtype="uint16")
+    res.add(np.arange(300, dtype=np.uint16).reshape(100, 3))
+    assert res.samples().dtype == np.uint16 and res.samples().shape == (50, 3)
+    with pytest.raises(ValueError, match="Cannot keep float64"):
+        res.add(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="not int64"):
+        PixelReservoir(n_bands=3, dtype="int64")
