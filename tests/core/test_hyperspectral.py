@@ -418,3 +418,47 @@ def test_decode_threads_do_not_change_the_map(tmp_path, model, monkeypatch):
         with rasterio.open(out) as ds:
             maps.append(ds.read(1))
     np.testing.assert_array_equal(maps[0], maps[1])
+
+
+@pytest.mark.parametrize("count,dtype,asked,expected", [
+    (204, "uint16", 512, 256),  # 107 MB -> 27 MB a tile
+    (224, "float32", 512, 256),
+    (13, "uint16", 512, 512),  # multispectral tiles stay as asked
+    (2000, "float64", 512, 128),  # never below MIN_TILE ...
+    (204, "uint16", 64, 64),  # ... nor above what was asked
+    (204, "uint16", 1000, 250),
+])
+def test_prediction_tiles_shrink_on_many_bands(count, dtype, asked, expected):
+    from types import SimpleNamespace
+
+    from metamapper.core.predict import TILE_BYTES, bounded_tile_size
+
+    info = SimpleNamespace(count=count, read_dtype=dtype)
+    size = bounded_tile_size(asked, info)  # type: ignore[arg-type]
+    assert size == expected
+    assert size * size * count * np.dtype(dtype).itemsize <= TILE_BYTES or size == 128
+
+
+def test_many_band_tiles_are_shrunk_in_map_region_and_map_the_same(tmp_path, monkeypatch):
+    """The shrunken tiles give the class map and confidences of the tiles asked for."""
+    from metamapper.core import predict
+
+    sc = make_raster(tmp_path / "r.tif", bands=40, n_classes=3, width=70, height=60)
+    feats = features_from_truth(sc, per_class=3)
+    opts = MapOptions(device="cpu", tile_size=64, estimate_accuracy=False)
+    monkeypatch.setattr(predict, "MIN_TILE", 8)
+    monkeypatch.setattr(predict, "TILE_BYTES", 16 * 16 * 40 * 2)  # 64 -> 16 px tiles
+    tiles = []
+    real = predict._predict_tile
+    monkeypatch.setattr(predict, "_predict_tile",
+                        lambda tile, *a, **k: (tiles.append(tile), real(tile, *a, **k))[1])
+    res = map_region(sc["path"], feats, str(tmp_path / "a.tif"), options=opts,
+                     confidence_path=str(tmp_path / "ca.tif"))  # fmt: skip
+    assert len(tiles) == 5 * 4  # 70 x 60 px in 16 px tiles
+    monkeypatch.setattr(predict, "TILE_BYTES", 2**40)  # the 64 px tiles asked for
+    ref = map_region(sc["path"], feats, str(tmp_path / "b.tif"), options=opts,
+                     confidence_path=str(tmp_path / "cb.tif"))  # fmt: skip
+    assert len(tiles) == 20 + 2
+    np.testing.assert_array_equal(_class_map(res.output_path), _class_map(ref.output_path))
+    np.testing.assert_array_equal(_class_map(res.confidence_path),
+                                  _class_map(ref.confidence_path))  # fmt: skip
