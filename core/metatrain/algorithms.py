@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..adapt import prototype_head, prototypes
+from ..adapt import fit_band_correction, prototype_head, prototypes
 from ..model import HEAD_LR_KEY, LRS_PREFIX, FewShotNet
 
 METHODS = ("protomaml", "fomaml", "metasgd", "anil", "protonet")
@@ -73,12 +73,17 @@ class HeadOnly(nn.Module):
 class MetaLearner(nn.Module):
     """One algorithm: ``task_loss`` gives the query loss/accuracy after adaptation."""
 
-    def __init__(self, method: str, net: FewShotNet, steps: int, lr: float) -> None:
+    def __init__(self, method: str, net: FewShotNet, steps: int, lr: float,
+                 correction: dict | None = None) -> None:
         super().__init__()
         if method not in METHODS:
             raise ValueError(f"Unknown method {method!r}; choose one of {METHODS}.")
         self.method, self.steps, self.lr = method, int(steps), float(lr)
         self.net = net
+        #: the card's ``band_correction`` section when the episodes carry the standardised
+        #: bands after the network's input (``append_bands``): the query loss is then that
+        #: of the classifier the plugin runs, scaled head + band correction (``task_loss``)
+        self.correction = dict(correction) if correction else None
         l2l = _l2l()
         if method in ("protomaml", "fomaml"):
             self.algo = l2l.algorithms.MAML(
@@ -130,8 +135,27 @@ class MetaLearner(nn.Module):
     def task_loss(
         self, xs: Tensor, ys: Tensor, xq: Tensor, yq: Tensor, n_classes: int
     ) -> Tuple[Tensor, float]:
-        model = self.adapted(xs, ys, n_classes)
-        logits = model(xq)
+        """Query cross-entropy and accuracy after adaptation to the support.
+
+        With :attr:`correction` and band columns after the network's input, the logits are
+        those ``core.adapt`` gives at run time: ``s * head + W z + c``, with (W, c) fitted
+        on the support by ``fit_band_correction`` (held fixed: a first-order meta-gradient,
+        as FOMAML treats its inner loop), so the network learns what the linear correction
+        on the bands cannot do instead of what it already does.
+        """
+        d = self.net.input_dim
+        if self.correction is not None and xs.shape[1] > d:
+            model = self.adapted(xs[:, :d], ys, n_classes)
+            scale = float(self.correction.get("prior_scale", 1.0))
+            with torch.no_grad():
+                base = scale * model(xs[:, :d])
+            w, c = fit_band_correction(base, xs[:, d:], ys, n_classes,
+                                       float(self.correction.get("l2", 0.1)),
+                                       int(self.correction.get("max_iter", 100)))
+            logits = scale * model(xq[:, :d]) + F.linear(xq[:, d:], w, c)
+        else:
+            model = self.adapted(xs[:, :d], ys, n_classes)
+            logits = model(xq[:, :d])
         acc = float((logits.argmax(1) == yq).float().mean())
         return F.cross_entropy(logits, yq), acc
 

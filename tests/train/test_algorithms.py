@@ -86,3 +86,33 @@ def test_trained_inner_loop_is_what_core_adapt_runs(method, tmp_path):
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="Unknown method"):
         MetaLearner("reptile", new_model(make_card("protonet", small_cfg(), 0.1)), 1, 0.1)
+
+
+def test_correction_loss_is_the_run_time_classifiers_and_trains_the_network(tmp_path):
+    """With ``correction``, the episode loss is the cross-entropy of what core.adapt runs
+    (scaled head + band correction on the appended bands), and its gradient reaches the
+    network (first order: through the head, the correction held fixed)."""
+    import torch.nn.functional as F
+
+    correction = {"l2": 0.05, "prior_scale": 0.1, "min_shots": 1, "max_iter": 100}
+    cfg = small_cfg()
+    card = make_card("protonet", cfg, cfg.inner_lr)
+    card["band_mapping"] = {**card["band_mapping"], "append_bands": True}
+    card["band_correction"] = dict(correction)
+    torch.manual_seed(0)
+    learner = MetaLearner("protonet", new_model(card, seed=0), 0, cfg.inner_lr,
+                          correction=correction)
+    xs, ys, xq, yq, n = tiny_task(2)
+    bands_s, bands_q = torch.randn(xs.shape[0], 7), torch.randn(xq.shape[0], 7)
+    xs_b, xq_b = torch.cat([xs, bands_s], 1), torch.cat([xq, bands_q], 1)
+    loss, _ = learner.task_loss(xs_b, ys, xq_b, yq, n)
+    clf = adapt(as_loaded(learner, card), xs_b.numpy(), ys.numpy(), n, transductive=False)
+    assert clf.band_weight is not None
+    torch.testing.assert_close(loss.detach(), F.cross_entropy(clf.logits(xq_b), yq),
+                               rtol=1e-4, atol=1e-4)
+    loss.backward()
+    assert all(p.grad is not None and float(p.grad.abs().sum()) > 0
+               for p in learner.net.parameters())
+    plain = MetaLearner("protonet", learner.net, 0, cfg.inner_lr)  # no correction: head only
+    head_only, _ = plain.task_loss(xs_b, ys, xq_b, yq, n)
+    torch.testing.assert_close(head_only, plain.task_loss(xs, ys, xq, yq, n)[0])
