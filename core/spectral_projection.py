@@ -109,10 +109,13 @@ class ProjectedTileClassifier:
         if acc[3] is not None:  # negative (or NaN) values: |x| != x
             acc[3][start:stop] = ~(fmin.reduce(part, axis=0) >= 0)
 
-    def prepare(self, data: np.ndarray, valid: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    def prepare(self, data: np.ndarray, valid: np.ndarray, smooth: bool = True
+                ) -> tuple[torch.Tensor, torch.Tensor]:
         """The whole-tile part: (K, H*W) projected (and smoothed) rows, and where a pixel
         needs the exact path. Independent of the pixels asked for, so the prediction's
-        reader thread can run it for the next tile (``predict.predict_region``)."""
+        reader thread can run it for the next tile (``predict.predict_region``).
+        ``smooth=False`` leaves the neighbourhood mean to :meth:`smooth` (the classifying
+        thread: the reader thread was the longer one of the two, ENVI BSQ 204 bands)."""
         mapper = self.mapper
         b, h, w = data.shape
         # centred in the conversion to float32 (one pass; the scale is in the projection),
@@ -133,11 +136,20 @@ class ProjectedTileClassifier:
         p = self.points
         mean_x = y[2 * p] + self.mean_c
         bad = self._flags(data, mean_x, tuple(scan)) & v.reshape(-1)
-        if mapper.smooth_pixels:
-            y = mapper.box_mean(y.reshape(-1, h, w), v).reshape(y.shape[0], -1)
-            if bool(bad.any()):
-                bad = mapper.box_mean(bad.reshape(1, h, w).float(), torch.ones_like(v))
-                bad = bad.reshape(-1) > 0
+        return self.smooth(y, bad, v.reshape(h, w)) if smooth else (y, bad)
+
+    def smooth(self, y: torch.Tensor, bad: torch.Tensor, valid: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The neighbourhood mean of the projected rows (``smooth`` context mode); a pixel
+        needs the exact path when any pixel of its neighbourhood does."""
+        mapper = self.mapper
+        if not mapper.smooth_pixels:
+            return y, bad
+        h, w = valid.shape
+        y = mapper.box_mean(y.reshape(-1, h, w), valid).reshape(y.shape[0], -1)
+        if bool(bad.any()):
+            bad = mapper.box_mean(bad.reshape(1, h, w).float(), torch.ones_like(valid))
+            bad = bad.reshape(-1) > 0
         return y, bad
 
     def __call__(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, chunk: int,
@@ -147,7 +159,11 @@ class ProjectedTileClassifier:
         what :meth:`prepare` returned for this tile (computed here when None)."""
         from .predict import best_class
 
-        y, bad = self.prepare(data, valid) if prepared is None else prepared
+        if prepared is None:
+            y, bad = self.prepare(data, valid)
+        else:  # projected by the reader thread; smoothed here
+            valid_t = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool))
+            y, bad = self.smooth(*prepared, valid_t.to(prepared[0].device))
         prepared = None
         idx = torch.from_numpy(np.ascontiguousarray(pick, dtype=np.int64)).to(y.device)
         exact_mask = bad.index_select(0, idx)
