@@ -416,6 +416,7 @@ def adapt(
             base, bands, y, int(n_classes), float(corr.get("l2", 0.1)),
             int(corr.get("max_iter", 100)),
             None if correction_start is None or correction_start.band_weight is None
+            or correction_start.band_bias is None
             else (correction_start.band_weight, correction_start.band_bias),
         )
     return AdaptedClassifier(
