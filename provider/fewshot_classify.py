@@ -134,6 +134,8 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         self._colors: Dict[str, Tuple[Tuple[int, int, int], str]] = {}
         self._styles: List[ClassStyle] = []
         self._outputs_to_style: Dict[str, str | None] = {}
+        #: the training and region sources, made in prepareAlgorithm (main thread)
+        self._sources: Dict[str, Any] = {}
 
     # ------------------------------------------------------------------ identity
     def createInstance(self) -> FewShotClassifyAlgorithm:  # noqa: N802 (QGIS API)
@@ -299,7 +301,19 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
         self._colors = categorized_colors(self._training_layer(parameters, context),
                                           class_field)
+        # the feature sources are made here and only read in the worker: made there, they
+        # read the project's layers from another thread (a crash seen once in a test run,
+        # in check_crs -> sourceCrs() under a QgsProcessingAlgRunnerTask)
+        self._sources = {name: self.parameterAsSource(parameters, name, context)
+                         for name in (self.TRAINING, self.REGION)}
         return True
+
+    def _source(self, parameters, name: str, context):
+        """The feature source of ``name``: the one prepareAlgorithm made, else made now
+        (parameter checks, which run in the main thread)."""
+        if name in self._sources:
+            return self._sources[name]
+        return self.parameterAsSource(parameters, name, context)
 
     def _training_layer(self, parameters, context):
         """The training layer, also when given as a "selected features only" definition.
@@ -356,7 +370,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
     def _gather(self, parameters, context, raster: RasterInfo, is_cancelled=None) -> GatheredInputs:
         """Validate every parameter and convert the features; raise InputProblem."""
         transform_context = context.transformContext()
-        training = self.parameterAsSource(parameters, self.TRAINING, context)
+        training = self._source(parameters, self.TRAINING, context)
         if training is None:
             raise InputProblem(tr("No training layer was given. Choose a point or polygon layer."))
         class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
@@ -370,7 +384,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             raise InputProblem(str(exc)) from None
         _check_training(converted, class_field, training, raster)
 
-        region_source = self.parameterAsSource(parameters, self.REGION, context)
+        region_source = self._source(parameters, self.REGION, context)
         region = None
         if region_source is not None:
             check_crs(region_source, tr("region layer"))
@@ -445,6 +459,8 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
                     tr("Cancelled by the user; no output was written.")
                 ) from None
             raise QgsProcessingException(error_text(exc)) from None
+        finally:
+            self._sources = {}  # the features are converted: release the layers' sources
         if feedback.isCanceled():
             raise QgsProcessingException(
                 tr("Cancelled before the run started; nothing was written."))

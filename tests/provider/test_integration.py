@@ -33,6 +33,7 @@ from .conftest import (
     point_labels,
     polygon_labels,
     read_band,
+    region_layer,
     save_layer,
     write_scene,
 )
@@ -140,6 +141,42 @@ def test_runs_in_a_background_task(scene, processing_provider, model_file, tmp_p
     band, _meta = read_band(out)
     names = decode(band, outcome["results"]["CLASSES"].split(","), [1, 2, 3])
     assert float((names == scene.truth).mean()) >= 0.95
+
+
+def test_background_task_makes_its_feature_sources_in_the_main_thread(
+        scene, processing_provider, model_file, tmp_path, monkeypatch):
+    """Layers belong to the main thread: the worker only reads the training and region
+    sources that prepareAlgorithm made (a source made in the worker crashed QGIS once)."""
+    import threading
+
+    from metamapper.provider.fewshot_classify import FewShotClassifyAlgorithm
+
+    made_in = []
+    real = FewShotClassifyAlgorithm.parameterAsSource
+
+    def recorded(self, parameters, name, context):
+        made_in.append((name, threading.current_thread() is threading.main_thread()))
+        return real(self, parameters, name, context)
+
+    monkeypatch.setattr(FewShotClassifyAlgorithm, "parameterAsSource", recorded)
+    alg = QgsApplication.processingRegistry().createAlgorithmById("metamapper:fewshot_classify")
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    feedback = LogFeedback()
+    params = {"INPUT": str(scene.path), "TRAINING": point_labels(), "CLASS_FIELD": "cls",
+              "REGION": region_layer((0, 0, 24, SIZE)), "MODEL": str(model_file), "ESTIMATE_ACCURACY": False,
+              "OUTPUT": str(tmp_path / "map.tif")}
+    task = QgsProcessingAlgRunnerTask(alg, params, context, feedback)
+    outcome = {}
+    task.executed.connect(lambda ok, results: outcome.update(ok=ok, results=results))
+    QgsApplication.taskManager().addTask(task)
+    deadline = time.monotonic() + 120
+    while "ok" not in outcome and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+    assert outcome.get("ok") is True, feedback.text
+    assert {name for name, _ in made_in} == {"TRAINING", "REGION"}
+    assert all(main for _, main in made_in), made_in
 
 
 def test_batch_runs_one_instance_over_several_rasters(processing_provider, model_file,
