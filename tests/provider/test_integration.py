@@ -164,8 +164,8 @@ def test_background_task_makes_its_feature_sources_in_the_main_thread(
     context.setProject(QgsProject.instance())
     feedback = LogFeedback()
     params = {"INPUT": str(scene.path), "TRAINING": point_labels(), "CLASS_FIELD": "cls",
-              "REGION": region_layer((0, 0, 24, SIZE)), "MODEL": str(model_file), "ESTIMATE_ACCURACY": False,
-              "OUTPUT": str(tmp_path / "map.tif")}
+              "REGION": region_layer((0, 0, 24, SIZE)), "MODEL": str(model_file),
+              "ESTIMATE_ACCURACY": False, "OUTPUT": str(tmp_path / "map.tif")}
     task = QgsProcessingAlgRunnerTask(alg, params, context, feedback)
     outcome = {}
     task.executed.connect(lambda ok, results: outcome.update(ok=ok, results=results))
