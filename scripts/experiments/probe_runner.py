@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List
+from typing import Any, Callable, Iterator, List, Sequence
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the leave-one-scene-out fold models every probe scores a scene with
@@ -30,3 +32,84 @@ def main(run_scene: Callable[[str], List[dict]], summary: Callable[[str], None])
                 out.write(json.dumps(r, default=float) + "\n")
             out.flush()
     summary(sys.argv[1])
+
+
+#: the evaluation's seeded draws the probes score (K=5, points and polygons)
+DRAWS = (0, 1, 3, 4)
+#: the scenes under 90 % OA for the best baseline in either support style
+HARD = ("enmap_potsdam", "s2_slovenia_d4", "landsat7_open_geo_tutorial", "teamlucc_l5sr_1986")
+
+
+def corrected_record(prior_s: Any, prior_q: Any, zs: Any, zq: Any, y: Any, l2: float,
+                     draw: Any, meta: dict) -> dict:
+    """Fit the band correction on the support (``prior_s`` logits + inputs ``zs``), score
+    ``prior_q + W zq + c`` on the draw's queries: one record (OA, F1, kappa + ``meta``)."""
+    import torch.nn.functional as F
+    from metamapper.core.adapt import fit_band_correction
+    from metamapper.core.evaluate import _metrics
+
+    n = len(draw.classes)
+    w, c = fit_band_correction(prior_s, zs, y, n, l2, 100)
+    record = _metrics(draw.query_y, (prior_q + F.linear(zq, w, c)).argmax(1).numpy(), n)
+    record.update(meta)
+    return record
+
+
+def print_summary(path: str, hard: Sequence[str] = HARD) -> None:
+    """Mean OA of every method over all scenes and over the ``hard`` ones, per style."""
+    import numpy as np
+
+    oa: dict = defaultdict(list)
+    with open(path, encoding="utf-8") as f:
+        for r in map(json.loads, f):
+            oa[(r["style"], r["method"], r["scene"])].append(r["oa"])
+    methods = sorted({m for _, m, _ in oa})
+    for style in ("points", "polygons"):
+        print(f"{style}: mean OA over all scenes / the {len(hard)} hard ones")
+        for m in methods:
+            per = {s: np.mean(v) for (st, mm, s), v in oa.items() if st == style and mm == m}
+            hard_oa = [v for s, v in per.items() if s in hard]
+            print(f"  {m:32s} {np.mean(list(per.values())):.3f} / {np.mean(hard_oa):.3f}")
+
+
+@dataclass
+class HeadDraw:
+    """One seeded draw, adapted as the plugin does: the (scaled) head's logits of the
+    support and queries, and the correction's shipped inputs (the standardised bands)."""
+
+    style: str
+    index: int
+    draw: Any  # core.metatrain.scene_tasks draw: support/query indices and labels
+    xs: Any  # (n, D) mapped support features
+    xq: Any
+    clf: Any  # core.adapt.AdaptedClassifier
+    head_s: Any  # (n, N) head logits, as the card scales them (prior_scale)
+    head_q: Any
+    y: Any  # (n,) support labels, int64 tensor
+    bands_s: Any  # (n, B) standardised bands: the shipped correction's inputs
+    bands_q: Any
+
+    def meta(self, scene: str, k: int, method: str) -> dict:
+        return dict(scene=scene, style=self.style, k=k, draw=self.index, method=method)
+
+
+def head_draws(scene: Any, loaded: Any, pixels: Any, k: int = 5,
+               draws: Sequence[int] = DRAWS) -> Iterator[HeadDraw]:
+    """The evaluation's draws of ``scene`` (``tune_adaptation.mapped_draws``), each adapted
+    with ``core.adapt.adapt`` (no transduction)."""
+    import torch
+    import torch.nn.functional as F
+    from metamapper.core.adapt import adapt
+    from metamapper.core.metatrain.tune_adaptation import mapped_draws
+
+    for style, i, d, xs, xq in mapped_draws(scene, loaded.card, pixels, k, max(draws) + 1,
+                                            draws):
+        clf = adapt(loaded, xs, d.support_y, len(d.classes), device="cpu", seed=i,
+                    transductive=False)
+        dim = clf.input_dim
+        with torch.no_grad():
+            hs = F.linear(clf.embed(xs), clf.head_weight, clf.head_bias)
+            hq = F.linear(clf.embed(xq), clf.head_weight, clf.head_bias)
+        yield HeadDraw(style, i, d, xs, xq, clf, hs, hq, torch.from_numpy(d.support_y).long(),
+                       torch.from_numpy(xs[:, dim:]).float(),
+                       torch.from_numpy(xq[:, dim:]).float())

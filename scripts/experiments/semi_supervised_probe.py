@@ -36,7 +36,7 @@ from probe_runner import FOLDS  # noqa: E402
 
 VARIANTS = ("default", "inductive", "selftrain", "selftrain_repropagate", "rf_n3", "avg_rf_n3",
             "rf_prior_n3")
-DRAWS = (0, 1, 3, 4)
+DRAWS = probe_runner.DRAWS
 
 
 def _fit_soft(base, bands, targets, weights, l2: float, max_iter: int = 100):

@@ -119,6 +119,19 @@ def test_without_categories_a_distinct_palette_is_used(scene, processing_provide
     assert len(colours) == 3
 
 
+def run_as_task(alg, params, context, feedback, timeout_s: float = 120.0) -> dict:
+    """Run ``alg`` in a QgsProcessingAlgRunnerTask on QGIS's task manager: {ok, results}."""
+    task = QgsProcessingAlgRunnerTask(alg, params, context, feedback)
+    outcome: dict = {}
+    task.executed.connect(lambda ok, results: outcome.update(ok=ok, results=results))
+    QgsApplication.taskManager().addTask(task)
+    deadline = time.monotonic() + timeout_s
+    while "ok" not in outcome and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+    return outcome
+
+
 def test_runs_in_a_background_task(scene, processing_provider, model_file, tmp_path):
     """As the panel and the toolbox dialog do: QgsProcessingAlgRunnerTask (worker thread)."""
     alg = QgsApplication.processingRegistry().createAlgorithmById("metamapper:fewshot_classify")
@@ -128,14 +141,7 @@ def test_runs_in_a_background_task(scene, processing_provider, model_file, tmp_p
     out = str(tmp_path / "map.tif")
     params = {"INPUT": str(scene.path), "TRAINING": point_labels(), "CLASS_FIELD": "cls",
               "MODEL": str(model_file), "ESTIMATE_ACCURACY": False, "OUTPUT": out}
-    task = QgsProcessingAlgRunnerTask(alg, params, context, feedback)
-    outcome = {}
-    task.executed.connect(lambda ok, results: outcome.update(ok=ok, results=results))
-    QgsApplication.taskManager().addTask(task)
-    deadline = time.monotonic() + 120
-    while "ok" not in outcome and time.monotonic() < deadline:
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
+    outcome = run_as_task(alg, params, context, feedback)
     assert outcome.get("ok") is True, feedback.text
     assert outcome["results"]["OUTPUT"] == out
     band, _meta = read_band(out)
@@ -166,14 +172,7 @@ def test_background_task_makes_its_feature_sources_in_the_main_thread(
     params = {"INPUT": str(scene.path), "TRAINING": point_labels(), "CLASS_FIELD": "cls",
               "REGION": region_layer((0, 0, 24, SIZE)), "MODEL": str(model_file),
               "ESTIMATE_ACCURACY": False, "OUTPUT": str(tmp_path / "map.tif")}
-    task = QgsProcessingAlgRunnerTask(alg, params, context, feedback)
-    outcome = {}
-    task.executed.connect(lambda ok, results: outcome.update(ok=ok, results=results))
-    QgsApplication.taskManager().addTask(task)
-    deadline = time.monotonic() + 120
-    while "ok" not in outcome and time.monotonic() < deadline:
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
+    outcome = run_as_task(alg, params, context, feedback)
     assert outcome.get("ok") is True, feedback.text
     assert {name for name, _ in made_in} == {"TRAINING", "REGION"}
     assert all(main for _, main in made_in), made_in
