@@ -161,6 +161,14 @@ def _counted_quantiles(x: np.ndarray) -> tuple[np.ndarray, float] | None:
     return quartiles, float(np.mean(m))
 
 
+def sample_dtype(dtype: Any) -> np.dtype:
+    """The dtype pixel samples are kept and counted in: integers up to 32 bits as they are
+    (finite, counted by :func:`_counted_quantiles` without a float64 copy: 50,000 x 204,
+    0.6 -> 0.2 s), anything else as float64."""
+    dt = np.dtype(dtype)
+    return dt if dt.kind in "iu" and dt.itemsize <= 4 else np.dtype(np.float64)
+
+
 @dataclass
 class BandStats:
     """Robust per-band centre and scale of one region, plus one scene-level scale.
@@ -187,8 +195,7 @@ class BandStats:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] < 1:
             raise ValueError(f"Expected pixel samples of shape (n, bands), got {x.shape}.")
-        if not (x.dtype.kind in "iu" and x.dtype.itemsize <= 4):  # such integers are finite
-            # and counted as they are, without a float64 copy (50,000 x 204: 0.6 -> 0.2 s)
+        if sample_dtype(x.dtype).kind == "f":  # kept integers are finite: no NaN rows
             x = x.astype(np.float64, copy=False)
             x = x[np.isfinite(x).all(axis=1)]
         if x.shape[0] == 0:
@@ -280,7 +287,7 @@ class PixelReservoir:
 
     def __post_init__(self) -> None:
         self.dtype = np.dtype(self.dtype)
-        if not (self.dtype.kind == "f" or (self.dtype.kind in "iu" and self.dtype.itemsize <= 4)):
+        if self.dtype.kind != "f" and sample_dtype(self.dtype) != self.dtype:
             raise ValueError(f"A pixel reservoir keeps float or <= 32-bit integer values, "
                              f"not {self.dtype}.")
         self._buf = np.empty((self.capacity, self.n_bands), dtype=self.dtype)

@@ -215,7 +215,7 @@ def _region_anchors(ds: Any, info: Any, region: Any, predictor: Any, mapper_args
 def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier: Any,
                         mapper: Any, mapper_args: tuple, support: SupportSet, sx: np.ndarray,
                         fold_predict: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                        device: str, opts: MapOptions, run: _Run) -> Any:
+                        opts: MapOptions, run: _Run) -> Any:
     """Propagate the support labels over the region (core.propagation) if the support's
     k-fold says it helps; the choice and its scores are logged in the result's tags.
     ``fold_predict(train, test)``: the inductive classifier adapted on ``train``, its
@@ -463,8 +463,8 @@ def map_region(
                 with _one_torch_thread():  # small products: see _one_torch_thread
                     choice = _choose_propagation(
                         ds, info, region_obj, card, classifier, mapper,
-                        (stats, card_bm, wavelengths), support, sx, fold_predict, device,
-                        opts, run,
+                        (stats, card_bm, wavelengths), support, sx, fold_predict, opts,
+                        run,
                     )  # fmt: skip
                 propagation = choice.propagation
                 transduction_note = choice.reason

@@ -117,7 +117,8 @@ def nearest(x: Tensor, k: int) -> tuple[Tensor, Tensor]:
 
 
 def knn_affinity(x: Tensor, k: int, knn: tuple[Tensor, Tensor] | None = None) -> Tensor:
-    """Normalised affinity ``D^-1/2 W D^-1/2`` of the symmetrised k-NN graph, sparse (COO).
+    """Normalised affinity ``D^-1/2 W D^-1/2`` of the symmetrised k-NN graph, sparse (CSR
+    rows: the spreading's products are 8x faster than on COO, with the same sums).
 
     ``W_ij = exp(-d_ij^2 / sigma^2)`` when j is among i's k nearest or i among j's (the
     weight is symmetric, so the union is the element-wise maximum of the two directed
@@ -139,8 +140,11 @@ def knn_affinity(x: Tensor, k: int, knn: tuple[Tensor, Tensor] | None = None) ->
     w = summed.values() / counts.values()  # an edge found from both ends counts once
     ij = summed.indices()
     inv = torch.zeros(m, dtype=x.dtype).index_add_(0, ij[0], w).clamp_min(1e-12).rsqrt()
-    return torch.sparse_coo_tensor(ij, inv[ij[0]] * w * inv[ij[1]], (m, m),
-                                   check_invariants=False).coalesce()
+    coo = torch.sparse_coo_tensor(ij, inv[ij[0]] * w * inv[ij[1]], (m, m),
+                                  check_invariants=False).coalesce()
+    with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
+        warnings.simplefilter("ignore", UserWarning)
+        return coo.to_sparse_csr()
 
 
 def spread(s: Tensor, y0: Tensor, alpha: float, iterations: int) -> Tensor:
@@ -149,11 +153,7 @@ def spread(s: Tensor, y0: Tensor, alpha: float, iterations: int) -> Tensor:
     ``S`` dense or sparse (what :func:`knn_affinity` returns).
     """
     f = y0.clone()
-    if s.is_sparse or s.layout == torch.sparse_csr:
-        if s.is_sparse:  # CSR rows: 8x faster products than COO, the same sums (measured)
-            with warnings.catch_warnings():  # "CSR support is in beta state"
-                warnings.simplefilter("ignore", UserWarning)
-                s = s.to_sparse_csr()
+    if s.layout != torch.strided:
         for _ in range(int(iterations)):
             f = torch.add((1.0 - alpha) * y0, s @ f, alpha=alpha)
         return f

@@ -555,9 +555,8 @@ def _masked_extremes(flat: np.ndarray, ok: np.ndarray, counts: np.ndarray
         return flat.min(axis=1).astype(np.float64), flat.max(axis=1).astype(np.float64)
     if flat.dtype.kind == "f":
         big, small = np.inf, -np.inf
-    else:
-        info = np.iinfo(flat.dtype) if flat.dtype.kind in "iu" else None
-        big, small = (info.max, info.min) if info is not None else (True, False)
+    else:  # the raster's integer dtype (read_dtype is never bool)
+        big, small = np.iinfo(flat.dtype).max, np.iinfo(flat.dtype).min
     band_lo = np.where(ok, flat, np.asarray(big, flat.dtype)).min(axis=1)
     band_hi = np.where(ok, flat, np.asarray(small, flat.dtype)).max(axis=1)
     return band_lo.astype(np.float64), band_hi.astype(np.float64)
@@ -682,7 +681,7 @@ def sample_region(
     :data:`SAMPLE_BYTES` of decoded data once it has found valid pixels, so the cost does not
     grow with the region; RegionError if the region is all nodata.
     """
-    from .band_mapping import PixelReservoir
+    from .band_mapping import PixelReservoir, sample_dtype
 
     tiled = is_tiled(ds)
     if tile_size is None:  # small tiles spread further on tiled rasters; raw/strip layouts
@@ -696,10 +695,8 @@ def sample_region(
     masks = {int(t): region.mask(tiles[int(t)].window) for t in order[:planned]}
     in_region = sum(int(m.sum()) for m in masks.values())
     rate = min(1.0, 4.0 * capacity / max(in_region, 1))
-    native = np.dtype(info.read_dtype)
     reservoir = PixelReservoir(n_bands=info.count, capacity=capacity, seed=seed,
-                               dtype=native if native.kind in "iu" and native.itemsize <= 4
-                               else np.float64)  # fmt: skip
+                               dtype=sample_dtype(info.read_dtype))
     read_bytes = 0
     for i, t in enumerate(order):
         if (i >= max_tiles or read_bytes >= budget) and reservoir.seen > 0:

@@ -144,8 +144,8 @@ class MetaLearner(nn.Module):
         on the bands cannot do instead of what it already does.
         """
         d = self.net.input_dim
+        model = self.adapted(xs[:, :d], ys, n_classes)
         if self.correction is not None and xs.shape[1] > d:
-            model = self.adapted(xs[:, :d], ys, n_classes)
             scale = float(self.correction.get("prior_scale", 1.0))
             with torch.no_grad():
                 base = scale * model(xs[:, :d])
@@ -154,7 +154,6 @@ class MetaLearner(nn.Module):
                                        int(self.correction.get("max_iter", 100)))
             logits = scale * model(xq[:, :d]) + F.linear(xq[:, d:], w, c)
         else:
-            model = self.adapted(xs[:, :d], ys, n_classes)
             logits = model(xq[:, :d])
         acc = float((logits.argmax(1) == yq).float().mean())
         return F.cross_entropy(logits, yq), acc
