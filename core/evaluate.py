@@ -481,7 +481,9 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
         "bands, the 3x3 neighbourhood (stacked, up to 30 bands), 3x3 means and 5x5 means, each "
         "with and without a 3x3 majority filter of its whole-scene map; scikit-learn "
         "`LabelSpreading` (k-NN kernel, 10 neighbours) over [PCA-20 of the 3x3 means, pixel "
-        "position x 0.5 / scene size] over the support, the queries and up to 20,000 other pixels.",
+        "position x 0.5 / scene size] over the support, the queries and up to 20,000 other "
+        "pixels; query pixels no label reaches in its 30 steps take the class of the nearest "
+        "labelled pixel in that space (scikit-learn would report the first class).",
         "- The same network from scratch (random init + linear head, 100 Adam steps) and "
         "supervised pre-training then fine-tuning, on the plugin's band-mapped features.",
         "- MetaMapper rows run `core.adapt.adapt` and `core.propagation.choose` exactly as "

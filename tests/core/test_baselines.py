@@ -65,3 +65,35 @@ def test_supervised_finetuning_starts_from_the_given_weights(tmp_path):
     assert (res.pred == task.query_y).mean() > 0.8
     after = loaded.net.state_dict()
     assert all((before[k] == after[k]).all() for k in before)  # fine-tunes a copy
+
+
+def test_label_spreading_gives_unreached_pixels_the_nearest_label_not_the_first_class(
+        monkeypatch):
+    """A field no label reaches (its own tight cluster in the k-NN graph) would be reported
+    as class 0 by scikit-learn; the baseline gives it its nearest labelled pixel's class."""
+    from metamapper.core import baselines
+
+    rng = np.random.default_rng(0)
+    h, w = 30, 42
+    cube = np.zeros((h, w, 3), np.float32)
+    cube[:, :14] = (1.0, 0.0, 0.0)  # class 0, labelled
+    cube[:, 14:28] = (0.0, 1.0, 0.0)  # class 1, labelled
+    cube[:, 28:] = (0.0, 1.0, 0.4)  # class 1, another field: no label, its own cluster
+    cube += rng.normal(0, 0.01, cube.shape).astype(np.float32)
+    truth = np.where(np.arange(w) < 14, 0, 1)[None, :].repeat(h, 0).ravel()
+    flat = cube.reshape(-1, 3)
+    sup = np.concatenate([np.ravel_multi_index((rng.integers(5, 25, 5), rng.integers(3, 11, 5)),
+                                               (h, w)),
+                          np.ravel_multi_index((rng.integers(5, 25, 5), rng.integers(17, 25, 5)),
+                                               (h, w))])
+    far = np.flatnonzero((np.arange(h * w) % w) >= 31)  # inside the unlabelled field
+    task = Task(flat[sup], truth[sup], flat[far], truth[far], flat, 2, None, 0,
+                support_idx=sup, query_idx=far, region_idx=np.arange(h * w),
+                scene=baselines.SceneMaps.from_cube(cube))
+    calls = []
+    real = baselines.nearest_label
+    monkeypatch.setattr(baselines, "nearest_label",
+                        lambda x, *a: calls.append(len(x)) or real(x, *a))
+    pred = baselines.label_spreading_method()(task).pred
+    assert calls and calls[0] > 0.5 * far.size  # the field was unreached by the spreading
+    assert (pred == 1).mean() > 0.95
