@@ -36,6 +36,59 @@ def main(run_scene: Callable[[str], List[dict]], summary: Callable[[str], None])
 
 #: the evaluation's seeded draws the probes score (K=5, points and polygons)
 DRAWS = (0, 1, 3, 4)
+
+#: the variants of the draw being scored (``draw_records`` makes a new Task per method)
+_DRAW_CACHE: dict = {}
+#: the scene and support style :func:`run_variants` is scoring (for probes that log more
+#: than predictions)
+SCENE = ["", ""]
+
+
+def run_variants(name: str, compute: Callable[[Any, Any, Any], dict],
+                 names: Sequence[str], k: int = 5) -> List[dict]:
+    """Score every variant of ``compute(task, loaded, cfg)`` (-> {variant: query
+    predictions}) on ``name``'s draws, with its leave-one-scene-out fold model and the
+    card's propagation settings; the variants of one draw are computed once.
+
+    Bind ``compute`` and ``names`` with ``functools.partial`` to get :func:`main`'s
+    ``run_scene``."""
+    import time
+
+    import numpy as np
+    import torch
+    from metamapper.core.baselines import Result
+    from metamapper.core.evaluate import META, Config, _model_for, draw_records
+    from metamapper.core.metatrain.scenes import load_scenes
+    from metamapper.core.model import bundled_model_path, load_model
+    from metamapper.core.propagation import PropagationSettings
+
+    torch.set_num_threads(1)
+    scene = load_scenes([name])[0][0]
+    SCENE[0] = name
+    loaded = load_model(_model_for(scene, bundled_model_path(), FOLDS))
+    cfg = PropagationSettings.from_card(loaded.card.get("transductive"))
+
+    def method(variant: str) -> Callable[[Any], Any]:
+        def run(task: Any) -> Any:
+            key = (task.seed, task.support_idx.tobytes(), task.query_idx.tobytes())
+            if key not in _DRAW_CACHE:
+                _DRAW_CACHE.clear()
+                t0 = time.perf_counter()
+                _DRAW_CACHE[key] = (compute(task, loaded, cfg), time.perf_counter() - t0)
+            preds, seconds = _DRAW_CACHE[key]
+            return Result(np.asarray(preds[variant]).astype(np.int64), seconds, 0.0)
+
+        return run
+
+    # names start with META: fed the card's 3x3-smoothed pixels, as the plugin maps them
+    models = {f"{META}_probe_{v}": method(v) for v in names}
+    records: List[dict] = []
+    for style in ("points", "polygons"):
+        SCENE[1] = style
+        config = Config(shots=[k], styles=[style], n_draws=max(DRAWS) + 1, supervised=False)
+        records += draw_records(scene, {}, config, loaded.card, models, DRAWS,
+                                log=lambda m: None)
+    return records
 #: the scenes under 90 % OA for the best baseline in either support style
 HARD = ("enmap_potsdam", "s2_slovenia_d4", "landsat7_open_geo_tutorial", "teamlucc_l5sr_1986")
 

@@ -24,19 +24,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-import time
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import probe_runner  # noqa: E402  (sets up the package path)
-from probe_runner import FOLDS  # noqa: E402
 
 VARIANTS = ("default", "inductive", "selftrain", "selftrain_repropagate", "rf_n3", "avg_rf_n3",
             "rf_prior_n3")
-DRAWS = probe_runner.DRAWS
 
 
 def _fit_soft(base, bands, targets, weights, l2: float, max_iter: int = 100):
@@ -132,37 +130,6 @@ def _variants(task, loaded, cfg) -> dict:
     return out
 
 
-def _method(loaded, cfg, name):
-    from metamapper.core.baselines import Result
-
-    def run(task):
-        if "_probe" not in task.feature_cache:  # shared by the variants of one draw
-            t0 = time.perf_counter()
-            task.feature_cache["_probe"] = (_variants(task, loaded, cfg),
-                                            time.perf_counter() - t0)
-        preds, seconds = task.feature_cache["_probe"]
-        return Result(preds[name].astype(np.int64), seconds, 0.0)
-
-    return run
-
-
-def run_scene(name: str) -> list:
-    import torch
-    from metamapper.core.evaluate import META, Config, _model_for, draw_records
-    from metamapper.core.metatrain.scenes import load_scenes
-    from metamapper.core.model import bundled_model_path, load_model
-    from metamapper.core.propagation import PropagationSettings
-
-    torch.set_num_threads(1)
-    scene = load_scenes([name])[0][0]
-    loaded = load_model(_model_for(scene, bundled_model_path(), FOLDS))
-    cfg = PropagationSettings.from_card(loaded.card.get("transductive"))
-    # names start with META: fed the card's 3x3-smoothed pixels, as the plugin maps them
-    models = {f"{META}_probe_{v}": _method(loaded, cfg, v) for v in VARIANTS}
-    config = Config(shots=[5], styles=["points", "polygons"], n_draws=max(DRAWS) + 1,
-                    supervised=False)
-    return draw_records(scene, {}, config, loaded.card, models, DRAWS, log=lambda m: None)
-
 
 def summary(path: str) -> None:
     """Mean OA per variant: all scenes, and the scenes under 90 % for the best baseline."""
@@ -183,4 +150,5 @@ def summary(path: str) -> None:
 
 
 if __name__ == "__main__":
-    probe_runner.main(run_scene, summary)
+    probe_runner.main(partial(probe_runner.run_variants, compute=_variants, names=VARIANTS),
+                      summary)
