@@ -228,18 +228,23 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
     settings = _propagation_settings(card)
     n_bands = mapper.n_bands
     if not mapper.append_bands or sx.shape[1] < n_bands:
-        return PropagationChoice(None, None, None, "propagation needs a card with band features")
+        return PropagationChoice(None, None, None, msg(
+            "Label propagation over the region: not used (the model card maps no band "
+            "features)."))
     area = int(region.window.height) * int(region.window.width)
     if area > settings.max_region_pixels:
-        return PropagationChoice(None, None, None, (
-            f"propagation not used: the region ({area / 1e6:.1f} Mpx) is larger than "
-            f"{settings.max_region_pixels / 1e6:.1f} Mpx; inductive map"))
+        return PropagationChoice(None, None, None, msg(
+            "Label propagation over the region: not used (the region, {area:.1f} Mpx, is "
+            "larger than {limit:.1f} Mpx).", area=area / 1e6,
+            limit=settings.max_region_pixels / 1e6))
     helper = BatchPredictor(classifier, "cpu", opts.batch_size, None)
     anchors = _region_anchors(ds, info, region, helper, mapper_args, mapper.radius,
                               settings.anchors, opts.seed)
     run.check()
     if anchors is None:
-        return PropagationChoice(None, None, None, "no valid region pixel to propagate over")
+        return PropagationChoice(None, None, None, msg(
+            "Label propagation over the region: not used (no valid region pixel to "
+            "propagate over)."))
     probs, z, rows, cols = anchors
     win = region.window
     space = GraphSpace.fit(z, (float(win.row_off), float(win.col_off)),
@@ -468,6 +473,7 @@ def map_region(
                     )  # fmt: skip
                 propagation = choice.propagation
                 transduction_note = choice.reason
+                notes.append(choice.reason)
                 seconds["transduction"] = time.perf_counter() - t0
             else:
                 transduction_note = "off" if not opts.transductive else "not in the model card"

@@ -42,6 +42,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .messages import msg
+
 
 @dataclass(frozen=True)
 class PropagationSettings:
@@ -303,8 +305,9 @@ def choose(
     y = support_y.cpu().numpy()
     folds, n_folds = check_folds(groups, y, settings.folds, seed)
     if inductive_fold_predict is None or n_folds < 2:
-        return PropagationChoice(result, None, None, "too few labelled features to check; "
-                                 "propagation used")
+        return PropagationChoice(result, None, None, msg(
+            "Label propagation over the region: used without a check (too few labelled "
+            "features to hold any out)."))
     # a fold that removes a whole class cannot score either method
     scored = [f for f in range(n_folds) if np.unique(y[folds != f]).size == n_classes]
     right_prop = right_ind = 0
@@ -322,14 +325,17 @@ def choose(
         right_ind += int((np.asarray(pred) == y[test]).sum())
         counted += int(test.sum())
     if counted == 0:
-        return PropagationChoice(result, None, None, "no fold keeps every class; "
-                                 "propagation used")
+        return PropagationChoice(result, None, None, msg(
+            "Label propagation over the region: used without a check (no held-out fold "
+            "keeps every class)."))
     cv_p, cv_i = right_prop / counted, right_ind / counted
     if cv_p >= cv_i + 1e-9 and cv_p > 0:
-        return PropagationChoice(result, cv_p, cv_i, f"propagation over the region "
-                                 f"(support k-fold {cv_p:.2f} vs {cv_i:.2f} without)")
-    return PropagationChoice(None, cv_p, cv_i, f"propagation not used: support k-fold "
-                             f"{cv_p:.2f} vs {cv_i:.2f} without")
+        return PropagationChoice(result, cv_p, cv_i, msg(
+            "Label propagation over the region: used (labelled features held out: "
+            "{cv_p:.0%} right with it, {cv_i:.0%} without).", cv_p=cv_p, cv_i=cv_i))
+    return PropagationChoice(None, cv_p, cv_i, msg(
+        "Label propagation over the region: not used (labelled features held out: "
+        "{cv_p:.0%} right with it, {cv_i:.0%} without).", cv_p=cv_p, cv_i=cv_i))
 
 
 def summary(choice: PropagationChoice) -> Dict[str, object]:

@@ -1516,6 +1516,34 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
             <translation>模型卡无效：{problem}。请使用由 MetaMapper 写出的模型文件（内置模型，或其元训练得到的模型）。</translation>
         </message>
         <message>
+            <source>Label propagation over the region: not used (labelled features held out: {cv_p:.0%} right with it, {cv_i:.0%} without).</source>
+            <translation>区域标签传播：未使用（留出的已标注要素：使用时正确 {cv_p:.0%}，不使用时 {cv_i:.0%}）。</translation>
+        </message>
+        <message>
+            <source>Label propagation over the region: not used (no valid region pixel to propagate over).</source>
+            <translation>区域标签传播：未使用（区域内没有可传播的有效像素）。</translation>
+        </message>
+        <message>
+            <source>Label propagation over the region: not used (the model card maps no band features).</source>
+            <translation>区域标签传播：未使用（模型卡未映射波段特征）。</translation>
+        </message>
+        <message>
+            <source>Label propagation over the region: not used (the region, {area:.1f} Mpx, is larger than {limit:.1f} Mpx).</source>
+            <translation>区域标签传播：未使用（区域 {area:.1f} 百万像素，大于 {limit:.1f} 百万像素）。</translation>
+        </message>
+        <message>
+            <source>Label propagation over the region: used (labelled features held out: {cv_p:.0%} right with it, {cv_i:.0%} without).</source>
+            <translation>区域标签传播：已使用（留出的已标注要素：使用时正确 {cv_p:.0%}，不使用时 {cv_i:.0%}）。</translation>
+        </message>
+        <message>
+            <source>Label propagation over the region: used without a check (no held-out fold keeps every class).</source>
+            <translation>区域标签传播：未经检验即使用（没有任何留出折保留全部类别）。</translation>
+        </message>
+        <message>
+            <source>Label propagation over the region: used without a check (too few labelled features to hold any out).</source>
+            <translation>区域标签传播：未经检验即使用（已标注要素太少，无法留出检验）。</translation>
+        </message>
+        <message>
             <source>MetaMapper needs these Python packages in QGIS's Python, and they are missing: {packages}.
 Install them with:
     {command}

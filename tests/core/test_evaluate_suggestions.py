@@ -125,7 +125,7 @@ def test_fit_map_adapts_and_propagates_as_the_plugin(tmp_path):
     fitted = fit_map(loaded, sd, idx, sd.truth[idx], seed=0)
     total = fitted.probs.sum(axis=0)
     assert np.allclose(total[sd.valid], 1.0, atol=1e-4) and (total[~sd.valid] == 0).all()
-    assert ("propagation over the region" in fitted.reason) == fitted.propagated
+    assert (": used" in fitted.reason) == fitted.propagated
     if fitted.propagated:
         assert not np.allclose(fitted.probs, fitted.inductive)
     else:

@@ -122,6 +122,8 @@ def test_choose_falls_back_when_the_support_says_propagation_does_not_help(induc
         assert choice.propagation is None and "not used" in choice.reason
     else:
         assert choice.propagation is not None and choice.cv_inductive == 0.0
+        assert choice.reason.endswith("used (labelled features held out: 100% right with it, "
+                                      "0% without).")
 
 
 def test_support_folds_keep_labelled_features_together():
@@ -193,7 +195,8 @@ def test_pipeline_with_propagation_maps_the_same_whatever_the_tiling(tmp_path):
             maps.append(ds.read(1))
             note = ds.tags()["METAMAPPER_TRANSDUCTION"]
         assert "transduction" in res.seconds
-    assert "propagation" in note
+        assert note in res.notes  # logged: whether the propagation was used, and why
+    assert note.startswith("Label propagation over the region: ")
     np.testing.assert_array_equal(maps[0], maps[1])
     assert (maps[0] > 0).all()
 
@@ -206,8 +209,9 @@ def test_a_region_larger_than_the_cap_keeps_the_inductive_map(tmp_path):
                                 band_correction={"l2": 0.1, "min_shots": 2, "max_iter": 50}))
     sc = make_raster(tmp_path / "r.tif", bands=4, n_classes=2, width=30, height=20)
     out = tmp_path / "out.tif"
-    map_region(sc["path"], features_from_truth(sc, per_class=3, kind="point"), str(out),
-               model_path=model, options=MapOptions(device="cpu"))
+    res = map_region(sc["path"], features_from_truth(sc, per_class=3, kind="point"), str(out),
+                     model_path=model, options=MapOptions(device="cpu"))
     with rasterio.open(out) as ds:
         note = ds.tags()["METAMAPPER_TRANSDUCTION"]
-    assert "larger than 0.0 Mpx" in note and "inductive map" in note
+    assert "not used" in note and "larger than 0.0 Mpx" in note
+    assert note in res.notes  # the Processing log says it too
