@@ -1,0 +1,117 @@
+"""The outside scoring's protocol (5 uniformly random labelled points per class, whole
+scene, defaults) with the engine's propagation settings varied: ``core.pipeline.map_region``
+directly (what ``fewshot_classify`` runs), each scene with its leave-one-scene-out model,
+the same draws as ``processing_scenes_check.py``. Variants change the card's
+``transductive`` section (``spatial_weight``, ``prior_weight``) or skip the support check
+(propagation always). Two worker processes::
+
+    .venv/bin/python scripts/experiments/random_points_variants_probe.py OUT.json
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import probe_runner  # noqa: E402,F401  (sets up the package path)
+from processing_scenes_check import FOLDS, write_scene  # noqa: E402
+
+VARIANTS = {
+    "default": {},
+    "spatial 1.0": {"spatial_weight": 1.0},
+    "spatial 2.0": {"spatial_weight": 2.0},
+    "prior 0.2": {"prior_weight": 0.2},
+    "always": {"_always": True},
+}
+
+
+def run_scene(name: str, draws: int = 5, shots: int = 5) -> list:
+    import rasterio
+    import torch
+    from metamapper.core import pipeline, propagation
+    from metamapper.core.evaluate import _model_for
+    from metamapper.core.metatrain.scenes import load_scenes
+    from metamapper.core.model import bundled_model_path
+    from metamapper.core.pipeline import MapOptions, map_region
+    from metamapper.core.sampling import LabelledFeature
+
+    torch.set_num_threads(1)
+    scene = load_scenes([name])[0][0]
+    work = Path(tempfile.mkdtemp(prefix="mm-rp-"))
+    tif = work / "scene.tif"
+    write_scene(scene, tif, False)
+    model = str(_model_for(scene, bundled_model_path(), FOLDS))
+    lab = scene.labels.ravel()
+    valid = np.isfinite(scene.cube).all(axis=2).ravel()
+    classes = [c for c in np.unique(lab[valid & (lab > 0)])
+               if ((lab == c) & valid).sum() > shots]
+    shipped_settings, shipped_choose = pipeline._propagation_settings, propagation.choose
+    out = []
+    for d in range(draws):
+        rng = np.random.default_rng([d, 11])
+        sup = np.concatenate([rng.choice(np.flatnonzero((lab == c) & valid), shots,
+                                         replace=False) for c in classes])
+        qry = np.setdiff1d(np.flatnonzero(np.isin(lab, classes) & valid), sup)
+        rows, cols = np.divmod(sup, scene.cube.shape[1])
+        feats = [LabelledFeature({"type": "Point", "coordinates":
+                                  [500000 + 10 * (c + 0.5), 5100000 - 10 * (r + 0.5)]}, int(y))
+                 for r, c, y in zip(rows, cols, lab[sup])]
+        for vname, change in VARIANTS.items():
+            always = change.get("_always", False)
+            fields = {k: v for k, v in change.items() if not k.startswith("_")}
+
+            def settings(card, fields=fields):
+                s = shipped_settings(card)
+                return None if s is None else dataclasses.replace(s, **fields)
+
+            def choose(*args, always=always, **kwargs):
+                if always:
+                    args = args[:9] + (None,) + args[10:]
+                return shipped_choose(*args, **kwargs)
+
+            pipeline._propagation_settings = settings
+            propagation.choose = choose
+            res = map_region(str(tif), feats, str(work / "out.tif"), model_path=model,
+                             options=MapOptions(device="cpu", estimate_accuracy=False))
+            with rasterio.open(work / "out.tif") as ds:
+                pred = ds.read(1).ravel()
+            used = any(": used" in str(n) for n in res.notes)
+            out.append({"scene": name, "draw": d, "variant": vname, "used": used,
+                        "oa": float((pred[qry] == lab[qry]).mean())})
+    pipeline._propagation_settings, propagation.choose = shipped_settings, shipped_choose
+    return out
+
+
+def main() -> None:
+    import multiprocessing as mp
+
+    from metamapper.core.metatrain.scenes import SHARED_SCENES
+
+    records = []
+    with mp.get_context("spawn").Pool(2) as pool:
+        for part in pool.imap_unordered(run_scene, list(SHARED_SCENES)):
+            records += part
+            print(part[0]["scene"], flush=True)
+    Path(sys.argv[1]).write_text(json.dumps(records))
+    per = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        per[r["variant"]][r["scene"]].append(r["oa"])
+    base = {s: np.mean(v) for s, v in per["default"].items()}
+    for v, sc in per.items():
+        m = {s: np.mean(x) for s, x in sc.items()}
+        diff = {s: m[s] - base[s] for s in m}
+        worst, best = min(diff, key=diff.get), max(diff, key=diff.get)
+        hard = np.mean([m["s2_slovenia"], m["enmap_potsdam"]])
+        print(f"{v:12s} {np.mean(list(m.values())):.3f}  hard {hard:.3f}  worst {worst} "
+              f"{100 * diff[worst]:+.1f}  best {best} {100 * diff[best]:+.1f}")
+
+
+if __name__ == "__main__":
+    main()
