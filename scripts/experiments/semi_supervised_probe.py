@@ -11,7 +11,7 @@ inductive band correction + checked propagation) against:
 * ``avg_rf_n3``: the mean of the plugin's and the forest's class probabilities;
 * ``rf_prior_n3``: the forest averaged into the propagation's prior (then the plugin's map).
 
-Run from the repository root (about 25 min on 2 cores)::
+Run from the repository root (about 1 min on 2 cores)::
 
     .venv/bin/python scripts/experiments/semi_supervised_probe.py /tmp/probe.jsonl
 
