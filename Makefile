@@ -144,9 +144,10 @@ tune-adaptation: install
 
 # Leave-one-scene-out models with the plugin's propagation: ~25 min + ~20 min on 2 cores.
 evaluate-suggestions: install
-	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --draws 5
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --draws 5 \
+	    --jobs $$(nproc)
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --variants --seed 1 \
-	    --draws 4
+	    --draws 4 --jobs $$(nproc)
 
 screenshots: install
 	bash scripts/screenshot_workflow.sh

@@ -4,7 +4,8 @@
     (``make evaluate-suggestions``, also run by ``make evaluate``; writes docs/suggestions.md
     and .csv; ``--variants --seed 1``: docs/suggestions_variants.*). About 5 s per adaptation
     on one CPU core (the propagation's support k-fold adapts 5 more times): 10 draws of the
-    12 scenes take about an hour, ``--draws 5`` half of it.
+    12 scenes take about an hour, ``--draws 5`` half of it; ``--jobs N`` scores the scenes
+    in N worker processes (the same rows).
 
 On every real scene (each scored by a model that never saw it), for several seeded draws: start
 from 5 labelled pixels per class (the block draws of the benchmark,
@@ -479,11 +480,25 @@ def write_markdown(rows: List[dict], scenes: List[Any], skipped: List[str], load
     return target
 
 
+def _evaluate_job(job: Tuple[Any, str, Config]) -> Tuple[List[dict], str | None]:
+    """One scene's rows with its model (a worker process's job), or why it was skipped."""
+    import torch
+
+    from .metatrain.episodes import DrawError
+    from .model import load_model
+
+    scene, path, cfg = job
+    torch.set_num_threads(1)
+    try:
+        return evaluate_scene(scene, load_model(path), cfg), None
+    except DrawError as exc:
+        return [], str(exc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     from .evaluate import _model_for
-    from .metatrain.episodes import DrawError
     from .metatrain.scenes import REPO
     from .model import bundled_model_path, load_model
 
@@ -500,6 +515,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="leave-one-scene-out models <scene group>.pt: each scene is scored "
                         "with the one that never saw it ('none': --model for every scene)")
     p.add_argument("--out", default=str(REPO / "docs"), help="folder for suggestions.md/.csv")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="scenes evaluated in parallel worker processes (the same rows)")
     args = p.parse_args(argv)
 
     torch.set_num_threads(1)
@@ -516,16 +533,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: List[dict] = []
     used = []
     models: Dict[str, str] = {}
-    for scene in scenes:
-        path = _model_for(scene, model_path, fold_models)
-        models[scene.name] = (f"{path.parent.name}/{path.name}" if path != model_path
-                              else path.name)
-        try:
-            rows += evaluate_scene(scene, load_model(path), cfg)
-            used.append(scene)
-        except DrawError as exc:
-            skipped.append(f"{scene.name}: {exc}")
-            print(f"  {scene.name}: skipped ({exc})")
+    paths = {s.name: _model_for(s, model_path, fold_models) for s in scenes}
+    for name, path in paths.items():
+        models[name] = f"{path.parent.name}/{path.name}" if path != model_path else path.name
+    jobs = [(scene, str(paths[scene.name]), cfg) for scene in scenes]
+    if args.jobs > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(args.jobs) as pool:
+            outcomes = pool.map(_evaluate_job, jobs, chunksize=1)
+    else:
+        outcomes = [_evaluate_job(job) for job in jobs]
+    for scene, (scene_rows, error) in zip(scenes, outcomes):
+        if error is not None:
+            skipped.append(f"{scene.name}: {error}")
+            print(f"  {scene.name}: skipped ({error})")
+            continue
+        rows += scene_rows
+        used.append(scene)
     seconds = time.perf_counter() - t0
     if not rows:
         print("No scene could be evaluated.")

@@ -90,6 +90,20 @@ def test_main_writes_the_report(tmp_path, monkeypatch):
     assert "minus random" in md
 
 
+def test_scenes_in_parallel_workers_give_the_same_rows(tmp_path, monkeypatch):
+    for i, name in enumerate(("tiny", "tiny2")):
+        write_npy_scene(tmp_path / "data" / "scenes" / name, seed=i)
+    monkeypatch.setenv("METAMAPPER_DATA", str(tmp_path / "data"))
+    model = make_model_file(tmp_path, episodes=5)
+    tables = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"docs{jobs}"
+        assert main(["--model", str(model), "--scenes", "tiny,tiny2", "--draws", "1",
+                     "--out", str(out), "--jobs", jobs]) == 0
+        tables.append((out / "suggestions.csv").read_text())
+    assert tables[0] == tables[1] and "tiny2" in tables[0]
+
+
 def test_each_scene_is_scored_with_its_fold_model(tmp_path, monkeypatch):
     """The model that never saw the scene: <fold models>/<scene group>.pt when there is one."""
     write_npy_scene(tmp_path / "data" / "scenes" / "tiny")
