@@ -167,6 +167,33 @@ def nearest_label(x: np.ndarray, support_x: np.ndarray, support_y: np.ndarray) -
     return np.asarray(support_y, np.int64)[nn.kneighbors(x, return_distance=False)[:, 0]]
 
 
+def spreading_nodes(task: Task, spatial_weight: float = 0.5, dims: int = 20
+                    ) -> Tuple[np.ndarray, np.ndarray]:
+    """The LabelSpreading baseline's graph nodes: the support, the queries and up to 20,000
+    other valid pixels of the scene, as [PCA of the 3x3-mean bands (unit total variance),
+    pixel position x ``spatial_weight`` / scene size]; and each flat pixel's node row
+    (-1: not a node)."""
+    from sklearn.decomposition import PCA
+
+    assert task.scene is not None and task.support_idx is not None
+    assert task.query_idx is not None
+    maps = task.scene
+    rng = np.random.default_rng(task.seed)
+    others = maps.valid_idx
+    if others.size > 20_000:
+        others = rng.choice(others, 20_000, replace=False)
+    nodes = np.unique(np.concatenate([task.support_idx, task.query_idx, others]))
+    xv = maps.views["m3"][nodes]
+    if xv.shape[1] > dims:
+        xv = PCA(dims, random_state=0).fit_transform(xv)
+    xv = xv / np.sqrt(xv.var(axis=0).sum() + 1e-12)
+    rows, cols = np.divmod(nodes, maps.shape[1])
+    pos = np.stack([rows, cols], 1) / max(maps.shape) * spatial_weight
+    where = np.full(maps.shape[0] * maps.shape[1], -1, np.int64)
+    where[nodes] = np.arange(nodes.size)
+    return np.concatenate([xv, pos], axis=1), where
+
+
 def label_spreading_method(spatial_weight: float = 0.5, dims: int = 20) -> Method:
     """scikit-learn ``LabelSpreading`` (k-NN kernel) over the support, the queries and up to
     20,000 other pixels of the scene, on [PCA of the 3x3-mean bands, scaled pixel
@@ -182,28 +209,12 @@ def label_spreading_method(spatial_weight: float = 0.5, dims: int = 20) -> Metho
     """
 
     def run(task: Task) -> Result:
-        from sklearn.decomposition import PCA
         from sklearn.semi_supervised import LabelSpreading
 
-        assert task.scene is not None and task.support_idx is not None
-        maps = task.scene
+        assert task.support_idx is not None and task.query_idx is not None
         t0 = time.perf_counter()
-        # nodes: support, queries and up to 20,000 other valid pixels of the scene
-        rng = np.random.default_rng(task.seed)
-        others = maps.valid_idx
-        if others.size > 20_000:
-            others = rng.choice(others, 20_000, replace=False)
-        nodes = np.unique(np.concatenate([task.support_idx, task.query_idx, others]))
-        xv = maps.views["m3"][nodes]
-        if xv.shape[1] > dims:
-            xv = PCA(dims, random_state=0).fit_transform(xv)
-        xv = xv / np.sqrt(xv.var(axis=0).sum() + 1e-12)
-        rows, cols = np.divmod(nodes, maps.shape[1])
-        pos = np.stack([rows, cols], 1) / max(maps.shape) * spatial_weight
-        feats = np.concatenate([xv, pos], axis=1)
-        where = np.full(maps.shape[0] * maps.shape[1], -1, np.int64)
-        where[nodes] = np.arange(nodes.size)
-        y = np.full(nodes.size, -1, np.int64)
+        feats, where = spreading_nodes(task, spatial_weight, dims)
+        y = np.full(feats.shape[0], -1, np.int64)
         y[where[task.support_idx]] = task.support_y
         with np.errstate(invalid="ignore", divide="ignore"):  # the unreached rows: 0 / 0
             model = LabelSpreading(kernel="knn", n_neighbors=10, max_iter=30).fit(feats, y)

@@ -30,8 +30,6 @@ import sys
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import probe_runner  # noqa: E402  (sets up the package path)
 
@@ -63,41 +61,28 @@ def reweight(probs, pi, power: float = 1.0):
 
 def _variants(task, loaded, cfg) -> dict:
     import torch
-    from metamapper.core.baselines import _features, propagation_inputs
-    from metamapper.core.propagation import choose
 
-    xs, xq, xu = _features(task, loaded.card)
-    n_bands, n = task.support_x.shape[1], task.n_classes
-    p = propagation_inputs(task, loaded, cfg)
-    sy = torch.from_numpy(task.support_y)
-    groups = (task.support_group if task.support_group is not None
-              else np.arange(task.support_y.size))
-
-    def fold_predict(train, test):
-        return p.fit(train, p.clf).predict(xs[test]).cpu().numpy()
-
-    zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))
-    qpos = p.position(task.query_idx)
+    d = probe_runner.plugin_draw(task, loaded, cfg)
     with torch.no_grad():
-        p_ind = p.clf.predict_proba(xq).float()
+        p_ind = d.p.clf.predict_proba(d.xq).float()
     out = {"inductive": p_ind.argmax(1).numpy()}
 
     def plugin(prior_u, prior_s, ind_q):
-        choice = choose(cfg, p.space, p.region_x, prior_u, p.support_x, prior_s, sy, n,
-                        groups, fold_predict, seed=task.seed)
+        choice = d.choose(cfg, prior_u=prior_u, prior_s=prior_s)
         if choice.propagation is None:
             return ind_q, prior_u
-        return (choice.propagation.probabilities(zq, *qpos),
-                choice.propagation.labels[sy.numel():])
+        return (choice.propagation.probabilities(d.zq, *d.qpos),
+                choice.propagation.labels[d.sy.numel():])
 
-    p_def, anchors_def = plugin(p.prior_u, p.prior_s, p_ind)
+    p_def, anchors_def = plugin(d.p.prior_u, d.p.prior_s, p_ind)
     out["default"] = p_def.argmax(1).numpy()
-    pi_ind = em_priors(p.prior_u)
+    pi_ind = em_priors(d.p.prior_u)
     pi_def = em_priors(anchors_def)
     for tag, power in (("em", 1.0), ("emh", 0.5)):
         out[f"inductive_{tag}"] = reweight(p_ind, pi_ind, power).argmax(1).numpy()
         out[f"default_{tag}"] = reweight(p_def, pi_def, power).argmax(1).numpy()
-        pq, _ = plugin(reweight(p.prior_u, pi_ind, power), reweight(p.prior_s, pi_ind, power),
+        pq, _ = plugin(reweight(d.p.prior_u, pi_ind, power),
+                       reweight(d.p.prior_s, pi_ind, power),
                        reweight(p_ind, pi_ind, power))
         out[f"prior_{tag}"] = pq.argmax(1).numpy()
     return out

@@ -13,40 +13,31 @@ network's non-linear features directly. Inductive OA on the evaluation's seeded 
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import probe_runner  # noqa: E402  (sets up the package path)
-from probe_runner import FOLDS, corrected_record, head_draws  # noqa: E402
 
 
-def run_scene(name: str, k: int = 5) -> list:
+def variants(h, l2: float) -> dict:
     import torch
-    from metamapper.core.metatrain.tune_adaptation import fold_scene
 
-    torch.set_num_threads(1)
-    scene, loaded, ctx = fold_scene(name, FOLDS)
-    l2 = float(loaded.card["band_correction"].get("l2", 0.05))
-    records = []
-    for h in head_draws(scene, loaded, ctx, k):
-        with torch.no_grad():
-            es, eq = h.clf.embed(h.xs), h.clf.embed(h.xq)
-        mu, sd = eq.mean(0), eq.std(0).clamp_min(1e-6)
-        es_z, eq_z = (es - mu) / sd, (eq - mu) / sd
-        both_s, both_q = torch.cat([h.bands_s, es_z], 1), torch.cat([h.bands_q, eq_z], 1)
-        zero_s, zero_q = 0 * h.head_s, 0 * h.head_q
-        variants = {
-            "shipped": (h.head_s, h.head_q, h.bands_s, h.bands_q, l2),
-            "bands+emb": (h.head_s, h.head_q, both_s, both_q, l2),
-            "bands+emb l2x2": (h.head_s, h.head_q, both_s, both_q, 2 * l2),
-            "emb only": (h.head_s, h.head_q, es_z, eq_z, l2),
-            "bands+emb no prior": (zero_s, zero_q, both_s, both_q, l2),
-        }
-        for vname, (ps, pq, fs, fq, lam) in variants.items():
-            records.append(corrected_record(ps, pq, fs, fq, h.y, lam, h.draw,
-                                            h.meta(scene.name, k, vname)))
-    return records
+    with torch.no_grad():
+        es, eq = h.clf.embed(h.xs), h.clf.embed(h.xq)
+    mu, sd = eq.mean(0), eq.std(0).clamp_min(1e-6)
+    es_z, eq_z = (es - mu) / sd, (eq - mu) / sd
+    both_s, both_q = torch.cat([h.bands_s, es_z], 1), torch.cat([h.bands_q, eq_z], 1)
+    zero_s, zero_q = 0 * h.head_s, 0 * h.head_q
+    return {
+        "shipped": (h.head_s, h.head_q, h.bands_s, h.bands_q, l2),
+        "bands+emb": (h.head_s, h.head_q, both_s, both_q, l2),
+        "bands+emb l2x2": (h.head_s, h.head_q, both_s, both_q, 2 * l2),
+        "emb only": (h.head_s, h.head_q, es_z, eq_z, l2),
+        "bands+emb no prior": (zero_s, zero_q, both_s, both_q, l2),
+    }
 
 
 if __name__ == "__main__":
-    probe_runner.main(run_scene, probe_runner.print_summary)
+    probe_runner.main(partial(probe_runner.corrected_scene, variants=variants),
+                      probe_runner.print_summary)

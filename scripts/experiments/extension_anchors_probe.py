@@ -29,29 +29,15 @@ def _variants(task, loaded, cfg) -> dict:
     import dataclasses
 
     import torch
-    from metamapper.core.baselines import _features, propagation_inputs
-    from metamapper.core.propagation import choose
 
-    xs, xq, _ = _features(task, loaded.card)
-    n_bands, n = task.support_x.shape[1], task.n_classes
-    p = propagation_inputs(task, loaded, cfg)
-    sy = torch.from_numpy(task.support_y)
-    groups = (task.support_group if task.support_group is not None
-              else np.arange(task.support_y.size))
-
-    def fold_predict(train, test):
-        return p.fit(train, p.clf).predict(xs[test]).cpu().numpy()
-
-    zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))
-    qpos = p.position(task.query_idx)
+    d = probe_runner.plugin_draw(task, loaded, cfg)
+    zq, qpos = d.zq, d.qpos
     with torch.no_grad():
-        ind = p.clf.predict(xq).numpy()
-    checked = choose(cfg, p.space, p.region_x, p.prior_u, p.support_x, p.prior_s, sy, n,
-                     groups, fold_predict, seed=task.seed).propagation
-    always = choose(cfg, p.space, p.region_x, p.prior_u, p.support_x, p.prior_s, sy, n,
-                    groups, None, seed=task.seed).propagation
+        ind = d.p.clf.predict(d.xq).numpy()
+    checked = d.choose(cfg).propagation
+    always = d.choose(cfg, check=False).propagation
     out = {}
-    ns = sy.numel()
+    ns = d.sy.numel()
     rng = np.random.default_rng([task.seed, 7])
     order = ns + rng.permutation(always.anchors.shape[0] - ns)
     for m in SUBSETS:

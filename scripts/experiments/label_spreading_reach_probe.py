@@ -27,25 +27,11 @@ _CACHE: dict = {}
 
 
 def _variants(task) -> dict:
-    from sklearn.decomposition import PCA
-    from sklearn.neighbors import NearestNeighbors
+    from metamapper.core.baselines import nearest_label, spreading_nodes
     from sklearn.semi_supervised import LabelSpreading
 
-    maps = task.scene
-    rng = np.random.default_rng(task.seed)
-    others = maps.valid_idx
-    if others.size > 20_000:
-        others = rng.choice(others, 20_000, replace=False)
-    nodes = np.unique(np.concatenate([task.support_idx, task.query_idx, others]))
-    xv = maps.views["m3"][nodes]
-    if xv.shape[1] > 20:
-        xv = PCA(20, random_state=0).fit_transform(xv)
-    xv = xv / np.sqrt(xv.var(axis=0).sum() + 1e-12)
-    rows, cols = np.divmod(nodes, maps.shape[1])
-    feats = np.concatenate([xv, np.stack([rows, cols], 1) / max(maps.shape) * 0.5], axis=1)
-    where = np.full(maps.shape[0] * maps.shape[1], -1, np.int64)
-    where[nodes] = np.arange(nodes.size)
-    y = np.full(nodes.size, -1, np.int64)
+    feats, where = spreading_nodes(task)
+    y = np.full(feats.shape[0], -1, np.int64)
     y[where[task.support_idx]] = task.support_y
     q = where[task.query_idx]
     out = {}
@@ -57,8 +43,7 @@ def _variants(task) -> dict:
         unreached = ~np.isfinite(dist).all(1) | (np.nan_to_num(dist).sum(1) == 0)
         out[f"ls_a{alpha}"] = model.transduction_[q]
         if alpha == 0.2:
-            nn = NearestNeighbors(n_neighbors=1).fit(feats[where[task.support_idx]])
-            nearest = task.support_y[nn.kneighbors(feats[q])[1][:, 0]]
+            nearest = nearest_label(feats[q], feats[where[task.support_idx]], task.support_y)
             out["ls_a0.2_unreached_nn"] = np.where(unreached, nearest, out["ls_a0.2"])
             STATS["unreached"].append(unreached.mean())
             STATS["first_class"].append((task.query_y == 0).mean())

@@ -108,6 +108,25 @@ def corrected_record(prior_s: Any, prior_q: Any, zs: Any, zq: Any, y: Any, l2: f
     return record
 
 
+def corrected_scene(name: str, variants: Callable[[Any, float], dict], k: int = 5
+                    ) -> List[dict]:
+    """Records of correction variants on ``name``'s draws (fold model, :func:`head_draws`):
+    ``variants(draw, l2)`` -> {variant: (prior_s, prior_q, inputs_s, inputs_q, l2)}, each
+    scored by :func:`corrected_record`."""
+    import torch
+    from metamapper.core.metatrain.tune_adaptation import fold_scene
+
+    torch.set_num_threads(1)
+    scene, loaded, ctx = fold_scene(name, FOLDS)
+    l2 = float(loaded.card["band_correction"].get("l2", 0.05))
+    records = []
+    for h in head_draws(scene, loaded, ctx, k):
+        for vname, (ps, pq, fs, fq, lam) in variants(h, l2).items():
+            records.append(corrected_record(ps, pq, fs, fq, h.y, lam, h.draw,
+                                            h.meta(scene.name, k, vname)))
+    return records
+
+
 def print_summary(path: str, hard: Sequence[str] = HARD) -> None:
     """Mean OA of every method over all scenes and over the ``hard`` ones, per style."""
     import numpy as np
@@ -166,3 +185,52 @@ def head_draws(scene: Any, loaded: Any, pixels: Any, k: int = 5,
         yield HeadDraw(style, i, d, xs, xq, clf, hs, hq, torch.from_numpy(d.support_y).long(),
                        torch.from_numpy(xs[:, dim:]).float(),
                        torch.from_numpy(xq[:, dim:]).float())
+
+
+@dataclass
+class PluginDraw:
+    """One draw as ``map_region`` starts it: the card's mapped features of the support,
+    queries and region (``xs``, ``xq``, ``xu``), the adapted classifier and the propagation's
+    anchors (``p``: ``core.baselines.propagation_inputs``), the support labels (``sy``), its
+    labelled features (``groups``), and the queries' standardised bands and positions."""
+
+    xs: Any
+    xq: Any
+    xu: Any
+    p: Any
+    sy: Any
+    groups: Any
+    n: int
+    zq: Any
+    qpos: Any
+    seed: int
+
+    def fold_predict(self, train: Any, test: Any) -> Any:
+        """The inductive classifier adapted on ``train``, its classes of ``test``."""
+        return self.p.fit(train, self.p.clf).predict(self.xs[test]).cpu().numpy()
+
+    def choose(self, cfg: Any, region_x: Any = None, support_x: Any = None,
+               prior_u: Any = None, prior_s: Any = None, check: bool = True) -> Any:
+        """``core.propagation.choose`` as the plugin runs it (``check=False``: always)."""
+        from metamapper.core.propagation import choose
+
+        p = self.p
+        return choose(cfg, p.space, p.region_x if region_x is None else region_x,
+                      p.prior_u if prior_u is None else prior_u,
+                      p.support_x if support_x is None else support_x,
+                      p.prior_s if prior_s is None else prior_s, self.sy, self.n,
+                      self.groups, self.fold_predict if check else None, seed=self.seed)
+
+
+def plugin_draw(task: Any, loaded: Any, cfg: Any) -> PluginDraw:
+    import numpy as np
+    import torch
+    from metamapper.core.baselines import _features, propagation_inputs
+
+    xs, xq, xu = _features(task, loaded.card)
+    p = propagation_inputs(task, loaded, cfg)
+    groups = (task.support_group if task.support_group is not None
+              else np.arange(task.support_y.size))
+    zq = torch.from_numpy(np.ascontiguousarray(xq[:, -task.support_x.shape[1]:]))
+    return PluginDraw(xs, xq, xu, p, torch.from_numpy(task.support_y), groups,
+                      task.n_classes, zq, p.position(task.query_idx), task.seed)

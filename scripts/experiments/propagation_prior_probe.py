@@ -50,11 +50,9 @@ def _name(w: float, a: float) -> str:
 
 def _variants(task, loaded, cfg) -> dict:
     import torch
-    from metamapper.core.baselines import _features, propagation_inputs
     from metamapper.core.propagation import (
         RegionPropagation,
         check_folds,
-        choose,
         initial_labels,
         knn_affinity,
         nearest,
@@ -62,21 +60,10 @@ def _variants(task, loaded, cfg) -> dict:
         spread,
     )
 
-    xs, xq, xu = _features(task, loaded.card)
-    n_bands, n = task.support_x.shape[1], task.n_classes
-    p = propagation_inputs(task, loaded, cfg)
-    sy = torch.from_numpy(task.support_y)
-    y = task.support_y
-    groups = (task.support_group if task.support_group is not None
-              else np.arange(task.support_y.size))
-
-    def fold_predict(train, test):
-        return p.fit(train, p.clf).predict(xs[test]).cpu().numpy()
-
-    choice = choose(cfg, p.space, p.region_x, p.prior_u, p.support_x, p.prior_s, sy, n,
-                    groups, fold_predict, seed=task.seed)
-    zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))
-    qpos = p.position(task.query_idx)
+    d = probe_runner.plugin_draw(task, loaded, cfg)
+    xs, xq, xu, p, sy, groups, n = d.xs, d.xq, d.xu, d.p, d.sy, d.groups, d.n
+    y, zq, qpos, fold_predict = task.support_y, d.zq, d.qpos, d.fold_predict
+    choice = d.choose(cfg)
     p_ind = p.clf.predict_proba(xq).float()
     used = choice.propagation is not None
     p_def = choice.propagation.probabilities(zq, *qpos) if used else p_ind

@@ -14,11 +14,11 @@ L2. Inductive OA on the evaluation's seeded draws (K=5, points and polygons, dra
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import probe_runner  # noqa: E402  (sets up the package path)
-from probe_runner import FOLDS, corrected_record, head_draws  # noqa: E402
 
 
 def quadratic(zs, zq, p: int):
@@ -38,26 +38,18 @@ def quadratic(zs, zq, p: int):
     return (qs - m) / s, (qq - m) / s
 
 
-def run_scene(name: str, k: int = 5) -> list:
+def variants(h, l2: float) -> dict:
     import torch
-    from metamapper.core.metatrain.tune_adaptation import fold_scene
 
-    torch.set_num_threads(1)
-    scene, loaded, ctx = fold_scene(name, FOLDS)
-    l2 = float(loaded.card["band_correction"].get("l2", 0.05))
-    records = []
-    for h in head_draws(scene, loaded, ctx, k):
-        variants = {"shipped": (h.bands_s, h.bands_q, l2)}
-        for p in (4, 8):
-            qs, qq = quadratic(h.bands_s, h.bands_q, p)
-            both_s, both_q = torch.cat([h.bands_s, qs], 1), torch.cat([h.bands_q, qq], 1)
-            variants[f"quad p{p}"] = (both_s, both_q, l2)
-            variants[f"quad p{p} l2x4"] = (both_s, both_q, 4 * l2)
-        for vname, (fs, fq, lam) in variants.items():
-            records.append(corrected_record(h.head_s, h.head_q, fs, fq, h.y, lam, h.draw,
-                                            h.meta(scene.name, k, vname)))
-    return records
+    out = {"shipped": (h.head_s, h.head_q, h.bands_s, h.bands_q, l2)}
+    for p in (4, 8):
+        qs, qq = quadratic(h.bands_s, h.bands_q, p)
+        both_s, both_q = torch.cat([h.bands_s, qs], 1), torch.cat([h.bands_q, qq], 1)
+        out[f"quad p{p}"] = (h.head_s, h.head_q, both_s, both_q, l2)
+        out[f"quad p{p} l2x4"] = (h.head_s, h.head_q, both_s, both_q, 4 * l2)
+    return out
 
 
 if __name__ == "__main__":
-    probe_runner.main(run_scene, probe_runner.print_summary)
+    probe_runner.main(partial(probe_runner.corrected_scene, variants=variants),
+                      probe_runner.print_summary)

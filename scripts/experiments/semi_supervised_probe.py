@@ -62,7 +62,6 @@ def _variants(task, loaded, cfg) -> dict:
     """Every variant's query predictions for one draw (the expensive steps shared)."""
     import torch
     import torch.nn.functional as F
-    from metamapper.core.baselines import _features, propagation_inputs
     from metamapper.core.propagation import (
         RegionPropagation,
         choose,
@@ -73,21 +72,15 @@ def _variants(task, loaded, cfg) -> dict:
     )
     from sklearn.ensemble import RandomForestClassifier
 
-    xs, xq, xu = _features(task, loaded.card)
-    n_bands, n = task.support_x.shape[1], task.n_classes
-    p = propagation_inputs(task, loaded, cfg)  # what the plugin default starts from
-    clf, pick, space, pos = p.clf, p.anchor_rows, p.space, p.position
+    d = probe_runner.plugin_draw(task, loaded, cfg)  # what the plugin default starts from
+    xs, xq, xu, p, sy, groups, n = d.xs, d.xq, d.xu, d.p, d.sy, d.groups, d.n
+    clf, pick, space, zq, qpos = p.clf, p.anchor_rows, p.space, d.zq, d.qpos
     region_idx = task.region_idx[pick]
     prior_u, prior_s = p.prior_u, p.prior_s
-    sy = torch.from_numpy(task.support_y)
-    groups = (task.support_group if task.support_group is not None
-              else np.arange(task.support_y.size))
     choice = choose(cfg, space, p.region_x, prior_u, p.support_x, prior_s, sy, n, groups,
                     lambda tr, te: p.fit(tr).predict(xs[te]).cpu().numpy(), seed=task.seed)
     x_graph, s, labels = propagate(cfg, space, p.region_x, prior_u, p.support_x, prior_s,
                                    sy, n)
-    zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))
-    qpos = pos(task.query_idx)
     p_ind = clf.predict_proba(xq).float()
     used = choice.propagation is not None
     p_default = choice.propagation.probabilities(zq, *qpos) if used else p_ind

@@ -21,8 +21,6 @@ import sys
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import probe_runner  # noqa: E402  (sets up the package path)
 
@@ -31,29 +29,14 @@ LAMBDAS = (0.25, 0.5, 1.0)
 
 def _variants(task, loaded, cfg) -> dict:
     import torch
-    from metamapper.core.baselines import _features, propagation_inputs
-    from metamapper.core.propagation import (
-        RegionPropagation,
-        choose,
-    )
+    from metamapper.core.propagation import RegionPropagation
 
-    xs, xq, xu = _features(task, loaded.card)
-    n_bands, n = task.support_x.shape[1], task.n_classes
-    p = propagation_inputs(task, loaded, cfg)
-    sy = torch.from_numpy(task.support_y)
-    groups = (task.support_group if task.support_group is not None
-              else np.arange(task.support_y.size))
-
-    def fold_predict(train, test):
-        return p.fit(train, p.clf).predict(xs[test]).cpu().numpy()
-
-    zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))
-    qpos = p.position(task.query_idx)
+    d = probe_runner.plugin_draw(task, loaded, cfg)
+    p, zq, qpos = d.p, d.zq, d.qpos
     with torch.no_grad():
-        p_ind = p.clf.predict_proba(xq).float()
+        p_ind = p.clf.predict_proba(d.xq).float()
     out = {"inductive": p_ind.argmax(1).numpy()}
-    choice = choose(cfg, p.space, p.region_x, p.prior_u, p.support_x, p.prior_s, sy, n,
-                    groups, fold_predict, seed=task.seed)
+    choice = d.choose(cfg)
     out["default"] = (choice.propagation.probabilities(zq, *qpos) if choice.propagation
                       else p_ind).argmax(1).numpy()
     # task columns: standardised log-probabilities of the adapted classifier
@@ -69,10 +52,8 @@ def _variants(task, loaded, cfg) -> dict:
 
         ru = torch.cat([p.region_x, task_cols(lu)], 1)
         su = torch.cat([p.support_x, task_cols(ls)], 1)
-        ch = choose(cfg, p.space, ru, p.prior_u, su, p.prior_s, sy, n, groups, fold_predict,
-                    seed=task.seed)
-        always = choose(cfg, p.space, ru, p.prior_u, su, p.prior_s, sy, n, groups, None,
-                        seed=task.seed).propagation
+        ch = d.choose(cfg, region_x=ru, support_x=su)
+        always = d.choose(cfg, region_x=ru, support_x=su, check=False).propagation
         xq_full = torch.cat([q_graph, task_cols(lq)], 1)
 
         def extend(rp: RegionPropagation, xq_full=xq_full):
