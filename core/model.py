@@ -331,6 +331,17 @@ def save_model(
     return path
 
 
+def save_card_variant(source: PathLike, target: PathLike, section: str,
+                      changes: Dict[str, Any]) -> Path:
+    """A copy of the model file ``source`` whose card ``section`` takes ``changes``: how
+    benchmarks and experiments compare settings (e.g. ``transductive`` ``check``) without
+    touching the shipped file."""
+    loaded = load_model(source)
+    card = copy.deepcopy(loaded.card)
+    card[section] = {**(card.get(section) or {}), **changes}
+    return save_model(target, loaded.net, card, loaded.lrs)
+
+
 def _check_state(card: dict, state: Dict[str, Any]) -> Dict[str, Tensor] | None:
     """Check keys/shapes of ``state`` against ``card``; return the lrs tensors (or None)."""
     reference = FewShotNet.from_card(card).state_dict()

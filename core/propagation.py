@@ -58,6 +58,9 @@ class PropagationSettings:
     prior_weight: float = 0.5
     extend_neighbours: int = 10
     folds: int = 5
+    #: False: no support k-fold, the propagated map is always written (what a benchmark
+    #: sets to time the propagated map whatever the check would decide)
+    check: bool = True
     #: larger regions keep the inductive map: the extension compares every pixel with every
     #: anchor (about 20 s per Mpx on 2 CPU cores for 4,000 anchors)
     max_region_pixels: int = 2_000_000
@@ -302,6 +305,10 @@ def choose(
     k = max(1, min(settings.extend_neighbours, x.shape[0] - 1))
     sigma2 = float(knn[0][:, :k].median().clamp_min(1e-12))
     result = RegionPropagation(space, x, labels, settings.extend_neighbours, sigma2)
+    if not settings.check:
+        return PropagationChoice(result, None, None, msg(
+            "Label propagation over the region: used without a check (switched off in the "
+            "model card)."))
     y = support_y.cpu().numpy()
     folds, n_folds = check_folds(groups, y, settings.folds, seed)
     if inductive_fold_predict is None or n_folds < 2:

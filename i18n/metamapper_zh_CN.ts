@@ -1540,6 +1540,10 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
             <translation>区域标签传播：未经检验即使用（没有任何留出折保留全部类别）。</translation>
         </message>
         <message>
+            <source>Label propagation over the region: used without a check (switched off in the model card).</source>
+            <translation>区域标签传播：未经检验即使用（模型卡中已关闭检验）。</translation>
+        </message>
+        <message>
             <source>Label propagation over the region: used without a check (too few labelled features to hold any out).</source>
             <translation>区域标签传播：未经检验即使用（已标注要素太少，无法留出检验）。</translation>
         </message>

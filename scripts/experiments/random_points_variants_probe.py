@@ -1,17 +1,17 @@
 """The outside scoring's protocol (5 uniformly random labelled points per class, whole
 scene, defaults) with the engine's propagation settings varied: ``core.pipeline.map_region``
 directly (what ``fewshot_classify`` runs), each scene with its leave-one-scene-out model,
-the same draws as ``processing_scenes_check.py``. Variants change the card's
-``transductive`` section (``spatial_weight``, ``prior_weight``) or skip the support check
-(propagation always). Two worker processes::
+the same draws as ``processing_scenes_check.py``. Variants are model copies
+whose card's ``transductive`` section changes (``spatial_weight``, ``prior_weight``, or
+``check`` off: propagation always). Two worker processes::
 
     .venv/bin/python scripts/experiments/random_points_variants_probe.py OUT.json
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import shutil
 import sys
 import tempfile
 from collections import defaultdict
@@ -23,22 +23,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import probe_runner  # noqa: E402,F401  (sets up the package path)
 from processing_scenes_check import FOLDS, write_scene  # noqa: E402
 
+#: name -> changes to the card's ``transductive`` section (a model copy per variant)
 VARIANTS = {
     "default": {},
     "spatial 1.0": {"spatial_weight": 1.0},
     "spatial 2.0": {"spatial_weight": 2.0},
     "prior 0.2": {"prior_weight": 0.2},
-    "always": {"_always": True},
+    "always": {"check": False},
 }
 
 
 def run_scene(name: str, draws: int = 5, shots: int = 5) -> list:
     import rasterio
     import torch
-    from metamapper.core import pipeline, propagation
     from metamapper.core.evaluate import _model_for
     from metamapper.core.metatrain.scenes import load_scenes
-    from metamapper.core.model import bundled_model_path
+    from metamapper.core.model import bundled_model_path, save_card_variant
     from metamapper.core.pipeline import MapOptions, map_region
     from metamapper.core.sampling import LabelledFeature
 
@@ -52,7 +52,8 @@ def run_scene(name: str, draws: int = 5, shots: int = 5) -> list:
     valid = np.isfinite(scene.cube).all(axis=2).ravel()
     classes = [c for c in np.unique(lab[valid & (lab > 0)])
                if ((lab == c) & valid).sum() > shots]
-    shipped_settings, shipped_choose = pipeline._propagation_settings, propagation.choose
+    models = {v: str(save_card_variant(model, work / f"{i}.pt", "transductive", change))
+              for i, (v, change) in enumerate(VARIANTS.items())}
     out = []
     for d in range(draws):
         rng = np.random.default_rng([d, 11])
@@ -63,29 +64,15 @@ def run_scene(name: str, draws: int = 5, shots: int = 5) -> list:
         feats = [LabelledFeature({"type": "Point", "coordinates":
                                   [500000 + 10 * (c + 0.5), 5100000 - 10 * (r + 0.5)]}, int(y))
                  for r, c, y in zip(rows, cols, lab[sup])]
-        for vname, change in VARIANTS.items():
-            always = change.get("_always", False)
-            fields = {k: v for k, v in change.items() if not k.startswith("_")}
-
-            def settings(card, fields=fields):
-                s = shipped_settings(card)
-                return None if s is None else dataclasses.replace(s, **fields)
-
-            def choose(*args, always=always, **kwargs):
-                if always:
-                    args = args[:9] + (None,) + args[10:]
-                return shipped_choose(*args, **kwargs)
-
-            pipeline._propagation_settings = settings
-            propagation.choose = choose
-            res = map_region(str(tif), feats, str(work / "out.tif"), model_path=model,
+        for vname, path in models.items():
+            res = map_region(str(tif), feats, str(work / "out.tif"), model_path=path,
                              options=MapOptions(device="cpu", estimate_accuracy=False))
             with rasterio.open(work / "out.tif") as ds:
                 pred = ds.read(1).ravel()
             used = any(": used" in str(n) for n in res.notes)
             out.append({"scene": name, "draw": d, "variant": vname, "used": used,
                         "oa": float((pred[qry] == lab[qry]).mean())})
-    pipeline._propagation_settings, propagation.choose = shipped_settings, shipped_choose
+    shutil.rmtree(work, ignore_errors=True)
     return out
 
 

@@ -18,6 +18,7 @@ from metamapper.core.model import (
     default_card,
     load_model,
     new_model,
+    save_card_variant,
     save_model,
     sha256_of,
 )
@@ -63,6 +64,23 @@ def test_metasgd_step_sizes_round_trip(tmp_path):
     loaded = load_model(save_model(tmp_path / "s.pt", net, card, lrs))
     assert set(loaded.lrs) == set(lrs)
     assert all(torch.equal(loaded.lrs[k], v) for k, v in lrs.items())
+
+
+def test_card_variant_changes_one_section_and_keeps_weights_and_step_sizes(tmp_path):
+    card = small_card(method="metasgd")
+    net = new_model(card, 0)
+    lrs = {LRS_PREFIX + n: torch.rand_like(p) for n, p in net.named_parameters()}
+    lrs[HEAD_LR_KEY] = torch.tensor(0.3)
+    source = save_model(tmp_path / "s.pt", net, card, lrs)
+    copy = load_model(save_card_variant(source, tmp_path / "v.pt", "transductive",
+                                        {"check": False}))
+    assert copy.card["transductive"] == {**card["transductive"], "check": False}
+    assert {k: v for k, v in copy.card.items() if k != "transductive"} == \
+        {k: v for k, v in card.items() if k != "transductive"}
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(),
+                                                 copy.net.state_dict().values()))
+    assert all(torch.equal(copy.lrs[k], v) for k, v in lrs.items())
+    assert load_model(source).card == card  # the source is untouched
 
 
 def test_metasgd_without_step_sizes_is_refused(tmp_path):

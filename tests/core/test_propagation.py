@@ -126,6 +126,27 @@ def test_choose_falls_back_when_the_support_says_propagation_does_not_help(induc
                                       "0% without).")
 
 
+def test_choose_without_the_check_when_the_card_switches_it_off():
+    z, y = _two_blobs()
+    settings = PropagationSettings(anchors=200, dims=3, neighbours=6, folds=3, check=False)
+    space = GraphSpace.fit(z, (0.0, 0.0), 100.0, 3, 0.0)
+    pos = torch.zeros(z.shape[0], dtype=torch.int64)
+    xr = space(z, pos, pos)
+    support = np.r_[0:6, 100:106]
+    prior = torch.full((z.shape[0], 2), 0.5)
+    calls = []
+
+    def inductive(train, test):  # right every time: a check would keep the inductive map
+        calls.append(test)
+        return y[support].numpy()[test]
+
+    choice = choose(settings, space, xr, prior, xr[support], prior[support], y[support], 2,
+                    np.arange(support.size), inductive, seed=0)
+    assert choice.propagation is not None and not calls
+    assert "switched off in the model card" in choice.reason
+    assert PropagationSettings.from_card({"check": False}).check is False
+
+
 def test_support_folds_keep_labelled_features_together():
     groups = np.array([0, 0, 0, 1, 1, 2, 3, 3, 4])
     folds = support_folds(groups, 3, seed=0)
