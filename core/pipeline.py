@@ -219,11 +219,12 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
     """Propagate the support labels over the region (core.propagation) if the support's
     k-fold says it helps; the choice and its scores are logged in the result's tags.
     ``fold_predict(train, test)``: the inductive classifier adapted on ``train``, its
-    predicted classes of ``test``."""
+    predicted classes of ``test`` (cached: :func:`choose` asks for the same folds)."""
     import torch
 
     from .predict import BatchPredictor
-    from .propagation import GraphSpace, PropagationChoice, choose
+    from .propagation import (GraphSpace, PropagationChoice, choose, held_out_inductive,
+                              settled_choice)
 
     settings = _propagation_settings(card)
     n_bands = mapper.n_bands
@@ -237,6 +238,11 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
             "Label propagation over the region: not used (the region, {area:.1f} Mpx, is "
             "larger than {limit:.1f} Mpx).", area=area / 1e6,
             limit=settings.max_region_pixels / 1e6))
+    if settings.check:  # the inductive side first: when it is never wrong, no anchors
+        held = held_out_inductive(settings, support.y, support.n_classes,
+                                  np.asarray(support.feature_id), fold_predict, opts.seed)
+        if held is not None and held.settled:
+            return settled_choice(held)
     helper = BatchPredictor(classifier, "cpu", opts.batch_size, None)
     anchors = _region_anchors(ds, info, region, helper, mapper_args, mapper.radius,
                               settings.anchors, opts.seed)

@@ -24,7 +24,9 @@ across the scene, propagation can lower accuracy. :func:`choose` decides per run
 support itself: k-fold over the labelled features (the accuracy estimate's folds,
 :func:`check_folds`), the held-out labels predicted by the
 propagation against those predicted by the inductive classifier; propagation is used
-only when it does at least as well (ties keep the inductive map). The settings are in the
+only when it does better (ties keep the inductive map). The inductive side is scored first
+(:func:`held_out_inductive`): when it gets every held-out label right, propagation cannot
+win and no graph is built (:func:`settled_choice`; the pipeline then reads no anchors). The settings are in the
 model card (``transductive``), chosen by episodic evaluation on real scenes
 (docs/metatraining.md).
 
@@ -283,6 +285,54 @@ def check_folds(groups: np.ndarray, y: np.ndarray, max_folds: int, seed: int
     return support_folds(groups, n_folds, seed), n_folds
 
 
+@dataclass
+class HeldOut:
+    """The support k-fold of the propagation check, scored for the inductive classifier."""
+
+    folds: np.ndarray  #: fold index per support pixel
+    scored: list  #: the folds that keep every class in their training part
+    right: int  #: held-out pixels the inductive classifier gets right
+    counted: int  #: held-out pixels of the scored folds
+
+    @property
+    def settled(self) -> bool:
+        """Every held-out pixel is right without propagation: it can at best tie, and a tie
+        keeps the inductive map, so the check's outcome is known before any graph is built."""
+        return self.counted > 0 and self.right == self.counted
+
+
+def held_out_inductive(
+    settings: PropagationSettings,
+    support_y: np.ndarray,
+    n_classes: int,
+    groups: np.ndarray,
+    inductive_fold_predict: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    seed: int = 0,
+) -> HeldOut | None:
+    """The check's folds and the inductive classifier's held-out score; None when fewer than
+    two folds can be formed (nothing to hold out)."""
+    y = np.asarray(support_y)
+    folds, n_folds = check_folds(groups, y, settings.folds, seed)
+    if n_folds < 2:
+        return None
+    # a fold that removes a whole class cannot score either method
+    scored = [f for f in range(n_folds) if np.unique(y[folds != f]).size == n_classes]
+    right = counted = 0
+    for f in scored:
+        test = folds == f
+        pred = inductive_fold_predict(np.flatnonzero(~test), np.flatnonzero(test))
+        right += int((np.asarray(pred) == y[test]).sum())
+        counted += int(test.sum())
+    return HeldOut(folds, scored, right, counted)
+
+
+def settled_choice(held_out: HeldOut) -> PropagationChoice:
+    """:func:`choose`'s answer when ``held_out.settled``: not used, no graph built."""
+    return PropagationChoice(None, None, 1.0, msg(
+        "Label propagation over the region: not used (labelled features held out: all "
+        "right without it, so it cannot do better)."))
+
+
 def choose(
     settings: PropagationSettings,
     space: GraphSpace,
@@ -297,6 +347,13 @@ def choose(
     seed: int = 0,
 ) -> PropagationChoice:
     """Propagate, and keep the result only if the support's k-fold says it helps."""
+    y = support_y.cpu().numpy()
+    held = None
+    if settings.check and inductive_fold_predict is not None:
+        held = held_out_inductive(settings, y, n_classes, groups, inductive_fold_predict,
+                                  seed)
+        if held is not None and held.settled:
+            return settled_choice(held)
     # one M x M distance matrix serves the graph and the extension's distance scale
     knn = nearest(torch.cat([support_x, region_x]).float(),
                   max(settings.neighbours, settings.extend_neighbours))
@@ -309,33 +366,25 @@ def choose(
         return PropagationChoice(result, None, None, msg(
             "Label propagation over the region: used without a check (switched off in the "
             "model card)."))
-    y = support_y.cpu().numpy()
-    folds, n_folds = check_folds(groups, y, settings.folds, seed)
-    if inductive_fold_predict is None or n_folds < 2:
+    if held is None:
         return PropagationChoice(result, None, None, msg(
             "Label propagation over the region: used without a check (too few labelled "
             "features to hold any out)."))
-    # a fold that removes a whole class cannot score either method
-    scored = [f for f in range(n_folds) if np.unique(y[folds != f]).size == n_classes]
-    right_prop = right_ind = 0
-    counted = 0
-    if scored:  # every fold's labels spread at once: one graph, one wide right-hand side
-        y0 = torch.cat([initial_labels(settings, region_prior, support_prior, support_y,
-                                       n_classes, hide=torch.from_numpy(folds == f))
-                        for f in scored], dim=1)
-        spread_all = spread(s, y0, settings.alpha, settings.iterations)[: y.size]
-    for j, f in enumerate(scored):
-        test = folds == f
-        lab_f = spread_all[:, j * n_classes:(j + 1) * n_classes]
-        right_prop += int((lab_f[test].argmax(dim=1).numpy() == y[test]).sum())
-        pred = inductive_fold_predict(np.flatnonzero(~test), np.flatnonzero(test))
-        right_ind += int((np.asarray(pred) == y[test]).sum())
-        counted += int(test.sum())
-    if counted == 0:
+    if held.counted == 0:
         return PropagationChoice(result, None, None, msg(
             "Label propagation over the region: used without a check (no held-out fold "
             "keeps every class)."))
-    cv_p, cv_i = right_prop / counted, right_ind / counted
+    # every scored fold's labels spread at once: one graph, one wide right-hand side
+    y0 = torch.cat([initial_labels(settings, region_prior, support_prior, support_y,
+                                   n_classes, hide=torch.from_numpy(held.folds == f))
+                    for f in held.scored], dim=1)
+    spread_all = spread(s, y0, settings.alpha, settings.iterations)[: y.size]
+    right_prop = 0
+    for j, f in enumerate(held.scored):
+        test = held.folds == f
+        lab_f = spread_all[:, j * n_classes:(j + 1) * n_classes]
+        right_prop += int((lab_f[test].argmax(dim=1).numpy() == y[test]).sum())
+    cv_p, cv_i = right_prop / held.counted, held.right / held.counted
     if cv_p >= cv_i + 1e-9 and cv_p > 0:
         return PropagationChoice(result, cv_p, cv_i, msg(
             "Label propagation over the region: used (labelled features held out: "

@@ -1516,6 +1516,10 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
             <translation>模型卡无效：{problem}。请使用由 MetaMapper 写出的模型文件（内置模型，或其元训练得到的模型）。</translation>
         </message>
         <message>
+            <source>Label propagation over the region: not used (labelled features held out: all right without it, so it cannot do better).</source>
+            <translation>区域标签传播：未使用（留出的已标注要素不使用它时已全部正确，它无法做得更好）。</translation>
+        </message>
+        <message>
             <source>Label propagation over the region: not used (labelled features held out: {cv_p:.0%} right with it, {cv_i:.0%} without).</source>
             <translation>区域标签传播：未使用（留出的已标注要素：使用时正确 {cv_p:.0%}，不使用时 {cv_i:.0%}）。</translation>
         </message>

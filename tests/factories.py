@@ -58,8 +58,10 @@ def make_raster(
     block: int = 8,
     tags: Dict[str, str] | None = None,
     mask_box: Tuple[int, int, int, int] | None = None,
+    noise: float = 0.01,
 ) -> Dict[str, Any]:
-    """Write a synthetic scene; return {"path", "truth", "transform", "crs", ...}."""
+    """Write a synthetic scene; return {"path", "truth", "transform", "crs", ...}.
+    ``noise``: per-value Gaussian noise (the spectra span about 0.1-1; 1.0 mixes classes)."""
     rng = np.random.default_rng(seed)
     geographic = crs is not None and crs == WGS84
     if pixel_size is None:
@@ -71,7 +73,7 @@ def make_raster(
     spectra = class_spectra(n_classes, bands, seed)
     brightness = rng.uniform(0.85, 1.15, size=(height, width))
     values = spectra[truth].transpose(2, 0, 1) * brightness[None]
-    values = values + rng.normal(0.0, 0.01, size=values.shape)
+    values = values + rng.normal(0.0, noise, size=values.shape)
     info = np.dtype(dtype)
     if info.kind in "ui":
         lo = 0 if info.kind == "u" else -1000

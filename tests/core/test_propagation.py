@@ -117,10 +117,13 @@ def test_choose_falls_back_when_the_support_says_propagation_does_not_help(induc
 
     choice = choose(settings, space, xr, prior, xs, prior[support], ys, 2,
                     np.arange(support.size), inductive, seed=0)
-    assert choice.cv_propagation == pytest.approx(1.0)  # blobs: propagation is right
-    if inductive_right:  # a tie keeps the inductive map
-        assert choice.propagation is None and "not used" in choice.reason
+    if inductive_right:  # propagation could at best tie, and a tie keeps the inductive map
+        assert choice.propagation is None and choice.cv_inductive == 1.0
+        assert choice.cv_propagation is None  # settled before any graph was built
+        assert choice.reason.endswith("not used (labelled features held out: all right "
+                                      "without it, so it cannot do better).")
     else:
+        assert choice.cv_propagation == pytest.approx(1.0)  # blobs: propagation is right
         assert choice.propagation is not None and choice.cv_inductive == 0.0
         assert choice.reason.endswith("used (labelled features held out: 100% right with it, "
                                       "0% without).")
@@ -236,3 +239,66 @@ def test_a_region_larger_than_the_cap_keeps_the_inductive_map(tmp_path):
         note = ds.tags()["METAMAPPER_TRANSDUCTION"]
     assert "not used" in note and "larger than 0.0 Mpx" in note
     assert note in res.notes  # the Processing log says it too
+
+
+def test_a_settled_check_builds_no_graph(monkeypatch):
+    """When the inductive classifier is right on every held-out label, choose() returns
+    before the k-NN graph (the costly part) and says why; a single wrong one builds it."""
+    from metamapper.core import propagation
+
+    z, y = _two_blobs()
+    settings = PropagationSettings(anchors=200, dims=3, neighbours=6, folds=3)
+    space = GraphSpace.fit(z, (0.0, 0.0), 100.0, 3, 0.0)
+    pos = torch.zeros(z.shape[0], dtype=torch.int64)
+    xr = space(z, pos, pos)
+    support = np.r_[0:6, 100:106]
+    ys = y[support]
+    prior = torch.full((z.shape[0], 2), 0.5)
+    graphs = []
+    real_nearest = propagation.nearest
+    monkeypatch.setattr(propagation, "nearest",
+                        lambda *a, **k: graphs.append(1) or real_nearest(*a, **k))
+
+    def one_wrong(train, test):
+        pred = ys.numpy()[test].copy()
+        if 0 in test:
+            pred[list(test).index(0)] = 1
+        return pred
+
+    held = propagation.held_out_inductive(settings, ys.numpy(), 2, np.arange(support.size),
+                                          lambda tr, te: ys.numpy()[te], seed=0)
+    assert held is not None and held.settled and held.right == held.counted == support.size
+    perfect = choose(settings, space, xr, prior, xr[support], prior[support], ys, 2,
+                     np.arange(support.size), lambda tr, te: ys.numpy()[te], seed=0)
+    assert perfect.propagation is None and not graphs
+    imperfect = choose(settings, space, xr, prior, xr[support], prior[support], ys, 2,
+                       np.arange(support.size), one_wrong, seed=0)
+    assert graphs and imperfect.cv_inductive == pytest.approx(11 / 12)
+    assert imperfect.propagation is not None  # the blobs: propagation gets all 12 right
+
+
+@pytest.mark.parametrize("noise", [0.0, 1.0])
+def test_pipeline_reads_no_anchors_when_the_inductive_check_is_settled(tmp_path, monkeypatch,
+                                                                       noise):
+    """Separable classes (no noise): every held-out label is right without propagation, so
+    map_region reads no anchors and says so; overlapping classes build the graph."""
+    from metamapper.core import pipeline
+
+    model = str(make_model_file(tmp_path, episodes=20, transductive=PROPAGATION_CARD,
+                                band_mapping={"append_bands": True, "context_radius": 1,
+                                              "context_mode": "smooth"},
+                                band_correction={"l2": 0.1, "min_shots": 2, "max_iter": 50}))
+    sc = make_raster(tmp_path / "r.tif", bands=4, n_classes=3, width=40, height=30,
+                     noise=noise)
+    feats = features_from_truth(sc, per_class=5, kind="point")
+    reads = []
+    real = pipeline._region_anchors
+    monkeypatch.setattr(pipeline, "_region_anchors",
+                        lambda *a, **k: reads.append(1) or real(*a, **k))
+    res = map_region(sc["path"], feats, str(tmp_path / "out.tif"), model_path=model,
+                     options=MapOptions(device="cpu"))
+    note = [n for n in res.notes if n.startswith("Label propagation")][0]
+    if noise == 0.0:
+        assert note.endswith("all right without it, so it cannot do better).") and not reads
+    else:
+        assert "right with it" in note and reads
