@@ -22,7 +22,16 @@ import torch
 from .band_mapping import BandStats
 from .errors import Cancelled, DeviceError, OutputError
 from .messages import msg
-from .raster_io import CONFIDENCE_NODATA, RasterInfo, Region, count_tiles, iter_tiles, read_block
+from .raster_io import (
+    CONFIDENCE_NODATA,
+    RasterInfo,
+    Region,
+    cache_holds,
+    count_tiles,
+    iter_tiles,
+    read_block,
+    union_windows,
+)
 
 MIN_GPU_BATCH = 1024
 CPU_CHUNK = 16384  # pixels per product on the CPU: few calls, activations of a few MB
@@ -529,14 +538,18 @@ def predict_region(
     # cores, each op's thread barrier stalls behind the reader (and behind any other job:
     # 13 bands, 1 Mpx on this 2-core machine under load, 1.6-2.8 s -> 0.5-1.2 s; 204 bands
     # 7.9 -> 5.7 s)
-    # on the CPU, where reads are cheap copies (raw ENVI layouts), the reader also runs the
+    # on the CPU, where reads are cheap copies (raw ENVI layouts, or GDAL blocks that the
+    # sampling and statistics left in a cache holding them all), the reader also runs the
     # next tile's whole-tile projection (prepare_tile): the classification of a tile is
-    # split between the two threads (BSQ, 204 bands: predict 2.8 -> 2.5 s, measured); a
-    # reader busy with GDAL's block cache made it slower (GeoTIFF: 2.5 -> 3.8-5.4 s)
+    # split between the two threads (BSQ, 204 bands: predict 2.8 -> 2.5 s; band-interleaved
+    # GeoTIFF 2.1 -> 1.4 s, measured); a reader that decodes blocks made it slower
+    # (GeoTIFF, blocks evicted: 2.5 -> 3.8-5.4 s)
     threads = None
     if predictor.device == "cpu":
         threads = max(1, min(torch.get_num_threads(), (os.cpu_count() or 2) - 1))
-    ahead = predictor.device == "cpu" and info.raw_layout is not None
+    ahead = predictor.device == "cpu" and (
+        info.raw_layout is not None
+        or (bool(tiles) and cache_holds(ds, union_windows([t.read_window for t in tiles]))))
     if ahead:
         predictor._mapper(mapper_args)  # built here, not in the reader thread
 

@@ -453,9 +453,7 @@ def warm_blocks(ds: Any, info: RasterInfo, windows: Sequence[Window]) -> int:
     # ones): on larger rasters warmed blocks would be evicted before they are used, and
     # parallel decoding adds a decoded tile per thread to the peak memory
     bh, bw = (int(v) for v in ds.block_shapes[0])
-    n_blocks = math.ceil(ds.height / bh) * math.ceil(ds.width / bw)
-    cache = _active_option("GDAL_CACHEMAX")
-    if not cache.isdigit() or n_blocks * block_bytes(ds) > int(cache):
+    if not cache_holds(ds, Window(0, 0, ds.width, ds.height)):
         return 0
     blocks: set[Tuple[int, int]] = set()
     for w in windows:
@@ -482,6 +480,21 @@ def warm_blocks(ds: Any, info: RasterInfo, windows: Sequence[Window]) -> int:
                      min(ds.height, (r + 1) * bh) - r * bh)
         ds.read(index, window=win)
     return len(chosen)
+
+
+def cache_holds(ds: Any, window: Window) -> bool:
+    """Whether GDAL's block cache (the current ``rasterio.Env``'s ``GDAL_CACHEMAX``, bytes)
+    holds every decoded block under ``window`` at once: then a block decoded once (sampling,
+    statistics) is a copy from memory for every later read of the run."""
+    cache = _active_option("GDAL_CACHEMAX")
+    if not cache.isdigit():
+        return False
+    bh, bw = (int(v) for v in ds.block_shapes[0])
+    r0, c0 = max(0, int(window.row_off)) // bh, max(0, int(window.col_off)) // bw
+    r1 = (min(ds.height, int(window.row_off) + int(window.height)) - 1) // bh
+    c1 = (min(ds.width, int(window.col_off) + int(window.width)) - 1) // bw
+    n_blocks = max(0, r1 - r0 + 1) * max(0, c1 - c0 + 1)
+    return n_blocks * block_bytes(ds) <= int(cache)
 
 
 def block_bytes(ds: Any) -> int:

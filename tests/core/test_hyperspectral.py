@@ -13,6 +13,7 @@ from metamapper.core.pipeline import MapOptions, map_region
 from metamapper.core.raster_io import (
     GDAL_CACHE_MAX,
     GDAL_CACHE_MIN,
+    cache_holds,
     gdal_cache_bytes,
     make_region,
     open_raster_info,
@@ -222,6 +223,20 @@ def test_all_bands_flagged_bad_is_refused(tmp_path):
 # --------------------------------------------------------------------------- I/O and speed
 
 
+def test_cache_holds_counts_the_blocks_under_a_window(tmp_path):
+    path, _ = _tiled(tmp_path / "t.tif", "pixel", bands=5, size=64, block=16)
+    block = 16 * 16 * 5 * 2  # one decoded block, all bands
+    with rasterio.open(path) as ds:
+        two = Window(8, 0, 16, 16)  # straddles two blocks of one block row
+        assert not cache_holds(ds, two)  # outside a rasterio.Env: no cache size known
+        with rasterio.Env(GDAL_CACHEMAX=2 * block):
+            assert cache_holds(ds, two) and cache_holds(ds, Window(0, 0, 32, 16))
+            assert not cache_holds(ds, Window(0, 0, 33, 16))  # a third block
+            assert not cache_holds(ds, Window(0, 0, 64, 64))  # the 16 blocks of the raster
+        with rasterio.Env(GDAL_CACHEMAX=16 * block):
+            assert cache_holds(ds, Window(-3, -3, 70, 70))  # clipped to the raster
+
+
 def test_gdal_cache_follows_the_raster_blocks(tmp_path):
     small = make_raster(tmp_path / "s.tif", bands=3)["path"]
     assert gdal_cache_bytes(small) == GDAL_CACHE_MIN
@@ -318,19 +333,22 @@ def test_projection_path_equals_the_exact_mapping(dtype, chunked, monkeypatch):
         predict.cpu_bfloat16_is_faster.cache_clear()
 
 
-def test_reader_thread_projection_maps_the_same(tmp_path, monkeypatch):
-    """The reader thread projects the next tile ahead (BatchPredictor.prepare_tile): class
-    map and confidences equal those of the tiles projected in turn."""
+@pytest.mark.parametrize("layout", ["bil", "geotiff"])
+def test_reader_thread_projection_maps_the_same(tmp_path, monkeypatch, layout):
+    """The reader thread projects the next tile ahead (BatchPredictor.prepare_tile) on raw
+    layouts and on a GeoTIFF whose blocks GDAL's cache holds (map_region sizes the cache
+    for this small one): class map and confidences equal those of tiles projected in turn."""
     from metamapper.core import predict
 
     sc = make_raster(tmp_path / "r.tif", bands=40, n_classes=3, width=70, height=60)
     feats = features_from_truth(sc, per_class=3)
-    envi = tmp_path / "r.bil"  # a raw layout: the reader thread projects ahead
-    with rasterio.open(sc["path"]) as src, rasterio.open(
-            envi, "w", driver="ENVI", interleave="bil", width=70, height=60, count=40,
-            dtype=src.dtypes[0], crs=src.crs, transform=src.transform) as dst:  # fmt: skip
-        dst.write(src.read())
-    sc = {**sc, "path": str(envi)}
+    if layout == "bil":
+        envi = tmp_path / "r.bil"  # a raw layout: the reader thread projects ahead
+        with rasterio.open(sc["path"]) as src, rasterio.open(
+                envi, "w", driver="ENVI", interleave="bil", width=70, height=60, count=40,
+                dtype=src.dtypes[0], crs=src.crs, transform=src.transform) as dst:  # fmt: skip
+            dst.write(src.read())
+        sc = {**sc, "path": str(envi)}
     opts = MapOptions(device="cpu", tile_size=32, estimate_accuracy=False, transductive=False)
     calls = []
     prepare = predict.BatchPredictor.prepare_tile
