@@ -223,8 +223,13 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
     import torch
 
     from .predict import BatchPredictor
-    from .propagation import (GraphSpace, PropagationChoice, choose, held_out_inductive,
-                              settled_choice)
+    from .propagation import (
+        GraphSpace,
+        PropagationChoice,
+        choose,
+        held_out_inductive,
+        settled_choice,
+    )
 
     settings = _propagation_settings(card)
     n_bands = mapper.n_bands

@@ -337,7 +337,7 @@ class BatchPredictor:
         None where the path is not used."""
         mapper = self._mapper(mapper_args)
         if (self._projected is None or self.propagation is not None
-                or self.keep_probabilities or mapper.device.type != "cpu"):  # fmt: skip
+                or mapper.device.type != "cpu"):  # fmt: skip
             return None
         with torch.inference_mode():
             return self._projected.prepare(data, valid, smooth=False)
@@ -371,10 +371,14 @@ class BatchPredictor:
                             args.append(arg)
                             if self.keep_probabilities:
                                 soft.append(full.T.float().cpu())
-                    elif self._projected is not None and not self.keep_probabilities:
-                        # hyperspectral: one projection a tile
+                    elif self._projected is not None:  # hyperspectral: one projection a tile
                         ahead, prepared = prepared, None
-                        prob_t, arg_t = self._projected(data, valid, pick, chunk, ahead)
+                        full = (torch.empty((self.classifier.n_classes, len(pick)),
+                                            dtype=torch.float32, device=mapper.device)
+                                if self.keep_probabilities else None)  # fmt: skip
+                        prob_t, arg_t = self._projected(data, valid, pick, chunk, ahead, full)
+                        if full is not None:  # what the suggestions score
+                            self.last_probabilities = full.cpu().numpy()
                         return arg_t.cpu().numpy(), prob_t.cpu().numpy()
                     for cols, ctx in (mapper.iter_pixel_chunks(data, valid, pick, chunk)
                                       if self.propagation is None else ()):

@@ -26,9 +26,9 @@ support itself: k-fold over the labelled features (the accuracy estimate's folds
 propagation against those predicted by the inductive classifier; propagation is used
 only when it does better (ties keep the inductive map). The inductive side is scored first
 (:func:`held_out_inductive`): when it gets every held-out label right, propagation cannot
-win and no graph is built (:func:`settled_choice`; the pipeline then reads no anchors). The settings are in the
-model card (``transductive``), chosen by episodic evaluation on real scenes
-(docs/metatraining.md).
+win and no graph is built (:func:`settled_choice`; the pipeline then reads no anchors).
+The settings are in the model card (``transductive``), chosen by episodic evaluation on
+real scenes (docs/metatraining.md).
 
 Torch only (the plugin's runtime): the k-NN search is one M x M distance matrix (M <= a few
 thousand anchors); the graph and the spreading are sparse (2k entries a row).

@@ -154,9 +154,11 @@ class ProjectedTileClassifier:
 
     def __call__(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, chunk: int,
                  prepared: tuple[torch.Tensor, torch.Tensor] | None = None,
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
+                 soft: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(probability of the best class, its index) of the pixels ``pick``; ``prepared``:
-        what :meth:`prepare` returned for this tile (computed here when None)."""
+        what :meth:`prepare` returned for this tile (computed here when None). ``soft``: an
+        (N, len(pick)) float32 tensor filled with every class's probability (what the
+        suggestions score), else None."""
         from .predict import best_class
 
         if prepared is None:
@@ -183,27 +185,35 @@ class ProjectedTileClassifier:
         for start in range(0, fast.numel(), big):
             part = slice(start, start + big)
             logits = self._logits(net_in[:, part], cols[2 * p + 1:, part])
+            if soft is not None:
+                soft[:, fast[part]] = torch.softmax(logits.float(), dim=0)
             prob, arg = best_class(logits.T.contiguous(), 1)
             if fast.numel() == idx.numel() and big >= fast.numel():
                 return prob.float(), arg  # the usual tile: no pixel needs the exact path
             probs[fast[part]], args[fast[part]] = prob.float(), arg
         slow = torch.nonzero(exact_mask).flatten().cpu().numpy()
         if slow.size:
-            self._exact(data, valid, pick, slow, chunk, probs, args)
+            self._exact(data, valid, pick, slow, chunk, probs, args, soft)
         return probs, args
 
     def _exact(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, slow: np.ndarray,
-               chunk: int, probs: torch.Tensor, args: torch.Tensor) -> None:
+               chunk: int, probs: torch.Tensor, args: torch.Tensor,
+               soft: torch.Tensor | None = None) -> None:
         """The exact ``TileMapper`` path for the pixels ``pick[slow]`` (whole tile: mapping
         it in bands of rows made many mid-sized allocations, and peak RSS grew, measured)."""
         from .predict import best_class
 
-        parts = []
+        parts, dists = [], []
         for cols, ctx in self.mapper.iter_pixel_chunks(data, valid, pick[slow], chunk):
-            parts.append(best_class(self.exact(cols, ctx), 0))
+            logits = self.exact(cols, ctx)
+            parts.append(best_class(logits, 0))
+            if soft is not None:
+                dists.append(torch.softmax(logits.float(), dim=0))
         at = torch.from_numpy(slow).to(probs.device)
         probs[at] = torch.cat([q for q, _ in parts]).float()
         args[at] = torch.cat([a for _, a in parts])
+        if soft is not None:
+            soft[:, at] = torch.cat(dists, dim=1).to(soft.device)
 
     def _logits(self, net_in: torch.Tensor, band_part: torch.Tensor) -> torch.Tensor:
         """The network's (2P, n) input and the projected band correction -> (N, n) logits."""

@@ -322,13 +322,18 @@ def test_projection_path_equals_the_exact_mapping(dtype, chunked, monkeypatch):
             feats = np.concatenate([c.T.numpy() for c in mapper.iter_feature_chunks(
                 data, valid, pick[::7])])  # fmt: skip
         clf = adapt(loaded, feats, truth.reshape(-1)[pick[::7]], 4, device="cpu", seed=0)
-        pred = predict.BatchPredictor(clf, "cpu")
+        # keep_probabilities: every class's probability too (what the suggestions score)
+        pred = predict.BatchPredictor(clf, "cpu", keep_probabilities=True)
         idx, conf = pred.predict_tile((stats, card_bm, None), data, valid, pick)
         assert pred._projected is not None
+        soft = pred.last_probabilities
         pred._projected = None  # the exact path
         idx0, conf0 = pred.predict_tile((stats, card_bm, None), data, valid, pick)
         assert (idx == idx0).mean() > 0.999
         np.testing.assert_allclose(conf, conf0, atol=2e-3)
+        assert soft is not None and soft.shape == (4, pick.size)
+        np.testing.assert_allclose(soft, pred.last_probabilities, atol=2e-3)
+        np.testing.assert_allclose(soft.max(axis=0), conf, atol=1e-5)
     finally:
         predict.cpu_bfloat16_is_faster.cache_clear()
 

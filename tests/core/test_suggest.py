@@ -265,3 +265,22 @@ def test_region_suggestions_know_where_the_labels_are():
     rs = RegionSuggestions(SuggestConfig(count=2), 3, Window(0, 0, 50, 40), transform, geoms,
                            (50, 40))
     assert rs.collector.label_points.tolist() == [[3.0, 7.0], [21.5, 11.5]]
+
+
+@pytest.mark.parametrize("n_labels", [1, 7, 60])
+def test_label_distance_weight_equals_a_kd_tree_over_all_labels(n_labels):
+    """Only the labels within the spacing of a tile are compared (speed); the weights are
+    the same as the nearest-label distance over every label, half-pixel centres included."""
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(n_labels)
+    pts = rng.uniform(-20, 300, size=(n_labels, 2))
+    pts[::2] = np.round(pts[::2] * 2) / 2
+    col = SuggestionCollector(SuggestConfig(count=10, label_distance_power=1.5), 3,
+                              256.0 * 256.0, pts)
+    for row0, col0, h, w in ((0, 0, 64, 64), (192, 128, 64, 37), (100, 250, 5, 6)):
+        got = col._label_distance_weight(row0, col0, (h, w))
+        rr, cc = np.mgrid[row0:row0 + h, col0:col0 + w]
+        dist, _ = cKDTree(pts).query(np.column_stack([rr.ravel(), cc.ravel()]).astype(float))
+        ref = np.minimum(1.0, dist / max(col.spacing, 1.0)) ** 1.5
+        np.testing.assert_array_equal(got, ref.reshape(h, w).astype(np.float32))
