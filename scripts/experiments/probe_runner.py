@@ -234,3 +234,55 @@ def plugin_draw(task: Any, loaded: Any, cfg: Any) -> PluginDraw:
     zq = torch.from_numpy(np.ascontiguousarray(xq[:, -task.support_x.shape[1]:]))
     return PluginDraw(xs, xq, xu, p, torch.from_numpy(task.support_y), groups,
                       task.n_classes, zq, p.position(task.query_idx), task.seed)
+
+
+def analyst_main(run_scene: Callable[[tuple], List[dict]], flag: str = "",
+                 flag_help: str = "") -> None:
+    """The simulated-analyst probes (``core.evaluate_suggestions``): ``probe.py OUT.csv
+    --scenes a,b [--draws N] [--seed S] [--FLAG]``; each scene is one job
+    ``(scene, draws, seed, flag)`` for ``run_scene`` in two worker processes; the rows go to
+    OUT.csv and :func:`analyst_summary` prints them."""
+    import argparse
+    import csv
+    import multiprocessing as mp
+
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--scenes", required=True)
+    p.add_argument("--draws", type=int, default=4)
+    p.add_argument("--seed", type=int, default=1)
+    if flag:
+        p.add_argument(f"--{flag}", action="store_true", help=flag_help)
+    a = p.parse_args()
+    on = bool(getattr(a, flag.replace("-", "_"), False)) if flag else False
+    jobs = [(s, a.draws, a.seed, on) for s in a.scenes.split(",")]
+    rows: List[dict] = []
+    with mp.get_context("spawn").Pool(2) as pool:
+        for part in pool.imap_unordered(run_scene, jobs):
+            rows += part
+    with open(a.out, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    analyst_summary(a.out)
+
+
+def analyst_summary(path: str, last_round: int = 2) -> None:
+    """OA after the last round per strategy, minus random on average and its worst scene."""
+    import csv
+
+    import numpy as np
+
+    final: dict = defaultdict(lambda: defaultdict(list))
+    with open(path, encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if int(r["round"]) == last_round:
+                final[r["strategy"]][r["scene"]].append(float(r["oa"]))
+    rand = {s: np.mean(v) for s, v in final["random"].items()}
+    for strat, per in final.items():
+        diff = {s: np.mean(v) - rand[s] for s, v in per.items()}
+        worst = min(diff, key=diff.get)
+        print(f"{strat:26s} OA {np.mean([np.mean(v) for v in per.values()]):.3f}  minus random "
+              f"{100 * np.mean(list(diff.values())):+.1f}  worst {worst} "
+              f"{100 * diff[worst]:+.1f}  | "
+              + " ".join(f"{s[:10]} {100 * d:+.1f}" for s, d in diff.items()))

@@ -33,16 +33,13 @@ suggester's +1.5 is above that oracle.
 
 from __future__ import annotations
 
-import argparse
-import csv
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import probe_runner  # noqa: E402,F401  (sets up the package path)
+import probe_runner  # noqa: E402  (sets up the package path)
 
 VARIANTS = ("typiclust", "cluster mass", "cluster mass, uncovered")
 #: not a method: reads the ground truth to pick N pixels the map gets wrong (``--oracle``),
@@ -146,42 +143,5 @@ def run_scene(job: tuple) -> list:
     return es.evaluate_scene(scene, loaded, cfg)
 
 
-def summary(path: str) -> None:
-    final = defaultdict(lambda: defaultdict(list))
-    with open(path, encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            if int(r["round"]) == 2:
-                final[r["strategy"]][r["scene"]].append(float(r["oa"]))
-    rand = {s: np.mean(v) for s, v in final["random"].items()}
-    for strat, per in final.items():
-        diff = {s: np.mean(v) - rand[s] for s, v in per.items()}
-        worst = min(diff, key=diff.get)
-        print(f"{strat:26s} OA {np.mean([np.mean(v) for v in per.values()]):.3f}  minus random "
-              f"{100 * np.mean(list(diff.values())):+.1f}  worst {worst} {100 * diff[worst]:+.1f}"
-              "  | " + " ".join(f"{s[:10]} {100 * d:+.1f}" for s, d in diff.items()))
-
-
-def main() -> None:
-    import multiprocessing as mp
-
-    p = argparse.ArgumentParser()
-    p.add_argument("out")
-    p.add_argument("--scenes", required=True)
-    p.add_argument("--draws", type=int, default=4)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--oracle", action="store_true", help="the ground-truth bound instead")
-    a = p.parse_args()
-    jobs = [(s, a.draws, a.seed, a.oracle) for s in a.scenes.split(",")]
-    rows = []
-    with mp.get_context("spawn").Pool(2) as pool:
-        for part in pool.imap_unordered(run_scene, jobs):
-            rows += part
-    with open(a.out, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    summary(a.out)
-
-
 if __name__ == "__main__":
-    main()
+    probe_runner.analyst_main(run_scene, "oracle", "the ground-truth bound instead")

@@ -28,16 +28,11 @@ again, so the shipped settings stay (8 min and 6 min on 2 cores).
 
 from __future__ import annotations
 
-import argparse
-import csv
 import sys
-from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import probe_runner  # noqa: E402,F401  (sets up the package path)
+import probe_runner  # noqa: E402  (sets up the package path)
 
 #: name -> weight of the inductive map's probabilities in the scored mixture
 MIXES = {"suggest: mixed 0.5": 0.5, "suggest: mixed 0.3": 0.3}
@@ -77,37 +72,6 @@ def run_scene(job: tuple) -> list:
     return es.evaluate_scene(scene, loaded, cfg)
 
 
-def main() -> None:
-    import multiprocessing as mp
-
-    p = argparse.ArgumentParser()
-    p.add_argument("out")
-    p.add_argument("--scenes", required=True)
-    p.add_argument("--draws", type=int, default=4)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--configs", action="store_true",
-                   help="compare the CONFIGS variants instead of the mixtures")
-    a = p.parse_args()
-    jobs = [(s, a.draws, a.seed, a.configs) for s in a.scenes.split(",")]
-    rows = []
-    with mp.get_context("spawn").Pool(2) as pool:
-        for part in pool.imap_unordered(run_scene, jobs):
-            rows += part
-    with open(a.out, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    final = defaultdict(lambda: defaultdict(list))
-    for r in rows:
-        if r["round"] == 2:
-            final[r["strategy"]][r["scene"]].append(r["oa"])
-    rand = {s: np.mean(v) for s, v in final["random"].items()}
-    for strat, per in final.items():
-        diff = {s: np.mean(v) - rand[s] for s, v in per.items()}
-        worst = min(diff, key=diff.get)
-        print(f"{strat:22s} OA {np.mean([np.mean(v) for v in per.values()]):.3f}  minus random "
-              f"{100 * np.mean(list(diff.values())):+.1f}  worst {worst} {100 * diff[worst]:+.1f}")
-
-
 if __name__ == "__main__":
-    main()
+    probe_runner.analyst_main(run_scene, "configs",
+                              "compare the CONFIGS variants instead of the mixtures")

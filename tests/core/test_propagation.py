@@ -99,17 +99,22 @@ def _two_blobs(seed=0, n=200):
     return torch.from_numpy(z.astype(np.float32)), torch.from_numpy(y)
 
 
-@pytest.mark.parametrize("inductive_right", [True, False])
-def test_choose_falls_back_when_the_support_says_propagation_does_not_help(inductive_right):
+def _blob_task():
+    """Two separable blobs in graph space, 6 support pixels of each, a flat prior:
+    (settings, space, region coordinates, support indices, support labels, prior)."""
     z, y = _two_blobs()
     settings = PropagationSettings(anchors=200, dims=3, neighbours=6, folds=3)
     space = GraphSpace.fit(z, (0.0, 0.0), 100.0, 3, 0.0)
     pos = torch.zeros(z.shape[0], dtype=torch.int64)
-    xr = space(z, pos, pos)
     support = np.r_[0:6, 100:106]
-    xs = xr[support]
-    ys = y[support]
     prior = torch.full((z.shape[0], 2), 0.5)
+    return settings, space, space(z, pos, pos), support, y[support], prior
+
+
+@pytest.mark.parametrize("inductive_right", [True, False])
+def test_choose_falls_back_when_the_support_says_propagation_does_not_help(inductive_right):
+    settings, space, xr, support, ys, prior = _blob_task()
+    xs = xr[support]
 
     def inductive(train, test):  # a perfect or an always-wrong inductive classifier
         truth = ys.numpy()[test]
@@ -246,14 +251,7 @@ def test_a_settled_check_builds_no_graph(monkeypatch):
     before the k-NN graph (the costly part) and says why; a single wrong one builds it."""
     from metamapper.core import propagation
 
-    z, y = _two_blobs()
-    settings = PropagationSettings(anchors=200, dims=3, neighbours=6, folds=3)
-    space = GraphSpace.fit(z, (0.0, 0.0), 100.0, 3, 0.0)
-    pos = torch.zeros(z.shape[0], dtype=torch.int64)
-    xr = space(z, pos, pos)
-    support = np.r_[0:6, 100:106]
-    ys = y[support]
-    prior = torch.full((z.shape[0], 2), 0.5)
+    settings, space, xr, support, ys, prior = _blob_task()
     graphs = []
     real_nearest = propagation.nearest
     monkeypatch.setattr(propagation, "nearest",
