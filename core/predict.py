@@ -373,12 +373,12 @@ class BatchPredictor:
                                 soft.append(full.T.float().cpu())
                     elif self._projected is not None:  # hyperspectral: one projection a tile
                         ahead, prepared = prepared, None
-                        full = (torch.empty((self.classifier.n_classes, len(pick)),
-                                            dtype=torch.float32, device=mapper.device)
-                                if self.keep_probabilities else None)  # fmt: skip
-                        prob_t, arg_t = self._projected(data, valid, pick, chunk, ahead, full)
-                        if full is not None:  # what the suggestions score
-                            self.last_probabilities = full.cpu().numpy()
+                        every = (torch.empty((self.classifier.n_classes, len(pick)),
+                                             dtype=torch.float32, device=mapper.device)
+                                 if self.keep_probabilities else None)  # fmt: skip
+                        prob_t, arg_t = self._projected(data, valid, pick, chunk, ahead, every)
+                        if every is not None:  # what the suggestions score
+                            self.last_probabilities = every.cpu().numpy()
                         return arg_t.cpu().numpy(), prob_t.cpu().numpy()
                     for cols, ctx in (mapper.iter_pixel_chunks(data, valid, pick, chunk)
                                       if self.propagation is None else ()):
