@@ -566,15 +566,6 @@ def predict_region(
     # its core, and parallel decoding stole torch's (GeoTIFF predict 1.7 -> 2.1 s, measured)
     with rasterio.Env(GDAL_NUM_THREADS="1"), ThreadPoolExecutor(max_workers=1) as reader, \
             torch_threads(threads):
-        # ``on_tile`` (the suggestions) runs in the reader thread too, between its reads: the
-        # classifying thread is the longer one (panel run, 204-band ENVI BSQ: predict
-        # 1.72 -> 1.62 s); it sees the tiles in order, and keeps nothing the loop reuses
-        deferred: list = []
-
-        def later(tile: Any, core_valid: np.ndarray, probs: np.ndarray | None) -> None:
-            assert on_tile is not None
-            deferred.append(reader.submit(on_tile, tile, core_valid, probs))
-
         pending = reader.submit(load, tiles[0]) if tiles else None
         for i, tile in enumerate(tiles):
             if is_cancelled is not None and is_cancelled():
@@ -584,19 +575,14 @@ def predict_region(
             data, valid, prepared = pending.result()
             pending = reader.submit(load, tiles[i + 1]) if i + 1 < len(tiles) else None
             _predict_tile(tile, data, valid, region, predictor, mapper_args, lut, counts,
-                          out, class_dst, confidence_dst, t0,
-                          later if on_tile is not None else None, prepared)
+                          out, class_dst, confidence_dst, t0, on_tile, prepared)
             del prepared
-            while deferred and deferred[0].done():
-                deferred.pop(0).result()  # an error in on_tile stops the run here
             if progress is not None:
                 progress(lo + (hi - lo) * (i + 1) / n_tiles, msg(
                     "Predicted tile {value}/{n_tiles}",
                     value=i + 1,
                     n_tiles=n_tiles,
                 ))
-        for job in deferred:
-            job.result()
     return out
 
 
