@@ -159,6 +159,37 @@ def test_map_region_returns_spaced_suggestions_inside_the_region(tmp_path, model
     assert off.suggestions == []
 
 
+def test_the_suggester_sees_every_tile_once_and_fails_loudly(tmp_path, model, monkeypatch):
+    """predict_region hands each predicted tile to the suggester once; an error there stops
+    the run with nothing written. (Collecting them in the reader thread instead saved 0.1 s
+    a Mpx on 204 bands but made rasterio warn about its in-memory rasterizing datasets from
+    two threads at once: not kept.)"""
+    from metamapper.core import suggest_map
+
+    sc = make_raster(tmp_path / "r.tif", width=64, height=48, bands=5, n_classes=3)
+    feats = features_from_truth(sc, per_class=2, kind="point")
+    opts = MapOptions(device="cpu", tile_size=16, estimate_accuracy=False, suggestions=5)
+    seen = []
+    real_add = suggest_map.RegionSuggestions.add
+
+    def counted(self, tile, core_valid, probs):
+        seen.append((int(tile.window.row_off), int(tile.window.col_off), int(core_valid.sum())))
+        return real_add(self, tile, core_valid, probs)
+
+    monkeypatch.setattr(suggest_map.RegionSuggestions, "add", counted)
+    map_region(sc["path"], feats, str(tmp_path / "o.tif"), model_path=model, options=opts)
+    assert len(seen) == len(set(seen)) == 12 and sum(n for *_, n in seen) == 64 * 48
+
+    def broken(self, tile, core_valid, probs):
+        raise RuntimeError("suggester broke")
+
+    monkeypatch.setattr(suggest_map.RegionSuggestions, "add", broken)
+    out = tmp_path / "broken.tif"
+    with pytest.raises(RuntimeError, match="suggester broke"):
+        map_region(sc["path"], feats, str(out), model_path=model, options=opts)
+    assert not out.exists()
+
+
 def test_polygon_labels_are_avoided_whole(tmp_path, model):
     sc = make_raster(tmp_path / "r.tif", width=40, height=40, bands=4, n_classes=2)
     feats = features_from_truth(sc, per_class=2, size=6)
