@@ -219,7 +219,8 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
     """Propagate the support labels over the region (core.propagation) if the support's
     k-fold says it helps; the choice and its scores are logged in the result's tags.
     ``fold_predict(train, test)``: the inductive classifier adapted on ``train``, its
-    predicted classes of ``test`` (cached: :func:`choose` asks for the same folds)."""
+    predicted classes of ``test``; its held-out score is computed once, here, and handed
+    to :func:`choose`."""
     import torch
 
     from .predict import BatchPredictor
@@ -243,6 +244,7 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
             "Label propagation over the region: not used (the region, {area:.1f} Mpx, is "
             "larger than {limit:.1f} Mpx).", area=area / 1e6,
             limit=settings.max_region_pixels / 1e6))
+    held = None
     if settings.check:  # the inductive side first: when it is never wrong, no anchors
         held = held_out_inductive(settings, support.y, support.n_classes,
                                   np.asarray(support.feature_id), fold_predict, opts.seed)
@@ -270,7 +272,8 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
 
     return choose(settings, space, region_x, probs, support_x, support_prior,
                   torch.from_numpy(support.y.astype(np.int64)), support.n_classes,
-                  np.asarray(support.feature_id), fold_predict, seed=opts.seed)
+                  np.asarray(support.feature_id), fold_predict, seed=opts.seed,
+                  held_out=held)
 
 
 def _support_features(

@@ -345,11 +345,14 @@ def choose(
     groups: np.ndarray,
     inductive_fold_predict: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
     seed: int = 0,
+    held_out: HeldOut | None = None,
 ) -> PropagationChoice:
-    """Propagate, and keep the result only if the support's k-fold says it helps."""
+    """Propagate, and keep the result only if the support's k-fold says it helps.
+    ``held_out``: :func:`held_out_inductive` of this support when the caller scored it
+    already (the pipeline does, to skip reading anchors when it is settled)."""
     y = support_y.cpu().numpy()
-    held = None
-    if settings.check and inductive_fold_predict is not None:
+    held = held_out
+    if held is None and settings.check and inductive_fold_predict is not None:
         held = held_out_inductive(settings, y, n_classes, groups, inductive_fold_predict,
                                   seed)
         if held is not None and held.settled:
