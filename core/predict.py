@@ -331,16 +331,16 @@ class BatchPredictor:
         return idx, conf
 
     def prepare_tile(self, mapper_args: tuple, data: np.ndarray, valid: np.ndarray) -> Any:
-        """The whole-tile work of the one-projection path (project, flag), which does not
-        depend on the pixels asked for: ``predict_region``'s reader thread runs it for the
-        next tile while this one is classified (which then smooths the projected rows).
+        """The whole-tile projection of the one-projection path, which does not depend on
+        the pixels asked for: ``predict_region``'s reader thread runs it for the next tile
+        while this one is classified (which then flags and smooths the projected rows).
         None where the path is not used."""
         mapper = self._mapper(mapper_args)
         if (self._projected is None or self.propagation is not None
                 or mapper.device.type != "cpu"):  # fmt: skip
             return None
         with torch.inference_mode():
-            return self._projected.prepare(data, valid, smooth=False)
+            return self._projected.project(data)
 
     def predict_tile(
         self, mapper_args: tuple, data: np.ndarray, valid: np.ndarray, pick: np.ndarray,

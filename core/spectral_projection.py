@@ -37,6 +37,11 @@ FAST_CHUNK = 1 << 14
 #: Bytes of float32 raw values converted and projected at once: cache-sized too (a 64 MB
 #: chunk: 0.51 s a tile, 4 MB: 0.34 s, 204 bands, one thread).
 PROJECT_BYTES = 4 * 2**20
+#: Pixels per product of the network's layers on the fast path, per torch thread, in
+#: float32: a (64, 4096) activation is 1 MB, in the core's L2 cache. The 32-64-64 network
+#: 0.29-0.40 -> 0.16-0.22 s a Mpx against bfloat16 (AMX) in 16,384-pixel products (one
+#: thread, session 7): at this width the tile set-up of AMX costs more than it saves.
+NET_CHUNK = 4096
 
 
 class ProjectedTileClassifier:
@@ -44,6 +49,8 @@ class ProjectedTileClassifier:
 
     def __init__(self, fused: Any, mapper: Any, exact: Any) -> None:
         self.fused, self.mapper, self.exact = fused, mapper, exact
+        # the hidden layers in float32 here (see NET_CHUNK), whatever the fused dtype
+        self.hidden = [(w.float(), b.float()[:, None]) for w, b in fused.hidden]
         dev = mapper.device
         mat = mapper.mat_t.float()  # (P, B)
         s = mapper.inv_scale[:, 0].float()  # (B,)
@@ -60,6 +67,8 @@ class ProjectedTileClassifier:
         self.mean_c = float(c.mean())
         self.mat_one = mat.sum(dim=1, keepdim=True)  # (P, 1)
         self.centre_np = mapper.centre.float().cpu().numpy()  # (B, 1)
+        # proj @ (x - c) = proj @ x - proj @ c: integer tiles are converted without centring
+        self.neg_offset = -(self.proj.double() @ mapper.centre.double().to(dev)).float()
         centre = mapper.centre[:, 0].double().cpu().numpy()
         half = CLIP / mapper.inv_scale[:, 0].double().cpu().numpy()
         self.lo, self.hi = centre - half, centre + half  # raw values that are not clipped
@@ -109,34 +118,53 @@ class ProjectedTileClassifier:
         if acc[3] is not None:  # negative (or NaN) values: |x| != x
             acc[3][start:stop] = ~(fmin.reduce(part, axis=0) >= 0)
 
-    def prepare(self, data: np.ndarray, valid: np.ndarray, smooth: bool = True
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The whole-tile part: (K, H*W) projected (and smoothed) rows, and where a pixel
-        needs the exact path. Independent of the pixels asked for, so the prediction's
-        reader thread can run it for the next tile (``predict.predict_region``).
-        ``smooth=False`` leaves the neighbourhood mean to :meth:`smooth` (the classifying
-        thread: the reader thread was the longer one of the two, ENVI BSQ 204 bands)."""
-        mapper = self.mapper
-        b, h, w = data.shape
-        # centred in the conversion to float32 (one pass; the scale is in the projection),
-        # a column chunk at a time: a float32 copy of a whole 224-band tile is 240 MB
+    def project(self, data: np.ndarray) -> torch.Tensor:
+        """(K, H*W) projected rows of a (B, H, W) tile (not smoothed, not flagged). Independent
+        of the pixels asked for and of the flags, so the prediction's reader thread runs it
+        for the next tile (``predict.predict_region``) and the classifying thread does the
+        rest (:meth:`finish`): with the network in float32 chunks the reader thread became
+        the longer one, so the scan for clipped pixels moved to the classifier."""
+        b = data.shape[0]
+        # a column chunk at a time: a float32 copy of a whole 224-band tile is 240 MB. Integer
+        # values convert exactly and the centring is the product's bias (a plain cast is
+        # about half the work of a cast that subtracts: reader thread -0.1 s a Mpx, 204
+        # bands); float values are centred in the conversion (no cancellation on offsets)
+        integer = data.dtype.kind in "ui"
         flat = data.reshape(b, -1)
-        y = torch.empty((self.proj.shape[0], flat.shape[1]), dtype=torch.float32,
-                        device=mapper.device)  # fmt: skip
+        dev = self.mapper.device
+        y = torch.empty((self.proj.shape[0], flat.shape[1]), dtype=torch.float32, device=dev)
         step = max(4096, PROJECT_BYTES // (4 * b))
+        for s0 in range(0, flat.shape[1], step):
+            part = flat[:, s0:s0 + step]
+            if integer:
+                xf = torch.from_numpy(part.astype(np.float32)).to(dev)
+                torch.addmm(self.neg_offset, self.proj, xf, out=y[:, s0:s0 + step])
+            else:
+                xc = np.subtract(part, self.centre_np, dtype=np.float32)
+                torch.mm(self.proj, torch.from_numpy(xc).to(dev), out=y[:, s0:s0 + step])
+        return y
+
+    def finish(self, data: np.ndarray, valid: np.ndarray, y: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Projected rows ``y`` of ``data`` -> (smoothed rows, where a pixel needs the exact
+        path): the pixels' own clipping flags, then the neighbourhood mean."""
+        b, h, w = data.shape
+        flat = data.reshape(b, -1)
         n = flat.shape[1]
         scan = [np.full(b, -np.inf), np.full(b, np.inf), np.empty(n, dtype=np.float32),
                 None if data.dtype.kind == "u" else np.empty(n, dtype=bool)]  # fmt: skip
-        for s0 in range(0, n, step):
-            part = flat[:, s0:s0 + step]
-            xc = np.subtract(part, self.centre_np, dtype=np.float32)
-            torch.mm(self.proj, torch.from_numpy(xc).to(mapper.device), out=y[:, s0:s0 + step])
-            self._scan(part, s0, scan)
-        v = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool)).to(mapper.device)
-        p = self.points
-        mean_x = y[2 * p] + self.mean_c
+        step = max(4096, PROJECT_BYTES // (data.dtype.itemsize * b))
+        for s0 in range(0, n, step):  # cache-sized column chunks, each read once
+            self._scan(flat[:, s0:s0 + step], s0, scan)
+        v = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool)).to(self.mapper.device)
+        mean_x = y[2 * self.points] + self.mean_c
         bad = self._flags(data, mean_x, tuple(scan)) & v.reshape(-1)
-        return self.smooth(y, bad, v.reshape(h, w)) if smooth else (y, bad)
+        return self.smooth(y, bad, v.reshape(h, w))
+
+    def prepare(self, data: np.ndarray, valid: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """The whole-tile part in one go: (K, H*W) projected, smoothed rows, and where a
+        pixel needs the exact path."""
+        return self.finish(data, valid, self.project(data))
 
     def smooth(self, y: torch.Tensor, bad: torch.Tensor, valid: torch.Tensor
                ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -146,26 +174,24 @@ class ProjectedTileClassifier:
         if not mapper.smooth_pixels:
             return y, bad
         h, w = valid.shape
-        y = mapper.box_mean(y.reshape(-1, h, w), valid).reshape(y.shape[0], -1)
+        tile = y.reshape(-1, h, w)  # smoothed in place: y is this tile's own projection
+        y = mapper.box_mean(tile, valid, out=tile).reshape(y.shape[0], -1)
         if bool(bad.any()):
             bad = mapper.box_mean(bad.reshape(1, h, w).float(), torch.ones_like(valid))
             bad = bad.reshape(-1) > 0
         return y, bad
 
     def __call__(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, chunk: int,
-                 prepared: tuple[torch.Tensor, torch.Tensor] | None = None,
+                 prepared: torch.Tensor | None = None,
                  soft: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(probability of the best class, its index) of the pixels ``pick``; ``prepared``:
-        what :meth:`prepare` returned for this tile (computed here when None). ``soft``: an
+        what :meth:`project` returned for this tile (computed here when None). ``soft``: an
         (N, len(pick)) float32 tensor filled with every class's probability (what the
         suggestions score), else None."""
         from .predict import best_class
 
-        if prepared is None:
-            y, bad = self.prepare(data, valid)
-        else:  # projected by the reader thread; smoothed here
-            valid_t = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool))
-            y, bad = self.smooth(*prepared, valid_t.to(prepared[0].device))
+        # projected by the reader thread (``prepared``), or here
+        y, bad = self.finish(data, valid, self.project(data) if prepared is None else prepared)
         prepared = None
         idx = torch.from_numpy(np.ascontiguousarray(pick, dtype=np.int64)).to(y.device)
         exact_mask = bad.index_select(0, idx)
@@ -178,7 +204,7 @@ class ProjectedTileClassifier:
         # spectral shape in place: rows p..2p become mat_t @ shape; rows 0..2p the net input
         denom = cols[2 * p].add(self.mean_c + self.mapper.eps)
         cols[p:2 * p].add_(self.mat_c).div_(denom).sub_(self.mat_one)
-        net_in = cols[:2 * p].to(self.fused.dtype)
+        net_in = cols[:2 * p]
         # cache-sized products, larger with more threads: each torch op is a thread barrier,
         # and on a busy machine the barriers (not the arithmetic) dominated small chunks
         big = max(int(chunk), FAST_CHUNK * torch.get_num_threads())
@@ -216,11 +242,17 @@ class ProjectedTileClassifier:
             soft[:, at] = torch.cat(dists, dim=1).to(soft.device)
 
     def _logits(self, net_in: torch.Tensor, band_part: torch.Tensor) -> torch.Tensor:
-        """The network's (2P, n) input and the projected band correction -> (N, n) logits."""
-        h = net_in
-        for wh, bh in self.fused.hidden:
-            h = torch.relu_(torch.addmm(bh[:, None], wh, h))
-        out = torch.addmm(self.fused.b_out[:, None], self.fused.w_out, h.float())
+        """The network's (2P, n) input and the projected band correction -> (N, n) logits,
+        :data:`NET_CHUNK` columns (per torch thread) at a time."""
+        n = net_in.shape[1]
+        out = torch.empty((self.fused.w_out.shape[0], n), dtype=torch.float32,
+                          device=net_in.device)  # fmt: skip
+        step = NET_CHUNK * max(1, torch.get_num_threads())
+        for s0 in range(0, n, step):
+            h = net_in[:, s0:s0 + step]
+            for wh, bh in self.hidden:
+                h = torch.relu_(torch.addmm(bh, wh, h))
+            torch.addmm(self.fused.b_out[:, None], self.fused.w_out, h, out=out[:, s0:s0 + step])
         if self.band_w is not None:
             out += band_part
         return out

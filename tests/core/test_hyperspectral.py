@@ -288,6 +288,7 @@ def test_projection_path_equals_the_exact_mapping(dtype, chunked, monkeypatch):
 
     if chunked:
         monkeypatch.setattr(spectral_projection, "FAST_CHUNK", 1000)
+        monkeypatch.setattr(spectral_projection, "NET_CHUNK", 300)
         monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)
         monkeypatch.setattr(predict, "CPU_CHUNK", 1000)
     from metamapper.core.adapt import adapt

@@ -105,6 +105,40 @@ def test_box_sum_equals_a_zero_padded_window_sum_even_on_tiny_tiles(shape, radiu
     torch.testing.assert_close(box_sum(x, r), ref, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("rows", [1, 3, 7, 39])
+@pytest.mark.parametrize("holes", [True, False], ids=["nodata", "all-valid"])
+def test_box_mean_in_place_and_in_chunks_equals_the_reference(rows, holes):
+    """The chunked neighbourhood mean (BAND_CHUNK rows through one scratch buffer) equals
+    the NumPy reference for any row count, and writing into the input itself (``out=x``,
+    what the projection path does) gives the same values."""
+    from metamapper.core.band_mapping import box_mean
+
+    rng = np.random.default_rng(rows)
+    x = rng.uniform(-5, 5, size=(rows, 11, 14)).astype(np.float32)
+    valid = rng.random((11, 14)) > 0.2 if holes else np.ones((11, 14), bool)
+    mapper = TileMapper(BandStats.from_samples(rng.uniform(0, 1, (50, 4))),
+                        CARDS["smooth"])  # fmt: skip
+    ref = box_mean(x, valid, 1)
+    xt, vt = torch.from_numpy(x.copy()), torch.from_numpy(valid)
+    np.testing.assert_allclose(mapper.box_mean(xt, vt).numpy(), ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(xt.numpy(), x)  # a copy unless asked
+    same = mapper.box_mean(xt, vt, out=xt)
+    assert same.data_ptr() == xt.data_ptr()
+    np.testing.assert_allclose(xt.numpy(), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_smoothing_leaves_a_float32_tile_read_untouched():
+    """A float32 tile's tensor shares the caller's memory, so it is smoothed into a copy."""
+    rng = np.random.default_rng(0)
+    tile = rng.uniform(100, 4000, size=(5, 12, 12)).astype(np.float32)
+    before = tile.copy()
+    valid = np.ones((12, 12), bool)
+    stats = BandStats.from_samples(tile.reshape(5, -1).T)
+    mapper = TileMapper(stats, CARDS["smooth"])
+    list(mapper.iter_pixel_chunks(tile, valid, np.arange(144)))
+    np.testing.assert_array_equal(tile, before)
+
+
 @pytest.mark.parametrize("holes", [True, False], ids=["nodata", "all-valid"])
 @pytest.mark.parametrize("name", ["smooth", "smooth-r2", "append", "smooth+bands"])
 def test_few_picked_pixels_map_as_on_the_whole_tile(name, holes):
