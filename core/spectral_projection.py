@@ -22,6 +22,7 @@ it to float32 rounding (tested); on typical reflectance data that is a few pixel
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -119,30 +120,29 @@ class ProjectedTileClassifier:
             acc[3][start:stop] = ~(fmin.reduce(part, axis=0) >= 0)
 
     def project(self, data: np.ndarray) -> torch.Tensor:
-        """(K, H*W) projected rows of a (B, H, W) tile (not smoothed, not flagged). Independent
-        of the pixels asked for and of the flags, so the prediction's reader thread runs it
-        for the next tile (``predict.predict_region``) and the classifying thread does the
-        rest (:meth:`finish`): with the network in float32 chunks the reader thread became
-        the longer one, so the scan for clipped pixels moved to the classifier."""
-        b = data.shape[0]
-        # a column chunk at a time: a float32 copy of a whole 224-band tile is 240 MB. Integer
-        # values convert exactly and the centring is the product's bias (a plain cast is
-        # about half the work of a cast that subtracts: reader thread -0.1 s a Mpx, 204
-        # bands); float values are centred in the conversion (no cancellation on offsets)
-        integer = data.dtype.kind in "ui"
-        flat = data.reshape(b, -1)
+        """(K, H*W) projected rows of a (B, H, W) tile (not smoothed, not flagged)."""
+        return self.start(data).result()
+
+    def start(self, data: np.ndarray) -> ProjectionJob:
+        """The projection of ``data`` as column chunks that two threads can share: the
+        prediction's reader thread starts it for the next tile and the classifying thread,
+        once its own tile is done, takes the chunks left (``predict.predict_region``); the
+        flags and the neighbourhood mean follow in the classifying thread (:meth:`finish`)."""
+        return ProjectionJob(self, data)
+
+    def _project_columns(self, flat: np.ndarray, y: torch.Tensor, s0: int, step: int) -> None:
+        """Columns ``s0:s0+step`` of ``flat`` (B, n) projected into ``y``. Integer values
+        convert exactly and the centring is the product's bias (a plain cast is about half
+        the work of a cast that subtracts: -0.1 s a Mpx, 204 bands); float values are
+        centred in the conversion (no cancellation on large offsets)."""
+        part = flat[:, s0:s0 + step]
         dev = self.mapper.device
-        y = torch.empty((self.proj.shape[0], flat.shape[1]), dtype=torch.float32, device=dev)
-        step = max(4096, PROJECT_BYTES // (4 * b))
-        for s0 in range(0, flat.shape[1], step):
-            part = flat[:, s0:s0 + step]
-            if integer:
-                xf = torch.from_numpy(part.astype(np.float32)).to(dev)
-                torch.addmm(self.neg_offset, self.proj, xf, out=y[:, s0:s0 + step])
-            else:
-                xc = np.subtract(part, self.centre_np, dtype=np.float32)
-                torch.mm(self.proj, torch.from_numpy(xc).to(dev), out=y[:, s0:s0 + step])
-        return y
+        if part.dtype.kind in "ui":
+            xf = torch.from_numpy(part.astype(np.float32)).to(dev)
+            torch.addmm(self.neg_offset, self.proj, xf, out=y[:, s0:s0 + step])
+        else:
+            xc = np.subtract(part, self.centre_np, dtype=np.float32)
+            torch.mm(self.proj, torch.from_numpy(xc).to(dev), out=y[:, s0:s0 + step])
 
     def finish(self, data: np.ndarray, valid: np.ndarray, y: torch.Tensor
                ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -182,16 +182,17 @@ class ProjectedTileClassifier:
         return y, bad
 
     def __call__(self, data: np.ndarray, valid: np.ndarray, pick: np.ndarray, chunk: int,
-                 prepared: torch.Tensor | None = None,
+                 prepared: ProjectionJob | None = None,
                  soft: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(probability of the best class, its index) of the pixels ``pick``; ``prepared``:
-        what :meth:`project` returned for this tile (computed here when None). ``soft``: an
+        what :meth:`start` returned for this tile (projected here when None). ``soft``: an
         (N, len(pick)) float32 tensor filled with every class's probability (what the
         suggestions score), else None."""
         from .predict import best_class
 
-        # projected by the reader thread (``prepared``), or here
-        y, bad = self.finish(data, valid, self.project(data) if prepared is None else prepared)
+        # projected by the reader thread (``prepared``, a started job), or here
+        job = self.start(data) if prepared is None else prepared
+        y, bad = self.finish(data, valid, job.result())
         prepared = None
         idx = torch.from_numpy(np.ascontiguousarray(pick, dtype=np.int64)).to(y.device)
         exact_mask = bad.index_select(0, idx)
@@ -256,3 +257,57 @@ class ProjectedTileClassifier:
         if self.band_w is not None:
             out += band_part
         return out
+
+
+class ProjectionJob:
+    """One tile's projection in cache-sized column chunks (a float32 copy of a whole
+    224-band tile is 240 MB), taken one at a time by whichever thread calls :meth:`work`.
+
+    With the network in float32 the reader thread (read, cast, project) became the longer
+    of the prediction's two threads; sharing the chunks lets the classifying thread, idle
+    after its own tile, finish the next tile's projection instead of waiting for it.
+    """
+
+    def __init__(self, owner: ProjectedTileClassifier, data: np.ndarray) -> None:
+        b = data.shape[0]
+        self.owner, self.flat = owner, data.reshape(b, -1)
+        n = self.flat.shape[1]
+        self.y = torch.empty((owner.proj.shape[0], n), dtype=torch.float32,
+                             device=owner.mapper.device)  # fmt: skip
+        self.step = max(4096, PROJECT_BYTES // (4 * b))
+        self.starts = list(range(0, n, self.step))
+        self._next = self._done = 0
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
+        if not self.starts:
+            self._finished.set()
+
+    def work(self) -> None:
+        """Project chunks until none is left to take (returns at once if none is)."""
+        while True:
+            with self._lock:
+                if self._next >= len(self.starts) or self._error is not None:
+                    return
+                i = self._next
+                self._next += 1
+            try:
+                with torch.inference_mode():  # thread-local: the job's tensors are inference ones
+                    self.owner._project_columns(self.flat, self.y, self.starts[i], self.step)
+            except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits
+                with self._lock:
+                    self._error = exc
+                self._finished.set()
+                raise
+            with self._lock:
+                self._done += 1
+                if self._done == len(self.starts):
+                    self._finished.set()
+
+    def result(self) -> torch.Tensor:
+        """The (K, n) projected rows, once every chunk is done (helping with those left)."""
+        self.work()
+        self._finished.wait()
+        if self._error is not None:
+            raise self._error
+        return self.y

@@ -486,3 +486,80 @@ def test_many_band_tiles_are_shrunk_in_map_region_and_map_the_same(tmp_path, mon
     np.testing.assert_array_equal(_class_map(res.output_path), _class_map(ref.output_path))
     np.testing.assert_array_equal(_class_map(res.confidence_path),
                                   _class_map(ref.confidence_path))  # fmt: skip
+
+
+def _projector(bands: int = 40):
+    """A ProjectedTileClassifier of the bundled model on ``bands`` random bands."""
+    from metamapper.core import predict
+    from metamapper.core.adapt import adapt
+    from metamapper.core.band_mapping import BandStats
+    from metamapper.core.model import load_model
+    from metamapper.core.spectral_projection import ProjectedTileClassifier
+    from metamapper.core.tile_features import TileMapper
+
+    rng = np.random.default_rng(0)
+    loaded = load_model(None)
+    stats = BandStats.from_samples(rng.uniform(500, 5000, size=(200, bands)))
+    mapper = TileMapper(stats, loaded.card["band_mapping"])
+    feats = np.concatenate([c.T.numpy() for c in mapper.iter_feature_chunks(
+        rng.uniform(500, 5000, size=(bands, 4, 4)).astype(np.float32), np.ones((4, 4), bool),
+        np.arange(16))])  # fmt: skip
+    clf = adapt(loaded, feats, np.arange(16) % 2, 2, device="cpu", seed=0)
+    fused = predict._fused_weights(clf)
+    return ProjectedTileClassifier(fused, mapper, None), rng
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "float32"])
+def test_projection_job_shared_by_two_threads_equals_one_thread(dtype, monkeypatch):
+    """The reader and the classifying thread take a tile's projection chunks in turn
+    (ProjectionJob.work); whoever does which chunk, the rows are those of one thread."""
+    import threading
+
+    import torch
+    from metamapper.core import spectral_projection
+
+    monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)  # 4096-column chunks
+    proj, rng = _projector()
+    data = rng.uniform(500, 5000, size=(40, 100, 190)).astype(dtype)  # 5 chunks
+    ref = proj.project(data)
+    job = proj.start(data)
+    assert len(job.starts) == 5
+    other = threading.Thread(target=job.work)
+    other.start()
+    got = job.result()
+    other.join()
+    torch.testing.assert_close(got, ref, rtol=0, atol=0)
+
+
+def test_projection_job_error_reaches_the_waiting_thread(monkeypatch):
+    """A chunk that fails in one thread is raised in the thread waiting for the result,
+    which does not hang."""
+    import threading
+
+    from metamapper.core import spectral_projection
+
+    monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)
+    proj, rng = _projector()
+    data = rng.uniform(500, 5000, size=(40, 100, 190)).astype("uint16")
+    job = proj.start(data)
+    calls = []
+
+    def failing(flat, y, s0, step):
+        calls.append(s0)
+        raise MemoryError("no room for the chunk")
+
+    monkeypatch.setattr(proj, "_project_columns", failing)
+    errors = []
+
+    def reader():
+        try:
+            job.work()
+        except MemoryError as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    t.join()
+    with pytest.raises(MemoryError, match="no room"):
+        job.result()
+    assert errors and len(calls) == 1  # no chunk taken after the failure
