@@ -27,7 +27,14 @@ from rasterio.windows import Window
 
 from .errors import Cancelled, RasterError, RegionError
 from .messages import msg
-from .raster_io import RasterInfo, Region, geometry_is_usable, geometry_window, iter_tiles
+from .raster_io import (
+    RasterInfo,
+    Region,
+    apply_affine,
+    geometry_is_usable,
+    geometry_window,
+    iter_tiles,
+)
 from .raster_io import make_region as _make_region
 from .raster_io import open_raster_info as _open_raster_info
 
@@ -242,7 +249,7 @@ def map_codes_at(
             continue
         if geom["type"] in ("Point", "MultiPoint"):
             x, y = _point_xy(geom)[0]
-            col_f, row_f = inv * (x, y)
+            col_f, row_f = apply_affine(inv, x, y)
             row, col = math.floor(row_f), math.floor(col_f)
             if not (0 <= row < info.height and 0 <= col < info.width):
                 outside.append(i)

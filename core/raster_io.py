@@ -231,8 +231,8 @@ class RasterInfo:
 
     @property
     def bounds(self) -> Tuple[float, float, float, float]:
-        left, top = self.transform * (0, 0)
-        right, bottom = self.transform * (self.width, self.height)
+        left, top = apply_affine(self.transform, 0, 0)
+        right, bottom = apply_affine(self.transform, self.width, self.height)
         return (min(left, right), min(top, bottom), max(left, right), max(top, bottom))
 
 
@@ -591,13 +591,19 @@ def _flatten(coords: Any) -> List[float]:
     return out
 
 
+def apply_affine(t: Affine, x: float, y: float) -> Tuple[float, float]:
+    """``t`` applied to the point (x, y), written out: affine 3 (QGIS 3.44's Debian)
+    deprecates ``t * (x, y)`` for ``t @ (x, y)``, which affine 2 (QGIS 3.22's venv) lacks."""
+    return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
+
+
 def geometry_window(geom: dict, transform: Affine, width: int, height: int) -> Window | None:
     """Pixel window covering ``geom``'s bounds, clipped to the raster; None if outside."""
     left, bottom, right, top = rasterio.features.bounds(geom)
     inv = ~transform
     xs, ys = [], []
     for x, y in ((left, bottom), (left, top), (right, bottom), (right, top)):
-        c, r = inv * (x, y)
+        c, r = apply_affine(inv, x, y)
         xs.append(c)
         ys.append(r)
     eps = 1e-6  # edges that fall on pixel borders (up to float error) do not add a pixel

@@ -29,7 +29,7 @@ import numpy as np
 from .class_map import ClassMapInfo, class_pixel_counts, iter_windows, open_map, read_codes
 from .errors import Cancelled, InputError
 from .messages import msg
-from .raster_io import Region
+from .raster_io import Region, apply_affine
 
 ALLOCATIONS = ("proportional", "equal", "compromise")
 DEFAULT_EXPECTED_ACCURACY = 0.85
@@ -344,7 +344,7 @@ def draw_sample(
     transform = cmap.raster.transform
     for c in sorted(picked):
         for row, col in sorted(picked[c]):
-            x, y = transform * (col + 0.5, row + 0.5)
+            x, y = apply_affine(transform, col + 0.5, row + 0.5)
             points.append(SamplePoint(float(x), float(y), int(row), int(col), int(c),
                                       cmap.name_of(c)))
     return points

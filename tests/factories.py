@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 import rasterio
+from metamapper.core.raster_io import apply_affine
 from metamapper.core.sampling import LabelledFeature
 from rasterio.transform import from_origin
 
@@ -146,14 +147,14 @@ def _write_vrt(vrt: str, source: str, profile: Dict[str, Any], nodata: Sequence[
 
 
 def pixel_centre(scene: Dict[str, Any], row: float, col: float) -> Tuple[float, float]:
-    x, y = scene["transform"] * (col + 0.5, row + 0.5)
+    x, y = apply_affine(scene["transform"], col + 0.5, row + 0.5)
     return float(x), float(y)
 
 
 def box_polygon(scene: Dict[str, Any], r0: float, r1: float, c0: float, c1: float) -> dict:
     """Polygon over pixel rows r0..r1 and columns c0..c1 (edges in pixel units)."""
     t = scene["transform"]
-    ring = [t * (c0, r0), t * (c1, r0), t * (c1, r1), t * (c0, r1), t * (c0, r0)]
+    ring = [apply_affine(t, c, r) for c, r in ((c0, r0), (c1, r0), (c1, r1), (c0, r1), (c0, r0))]
     return {"type": "Polygon", "coordinates": [[(float(x), float(y)) for x, y in ring]]}
 
 

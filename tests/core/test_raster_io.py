@@ -309,3 +309,20 @@ def test_class_colours_are_conventional_distinct_and_respect_the_user():
     assert by_name["urban area"] == (227, 26, 28)
     assert len(set(colours)) == len(names)  # "lake" does not reuse water's blue
     assert class_colours(["a", "b"]) == class_colours(["a", "b"])  # deterministic
+
+
+def test_apply_affine_is_the_transform_of_a_point_without_its_operator():
+    """``apply_affine`` gives what ``transform * (x, y)`` gives (a rotated, sheared,
+    north-up and inverted transform), without the operator that affine 3 deprecates."""
+    import warnings
+
+    from affine import Affine
+    from metamapper.core.raster_io import apply_affine
+
+    for t in (Affine(30, 0, 500000, 0, -30, 5000000), Affine(2.5, 0.7, -10, -0.3, -1.5, 44),
+              ~Affine(30, 0, 500000, 0, -30, 5000000)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the reference: the operator itself
+            want = t * (12.25, -3.5)
+        got = apply_affine(t, 12.25, -3.5)
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-9)
