@@ -9,7 +9,7 @@ import rasterio.windows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from metamapper.core.errors import LabelError
-from metamapper.core.raster_io import open_raster_info
+from metamapper.core.raster_io import apply_affine, open_raster_info
 from metamapper.core.sampling import LabelledFeature, build_support
 
 from tests.factories import make_raster
@@ -29,13 +29,13 @@ def feature(draw, scene):
     label = draw(st.sampled_from(["a", "b", "c", None, 7]))
     if kind == "point":
         c, r = draw(coord), draw(coord)
-        geom = {"type": "Point", "coordinates": tuple(t * (c, r))}
+        geom = {"type": "Point", "coordinates": apply_affine(t, c, r)}
     else:
         pts = [(draw(coord), draw(coord)) for _ in range(3 if kind == "triangle" else 2)]
         if kind == "rect":
             (c0, r0), (c1, r1) = pts
             pts = [(c0, r0), (c1, r0), (c1, r1), (c0, r1)]
-        ring = [tuple(t * p) for p in pts + pts[:1]]
+        ring = [apply_affine(t, *p) for p in pts + pts[:1]]
         geom = {"type": "Polygon", "coordinates": [ring]}
     return LabelledFeature(geom, label)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from metamapper.core.pipeline import MapOptions, map_region
+from metamapper.core.raster_io import apply_affine
 from metamapper.core.suggest import (
     SuggestConfig,
     SuggestionCollector,
@@ -143,11 +144,11 @@ def test_map_region_returns_spaced_suggestions_inside_the_region(tmp_path, model
     inv = ~sc["transform"]
     label_px = []
     for f in feats:
-        c, r = inv * tuple(f.geometry["coordinates"])
+        c, r = apply_affine(inv, *f.geometry["coordinates"][:2])
         label_px.append((int(r), int(c)))
     for s in res.suggestions:
         assert 0 <= s.row < 40 and 10 <= s.col < 56  # in the region, off the nodata strip
-        c, r = inv * (s.x, s.y)
+        c, r = apply_affine(inv, s.x, s.y)
         assert (int(r), int(c)) == (s.row, s.col)
         assert all((s.row - r0) ** 2 + (s.col - c0) ** 2 > 9 for r0, c0 in label_px)
         assert 0 <= s.class_1 < 3 and 0 <= s.class_2 < 3 and s.prob_1 >= s.prob_2
