@@ -91,7 +91,7 @@ class ProjectedTileClassifier:
         Checked on the raw values with NumPy (SIMD reductions of the native dtype are ~20x
         faster than torch's over the band axis): per band first, per pixel only for the
         bands that leave the clipping range somewhere in the tile. ``scan``: the band and
-        pixel extremes that :meth:`prepare` gathered chunk by chunk (``_scan``).
+        pixel extremes that :meth:`finish` gathered chunk by chunk (``_scan``).
         """
         flat = data.reshape(data.shape[0], -1)
         band_hi, band_lo, raw_max, negative = scan
@@ -107,8 +107,8 @@ class ProjectedTileClassifier:
     @staticmethod
     def _scan(part: np.ndarray, start: int, acc: list) -> None:
         """Band extremes, pixel maxima (and negative pixels) of the columns ``part`` of a
-        tile starting at column ``start``, gathered into ``acc`` while the chunk is in the
-        CPU's cache (one pass over the raw tile fewer than a separate scan)."""
+        tile starting at column ``start``, gathered into ``acc`` (all three in one pass over a
+        cache-sized chunk of the raw tile)."""
         is_float = part.dtype.kind == "f"
         fmax = np.fmax if is_float else np.maximum
         fmin = np.fmin if is_float else np.minimum
@@ -118,10 +118,6 @@ class ProjectedTileClassifier:
         acc[2][start:stop] = fmax.reduce(part, axis=0)
         if acc[3] is not None:  # negative (or NaN) values: |x| != x
             acc[3][start:stop] = ~(fmin.reduce(part, axis=0) >= 0)
-
-    def project(self, data: np.ndarray) -> torch.Tensor:
-        """(K, H*W) projected rows of a (B, H, W) tile (not smoothed, not flagged)."""
-        return self.start(data).result()
 
     def start(self, data: np.ndarray) -> ProjectionJob:
         """The projection of ``data`` as column chunks that two threads can share: the
@@ -160,11 +156,6 @@ class ProjectedTileClassifier:
         mean_x = y[2 * self.points] + self.mean_c
         bad = self._flags(data, mean_x, tuple(scan)) & v.reshape(-1)
         return self.smooth(y, bad, v.reshape(h, w))
-
-    def prepare(self, data: np.ndarray, valid: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        """The whole-tile part in one go: (K, H*W) projected, smoothed rows, and where a
-        pixel needs the exact path."""
-        return self.finish(data, valid, self.project(data))
 
     def smooth(self, y: torch.Tensor, bad: torch.Tensor, valid: torch.Tensor
                ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -521,7 +521,7 @@ def test_projection_job_shared_by_two_threads_equals_one_thread(dtype, monkeypat
     monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)  # 4096-column chunks
     proj, rng = _projector()
     data = rng.uniform(500, 5000, size=(40, 100, 190)).astype(dtype)  # 5 chunks
-    ref = proj.project(data)
+    ref = proj.start(data).result()  # one thread takes every chunk
     job = proj.start(data)
     assert len(job.starts) == 5
     other = threading.Thread(target=job.work)
