@@ -141,12 +141,13 @@ class FusedWeights(NamedTuple):
     band_w: torch.Tensor | None  # (N, B) band correction, or None
 
 
-def _fused_weights(clf: Any) -> FusedWeights | None:
+def _fused_weights(clf: Any, dtype: torch.dtype | None = None) -> FusedWeights | None:
     """The classifier's weights with the head folded into the last linear layer.
 
     ``head(W h + b) = (H W) h + (H b + c)``: the same map with one matrix product fewer and
     no softmax over the whole batch, ~2x faster on the CPU. None when the network is not a
-    plain stack of Linear/ReLU layers (then ``predict_proba`` is used).
+    plain stack of Linear/ReLU layers (then ``predict_proba`` is used). ``dtype``: of the
+    hidden layers; None chooses (bfloat16 where the CPU is faster at it).
     """
     net: Any = getattr(clf, "net", None)
     backbone = getattr(net, "backbone", None)
@@ -166,8 +167,9 @@ def _fused_weights(clf: Any) -> FusedWeights | None:
     # Hidden layers in bfloat16 where the CPU is faster at it; logits and confidences are
     # float32 (PixelClassifier runs the output product in bfloat16 with float32
     # accumulation too). Class decisions match float32 except at near-ties (tested).
-    dtype = (torch.bfloat16 if device.type == "cpu" and cpu_bfloat16_is_faster()
-             else torch.float32)
+    if dtype is None:
+        dtype = (torch.bfloat16 if device.type == "cpu" and cpu_bfloat16_is_faster()
+                 else torch.float32)
     hidden = [(p[f"backbone.{i}.weight"].to(dtype), p[f"backbone.{i}.bias"].to(dtype))
               for i in linear[:-1]]
     band_w = getattr(clf, "band_weight", None)
@@ -448,7 +450,8 @@ class BatchPredictor:
             stats, card_bm, wavelengths = mapper_args
             self._tile_mapper = TileMapper(stats, card_bm, wavelengths, device=self.device)
             self._pixel_logits = PixelClassifier(self.classifier, self._tile_mapper)
-            fused = self._pixel_logits.fused
+            # the projection path runs the network in float32 (spectral_projection.NET_CHUNK)
+            fused = _fused_weights(self.classifier, torch.float32)
             self._projected = (
                 ProjectedTileClassifier(fused, self._tile_mapper, self._pixel_logits)
                 if ProjectedTileClassifier.applies(fused, self._tile_mapper) else None

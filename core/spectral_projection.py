@@ -50,8 +50,6 @@ class ProjectedTileClassifier:
 
     def __init__(self, fused: Any, mapper: Any, exact: Any) -> None:
         self.fused, self.mapper, self.exact = fused, mapper, exact
-        # the hidden layers in float32 here (see NET_CHUNK), whatever the fused dtype
-        self.hidden = [(w.float(), b.float()[:, None]) for w, b in fused.hidden]
         dev = mapper.device
         mat = mapper.mat_t.float()  # (P, B)
         s = mapper.inv_scale[:, 0].float()  # (B,)
@@ -242,8 +240,8 @@ class ProjectedTileClassifier:
         step = NET_CHUNK * max(1, torch.get_num_threads())
         for s0 in range(0, n, step):
             h = net_in[:, s0:s0 + step]
-            for wh, bh in self.hidden:
-                h = torch.relu_(torch.addmm(bh, wh, h))
+            for wh, bh in self.fused.hidden:  # float32 (BatchPredictor builds it so)
+                h = torch.relu_(torch.addmm(bh[:, None], wh, h))
             torch.addmm(self.fused.b_out[:, None], self.fused.w_out, h, out=out[:, s0:s0 + step])
         if self.band_w is not None:
             out += band_part

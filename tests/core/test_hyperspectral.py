@@ -490,6 +490,7 @@ def test_many_band_tiles_are_shrunk_in_map_region_and_map_the_same(tmp_path, mon
 
 def _projector(bands: int = 40):
     """A ProjectedTileClassifier of the bundled model on ``bands`` random bands."""
+    import torch
     from metamapper.core import predict
     from metamapper.core.adapt import adapt
     from metamapper.core.band_mapping import BandStats
@@ -505,7 +506,7 @@ def _projector(bands: int = 40):
         rng.uniform(500, 5000, size=(bands, 4, 4)).astype(np.float32), np.ones((4, 4), bool),
         np.arange(16))])  # fmt: skip
     clf = adapt(loaded, feats, np.arange(16) % 2, 2, device="cpu", seed=0)
-    fused = predict._fused_weights(clf)
+    fused = predict._fused_weights(clf, torch.float32)  # as BatchPredictor builds it
     return ProjectedTileClassifier(fused, mapper, None), rng
 
 
