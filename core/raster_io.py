@@ -591,9 +591,10 @@ def _flatten(coords: Any) -> List[float]:
     return out
 
 
-def apply_affine(t: Affine, x: float, y: float) -> Tuple[float, float]:
+def apply_affine(t: Affine, x: Any, y: Any) -> Tuple[Any, Any]:
     """``t`` applied to the point (x, y), written out: affine 3 (QGIS 3.44's Debian)
-    deprecates ``t * (x, y)`` for ``t @ (x, y)``, which affine 2 (QGIS 3.22's venv) lacks."""
+    deprecates ``t * (x, y)`` for ``t @ (x, y)``, which affine 2 (QGIS 3.22's venv) lacks.
+    Floats or NumPy arrays of coordinates alike."""
     return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
 
 

@@ -26,6 +26,7 @@ from .messages import msg
 from .raster_io import (
     RasterInfo,
     Region,
+    apply_affine,
     geometry_is_usable,
     geometry_window,
     is_tiled,
@@ -143,8 +144,8 @@ def _point_pixels(geom: dict, info: RasterInfo) -> Tuple[np.ndarray, np.ndarray]
     pts = np.asarray([coords] if geom["type"] == "Point" else coords, dtype=np.float64)
     pts = pts.reshape(-1, pts.shape[-1])[:, :2]
     inv = ~info.transform
-    cols = np.floor(inv.a * pts[:, 0] + inv.b * pts[:, 1] + inv.c).astype(np.int64)
-    rows = np.floor(inv.d * pts[:, 0] + inv.e * pts[:, 1] + inv.f).astype(np.int64)
+    cols_f, rows_f = apply_affine(inv, pts[:, 0], pts[:, 1])
+    cols, rows = np.floor(cols_f).astype(np.int64), np.floor(rows_f).astype(np.int64)
     keep = (cols >= 0) & (cols < info.width) & (rows >= 0) & (rows < info.height)
     return rows[keep], cols[keep]
 
