@@ -361,6 +361,7 @@ def map_region(
     from .raster_io import (
         AtomicOutputs,
         class_colours,
+        decode_whole,
         finish_class_map,
         make_region,
         open_class_map,
@@ -422,6 +423,7 @@ def map_region(
         with rasterio.open(raster) as ds:
             region_obj = make_region(info, region)
             t0 = time.perf_counter()
+            info = decode_whole(ds, info, region_obj.window)
             info, band_notes = select_usable_bands(ds, info, region_obj, opts.seed)
             notes += band_notes
             if info.band_indexes is not None and wavelengths is not None:

@@ -1,0 +1,128 @@
+"""A small compressed raster decoded once, whole, into memory (raster_io.decode_whole): its
+windows, points, neighbourhoods and region sample equal GDAL's reads, and map_region writes
+the same maps as through GDAL; large, masked, band-subset or mostly-outside rasters and the
+switch keep GDAL's reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+from metamapper.core import raster_io
+from metamapper.core.pipeline import MapOptions, map_region
+from metamapper.core.raster_io import (
+    RAW_READS_ENV,
+    decode_whole,
+    make_region,
+    open_raster_info,
+    read_block,
+)
+from metamapper.core.sampling import read_patches, read_pixels, sample_region
+from rasterio.windows import Window
+
+from tests.factories import features_from_truth, make_raster
+from tests.model_factory import make_model_file
+
+
+def compressed(tmp_path, interleave="pixel", bands=9, dtype="uint16", nodata=0):
+    """A deflate GeoTIFF in 16 x 16 tiles (several blocks), with a nodata patch."""
+    sc = make_raster(tmp_path / "src.tif", bands=bands, width=45, height=37, dtype=dtype,
+                     n_classes=3, nodata=nodata, nodata_box=(3, 6, 4, 9))  # fmt: skip
+    path = tmp_path / f"c-{interleave}.tif"
+    with rasterio.open(sc["path"]) as src:
+        profile = dict(src.profile, driver="GTiff", tiled=True, blockxsize=16, blockysize=16,
+                       compress="deflate", interleave=interleave)  # fmt: skip
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(src.read())
+    return dict(sc, path=str(path))
+
+
+@pytest.mark.parametrize("interleave", ["pixel", "band"])
+def test_decoded_reads_equal_gdal(tmp_path, interleave):
+    sc = compressed(tmp_path, interleave)
+    gdal = open_raster_info(sc["path"])
+    with rasterio.open(sc["path"]) as ds:
+        info = decode_whole(ds, gdal, gdal.full_window)
+        layout = info.raw_layout
+        assert layout is not None and layout.values is not None
+        np.testing.assert_array_equal(layout.values, sc["data"])
+        for win in (Window(0, 0, 45, 37), Window(3, 2, 20, 17), Window(44, 36, 1, 1)):
+            for sel, gsel in ((info, gdal), (info.select_bands([2, 3, 7]),
+                                             gdal.select_bands([2, 3, 7]))):  # fmt: skip
+                got, ok = read_block(ds, sel, win)
+                ref, ref_ok = read_block(ds, gsel, win)
+                assert got.dtype == ref.dtype and got.flags.c_contiguous
+                np.testing.assert_array_equal(got, ref)
+                np.testing.assert_array_equal(ok, ref_ok)
+        rng = np.random.default_rng(1)
+        rows = np.r_[rng.integers(0, 37, 60), 4, 5]  # the last two in the nodata patch
+        cols = np.r_[rng.integers(0, 45, 60), 5, 8]
+        for sel, gsel in ((info, gdal), (info.select_bands([1, 5, 9]),
+                                         gdal.select_bands([1, 5, 9]))):  # fmt: skip
+            x, ok = read_pixels(ds, sel, rows, cols)
+            x_ref, ok_ref = read_pixels(ds, gsel, rows, cols)
+            np.testing.assert_array_equal(x, x_ref)
+            np.testing.assert_array_equal(ok, ok_ref)
+            assert not ok.all()  # the nodata patch is seen as such
+            edge_r, edge_c = np.array([0, 36, 5, 3]), np.array([0, 44, 44, 4])
+            p, p_ok = read_patches(ds, sel, edge_r, edge_c, 1)
+            p_ref, p_ok_ref = read_patches(ds, gsel, edge_r, edge_c, 1)
+            np.testing.assert_array_equal(p_ok, p_ok_ref)
+            np.testing.assert_array_equal(np.where(p_ok, p, 0), np.where(p_ok_ref, p_ref, 0))
+        region = make_region(info, None)
+        np.testing.assert_array_equal(sample_region(ds, info, region, seed=3),
+                                      sample_region(ds, gdal, region, seed=3))  # fmt: skip
+
+
+def test_only_small_unmasked_rasters_mostly_in_the_region_are_decoded(tmp_path, monkeypatch):
+    sc = compressed(tmp_path)
+    info = open_raster_info(sc["path"])
+    small = Window(0, 0, 20, 20)  # 400 of 1,665 pixels: the rest would be decoded for nothing
+    with rasterio.open(sc["path"]) as ds:
+        assert decode_whole(ds, info, Window(0, 0, 45, 25)).raw_layout is not None
+        assert decode_whole(ds, info, small).raw_layout is None
+        assert decode_whole(ds, info.select_bands([1, 2]), info.full_window).raw_layout is None
+        monkeypatch.setattr(raster_io, "DECODE_WHOLE_MAX", 45 * 37 * 9 * 2 - 1)
+        assert decode_whole(ds, info, info.full_window).raw_layout is None
+        monkeypatch.setattr(raster_io, "DECODE_WHOLE_MAX", 45 * 37 * 9 * 2)
+        assert decode_whole(ds, info, info.full_window).raw_layout is not None
+        monkeypatch.setenv(RAW_READS_ENV, "0")
+        assert decode_whole(ds, info, info.full_window).raw_layout is None
+    masked = make_raster(tmp_path / "m.tif", bands=3, mask_box=(0, 5, 0, 5))
+    minfo = open_raster_info(masked["path"])
+    assert minfo.mask_mode == "mask"
+    with rasterio.open(masked["path"]) as ds:
+        assert decode_whole(ds, minfo, minfo.full_window).raw_layout is None
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return str(make_model_file(tmp_path_factory.mktemp("model"), episodes=60))
+
+
+@pytest.mark.parametrize("interleave", ["pixel", "band"])
+def test_map_region_writes_the_same_maps_decoded_or_through_gdal(tmp_path, monkeypatch,
+                                                                  model, interleave):
+    sc = compressed(tmp_path, interleave, bands=40)
+    feats = features_from_truth(sc, per_class=3, kind="point", size=1)
+    calls = []
+    real = raster_io.decode_whole
+
+    def spy(ds, info, window):
+        out = real(ds, info, window)
+        calls.append(out.raw_layout is not None)
+        return out
+
+    monkeypatch.setattr(raster_io, "decode_whole", spy)
+    maps = []
+    for switch in ("1", "0"):
+        monkeypatch.setenv(RAW_READS_ENV, switch)
+        out, conf = tmp_path / f"o{switch}.tif", tmp_path / f"c{switch}.tif"
+        map_region(sc["path"], feats, str(out), confidence_path=str(conf), model_path=model,
+                   options=MapOptions(device="cpu", tile_size=16, suggestions=3))  # fmt: skip
+        with rasterio.open(out) as a, rasterio.open(conf) as b:
+            maps.append((a.read(1), b.read(1)))
+    assert calls == [True, False]
+    np.testing.assert_array_equal(maps[0][0], maps[1][0])
+    np.testing.assert_array_equal(maps[0][1], maps[1][1])
+    assert (maps[0][0] > 0).mean() > 0.9
