@@ -563,6 +563,40 @@ def _masked_extremes(flat: np.ndarray, ok: np.ndarray, counts: np.ndarray
     return band_lo.astype(np.float64), band_hi.astype(np.float64)
 
 
+def _band_scan(data: np.ndarray, inside: np.ndarray, nodata: Sequence[float | None],
+               masks: np.ndarray | None = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per band of ``data`` (B, h, w): the count, min and max of its valid values (in the
+    region ``inside``, not ``nodata``, finite, under ``masks`` (B, h, w) if given).
+
+    The usual tile (all in the region, no mask, no value equal to nodata, all finite) is
+    recognised from two plain reductions: 0.05 -> 0.01 s a 256^2 x 204 tile, where building
+    the per-band validity of every value was most of the bad-band scan.
+    """
+    b = data.shape[0]
+    flat = data.reshape(b, -1)
+    if masks is None and bool(inside.all()):
+        lo, hi = flat.min(axis=1), flat.max(axis=1)
+        clean = data.dtype.kind != "f" or bool(np.isfinite(lo).all() & np.isfinite(hi).all())
+        for k, nd in enumerate(nodata):
+            if clean and nd is not None and not math.isnan(nd):
+                clean = not (float(lo[k]) <= nd <= float(hi[k]))
+        if clean:
+            counts = np.full(b, flat.shape[1], dtype=np.int64)
+            return counts, lo.astype(np.float64), hi.astype(np.float64)
+    ok = np.broadcast_to(inside, data.shape).copy()
+    if masks is not None:
+        ok &= masks
+    for k, nd in enumerate(nodata):
+        if nd is not None:
+            ok[k] &= ~np.isnan(data[k]) if math.isnan(nd) else data[k] != nd
+    if data.dtype.kind == "f":
+        ok &= np.isfinite(data)
+    okf = ok.reshape(b, -1)
+    counts = okf.sum(axis=1)
+    band_lo, band_hi = _masked_extremes(flat, okf, counts)
+    return counts, band_lo, band_hi
+
+
 def select_usable_bands(
     ds: Any, info: RasterInfo, region: Region, seed: int = 0, tile_size: int = 256
 ) -> Tuple[RasterInfo, List[str]]:
@@ -590,20 +624,10 @@ def select_usable_bands(
         win = tiles[int(t)].window
         data = read_values(ds, info, win)
         read += data.nbytes
-        inside = region.mask(win)
-        if info.mask_mode == "mask":
-            ok = (ds.read_masks(indexes, window=win) > 0) & inside[None]
-        else:
-            ok = np.broadcast_to(inside, data.shape).copy()
-            for k, nd in enumerate(info.nodata if info.mask_mode == "nodata" else ()):
-                if nd is not None:
-                    ok[k] &= ~np.isnan(data[k]) if math.isnan(nd) else data[k] != nd
-        if data.dtype.kind == "f":
-            ok &= np.isfinite(data)
-        flat, okf = data.reshape(b, -1), ok.reshape(b, -1)
-        counts = okf.sum(axis=1)
+        masks = ds.read_masks(indexes, window=win) > 0 if info.mask_mode == "mask" else None
+        nodata = info.nodata if info.mask_mode == "nodata" else ()
+        counts, band_lo, band_hi = _band_scan(data, region.mask(win), nodata, masks)
         n_valid += counts
-        band_lo, band_hi = _masked_extremes(flat, okf, counts)
         seen = counts > 0
         lo[seen] = np.minimum(lo[seen], band_lo[seen])
         hi[seen] = np.maximum(hi[seen], band_hi[seen])

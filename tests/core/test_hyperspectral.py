@@ -211,6 +211,37 @@ def test_envi_bbl_flagged_bands_are_dropped(tmp_path, model):
     np.testing.assert_array_equal(_class_map(res.output_path), _class_map(ref.output_path))
 
 
+@pytest.mark.parametrize("dtype", ["uint16", "int16", "float32"])
+@pytest.mark.parametrize("case", ["clean", "nodata hit", "nodata outside", "nan", "region"])
+def test_band_scan_shortcut_equals_the_per_value_scan(dtype, case):
+    """The bad-band scan's two-reduction shortcut gives the counts and extremes of the
+    per-value validity it skips (forced here by an all-True mask)."""
+    from metamapper.core.sampling import _band_scan
+
+    rng = np.random.default_rng(3)
+    data = rng.integers(-50 if dtype != "uint16" else 1, 900, size=(5, 12, 9)).astype(dtype)
+    inside = np.ones((12, 9), dtype=bool)
+    nodata: list = [None, 0.0, None, -9999.0, 700.0]
+    if case == "nodata hit":
+        data[1, 3, 4] = 0
+        data[4, :, :] = 700  # a band all nodata
+    elif case == "nodata outside":
+        nodata = [5000.0] * 5
+    elif case == "nan" and dtype == "float32":
+        data[2, 5, 5] = np.nan
+        nodata = [float("nan")] * 5
+    elif case == "region":
+        inside[:4] = False
+    got = _band_scan(data, inside, nodata)
+    ref = _band_scan(data, inside, nodata, masks=np.ones(data.shape, dtype=bool))
+    np.testing.assert_array_equal(got[0], ref[0])
+    seen = ref[0] > 0
+    np.testing.assert_array_equal(got[1][seen], ref[1][seen])
+    np.testing.assert_array_equal(got[2][seen], ref[2][seen])
+    if case == "nodata hit":
+        assert got[0][1] == data[1].size - 1 and got[0][4] == 0
+
+
 def test_all_bands_flagged_bad_is_refused(tmp_path):
     from metamapper.core.sampling import select_usable_bands
 
