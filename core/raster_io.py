@@ -158,9 +158,10 @@ def _band_index(indexes: Sequence[int] | None, bands: int) -> Any:
 
 
 def read_raw(layout: RawLayout, window: Window, indexes: Sequence[int] | None,
-             out_dtype: str) -> np.ndarray:
+             out_dtype: str, copy: bool = True) -> np.ndarray:
     """(B, h, w) values of ``window`` (bands ``indexes``, 1-based; None = all), as GDAL's
-    ``read(indexes, window=window, out_dtype=out_dtype)`` returns them."""
+    ``read(indexes, window=window, out_dtype=out_dtype)`` returns them. ``copy=False``: a
+    read-only view where the raster is decoded in memory and no conversion is needed."""
     r0, c0 = int(window.row_off), int(window.col_off)
     r = slice(r0, r0 + int(window.height))
     c = slice(c0, c0 + int(window.width))
@@ -173,6 +174,12 @@ def read_raw(layout: RawLayout, window: Window, indexes: Sequence[int] | None,
             return arr[r, bands, c].transpose(1, 0, 2)
         return arr[r, c, bands].transpose(2, 0, 1)
 
+    if not copy and layout.values is not None and layout.values.dtype == np.dtype(out_dtype):
+        view = take(layout.values)
+        if isinstance(bands, slice):  # basic slicing: a view, never to be written through
+            view.flags.writeable = False
+            return view
+        return np.ascontiguousarray(view)  # a band list: NumPy made a copy already
     return _from_mapped(layout, take, out_dtype)
 
 
@@ -564,22 +571,26 @@ def gdal_cache_bytes(path: str | os.PathLike) -> int:
     return int(min(max(want, GDAL_CACHE_MIN), GDAL_CACHE_MAX))
 
 
-def read_values(ds: Any, info: RasterInfo, window: Window) -> np.ndarray:
+def read_values(ds: Any, info: RasterInfo, window: Window, copy: bool = True) -> np.ndarray:
     """(B, h, w) values of ``window`` in ``info.read_dtype`` (the bands ``info`` reads);
-    straight from the file for raw ENVI layouts, else through GDAL."""
+    straight from the file for raw ENVI layouts (or from memory, a view if not ``copy``:
+    :func:`read_raw`), else through GDAL."""
     indexes = None if info.band_indexes is None else list(info.band_indexes)
     if info.raw_layout is not None:
-        return read_raw(info.raw_layout, window, indexes, info.read_dtype)
+        return read_raw(info.raw_layout, window, indexes, info.read_dtype, copy)
     return ds.read(indexes, window=window, out_dtype=info.read_dtype)
 
 
-def read_block(ds: Any, info: RasterInfo, window: Window) -> Tuple[np.ndarray, np.ndarray]:
+def read_block(ds: Any, info: RasterInfo, window: Window, copy: bool = True
+               ) -> Tuple[np.ndarray, np.ndarray]:
     """Read ``window`` -> (data (B, h, w) in ``info.read_dtype``, valid (h, w) bool).
 
     A pixel is valid when every band holds data: not nodata (per band), not masked, finite.
+    ``copy=False``: ``data`` may be a read-only view of a raster decoded in memory (see
+    :func:`read_raw`), for a reader that only reads it.
     """
     indexes = None if info.band_indexes is None else list(info.band_indexes)
-    data = read_values(ds, info, window)
+    data = read_values(ds, info, window, copy)
     masked = None
     if info.mask_mode == "mask":
         masked = (ds.read_masks(indexes, window=window) > 0).all(axis=0)

@@ -45,6 +45,12 @@ PROJECT_BYTES = 4 * 2**20
 NET_CHUNK = 4096
 
 
+def chunk_rows(bands: int, width: int, itemsize: int) -> int:
+    """Rows of a (bands, H, ``width``) tile in one cache-sized chunk (:data:`PROJECT_BYTES`
+    of ``itemsize`` values, at least 4,096 pixels)."""
+    return max(1, max(4096, PROJECT_BYTES // (itemsize * bands)) // max(1, width))
+
+
 class ProjectedTileClassifier:
     """(B, H, W) tile + pick -> (N, n) logits through one projection of the raw bands."""
 
@@ -73,14 +79,16 @@ class ProjectedTileClassifier:
         self.lo, self.hi = centre - half, centre + half  # raw values that are not clipped
         self._scratch = threading.local()
 
-    def _buffer(self, shape: tuple[int, int]) -> np.ndarray:
-        """This thread's float32 buffer for one converted column chunk, reused chunk after
-        chunk: a fresh 4 MB array per chunk was faulted in page by page each time (glibc
-        trims freed heap tops), 0.2-0.4 s of system time a Mpx on 204 bands."""
+    def _buffer(self, shape: tuple[int, ...]) -> np.ndarray:
+        """This thread's C-contiguous float32 buffer of ``shape`` for one converted chunk,
+        reused chunk after chunk: a fresh 4 MB array per chunk was faulted in page by page
+        each time (glibc trims freed heap tops), 0.2-0.4 s of system time a Mpx on 204
+        bands."""
+        size = int(np.prod(shape))
         buf = getattr(self._scratch, "buf", None)
-        if buf is None or buf.shape[0] != shape[0] or buf.shape[1] < shape[1]:
-            buf = self._scratch.buf = np.empty(shape, dtype=np.float32)
-        return buf[:, :shape[1]]
+        if buf is None or buf.size < size:
+            buf = self._scratch.buf = np.empty(size, dtype=np.float32)
+        return buf[:size].reshape(shape)
 
     @staticmethod
     def applies(fused: Any, mapper: Any) -> bool:
@@ -99,33 +107,19 @@ class ProjectedTileClassifier:
         Checked on the raw values with NumPy (SIMD reductions of the native dtype are ~20x
         faster than torch's over the band axis): per band first, per pixel only for the
         bands that leave the clipping range somewhere in the tile. ``scan``: the band and
-        pixel extremes that :meth:`finish` gathered chunk by chunk (``_scan``).
+        pixel extremes that the projection gathered chunk by chunk (``ProjectionJob.scan``).
         """
-        flat = data.reshape(data.shape[0], -1)
         band_hi, band_lo, raw_max, negative = scan
-        bad = negative if negative is not None else np.zeros(flat.shape[1], dtype=bool)
+        n = data.shape[1] * data.shape[2]
+        bad = negative if negative is not None else np.zeros(n, dtype=bool)
         out = np.flatnonzero((band_hi > self.hi) | (band_lo < self.lo))
         for b in out:  # z = (x - centre) * inv_scale beyond +-CLIP
-            bad |= (flat[b] > self.hi[b]) | (flat[b] < self.lo[b])
+            band = data[b].reshape(-1)  # one band (a copy only of a window's view)
+            bad |= (band > self.hi[b]) | (band < self.lo[b])
         flags = torch.from_numpy(bad).to(mean_x.device)
         # shape = x / (mean x + eps) - 1 <= CLIP wherever max_b x <= (1 + CLIP) mean_b x
         limit = (1.0 + CLIP) * mean_x
         return flags | ~(torch.from_numpy(raw_max).to(mean_x.device) <= limit)
-
-    @staticmethod
-    def _scan(part: np.ndarray, start: int, acc: list) -> None:
-        """Band extremes, pixel maxima (and negative pixels) of the columns ``part`` of a
-        tile starting at column ``start``, gathered into ``acc`` (all three in one pass over a
-        cache-sized chunk of the raw tile)."""
-        is_float = part.dtype.kind == "f"
-        fmax = np.fmax if is_float else np.maximum
-        fmin = np.fmin if is_float else np.minimum
-        acc[0] = fmax(acc[0], fmax.reduce(part, axis=1))
-        acc[1] = fmin(acc[1], fmin.reduce(part, axis=1))
-        stop = start + part.shape[1]
-        acc[2][start:stop] = fmax.reduce(part, axis=0)
-        if acc[3] is not None:  # negative (or NaN) values: |x| != x
-            acc[3][start:stop] = ~(fmin.reduce(part, axis=0) >= 0)
 
     def start(self, data: np.ndarray) -> ProjectionJob:
         """The projection of ``data`` as column chunks that two threads can share: the
@@ -134,37 +128,40 @@ class ProjectedTileClassifier:
         flags and the neighbourhood mean follow in the classifying thread (:meth:`finish`)."""
         return ProjectionJob(self, data)
 
-    def _project_columns(self, flat: np.ndarray, y: torch.Tensor, s0: int, step: int) -> None:
-        """Columns ``s0:s0+step`` of ``flat`` (B, n) projected into ``y``. Integer values
+    def _project_rows(self, job: ProjectionJob, i: int) -> None:
+        """Chunk ``i`` (rows) of the job's tile (B, H, W; a window's view of a larger array
+        is fine: the conversion is the one copy) projected into its columns of ``job.y``,
+        and scanned (:meth:`ProjectionJob.scan`) while it is in the cache as float32 (exact
+        for the <= 16-bit integers and float32 of multi-band rasters; one pass over a
+        contiguous chunk instead of strided reductions over the raw tile). Integer values
         convert exactly and the centring is the product's bias (a plain cast is about half
         the work of a cast that subtracts: -0.1 s a Mpx, 204 bands); float values are
-        centred in the conversion (no cancellation on large offsets)."""
-        part = flat[:, s0:s0 + step]
+        centred after the scan, in float32 as before."""
+        r0 = job.starts[i]
+        part = job.data[:, r0:r0 + job.rows]
+        b, r, w = part.shape
         dev = self.mapper.device
-        buf = self._buffer((part.shape[0], part.shape[1]))
+        buf = self._buffer((b, r, w))
+        cols = slice(r0 * w, (r0 + r) * w)
+        np.copyto(buf, part, casting="unsafe")  # what part.astype(np.float32) gives
+        flat = buf.reshape(b, r * w)
+        job.scan_chunk(i, flat, cols)
         if part.dtype.kind in "ui":
-            np.copyto(buf, part, casting="unsafe")  # what part.astype(np.float32) gives
-            xf = torch.from_numpy(buf).to(dev)
-            torch.addmm(self.neg_offset, self.proj, xf, out=y[:, s0:s0 + step])
+            torch.addmm(self.neg_offset, self.proj, torch.from_numpy(flat).to(dev),
+                        out=job.y[:, cols])  # fmt: skip
         else:
-            np.subtract(part, self.centre_np, out=buf, dtype=np.float32)
-            torch.mm(self.proj, torch.from_numpy(buf).to(dev), out=y[:, s0:s0 + step])
+            flat -= self.centre_np
+            torch.mm(self.proj, torch.from_numpy(flat).to(dev), out=job.y[:, cols])
 
-    def finish(self, data: np.ndarray, valid: np.ndarray, y: torch.Tensor
+    def finish(self, data: np.ndarray, valid: np.ndarray, job: ProjectionJob
                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Projected rows ``y`` of ``data`` -> (smoothed rows, where a pixel needs the exact
-        path): the pixels' own clipping flags, then the neighbourhood mean."""
-        b, h, w = data.shape
-        flat = data.reshape(b, -1)
-        n = flat.shape[1]
-        scan = [np.full(b, -np.inf), np.full(b, np.inf), np.empty(n, dtype=np.float32),
-                None if data.dtype.kind == "u" else np.empty(n, dtype=bool)]  # fmt: skip
-        step = max(4096, PROJECT_BYTES // (data.dtype.itemsize * b))
-        for s0 in range(0, n, step):  # cache-sized column chunks, each read once
-            self._scan(flat[:, s0:s0 + step], s0, scan)
+        """The projected tile ``data`` (its ``job``) -> (smoothed rows, where a pixel needs
+        the exact path): the pixels' own clipping flags, then the neighbourhood mean."""
+        h, w = data.shape[1:]
+        y = job.result()
         v = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool)).to(self.mapper.device)
         mean_x = y[2 * self.points] + self.mean_c
-        bad = self._flags(data, mean_x, tuple(scan)) & v.reshape(-1)
+        bad = self._flags(data, mean_x, job.scan()) & v.reshape(-1)
         return self.smooth(y, bad, v.reshape(h, w))
 
     def smooth(self, y: torch.Tensor, bad: torch.Tensor, valid: torch.Tensor
@@ -192,9 +189,10 @@ class ProjectedTileClassifier:
         from .predict import best_class
 
         # projected by the reader thread (``prepared``, a started job), or here
-        job = self.start(data) if prepared is None else prepared
-        y, bad = self.finish(data, valid, job.result())
-        prepared = None
+        job: ProjectionJob | None = self.start(data) if prepared is None else prepared
+        assert job is not None
+        y, bad = self.finish(data, valid, job)
+        prepared = job = None  # y is the job's own: freed with it (del y below)
         idx = torch.from_numpy(np.ascontiguousarray(pick, dtype=np.int64)).to(y.device)
         exact_mask = bad.index_select(0, idx)
         p = self.points
@@ -282,13 +280,18 @@ class ProjectionJob:
     """
 
     def __init__(self, owner: ProjectedTileClassifier, data: np.ndarray) -> None:
-        b = data.shape[0]
-        self.owner, self.flat = owner, data.reshape(b, -1)
-        n = self.flat.shape[1]
-        self.y = torch.empty((owner.proj.shape[0], n), dtype=torch.float32,
+        b, h, w = data.shape
+        self.owner, self.data = owner, data
+        self.y = torch.empty((owner.proj.shape[0], h * w), dtype=torch.float32,
                              device=owner.mapper.device)  # fmt: skip
-        self.step = max(4096, PROJECT_BYTES // (4 * b))
-        self.starts = list(range(0, n, self.step))
+        self.rows = chunk_rows(b, w, 4)
+        self.starts = list(range(0, h, self.rows))
+        # the scan of the raw values, chunk by chunk (each chunk writes its own slots)
+        self.is_float = data.dtype.kind == "f"
+        self.band_hi = np.empty((len(self.starts), b))
+        self.band_lo = np.empty((len(self.starts), b))
+        self.raw_max = np.empty(h * w, dtype=np.float32)
+        self.negative = None if data.dtype.kind == "u" else np.empty(h * w, dtype=bool)
         self._next = self._done = 0
         self._error: BaseException | None = None
         self._lock = threading.Lock()
@@ -306,7 +309,7 @@ class ProjectionJob:
                 self._next += 1
             try:
                 with torch.inference_mode():  # thread-local: the job's tensors are inference ones
-                    self.owner._project_columns(self.flat, self.y, self.starts[i], self.step)
+                    self.owner._project_rows(self, i)
             except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits
                 with self._lock:
                     self._error = exc
@@ -316,6 +319,24 @@ class ProjectionJob:
                 self._done += 1
                 if self._done == len(self.starts):
                     self._finished.set()
+
+    def scan_chunk(self, i: int, flat: np.ndarray, cols: slice) -> None:
+        """Band extremes, pixel maxima (and negative pixels) of chunk ``i``'s values ``flat``
+        (B, n_chunk) float32, the pixels ``cols`` of the tile."""
+        fmax = np.fmax if self.is_float else np.maximum
+        fmin = np.fmin if self.is_float else np.minimum
+        self.band_hi[i] = fmax.reduce(flat, axis=1)
+        self.band_lo[i] = fmin.reduce(flat, axis=1)
+        self.raw_max[cols] = fmax.reduce(flat, axis=0)
+        if self.negative is not None:  # negative (or NaN) values: |x| != x
+            self.negative[cols] = ~(fmin.reduce(flat, axis=0) >= 0)
+
+    def scan(self) -> tuple:
+        """(band maxima, band minima, pixel maxima, negative pixels or None) of the whole
+        tile, once :meth:`result` has returned."""
+        hi = np.fmax.reduce(self.band_hi, axis=0, initial=-np.inf)
+        lo = np.fmin.reduce(self.band_lo, axis=0, initial=np.inf)
+        return hi, lo, self.raw_max, self.negative
 
     def result(self) -> torch.Tensor:
         """The (K, n) projected rows, once every chunk is done (helping with those left)."""

@@ -137,7 +137,10 @@ class TileMapper:
 
     def to_tensor(self, data: np.ndarray, valid: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, H, W) tile of any dtype -> float32 tensor on the device, plus the valid mask."""
-        x = torch.from_numpy(np.ascontiguousarray(data))
+        # a read-only view (a window of a raster decoded whole) is copied: torch would
+        # share it as a tensor it cannot protect
+        x = torch.from_numpy(np.ascontiguousarray(data) if data.flags.writeable
+                             else np.array(data, order="C"))
         x = x.to(self.device).to(torch.float32) if x.dtype != torch.float32 else x.to(self.device)
         v = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool)).to(self.device)
         return x, v

@@ -563,6 +563,49 @@ def test_projection_job_shared_by_two_threads_equals_one_thread(dtype, monkeypat
     torch.testing.assert_close(got, ref, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("clipped", [True, False])
+@pytest.mark.parametrize("dtype", ["uint16", "int16", "float32"])
+def test_projection_of_a_window_view_equals_its_copy(dtype, clipped, monkeypatch):
+    """A window of a raster decoded whole reaches the projection as a view (no tile copy):
+    classes, confidences and every class's probability equal those of the same window
+    copied, clipped pixels (the exact path) included, and the source is left untouched."""
+    import torch
+    from metamapper.core import predict, spectral_projection
+    from metamapper.core.adapt import adapt
+    from metamapper.core.band_mapping import BandStats
+    from metamapper.core.model import load_model
+    from metamapper.core.tile_features import TileMapper
+
+    monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)  # several row chunks
+    rng = np.random.default_rng(0)
+    whole = rng.uniform(500, 5000, size=(40, 150, 260)).astype(dtype)
+    if clipped:  # some pixels take the exact path
+        whole[3, 20:30, 40:50] = 60000 if dtype == "uint16" else -7000
+    view = whole[:, 10:110, 30:220]
+    assert not view.flags.c_contiguous
+    before = view.copy()
+    valid = np.ones(view.shape[1:], dtype=bool)
+    pick = np.flatnonzero(valid)[:: 3 if clipped else 1]  # all: the whole-tile network
+    loaded = load_model(None)
+    card_bm = loaded.card["band_mapping"]
+    stats = BandStats.from_samples(before[:, valid].T.astype(np.float64))
+    mapper = TileMapper(stats, card_bm)
+    with torch.inference_mode():
+        feats = np.concatenate([c.T.numpy() for c in mapper.iter_feature_chunks(
+            before, valid, pick[::50])])  # fmt: skip
+    clf = adapt(loaded, feats, np.arange(feats.shape[0]) % 3, 3, device="cpu", seed=0)
+    pred = predict.BatchPredictor(clf, "cpu", keep_probabilities=True)
+    args = (stats, card_bm, None)
+    got = pred.predict_tile(args, view, valid, pick)
+    assert pred._projected is not None
+    got_soft = pred.last_probabilities
+    ref = pred.predict_tile(args, before, valid, pick)
+    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[1], ref[1])
+    np.testing.assert_array_equal(got_soft, pred.last_probabilities)
+    np.testing.assert_array_equal(view, before)
+
+
 def test_projection_job_error_reaches_the_waiting_thread(monkeypatch):
     """A chunk that fails in one thread is raised in the thread waiting for the result,
     which does not hang."""
@@ -576,11 +619,11 @@ def test_projection_job_error_reaches_the_waiting_thread(monkeypatch):
     job = proj.start(data)
     calls = []
 
-    def failing(flat, y, s0, step):
-        calls.append(s0)
+    def failing(job, i):
+        calls.append(i)
         raise MemoryError("no room for the chunk")
 
-    monkeypatch.setattr(proj, "_project_columns", failing)
+    monkeypatch.setattr(proj, "_project_rows", failing)
     errors = []
 
     def reader():
