@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 import numpy as np
 import rasterio
 import rasterio.env
+import rasterio.errors
 import rasterio.features
 from affine import Affine
 from rasterio.enums import Interleaving, MaskFlags
@@ -59,6 +60,25 @@ ENVI_DTYPES = {1: "u1", 2: "i2", 3: "i4", 4: "f4", 5: "f8", 12: "u2", 13: "u4", 
                15: "u8"}  # fmt: skip
 #: ``METAMAPPER_RAW_READS=0`` reads ENVI files through GDAL like any other raster.
 RAW_READS_ENV = "METAMAPPER_RAW_READS"
+
+
+@contextlib.contextmanager
+def reading(path: str | os.PathLike) -> Iterator[None]:
+    """Turn GDAL's failure to read pixels of ``path`` (a damaged or truncated file: "Read
+    failed. See previous exception for details.") into a RasterError that says what to do."""
+    try:
+        yield
+    except rasterio.errors.RasterioIOError as exc:
+        detail = str(exc.__cause__ or exc).strip() or type(exc).__name__
+        raise RasterError(
+            msg(
+                "Reading the pixels of {name} failed ({detail}): the file is damaged or "
+                "incomplete (an interrupted copy or download?). Check it with gdalinfo "
+                "-checksum, then copy or export it again.",
+                name=Path(path).name,
+                detail=detail,
+            )
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -493,7 +513,8 @@ def warm_blocks(ds: Any, info: RasterInfo, windows: Sequence[Window]) -> int:
         r, c0, c1 = run[0][0], run[0][1], run[-1][1]
         win = Window(c0 * bw, r * bh, min(ds.width, (c1 + 1) * bw) - c0 * bw,
                      min(ds.height, (r + 1) * bh) - r * bh)
-        ds.read(index, window=win)
+        with reading(info.path):
+            ds.read(index, window=win)
     return len(chosen)
 
 
@@ -522,7 +543,8 @@ def decode_whole(ds: Any, info: RasterInfo, region: Window) -> RasterInfo:
     covered = int(region.height) * int(region.width)
     if nbytes > DECODE_WHOLE_MAX or 2 * covered < info.height * info.width:
         return info
-    values = ds.read(out_dtype=info.read_dtype)
+    with reading(info.path):
+        values = ds.read(out_dtype=info.read_dtype)
     layout = RawLayout(info.path, 0, "bsq", values.dtype.str, info.count, info.height,
                        info.width, values=values)  # fmt: skip
     return replace(info, raw_layout=layout)
@@ -578,7 +600,8 @@ def read_values(ds: Any, info: RasterInfo, window: Window, copy: bool = True) ->
     indexes = None if info.band_indexes is None else list(info.band_indexes)
     if info.raw_layout is not None:
         return read_raw(info.raw_layout, window, indexes, info.read_dtype, copy)
-    return ds.read(indexes, window=window, out_dtype=info.read_dtype)
+    with reading(info.path):
+        return ds.read(indexes, window=window, out_dtype=info.read_dtype)
 
 
 def read_block(ds: Any, info: RasterInfo, window: Window, copy: bool = True
@@ -593,7 +616,8 @@ def read_block(ds: Any, info: RasterInfo, window: Window, copy: bool = True
     data = read_values(ds, info, window, copy)
     masked = None
     if info.mask_mode == "mask":
-        masked = (ds.read_masks(indexes, window=window) > 0).all(axis=0)
+        with reading(info.path):
+            masked = (ds.read_masks(indexes, window=window) > 0).all(axis=0)
     return data, valid_values(data, info, masked)
 
 

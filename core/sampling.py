@@ -34,6 +34,7 @@ from .raster_io import (
     read_block,
     read_raw_points,
     read_values,
+    reading,
     valid_values,
     warm_blocks,
 )
@@ -624,7 +625,10 @@ def select_usable_bands(
         win = tiles[int(t)].window
         data = read_values(ds, info, win)
         read += data.nbytes
-        masks = ds.read_masks(indexes, window=win) > 0 if info.mask_mode == "mask" else None
+        masks = None
+        if info.mask_mode == "mask":
+            with reading(info.path):
+                masks = ds.read_masks(indexes, window=win) > 0
         nodata = info.nodata if info.mask_mode == "nodata" else ()
         counts, band_lo, band_hi = _band_scan(data, region.mask(win), nodata, masks)
         n_valid += counts

@@ -1674,6 +1674,10 @@ then restart QGIS. (CPU-only torch is enough; a CUDA build of torch is used auto
             <translation>栅格 {name} 未进行地理配准（单位变换）。请先进行地理配准（地理配准工具，或 gdal_translate -a_ullr）。</translation>
         </message>
         <message>
+            <source>Reading the pixels of {name} failed ({detail}): the file is damaged or incomplete (an interrupted copy or download?). Check it with gdalinfo -checksum, then copy or export it again.</source>
+            <translation>读取 {name} 的像素失败（{detail}）：文件已损坏或不完整（复制或下载被中断？）。请用 gdalinfo -checksum 检查，然后重新复制或导出。</translation>
+        </message>
+        <message>
             <source>Reference classes in '{field_name}' are not classes of the class map: {shown}{more} (feature counts in brackets). The map's classes are: {classes}. Correct the values (the map's class names or codes), or choose the right field or map.</source>
             <translation>'{field_name}' 中的参考类别不是分类图中的类别：{shown}{more}（括号内为要素数）。分类图的类别为：{classes}。请修正这些值（使用分类图的类别名称或代码），或选择正确的字段或分类图。</translation>
         </message>

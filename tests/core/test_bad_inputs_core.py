@@ -96,6 +96,27 @@ def _wrong_version(folder: Path, good: str) -> str:
     return str(bad)
 
 
+def _truncated_raster(folder: Path) -> str:
+    """A tiled deflate GeoTIFF cut after 60 % of its bytes (an interrupted copy): it opens,
+    but its last tiles cannot be read."""
+    sc = make_raster(folder / "full.tif", noise=0.3)  # the helper raster's grid
+    cut = folder / "cut.tif"
+    with rasterio.open(sc["path"]) as src:
+        profile = dict(src.profile, tiled=True, blockxsize=16, blockysize=16,
+                       compress="deflate")  # fmt: skip
+        with rasterio.open(cut, "w", **profile) as dst:
+            dst.write(src.read())
+    data = cut.read_bytes()
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    return str(cut)
+
+
+def _windowed_reads(out: Path, sc: dict, monkeypatch: Any) -> None:
+    from metamapper.core.raster_io import RAW_READS_ENV
+
+    monkeypatch.setenv(RAW_READS_ENV, "0")  # read through GDAL window by window
+
+
 def _disk_full(out: Path, sc: dict, monkeypatch: Any) -> None:
     import rasterio.io
 
@@ -125,6 +146,10 @@ CASES = [
          raster={"crs": None}),
     Case("raster file missing", E.RasterError, "Raster not found.*Choose an existing",
          raw_raster=lambda folder: str(folder / "nope.tif")),
+    Case("raster file truncated", E.RasterError, "damaged or incomplete.*copy or export it",
+         raw_raster=_truncated_raster),
+    Case("raster file truncated, windowed reads", E.RasterError, "damaged or incomplete",
+         raw_raster=_truncated_raster, setup=_windowed_reads),
     Case("complex dtype", E.RasterError, "complex values.*Convert", raw_raster=_complex_raster),
     Case("more bands than supported", E.RasterError, "at most 300.*subset of bands",
          raw_raster=_many_bands),
