@@ -1,0 +1,98 @@
+"""Issue 15 probe: query by committee (Seung, Opper & Sompolinsky 1992) over a pool of places.
+
+The shipped suggester ranks places by the adapted model's own margin (with neighbourhood
+agreement, spacing and label distance). A committee asks a different question: where do
+models adapted to different subsets of the same labels disagree? A place whose class
+depends on which labels the model saw is one that a new label settles. The members are
+the plugin's ``core.adapt`` (inductive, ~15 ms) on ``MEMBERS`` class-stratified bootstrap
+resamples of the labelled pixels; disagreement is the mean KL divergence of each member's
+class probabilities from the committee's mean (McCallum & Nigam 1998):
+
+* ``committee, shipped pool``: the shipped suggester's 4N best places (spread out,
+  representative), re-ranked by disagreement, N kept;
+* ``committee x margin, shipped pool``: the same pool re-ranked by disagreement times the
+  adapted model's uncertainty (1 - margin), so that both must agree;
+* ``committee, random pool``: 4N random free places re-ranked by disagreement.
+
+Simulated analyst as ``core.evaluate_suggestions`` runs it (start 5 labels per class, 2
+rounds of +N), the scenes split over two worker processes::
+
+    .venv/bin/python scripts/experiments/suggest_committee_probe.py OUT.csv --seed 1 \\
+        --draws 4 --scenes salinas_a,s2_slovenia_d4,enmap_potsdam,\\
+landsat7_open_geo_tutorial,muufl_gulfport_crop,rstoolbox_sen2,teamlucc_l5sr_1986,\\
+teamlucc_l5sr_2001
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import probe_runner  # noqa: E402  (sets up the package path)
+
+VARIANTS = ("committee, shipped pool", "committee x margin, shipped pool",
+            "committee, random pool")
+POOL_FACTOR = 4
+MEMBERS = 7
+
+
+def disagreement(loaded, sd, labelled: np.ndarray, y: np.ndarray, cands: np.ndarray,
+                 seed: int) -> np.ndarray:
+    """(len(cands),) mean KL of the members' class probabilities from their mean."""
+    import torch
+    from metamapper.core.adapt import adapt
+
+    rng = np.random.default_rng([seed, 977, labelled.size])
+    sx = sd.features[sd.position[labelled]]
+    cx = sd.features[sd.position[cands]]
+    members = []
+    for _ in range(MEMBERS):
+        pick = np.concatenate([rng.choice(np.flatnonzero(y == k), int((y == k).sum()))
+                               for k in np.unique(y)])  # stratified bootstrap
+        clf = adapt(loaded, sx[pick], y[pick], sd.n_classes, device="cpu", seed=seed,
+                    transductive=False)  # fmt: skip
+        with torch.inference_mode():
+            members.append(clf.predict_proba(cx).float().numpy())
+    p = np.clip(np.stack(members), 1e-6, 1.0)  # (M, n, N)
+    mean = p.mean(axis=0, keepdims=True)
+    return (p * (np.log(p) - np.log(mean))).sum(axis=2).mean(axis=0)
+
+
+def run_scene(job: tuple) -> list:
+    import torch
+    from metamapper.core import evaluate_suggestions as es
+    from metamapper.core.evaluate import _model_for
+    from metamapper.core.model import bundled_model_path, load_model
+    from metamapper.core.suggest import top_two
+
+    name, draws, seed, _ = job
+    torch.set_num_threads(1)
+    shipped_choose = es.choose
+
+    def choose(strategy, probs, sd, labelled, n, rng, cfg, fitted=None):
+        if strategy not in VARIANTS:
+            return shipped_choose(strategy, probs, sd, labelled, n, rng, cfg, fitted)
+        labelled = np.asarray(labelled, np.int64)
+        pool_kind = "random" if "random" in strategy else "suggest"
+        pool = shipped_choose(pool_kind, probs, sd, labelled, POOL_FACTOR * n, rng, cfg,
+                              fitted)
+        score = disagreement(loaded, sd, labelled, sd.truth[labelled], pool, int(cfg.seed))
+        if "margin" in strategy:
+            _, p1, _, p2 = top_two(probs.reshape(sd.n_classes, -1)[:, pool])
+            score = score * (1.0 - (p1 - p2))
+        return pool[np.argsort(-score, kind="stable")[:n]]
+
+    es.choose = choose
+    scene = es.all_scenes([name])[0][0]
+    loaded = load_model(_model_for(scene, bundled_model_path(), probe_runner.FOLDS))
+    strategies = {"random": es.SHIPPED, "suggest": es.SHIPPED}
+    strategies.update({v: es.SHIPPED for v in VARIANTS})
+    cfg = es.Config(draws=draws, seed=seed, strategies=strategies)
+    return es.evaluate_scene(scene, loaded, cfg)
+
+
+if __name__ == "__main__":
+    probe_runner.analyst_main(run_scene)
