@@ -21,6 +21,13 @@ rounds of +N), the scenes split over two worker processes::
         --draws 4 --scenes salinas_a,s2_slovenia_d4,enmap_potsdam,\\
 landsat7_open_geo_tutorial,muufl_gulfport_crop,rstoolbox_sen2,teamlucc_l5sr_1986,\\
 teamlucc_l5sr_2001
+
+Measured on 28 Nov 2026, session 8 (seed 1, 4 draws, the 8 scenes of the other suggestion
+probes; 5.2 min on 2 cores), OA after 2 rounds minus random (worst scene): shipped
+suggester +1.5 (teamlucc 1986 -0.6); committee over the shipped pool +1.3 (teamlucc 1986
+-0.9), committee x margin +1.4 (MUUFL -0.5), committee over a random pool +1.1 (teamlucc
+1986 -2.0). Landsat-7 gains (+6.1 with the margin, against +4.4); EnMAP loses (+0.2 against
++3.0). Not shipped.
 """
 
 from __future__ import annotations
