@@ -423,12 +423,12 @@ def map_region(
         with rasterio.open(raster) as ds:
             region_obj = make_region(info, region)
             t0 = time.perf_counter()
-            info = decode_whole(ds, info, region_obj.window)
+            run.report(0.02, msg("Sampling labelled pixels"))
+            info = decode_whole(ds, info, region_obj.window, run.check)
             info, band_notes = select_usable_bands(ds, info, region_obj, opts.seed)
             notes += band_notes
             if info.band_indexes is not None and wavelengths is not None:
                 wavelengths = [wavelengths[b - 1] for b in info.band_indexes]
-            run.report(0.02, msg("Sampling labelled pixels"))
             support = build_support(ds, info, features, opts.shots_cap, opts.seed)
             warnings += support.warnings
             seconds["sampling"] = time.perf_counter() - t0

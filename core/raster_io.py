@@ -523,31 +523,58 @@ def warm_blocks(ds: Any, info: RasterInfo, windows: Sequence[Window]) -> int:
 DECODE_WHOLE_MAX = GDAL_CACHE_MAX
 
 
-def decode_whole(ds: Any, info: RasterInfo, region: Window) -> RasterInfo:
+#: Decoded bytes one read of :func:`decode_whole` aims at (whole block rows): a cancel
+#: request is seen between reads.
+DECODE_STRIP_BYTES = 64 * 2**20
+
+
+def decode_whole(ds: Any, info: RasterInfo, region: Window,
+                 check: Callable[[], None] | None = None) -> RasterInfo:
     """``info`` reading from the raster decoded once, whole, into memory, when that is
     small (:data:`DECODE_WHOLE_MAX`) and the region covers most of it; else ``info``.
 
     On a compressed GeoTIFF the bad-band scan, sampling, statistics and prediction read
     overlapping windows: through GDAL's block cache each read is a copy block by block and
     band by band (0.3-0.5 s a run on 1024^2 x 204), and a block evicted or bypassed is
-    decoded again. Decoded in one read (every core, ``GDAL_NUM_THREADS``) into one array,
-    every later read is a NumPy copy (:class:`RawLayout` with ``values``); the values are
-    the ones GDAL's reads return. Not for masked rasters (per-band masks come from GDAL),
-    rasters already read raw, or a band subset; ``METAMAPPER_RAW_READS=0`` switches it off.
+    decoded again. Decoded into one array (strips of whole block rows, each decoded on
+    every core: ``GDAL_NUM_THREADS``), every later read is a NumPy copy or view
+    (:class:`RawLayout` with ``values``); the values are the ones GDAL's reads return.
+    ``check`` is called between strips (it raises to cancel). Not for masked rasters
+    (per-band masks come from GDAL), rasters already read raw, or a band subset;
+    ``METAMAPPER_RAW_READS=0`` switches it off.
     """
     if (info.raw_layout is not None or info.mask_mode == "mask"
             or info.band_indexes is not None
             or os.environ.get(RAW_READS_ENV, "1").strip() in ("0", "false", "no")):
         return info
-    nbytes = info.count * info.height * info.width * np.dtype(info.read_dtype).itemsize
+    itemsize = np.dtype(info.read_dtype).itemsize
+    nbytes = info.count * info.height * info.width * itemsize
     covered = int(region.height) * int(region.width)
     if nbytes > DECODE_WHOLE_MAX or 2 * covered < info.height * info.width:
         return info
+    values = np.empty((info.count, info.height, info.width), dtype=info.read_dtype)
+    rows = _strip_rows(ds, info.width * info.count * itemsize)
     with reading(info.path):
-        values = ds.read(out_dtype=info.read_dtype)
+        for r0 in range(0, info.height, rows):
+            if check is not None:
+                check()
+            h = min(rows, info.height - r0)
+            ds.read(out=values[:, r0:r0 + h], window=Window(0, r0, info.width, h))
     layout = RawLayout(info.path, 0, "bsq", values.dtype.str, info.count, info.height,
                        info.width, values=values)  # fmt: skip
     return replace(info, raw_layout=layout)
+
+
+def _strip_rows(ds: Any, row_bytes: int) -> int:
+    """Rows of one :func:`decode_whole` read: whole block rows, enough blocks for every
+    decoding thread, about :data:`DECODE_STRIP_BYTES`."""
+    try:
+        bh, bw = (max(1, int(v)) for v in ds.block_shapes[0])
+    except Exception:  # noqa: BLE001 - no block information: plain strips
+        bh, bw = 1, ds.width
+    per_row = max(1, math.ceil(ds.width / bw))
+    rows = bh * max(1, math.ceil(active_decode_threads() / per_row))
+    return max(rows, DECODE_STRIP_BYTES // max(1, row_bytes) // bh * bh)
 
 
 def cache_holds(ds: Any, window: Window) -> bool:

@@ -108,8 +108,8 @@ def test_map_region_writes_the_same_maps_decoded_or_through_gdal(tmp_path, monke
     calls = []
     real = raster_io.decode_whole
 
-    def spy(ds, info, window):
-        out = real(ds, info, window)
+    def spy(ds, info, window, check=None):
+        out = real(ds, info, window, check)
         calls.append(out.raw_layout is not None)
         return out
 
@@ -126,3 +126,26 @@ def test_map_region_writes_the_same_maps_decoded_or_through_gdal(tmp_path, monke
     np.testing.assert_array_equal(maps[0][0], maps[1][0])
     np.testing.assert_array_equal(maps[0][1], maps[1][1])
     assert (maps[0][0] > 0).mean() > 0.9
+
+
+def test_decoded_in_strips_and_cancelled_between_them(tmp_path, monkeypatch):
+    """Strips of whole block rows give the same values; ``check`` runs before each strip,
+    so a cancel request stops the decoding (map_region passes its cancel check)."""
+    from metamapper.core.errors import Cancelled
+
+    sc = compressed(tmp_path, "band")
+    info = open_raster_info(sc["path"])
+    monkeypatch.setattr(raster_io, "DECODE_STRIP_BYTES", 1)  # one block row a read
+    calls = []
+    with rasterio.open(sc["path"]) as ds:
+        got = decode_whole(ds, info, info.full_window, lambda: calls.append(1))
+        np.testing.assert_array_equal(got.raw_layout.values, sc["data"])
+        assert len(calls) >= 2  # 37 rows in 16-row blocks: several strips
+
+        def cancel_second():
+            calls.append(2)
+            if calls.count(2) == 2:
+                raise Cancelled()
+
+        with pytest.raises(Cancelled):
+            decode_whole(ds, info, info.full_window, cancel_second)
