@@ -45,10 +45,10 @@ PROJECT_BYTES = 4 * 2**20
 NET_CHUNK = 4096
 
 
-def chunk_rows(bands: int, width: int, itemsize: int) -> int:
+def chunk_rows(bands: int, width: int) -> int:
     """Rows of a (bands, H, ``width``) tile in one cache-sized chunk (:data:`PROJECT_BYTES`
-    of ``itemsize`` values, at least 4,096 pixels)."""
-    return max(1, max(4096, PROJECT_BYTES // (itemsize * bands)) // max(1, width))
+    of float32 values, at least 4,096 pixels)."""
+    return max(1, max(4096, PROJECT_BYTES // (4 * bands)) // max(1, width))
 
 
 class ProjectedTileClassifier:
@@ -104,10 +104,10 @@ class ProjectedTileClassifier:
     def _flags(self, data: np.ndarray, mean_x: torch.Tensor, scan: tuple) -> torch.Tensor:
         """(H*W,) True where a pixel's own values would be clipped or are negative.
 
-        Checked on the raw values with NumPy (SIMD reductions of the native dtype are ~20x
-        faster than torch's over the band axis): per band first, per pixel only for the
-        bands that leave the clipping range somewhere in the tile. ``scan``: the band and
-        pixel extremes that the projection gathered chunk by chunk (``ProjectionJob.scan``).
+        Checked with NumPy (SIMD reductions are ~20x faster than torch's over the band
+        axis): per band first, from the band and pixel extremes that the projection gathered
+        chunk by chunk (``scan``: ``ProjectionJob.scan``), then per pixel on the raw values,
+        only for the bands that leave the clipping range somewhere in the tile.
         """
         band_hi, band_lo, raw_max, negative = scan
         n = data.shape[1] * data.shape[2]
@@ -122,7 +122,7 @@ class ProjectedTileClassifier:
         return flags | ~(torch.from_numpy(raw_max).to(mean_x.device) <= limit)
 
     def start(self, data: np.ndarray) -> ProjectionJob:
-        """The projection of ``data`` as column chunks that two threads can share: the
+        """The projection of ``data`` as row chunks that two threads can share: the
         prediction's reader thread starts it for the next tile and the classifying thread,
         once its own tile is done, takes the chunks left (``predict.predict_region``); the
         flags and the neighbourhood mean follow in the classifying thread (:meth:`finish`)."""
@@ -271,8 +271,9 @@ class ProjectedTileClassifier:
 
 
 class ProjectionJob:
-    """One tile's projection in cache-sized column chunks (a float32 copy of a whole
-    224-band tile is 240 MB), taken one at a time by whichever thread calls :meth:`work`.
+    """One tile's projection in cache-sized row chunks (a float32 copy of a whole 224-band
+    tile is 240 MB), taken one at a time by whichever thread calls :meth:`work`; each chunk
+    is also scanned for the clipping flags (:meth:`scan_chunk`) while it is in the cache.
 
     With the network in float32 the reader thread (read, cast, project) became the longer
     of the prediction's two threads; sharing the chunks lets the classifying thread, idle
@@ -284,7 +285,7 @@ class ProjectionJob:
         self.owner, self.data = owner, data
         self.y = torch.empty((owner.proj.shape[0], h * w), dtype=torch.float32,
                              device=owner.mapper.device)  # fmt: skip
-        self.rows = chunk_rows(b, w, 4)
+        self.rows = chunk_rows(b, w)
         self.starts = list(range(0, h, self.rows))
         # the scan of the raw values, chunk by chunk (each chunk writes its own slots)
         self.is_float = data.dtype.kind == "f"
