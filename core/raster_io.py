@@ -566,14 +566,16 @@ def decode_whole(ds: Any, info: RasterInfo, region: Window,
 
 
 def _strip_rows(ds: Any, row_bytes: int) -> int:
-    """Rows of one :func:`decode_whole` read: whole block rows, enough blocks for every
-    decoding thread, about :data:`DECODE_STRIP_BYTES`."""
+    """Rows of one :func:`decode_whole` read: whole block rows, at least
+    :data:`DECODE_STRIP_BYTES` and two blocks for every decoding thread (a strip ends when
+    its slowest block does: one block a thread was 10-20 % slower than one whole read on a
+    1024^2 x 204 pixel-interleaved GeoTIFF, whose four blocks are 107 MB each)."""
     try:
         bh, bw = (max(1, int(v)) for v in ds.block_shapes[0])
     except Exception:  # noqa: BLE001 - no block information: plain strips
         bh, bw = 1, ds.width
     per_row = max(1, math.ceil(ds.width / bw))
-    rows = bh * max(1, math.ceil(active_decode_threads() / per_row))
+    rows = bh * max(1, math.ceil(2 * active_decode_threads() / per_row))
     return max(rows, DECODE_STRIP_BYTES // max(1, row_bytes) // bh * bh)
 
 
