@@ -236,6 +236,42 @@ def plugin_draw(task: Any, loaded: Any, cfg: Any) -> PluginDraw:
                       task.n_classes, zq, p.position(task.query_idx), task.seed)
 
 
+def pool_rerank_scene(job: tuple, variants: Sequence[str], rerank: Callable[..., Any],
+                      pool_factor: int = 4) -> List[dict]:
+    """The simulated analyst (``core.evaluate_suggestions``) on one scene, with the random,
+    shipped and ``variants`` strategies. A variant takes a pool of ``pool_factor`` x N places
+    (4N random free places when its name says "random pool", else the shipped suggester's
+    4N best) and keeps the N first in ``rerank(loaded, sd, labelled, pool, probs, strategy,
+    seed)`` (pool positions, best first). ``job``: (scene, draws, seed, flag)."""
+    import numpy as np
+    import torch
+    from metamapper.core import evaluate_suggestions as es
+    from metamapper.core.evaluate import _model_for
+    from metamapper.core.model import bundled_model_path, load_model
+
+    name, draws, seed, _ = job
+    torch.set_num_threads(1)
+    shipped_choose = es.choose
+
+    def choose(strategy, probs, sd, labelled, n, rng, cfg, fitted=None):
+        if strategy not in variants:
+            return shipped_choose(strategy, probs, sd, labelled, n, rng, cfg, fitted)
+        labelled = np.asarray(labelled, np.int64)
+        pool_kind = "random" if "random pool" in strategy else "suggest"
+        pool = shipped_choose(pool_kind, probs, sd, labelled, pool_factor * n, rng, cfg,
+                              fitted)
+        order = rerank(loaded, sd, labelled, pool, probs, strategy, int(cfg.seed))
+        return pool[np.asarray(order)[:n]]
+
+    es.choose = choose
+    scene = es.all_scenes([name])[0][0]
+    loaded = load_model(_model_for(scene, bundled_model_path(), FOLDS))
+    strategies = {"random": es.SHIPPED, "suggest": es.SHIPPED}
+    strategies.update({v: es.SHIPPED for v in variants})
+    cfg = es.Config(draws=draws, seed=seed, strategies=strategies)
+    return es.evaluate_scene(scene, loaded, cfg)
+
+
 def analyst_main(run_scene: Callable[[tuple], List[dict]], flag: str = "",
                  flag_help: str = "") -> None:
     """The simulated-analyst probes (``core.evaluate_suggestions``): ``probe.py OUT.csv

@@ -68,37 +68,19 @@ def disagreement(loaded, sd, labelled: np.ndarray, y: np.ndarray, cands: np.ndar
     return (p * (np.log(p) - np.log(mean))).sum(axis=2).mean(axis=0)
 
 
-def run_scene(job: tuple) -> list:
-    import torch
-    from metamapper.core import evaluate_suggestions as es
-    from metamapper.core.evaluate import _model_for
-    from metamapper.core.model import bundled_model_path, load_model
+def rerank(loaded, sd, labelled, pool, probs, strategy, seed) -> np.ndarray:
+    """The pool's places by the committee's disagreement (x uncertainty), highest first."""
     from metamapper.core.suggest import top_two
 
-    name, draws, seed, _ = job
-    torch.set_num_threads(1)
-    shipped_choose = es.choose
+    score = disagreement(loaded, sd, labelled, sd.truth[labelled], pool, seed)
+    if "margin" in strategy:
+        _, p1, _, p2 = top_two(probs.reshape(sd.n_classes, -1)[:, pool])
+        score = score * (1.0 - (p1 - p2))
+    return np.argsort(-score, kind="stable")
 
-    def choose(strategy, probs, sd, labelled, n, rng, cfg, fitted=None):
-        if strategy not in VARIANTS:
-            return shipped_choose(strategy, probs, sd, labelled, n, rng, cfg, fitted)
-        labelled = np.asarray(labelled, np.int64)
-        pool_kind = "random" if "random" in strategy else "suggest"
-        pool = shipped_choose(pool_kind, probs, sd, labelled, POOL_FACTOR * n, rng, cfg,
-                              fitted)
-        score = disagreement(loaded, sd, labelled, sd.truth[labelled], pool, int(cfg.seed))
-        if "margin" in strategy:
-            _, p1, _, p2 = top_two(probs.reshape(sd.n_classes, -1)[:, pool])
-            score = score * (1.0 - (p1 - p2))
-        return pool[np.argsort(-score, kind="stable")[:n]]
 
-    es.choose = choose
-    scene = es.all_scenes([name])[0][0]
-    loaded = load_model(_model_for(scene, bundled_model_path(), probe_runner.FOLDS))
-    strategies = {"random": es.SHIPPED, "suggest": es.SHIPPED}
-    strategies.update({v: es.SHIPPED for v in VARIANTS})
-    cfg = es.Config(draws=draws, seed=seed, strategies=strategies)
-    return es.evaluate_scene(scene, loaded, cfg)
+def run_scene(job: tuple) -> list:
+    return probe_runner.pool_rerank_scene(job, VARIANTS, rerank, POOL_FACTOR)
 
 
 if __name__ == "__main__":

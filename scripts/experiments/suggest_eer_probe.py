@@ -68,34 +68,14 @@ def expected_risk(loaded, sd, labelled: np.ndarray, y: np.ndarray, cands: np.nda
     return out
 
 
+def rerank(loaded, sd, labelled, pool, probs, strategy, seed) -> np.ndarray:
+    """The pool's places by expected risk after labelling each, lowest first."""
+    risk = expected_risk(loaded, sd, labelled, sd.truth[labelled], pool, probs, seed)
+    return np.argsort(risk, kind="stable")
+
+
 def run_scene(job: tuple) -> list:
-    import torch
-    from metamapper.core import evaluate_suggestions as es
-    from metamapper.core.evaluate import _model_for
-    from metamapper.core.model import bundled_model_path, load_model
-
-    name, draws, seed, _ = job
-    torch.set_num_threads(1)
-    shipped_choose = es.choose
-
-    def choose(strategy, probs, sd, labelled, n, rng, cfg, fitted=None):
-        if strategy not in VARIANTS:
-            return shipped_choose(strategy, probs, sd, labelled, n, rng, cfg, fitted)
-        labelled = np.asarray(labelled, np.int64)
-        pool_kind = "suggest" if "shipped" in strategy else "random"
-        pool = shipped_choose(pool_kind, probs, sd, labelled, POOL_FACTOR * n, rng, cfg,
-                              fitted)
-        y = sd.truth[labelled]
-        risk = expected_risk(loaded, sd, labelled, y, pool, probs, int(cfg.seed))
-        return pool[np.argsort(risk, kind="stable")[:n]]
-
-    es.choose = choose
-    scene = es.all_scenes([name])[0][0]
-    loaded = load_model(_model_for(scene, bundled_model_path(), probe_runner.FOLDS))
-    strategies = {"random": es.SHIPPED, "suggest": es.SHIPPED}
-    strategies.update({v: es.SHIPPED for v in VARIANTS})
-    cfg = es.Config(draws=draws, seed=seed, strategies=strategies)
-    return es.evaluate_scene(scene, loaded, cfg)
+    return probe_runner.pool_rerank_scene(job, VARIANTS, rerank, POOL_FACTOR)
 
 
 if __name__ == "__main__":

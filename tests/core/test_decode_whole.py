@@ -10,16 +10,11 @@ import pytest
 import rasterio
 from metamapper.core import raster_io
 from metamapper.core.pipeline import MapOptions, map_region
-from metamapper.core.raster_io import (
-    RAW_READS_ENV,
-    decode_whole,
-    make_region,
-    open_raster_info,
-    read_block,
-)
-from metamapper.core.sampling import read_patches, read_pixels, sample_region
+from metamapper.core.raster_io import RAW_READS_ENV, decode_whole, open_raster_info
+from metamapper.core.sampling import read_pixels
 from rasterio.windows import Window
 
+from tests.core.read_checks import assert_reads_equal_gdal
 from tests.factories import features_from_truth, make_raster
 from tests.model_factory import make_model_file
 
@@ -46,32 +41,14 @@ def test_decoded_reads_equal_gdal(tmp_path, interleave):
         layout = info.raw_layout
         assert layout is not None and layout.values is not None
         np.testing.assert_array_equal(layout.values, sc["data"])
-        for win in (Window(0, 0, 45, 37), Window(3, 2, 20, 17), Window(44, 36, 1, 1)):
-            for sel, gsel in ((info, gdal), (info.select_bands([2, 3, 7]),
-                                             gdal.select_bands([2, 3, 7]))):  # fmt: skip
-                got, ok = read_block(ds, sel, win)
-                ref, ref_ok = read_block(ds, gsel, win)
-                assert got.dtype == ref.dtype and got.flags.c_contiguous
-                np.testing.assert_array_equal(got, ref)
-                np.testing.assert_array_equal(ok, ref_ok)
         rng = np.random.default_rng(1)
         rows = np.r_[rng.integers(0, 37, 60), 4, 5]  # the last two in the nodata patch
         cols = np.r_[rng.integers(0, 45, 60), 5, 8]
-        for sel, gsel in ((info, gdal), (info.select_bands([1, 5, 9]),
-                                         gdal.select_bands([1, 5, 9]))):  # fmt: skip
-            x, ok = read_pixels(ds, sel, rows, cols)
-            x_ref, ok_ref = read_pixels(ds, gsel, rows, cols)
-            np.testing.assert_array_equal(x, x_ref)
-            np.testing.assert_array_equal(ok, ok_ref)
-            assert not ok.all()  # the nodata patch is seen as such
-            edge_r, edge_c = np.array([0, 36, 5, 3]), np.array([0, 44, 44, 4])
-            p, p_ok = read_patches(ds, sel, edge_r, edge_c, 1)
-            p_ref, p_ok_ref = read_patches(ds, gsel, edge_r, edge_c, 1)
-            np.testing.assert_array_equal(p_ok, p_ok_ref)
-            np.testing.assert_array_equal(np.where(p_ok, p, 0), np.where(p_ok_ref, p_ref, 0))
-        region = make_region(info, None)
-        np.testing.assert_array_equal(sample_region(ds, info, region, seed=3),
-                                      sample_region(ds, gdal, region, seed=3))  # fmt: skip
+        assert not read_pixels(ds, info, rows, cols)[1].all()  # nodata is seen as such
+        assert_reads_equal_gdal(
+            ds, info, gdal, [Window(0, 0, 45, 37), Window(3, 2, 20, 17), Window(44, 36, 1, 1)],
+            [[2, 3, 7], [1, 5, 9]], rows, cols, np.array([0, 36, 5, 3]),
+            np.array([0, 44, 44, 4]))
 
 
 def test_only_small_unmasked_rasters_mostly_in_the_region_are_decoded(tmp_path, monkeypatch):

@@ -9,13 +9,12 @@ import pytest
 import rasterio
 from metamapper.core.raster_io import (
     RAW_READS_ENV,
-    make_region,
     open_raster_info,
-    read_block,
     read_raw_points,
 )
-from metamapper.core.sampling import read_patches, read_pixels, sample_region
 from rasterio.windows import Window
+
+from tests.core.read_checks import assert_reads_equal_gdal
 
 WKT_UTM33 = 'PROJCS["WGS 84 / UTM zone 33N",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",15],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1]]'  # noqa: E501
 CODES = {"uint16": 12, "int16": 2, "float32": 4, "uint8": 1}
@@ -58,30 +57,11 @@ def test_raw_windows_equal_gdal(tmp_path, interleave, big_endian, offset):
     gdal = info.__class__(**{**info.__dict__, "raw_layout": None})
     with rasterio.open(path) as ds:
         np.testing.assert_array_equal(ds.read(), data)  # the hand-written file is right
-        for win in (Window(0, 0, 31, 23), Window(3, 2, 9, 13), Window(30, 22, 1, 1)):
-            for sel in (info, info.select_bands([2, 3, 6]), info.select_bands([4, 5])):
-                gsel = gdal if sel is info else gdal.select_bands(sel.band_indexes)
-                got, ok = read_block(ds, sel, win)
-                ref, ref_ok = read_block(ds, gsel, win)
-                assert got.dtype == ref.dtype and got.flags.c_contiguous
-                np.testing.assert_array_equal(got, ref)
-                np.testing.assert_array_equal(ok, ref_ok)
         rng = np.random.default_rng(1)
-        rows, cols = rng.integers(0, 23, 40), rng.integers(0, 31, 40)
-        for sel, gsel in ((info, gdal), (info.select_bands([1, 5, 7]),
-                                          gdal.select_bands([1, 5, 7]))):  # fmt: skip
-            x, ok = read_pixels(ds, sel, rows, cols)
-            x_ref, ok_ref = read_pixels(ds, gsel, rows, cols)
-            np.testing.assert_array_equal(x, x_ref)
-            np.testing.assert_array_equal(ok, ok_ref)
-            edge_r, edge_c = np.array([0, 22, 5, 3]), np.array([0, 30, 30, 4])
-            p, p_ok = read_patches(ds, sel, edge_r, edge_c, 1)
-            p_ref, p_ok_ref = read_patches(ds, gsel, edge_r, edge_c, 1)
-            np.testing.assert_array_equal(p_ok, p_ok_ref)
-            np.testing.assert_array_equal(np.where(p_ok, p, 0), np.where(p_ok_ref, p_ref, 0))
-        region = make_region(info, None)
-        np.testing.assert_array_equal(sample_region(ds, info, region, seed=3),
-                                      sample_region(ds, gdal, region, seed=3))  # fmt: skip
+        assert_reads_equal_gdal(
+            ds, info, gdal, [Window(0, 0, 31, 23), Window(3, 2, 9, 13), Window(30, 22, 1, 1)],
+            [[2, 3, 6], [4, 5], [1, 5, 7]], rng.integers(0, 23, 40), rng.integers(0, 31, 40),
+            np.array([0, 22, 5, 3]), np.array([0, 30, 30, 4]))
 
 
 def test_points_read_where_they_lie(tmp_path):
