@@ -109,9 +109,15 @@ class RawLayout:
         return {"bsq": (b, h, w), "bil": (h, b, w), "bip": (h, w, b)}[self.interleave]
 
 
+def raw_reads_enabled() -> bool:
+    """Whether the engine may read around GDAL (raw ENVI files, rasters decoded whole):
+    ``METAMAPPER_RAW_READS=0`` (or false/no) makes every read go through GDAL."""
+    return os.environ.get(RAW_READS_ENV, "1").strip() not in ("0", "false", "no")
+
+
 def raw_layout(ds: Any) -> RawLayout | None:
     """The raw layout of an uncompressed ENVI dataset, or None (then GDAL reads it)."""
-    if os.environ.get(RAW_READS_ENV, "1").strip() in ("0", "false", "no"):
+    if not raw_reads_enabled():
         return None
     try:
         if ds.driver != "ENVI":
@@ -545,7 +551,7 @@ def decode_whole(ds: Any, info: RasterInfo, region: Window,
     """
     if (info.raw_layout is not None or info.mask_mode == "mask"
             or info.band_indexes is not None
-            or os.environ.get(RAW_READS_ENV, "1").strip() in ("0", "false", "no")):
+            or not raw_reads_enabled()):
         return info
     itemsize = np.dtype(info.read_dtype).itemsize
     nbytes = info.count * info.height * info.width * itemsize

@@ -189,10 +189,9 @@ class ProjectedTileClassifier:
         from .predict import best_class
 
         # projected by the reader thread (``prepared``, a started job), or here
-        job: ProjectionJob | None = self.start(data) if prepared is None else prepared
-        assert job is not None
+        job = self.start(data) if prepared is None else prepared
         y, bad = self.finish(data, valid, job)
-        prepared = job = None  # y is the job's own: freed with it (del y below)
+        del job, prepared  # y is the job's own: freed with it (del y below)
         idx = torch.from_numpy(np.ascontiguousarray(pick, dtype=np.int64)).to(y.device)
         exact_mask = bad.index_select(0, idx)
         p = self.points
