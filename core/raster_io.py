@@ -542,16 +542,14 @@ def decode_whole(ds: Any, info: RasterInfo, region: Window,
     On a compressed GeoTIFF the bad-band scan, sampling, statistics and prediction read
     overlapping windows: through GDAL's block cache each read is a copy block by block and
     band by band (0.3-0.5 s a run on 1024^2 x 204), and a block evicted or bypassed is
-    decoded again. Decoded into one array (strips of whole block rows, each decoded on
-    every core: ``GDAL_NUM_THREADS``), every later read is a NumPy copy or view
-    (:class:`RawLayout` with ``values``); the values are the ones GDAL's reads return.
-    ``check`` is called between strips (it raises to cancel). Not for masked rasters
-    (per-band masks come from GDAL), rasters already read raw, or a band subset;
+    decoded again. Decoded into one array (:func:`_decode_parts`), every later read is a
+    NumPy copy or view (:class:`RawLayout` with ``values``); the values are the ones GDAL's
+    reads return. ``check`` is called between reads (it raises to cancel). Not for masked
+    rasters (per-band masks come from GDAL), rasters already read raw, or a band subset;
     ``METAMAPPER_RAW_READS=0`` switches it off.
     """
     if (info.raw_layout is not None or info.mask_mode == "mask"
-            or info.band_indexes is not None
-            or not raw_reads_enabled()):
+            or info.band_indexes is not None or not raw_reads_enabled()):
         return info
     itemsize = np.dtype(info.read_dtype).itemsize
     nbytes = info.count * info.height * info.width * itemsize
@@ -559,30 +557,127 @@ def decode_whole(ds: Any, info: RasterInfo, region: Window,
     if nbytes > DECODE_WHOLE_MAX or 2 * covered < info.height * info.width:
         return info
     values = np.empty((info.count, info.height, info.width), dtype=info.read_dtype)
-    rows = _strip_rows(ds, info.width * info.count * itemsize)
-    with reading(info.path):
-        for r0 in range(0, info.height, rows):
-            if check is not None:
-                check()
-            h = min(rows, info.height - r0)
-            ds.read(out=values[:, r0:r0 + h], window=Window(0, r0, info.width, h))
+    _decode_parts(ds, info.path, values, check)
     layout = RawLayout(info.path, 0, "bsq", values.dtype.str, info.count, info.height,
                        info.width, values=values)  # fmt: skip
     return replace(info, raw_layout=layout)
 
 
-def _strip_rows(ds: Any, row_bytes: int) -> int:
-    """Rows of one :func:`decode_whole` read: whole block rows, at least
-    :data:`DECODE_STRIP_BYTES` and two blocks for every decoding thread (a strip ends when
-    its slowest block does: one block a thread was 10-20 % slower than one whole read on a
+def threaded_reads_report_errors() -> bool:
+    """Whether the GDAL that rasterio runs on raises a damaged block met by its own
+    multi-threaded decoding (3.10 does; QGIS 3.22's 3.6 did not, see :func:`_decode_parts`)."""
+    return bool(rasterio.env.GDALVersion.runtime() >= rasterio.env.GDALVersion(3, 10))
+
+
+def _decode_parts(ds: Any, path: str, values: np.ndarray,
+                  check: Callable[[], None] | None) -> None:
+    """Fill ``values`` (B, H, W) with the raster's values, strip by strip.
+
+    Where the GDAL that rasterio runs on reports a damaged block from its own
+    multi-threaded decoding (``GDAL_NUM_THREADS`` on one large read; >= 3.10, tested),
+    the strips are read in this thread, each decoded on every core. Inside QGIS 3.22 on
+    Debian 12, rasterio's calls bind to QGIS's GDAL 3.6, whose threaded read lost that
+    error under ``qgis_process``: the run went on with a block of zeros and wrote a wrong
+    map. There each part is read by a worker thread with its own handle, one decoding
+    thread each (errors raise in that thread; slower: the blocks pass through GDAL's
+    cache, +0.2-0.7 s on 1024^2 x 204).
+    """
+    row_bytes = values.shape[2] * values.shape[0] * values.itemsize
+    if threaded_reads_report_errors():  # GDAL decodes each strip on every core
+        windows, threads = _threaded_strips(ds, row_bytes), 1
+    else:
+        windows = _decode_windows(ds, row_bytes)
+        threads = min(active_decode_threads(), len(windows))
+    if threads <= 1:
+        with reading(path):
+            for win in windows:
+                if check is not None:
+                    check()
+                _read_into(ds, values, win)
+        return
+    import queue
+    import threading
+
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for win in windows:
+        todo.put(win)
+    stop = threading.Event()
+    errors: List[BaseException] = []
+
+    def work() -> None:
+        try:
+            with rasterio.open(path) as src:
+                while not stop.is_set():
+                    try:
+                        win = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    _read_into(src, values, win)
+        except BaseException as exc:  # noqa: BLE001 - raised in the calling thread
+            errors.append(exc)
+            stop.set()
+
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
+    # one decoding thread per read (GDAL_NUM_THREADS is process-wide): the workers are
+    # the parallelism
+    with rasterio.Env(GDAL_NUM_THREADS="1"):
+        for t in workers:
+            t.start()
+        try:
+            for t in workers:
+                while t.is_alive():
+                    t.join(0.05)
+                    if check is not None:
+                        check()
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            for t in workers:
+                t.join()
+    if errors:
+        with reading(path):
+            raise errors[0]
+
+
+def _read_into(ds: Any, values: np.ndarray, win: Window) -> None:
+    r0, c0 = int(win.row_off), int(win.col_off)
+    ds.read(out=values[:, r0:r0 + int(win.height), c0:c0 + int(win.width)], window=win)
+
+
+def _threaded_strips(ds: Any, row_bytes: int) -> List[Window]:
+    """Strips for GDAL's multi-threaded reads: whole block rows, at least
+    :data:`DECODE_STRIP_BYTES` and two blocks per decoding thread (a strip ends when its
+    slowest block does: one block a thread was 10-20 % slower than one whole read on a
     1024^2 x 204 pixel-interleaved GeoTIFF, whose four blocks are 107 MB each)."""
+    bh, bw = _block_shape(ds)
+    per_row = max(1, math.ceil(ds.width / bw))
+    rows = bh * max(1, math.ceil(2 * active_decode_threads() / per_row))
+    rows = max(rows, DECODE_STRIP_BYTES // max(1, row_bytes) // bh * bh)
+    return [Window(0, r, ds.width, min(rows, ds.height - r)) for r in range(0, ds.height, rows)]
+
+
+def _block_shape(ds: Any) -> Tuple[int, int]:
     try:
         bh, bw = (max(1, int(v)) for v in ds.block_shapes[0])
     except Exception:  # noqa: BLE001 - no block information: plain strips
         bh, bw = 1, ds.width
-    per_row = max(1, math.ceil(ds.width / bw))
-    rows = bh * max(1, math.ceil(2 * active_decode_threads() / per_row))
-    return max(rows, DECODE_STRIP_BYTES // max(1, row_bytes) // bh * bh)
+    return bh, bw
+
+
+def _decode_windows(ds: Any, row_bytes: int) -> List[Window]:
+    """The parts :func:`_decode_parts`'s worker threads read: strips of whole block rows (about
+    :data:`DECODE_STRIP_BYTES`, at least one part per decoding thread), cut into whole
+    block columns when there are fewer strips than threads."""
+    bh, bw = _block_shape(ds)
+    threads = active_decode_threads()
+    rows = max(bh, DECODE_STRIP_BYTES // max(1, row_bytes) // bh * bh)
+    rows = min(rows, max(bh, math.ceil(math.ceil(ds.height / threads) / bh) * bh))
+    starts = list(range(0, ds.height, rows))
+    cuts = max(1, math.ceil(threads / len(starts)))
+    cols = max(bw, math.ceil(math.ceil(ds.width / cuts) / bw) * bw)
+    return [Window(c, r, min(cols, ds.width - c), min(rows, ds.height - r))
+            for r in starts for c in range(0, ds.width, cols)]
 
 
 def cache_holds(ds: Any, window: Window) -> bool:

@@ -5,6 +5,8 @@ switch keep GDAL's reads."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import rasterio
@@ -127,3 +129,26 @@ def test_decoded_in_strips_and_cancelled_between_them(tmp_path, monkeypatch):
 
         with pytest.raises(Cancelled):
             decode_whole(ds, info, info.full_window, cancel_second)
+
+
+def test_decoded_by_several_threads_equals_and_a_damaged_block_is_an_error(tmp_path,
+                                                                           monkeypatch):
+    """Parts read by worker threads, each with its own handle, give the same values; a
+    block that cannot be read stops the decode with the damaged-file message (GDAL's own
+    multi-threaded read had lost that error under qgis_process)."""
+    from metamapper.core.errors import RasterError
+
+    monkeypatch.setattr(raster_io, "active_decode_threads", lambda: 3)
+    monkeypatch.setattr(raster_io, "threaded_reads_report_errors", lambda: False)  # GDAL 3.6
+    sc = compressed(tmp_path, "pixel")
+    info = open_raster_info(sc["path"])
+    with rasterio.open(sc["path"]) as ds:
+        assert len(raster_io._decode_windows(ds, 45 * 9 * 2)) >= 3
+        got = decode_whole(ds, info, info.full_window)
+    np.testing.assert_array_equal(got.raw_layout.values, sc["data"])
+    cut = tmp_path / "cut.tif"
+    data = Path(sc["path"]).read_bytes()
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    info = open_raster_info(cut)
+    with rasterio.open(cut) as ds, pytest.raises(RasterError, match="damaged or incomplete"):
+        decode_whole(ds, info, info.full_window)
