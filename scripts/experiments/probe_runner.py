@@ -322,3 +322,66 @@ def analyst_summary(path: str, last_round: int = 2) -> None:
               f"{100 * np.mean(list(diff.values())):+.1f}  worst {worst} "
               f"{100 * diff[worst]:+.1f}  | "
               + " ".join(f"{s[:10]} {100 * d:+.1f}" for s, d in diff.items()))
+
+
+#: the outside scoring's replay samples its region statistics from this many pixels
+REPLAY_REGION = 50_000
+
+
+@dataclass
+class ReplayDraw:
+    """One draw of the outside scoring's protocol (``processing_scenes_check.py``): 5
+    uniformly random labelled pixels per class, every other labelled pixel a query; the
+    pixels band-mapped as the plugin maps them (region statistics)."""
+
+    index: int
+    sup: Any  # (n,) flat scene indices
+    qry: Any
+    y: Any  # (n,) class index 0..N-1
+    yq: Any
+    xs: Any  # (n, D) mapped features
+    xq: Any
+
+
+def replay_draws(scene: Any, loaded: Any, ctx: Any, shots: int = 5, draws: int = 5
+                 ) -> Iterator[ReplayDraw]:
+    """The replay's seeded draws of ``scene`` (``ctx``: its pixels as the card maps them)."""
+    import numpy as np
+    from metamapper.core.band_mapping import BandStats, map_bands
+
+    bm, wl = loaded.card["band_mapping"], scene.wavelengths_nm
+    lab = scene.labels.ravel()
+    valid = np.isfinite(scene.cube).all(axis=2).ravel()
+    classes = [c for c in np.unique(lab[valid & (lab > 0)])
+               if ((lab == c) & valid).sum() > shots]
+    vidx = np.flatnonzero(valid)
+    region = np.random.default_rng(0).choice(vidx, min(REPLAY_REGION, vidx.size),
+                                             replace=False)
+    for d in range(draws):
+        rng = np.random.default_rng([d, 11])  # the replay's draws
+        sup = np.concatenate([rng.choice(np.flatnonzero((lab == c) & valid), shots,
+                                         replace=False) for c in classes])
+        qry = np.setdiff1d(np.flatnonzero(np.isin(lab, classes) & valid), sup)
+        stats = BandStats.from_samples(ctx[region], seed=d)
+        yield ReplayDraw(d, sup, qry, np.searchsorted(classes, lab[sup]),
+                         np.searchsorted(classes, lab[qry]),
+                         np.asarray(map_bands(ctx[sup], stats, bm, wl)),
+                         np.asarray(map_bands(ctx[qry], stats, bm, wl)))
+
+
+def replay_main(run_scene: Callable[[str], List[dict]], out: str) -> dict:
+    """Every shared scene in two worker processes; the records (scene, draw, variant, oa)
+    go to ``out`` (JSON) and come back as {variant: {scene: [OA per draw]}}."""
+    import multiprocessing as mp
+
+    from metamapper.core.metatrain.scenes import SHARED_SCENES
+
+    records: List[dict] = []
+    with mp.get_context("spawn").Pool(2) as pool:
+        for part in pool.imap_unordered(run_scene, list(SHARED_SCENES)):
+            records += part
+    Path(out).write_text(json.dumps(records))
+    per: dict = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        per[r["variant"]][r["scene"]].append(r["oa"])
+    return per

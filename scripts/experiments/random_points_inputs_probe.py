@@ -29,17 +29,13 @@ cannot tell which inputs generalise. Not shipped.
 
 from __future__ import annotations
 
-import json
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from probe_runner import FOLDS  # noqa: E402
-
-REGION_SAMPLE = 50_000
+from probe_runner import FOLDS, REPLAY_REGION, replay_draws, replay_main  # noqa: E402
 
 
 def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
@@ -54,23 +50,16 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
     raw = scene.pixels()
     bm, wl = loaded.card["band_mapping"], scene.wavelengths_nm
     l2 = float(loaded.card["band_correction"].get("l2", 0.05))
-    lab = scene.labels.ravel()
     valid = np.isfinite(scene.cube).all(axis=2).ravel()
-    classes = [c for c in np.unique(lab[valid & (lab > 0)])
-               if ((lab == c) & valid).sum() > shots]
     vidx = np.flatnonzero(valid)
-    region = np.random.default_rng(0).choice(vidx, min(REGION_SAMPLE, vidx.size), replace=False)
+    region = np.random.default_rng(0).choice(vidx, min(REPLAY_REGION, vidx.size),
+                                             replace=False)
     out = []
-    for d in range(draws):
-        rng = np.random.default_rng([d, 11])  # the replay's draws
-        sup = np.concatenate([rng.choice(np.flatnonzero((lab == c) & valid), shots,
-                                         replace=False) for c in classes])
-        qry = np.setdiff1d(np.flatnonzero(np.isin(lab, classes) & valid), sup)
-        y, yq = np.searchsorted(classes, lab[sup]), np.searchsorted(classes, lab[qry])
+    for r in replay_draws(scene, loaded, ctx, shots, draws):
+        d, sup, qry, y, yq, xs, xq = r.index, r.sup, r.qry, r.y, r.yq, r.xs, r.xq
+        n_classes = int(y.max()) + 1
         stats = BandStats.from_samples(ctx[region], seed=d)
-        xs = np.asarray(map_bands(ctx[sup], stats, bm, wl))
-        xq = np.asarray(map_bands(ctx[qry], stats, bm, wl))
-        clf = adapt(loaded, xs, y, len(classes), device="cpu", seed=d, transductive=False)
+        clf = adapt(loaded, xs, y, n_classes, device="cpu", seed=d, transductive=False)
         dim = clf.input_dim
         with torch.no_grad():
             hs = F.linear(clf.embed(xs), clf.head_weight, clf.head_bias)
@@ -96,21 +85,22 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
         yt = torch.from_numpy(y).long()
         oa = {}
         for vname, (fs, fq, lam) in variants.items():
-            w, c = fit_band_correction(hs, fs, yt, len(classes), lam, 100)
+            w, c = fit_band_correction(hs, fs, yt, n_classes, lam, 100)
             pred = (hq + F.linear(fq, w, c)).argmax(1).numpy()
             oa[vname] = float((pred == yq).mean())
         # per-task choice: the support's held-out folds (one labelled pixel per class out
         # at a time) pick the inputs; ties keep the shipped ones
         folds = np.zeros(y.size, np.int64)
-        for k in range(len(classes)):
+        for k in range(n_classes):
             members = np.flatnonzero(y == k)
             folds[members] = np.arange(members.size) % shots
 
-        def held_out(fs: torch.Tensor, lam: float, folds=folds, hs=hs, yt=yt, y=y) -> int:
+        def held_out(fs: torch.Tensor, lam: float, folds=folds, hs=hs, yt=yt, y=y,
+                     n_classes=n_classes) -> int:
             right = 0
             for f in range(shots):
                 tr, te = folds != f, folds == f
-                w, c = fit_band_correction(hs[tr], fs[tr], yt[tr], len(classes), lam, 100)
+                w, c = fit_band_correction(hs[tr], fs[tr], yt[tr], n_classes, lam, 100)
                 right += int(((hs[te] + F.linear(fs[te], w, c)).argmax(1).numpy()
                               == y[te]).sum())
             return right
@@ -127,18 +117,7 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
 
 
 def main() -> None:
-    import multiprocessing as mp
-
-    from metamapper.core.metatrain.scenes import SHARED_SCENES
-
-    records: list = []
-    with mp.get_context("spawn").Pool(2) as pool:
-        for part in pool.imap_unordered(run_scene, list(SHARED_SCENES)):
-            records += part
-    Path(sys.argv[1]).write_text(json.dumps(records))
-    per: dict = defaultdict(lambda: defaultdict(list))
-    for r in records:
-        per[r["variant"]][r["scene"]].append(r["oa"])
+    per = replay_main(run_scene, sys.argv[1])
     scenes = sorted(per["3x3 (shipped)"])
     names = list(per)
     print("scene".ljust(28) + "".join(v[:14].rjust(16) for v in names))

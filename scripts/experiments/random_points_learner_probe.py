@@ -27,7 +27,6 @@ oracle of the four reaches 0.933. Not shipped.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -35,9 +34,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from probe_runner import FOLDS  # noqa: E402
+from probe_runner import FOLDS, replay_draws, replay_main  # noqa: E402
 
-REGION_SAMPLE = 50_000
 LEARNERS = ("random forest (3x3 neighbourhood)", "1-NN (3x3 neighbourhood)",
             "logistic regression (pixel bands)")
 
@@ -57,7 +55,6 @@ def _learner(name: str, seed: int):
 def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
     import torch
     from metamapper.core.adapt import adapt
-    from metamapper.core.band_mapping import BandStats, map_bands
     from metamapper.core.baselines import SceneMaps
     from metamapper.core.metatrain.tune_adaptation import fold_scene
 
@@ -66,26 +63,14 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
     maps = SceneMaps.from_cube(scene.cube)
     views = {LEARNERS[0]: maps.views["n3"], LEARNERS[1]: maps.views["n3"],
              LEARNERS[2]: maps.views["px"]}
-    bm, wl = loaded.card["band_mapping"], scene.wavelengths_nm
-    lab = scene.labels.ravel()
-    valid = np.isfinite(scene.cube).all(axis=2).ravel()
-    classes = [c for c in np.unique(lab[valid & (lab > 0)])
-               if ((lab == c) & valid).sum() > shots]
-    vidx = np.flatnonzero(valid)
-    region = np.random.default_rng(0).choice(vidx, min(REGION_SAMPLE, vidx.size), replace=False)
     out = []
-    for d in range(draws):
-        rng = np.random.default_rng([d, 11])  # the replay's draws
-        sup = np.concatenate([rng.choice(np.flatnonzero((lab == c) & valid), shots,
-                                         replace=False) for c in classes])
-        qry = np.setdiff1d(np.flatnonzero(np.isin(lab, classes) & valid), sup)
-        y, yq = np.searchsorted(classes, lab[sup]), np.searchsorted(classes, lab[qry])
-        stats = BandStats.from_samples(ctx[region], seed=d)
-        xs = np.asarray(map_bands(ctx[sup], stats, bm, wl))
-        xq = np.asarray(map_bands(ctx[qry], stats, bm, wl))
+    for r in replay_draws(scene, loaded, ctx, shots, draws):
+        d, sup, qry, y, yq, xs, xq = r.index, r.sup, r.qry, r.y, r.yq, r.xs, r.xq
+        n_classes = int(y.max()) + 1
 
-        def ours(train: np.ndarray, x: np.ndarray, xs=xs, y=y, d=d) -> np.ndarray:
-            clf = adapt(loaded, xs[train], y[train], len(classes), device="cpu", seed=d,
+        def ours(train: np.ndarray, x: np.ndarray, xs=xs, y=y, d=d, n_classes=n_classes
+                 ) -> np.ndarray:
+            clf = adapt(loaded, xs[train], y[train], n_classes, device="cpu", seed=d,
                         transductive=False)
             return clf.predict(x).cpu().numpy()
 
@@ -100,7 +85,7 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
             pred[vname] = theirs(vname, everything, qry)
         oa = {v: float((p == yq).mean()) for v, p in pred.items()}
         folds = np.zeros(y.size, np.int64)
-        for k in range(len(classes)):
+        for k in range(n_classes):
             members = np.flatnonzero(y == k)
             folds[members] = np.arange(members.size) % shots
         right: dict = defaultdict(int)
@@ -122,18 +107,7 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
 
 
 def main() -> None:
-    import multiprocessing as mp
-
-    from metamapper.core.metatrain.scenes import SHARED_SCENES
-
-    records: list = []
-    with mp.get_context("spawn").Pool(2) as pool:
-        for part in pool.imap_unordered(run_scene, list(SHARED_SCENES)):
-            records += part
-    Path(sys.argv[1]).write_text(json.dumps(records))
-    per: dict = defaultdict(lambda: defaultdict(list))
-    for r in records:
-        per[r["variant"]][r["scene"]].append(r["oa"])
+    per = replay_main(run_scene, sys.argv[1])
     scenes = sorted(per["adapted (shipped)"])
     for v in per:
         diff = {s: 100 * (np.mean(per[v][s]) - np.mean(per["adapted (shipped)"][s]))
