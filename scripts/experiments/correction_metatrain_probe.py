@@ -26,8 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "build" / "pkg"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import probe_runner  # noqa: E402  (sets up the package path)
 
 
 def implicit_learner_class():
@@ -109,7 +109,6 @@ def main() -> int:
         CONTEXT_RADIUS,
         TrainConfig,
         log,
-        make_card,
         scene_source,
         slim,
         train_method,
@@ -127,10 +126,9 @@ def main() -> int:
     p.add_argument("--outer-lr", type=float, default=1e-3)
     args = p.parse_args()
     torch.set_num_threads(1)
-    folds = ROOT / "resources" / "models" / "loso"
-    groups = [g for g in args.groups.split(",") if g] or sorted(f.stem for f in folds.glob("*.pt"))
+    groups = probe_runner.fold_groups(args.groups)
     cfg = TrainConfig(seed=0, outer_lr=args.outer_lr)
-    card_bm = {**make_card("protonet", cfg, cfg.inner_lr)["band_mapping"], "append_bands": True}
+    card_bm = probe_runner.episode_band_mapping()
     sources = build_sources(EpisodeConfig(), ucr_path=default_ucr_path(), seed=0)
     n = args.steps * cfg.meta_batch
     rng = np.random.default_rng([0, 11])
@@ -144,7 +142,7 @@ def main() -> int:
         stream = library + [slim(featurize(src.sample(srng), card_bm)) for _ in range(n - n // 2)]
         order = np.random.default_rng(0).permutation(len(stream))
         stream = [stream[i] for i in order]
-        start = load_model(folds / f"{group}.pt")
+        start = load_model(probe_runner.FOLDS / f"{group}.pt")
         torch.manual_seed(0)
         cls = implicit_learner_class() if args.second_order else MetaLearner
         learner = cls("protonet", start.net, cfg.inner_steps, cfg.inner_lr,

@@ -71,10 +71,9 @@ def _variants(task, loaded, cfg) -> dict:
     out["default"] = (choice.propagation.probabilities(d.zq, *d.qpos) if choice.propagation
                       else p_ind).argmax(1).numpy()
     espace = GraphSpace.fit(eu, (0.0, 0.0), 1.0, cfg.dims, 0.0)
-    spec = {n: x[:, :-2] for n, x in (("u", p.region_x), ("s", p.support_x),
-                                      ("q", p.space(d.zq, *d.qpos)))}
-    pos = {n: x[:, -2:] for n, x in (("u", p.region_x), ("s", p.support_x),
-                                     ("q", p.space(d.zq, *d.qpos)))}
+    graph = {"u": p.region_x, "s": p.support_x, "q": p.space(d.zq, *d.qpos)}
+    spec = {n: x[:, :-2] for n, x in graph.items()}
+    pos = {n: x[:, -2:] for n, x in graph.items()}
     emb = {"u": espace(eu, torch.zeros(len(eu)), torch.zeros(len(eu)))[:, :-2],
            "s": espace(es, torch.zeros(len(es)), torch.zeros(len(es)))[:, :-2],
            "q": espace(eq, torch.zeros(len(eq)), torch.zeros(len(eq)))[:, :-2]}

@@ -25,19 +25,19 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "build" / "pkg"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import probe_runner  # noqa: E402  (sets up the package path)
 
 QUERIES, REGION = 300, 700
 
 
-def episode_loss(net, fe, n_classes: int, correction: dict, rng) -> tuple:
+def episode_loss(net, fe, correction: dict, rng) -> tuple:
     """Query cross-entropy of the labels spread over the episode's embedding graph."""
     import torch
     import torch.nn.functional as F
     from metamapper.core.adapt import fit_band_correction, prototype_head, prototypes
 
-    d = net.input_dim
+    d, n_classes = net.input_dim, fe.n_classes
     xs, ys = torch.from_numpy(fe.xs), torch.from_numpy(fe.ys).long()
     qi = rng.choice(fe.xq.shape[0], min(QUERIES, fe.xq.shape[0]), replace=False)
     ui = rng.choice(fe.xu.shape[0], min(REGION, fe.xu.shape[0]), replace=False)
@@ -83,9 +83,7 @@ def main() -> int:
     from metamapper.core.metatrain.train import (
         BAND_CORRECTION,
         CONTEXT_RADIUS,
-        TrainConfig,
         log,
-        make_card,
         scene_source,
     )
     from metamapper.core.model import load_model, save_model
@@ -97,9 +95,8 @@ def main() -> int:
     p.add_argument("--lr", type=float, default=3e-4)
     args = p.parse_args()
     torch.set_num_threads(1)
-    folds = ROOT / "resources" / "models" / "loso"
-    groups = [g for g in args.groups.split(",") if g] or sorted(f.stem for f in folds.glob("*.pt"))
-    card_bm = {**make_card("protonet", TrainConfig(), 0.1)["band_mapping"], "append_bands": True}
+    groups = probe_runner.fold_groups(args.groups)
+    card_bm = probe_runner.episode_band_mapping()
     args.out.mkdir(parents=True, exist_ok=True)
     for group in groups:
         t0 = time.time()
@@ -107,7 +104,7 @@ def main() -> int:
         srng = np.random.default_rng([0, 7])
         episodes = [featurize(src.sample(srng), card_bm) for _ in range(300)]
         episodes = [e for e in episodes if e.xu.shape[0] > 0 and e.xq.shape[0] > 0]
-        start = load_model(folds / f"{group}.pt")
+        start = load_model(probe_runner.FOLDS / f"{group}.pt")
         net = start.net
         torch.manual_seed(0)
         opt = torch.optim.Adam(net.parameters(), lr=args.lr)
@@ -117,7 +114,7 @@ def main() -> int:
             opt.zero_grad()
             for _ in range(4):
                 fe = episodes[int(rng.integers(len(episodes)))]
-                loss, acc = episode_loss(net, fe, fe.n_classes, BAND_CORRECTION, rng)
+                loss, acc = episode_loss(net, fe, BAND_CORRECTION, rng)
                 (loss / 4).backward()
                 losses.append(float(loss.detach()))
                 accs.append(acc)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import probe_runner  # noqa: E402, F401  (sets up the package path)
+import probe_runner  # noqa: E402  (sets up the package path)
 
 SHOTS = (5, 20, 50)
 DRAWS = 3
@@ -49,10 +49,7 @@ def scene_rows(name: str) -> list:
             for learner in ("logistic regression", "random forest"):
                 oa = []
                 for d in range(DRAWS):
-                    rng = np.random.default_rng([d, 11])
-                    sup = np.concatenate([rng.choice(np.flatnonzero((lab == c) & valid), k,
-                                                     replace=False) for c in classes])
-                    qry = np.setdiff1d(np.flatnonzero(np.isin(lab, classes) & valid), sup)
+                    sup, qry = probe_runner.replay_pick(lab, valid, classes, k, d)
                     model = (LogisticRegression(max_iter=2000) if learner.startswith("log")
                              else RandomForestClassifier(200, random_state=d, n_jobs=1))
                     model.fit(x[sup], lab[sup])

@@ -7,7 +7,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the leave-one-scene-out fold models every probe scores a scene with
@@ -32,6 +32,19 @@ def main(run_scene: Callable[[str], List[dict]], summary: Callable[[str], None])
                 out.write(json.dumps(r, default=float) + "\n")
             out.flush()
     summary(sys.argv[1])
+
+
+def fold_groups(spec: str) -> List[str]:
+    """The fold groups named in ``spec`` (comma separated), or every fold model's."""
+    return [g for g in spec.split(",") if g] or sorted(f.stem for f in FOLDS.glob("*.pt"))
+
+
+def episode_band_mapping() -> dict:
+    """The shipped card's band mapping with the standardised bands appended (the band
+    correction's inputs), as the fold-model training probes featurise episodes."""
+    from metamapper.core.metatrain.train import TrainConfig, make_card
+
+    return {**make_card("protonet", TrainConfig(), 0.1)["band_mapping"], "append_bands": True}
 
 
 #: the evaluation's seeded draws the probes score (K=5, points and polygons)
@@ -237,9 +250,10 @@ def plugin_draw(task: Any, loaded: Any, cfg: Any) -> PluginDraw:
 
 
 def pool_rerank_scene(job: tuple, variants: Sequence[str], rerank: Callable[..., Any],
-                      pool_factor: int = 4) -> List[dict]:
+                      pool_factor: int | Dict[str, int] = 4) -> List[dict]:
     """The simulated analyst (``core.evaluate_suggestions``) on one scene, with the random,
     shipped and ``variants`` strategies. A variant takes a pool of ``pool_factor`` x N places
+    (``pool_factor`` one number, or one per variant)
     (4N random free places when its name says "random pool", else the shipped suggester's
     4N best) and keeps the N first in ``rerank(loaded, sd, labelled, pool, probs, strategy,
     seed)`` (pool positions, best first). ``job``: (scene, draws, seed, flag)."""
@@ -258,7 +272,8 @@ def pool_rerank_scene(job: tuple, variants: Sequence[str], rerank: Callable[...,
             return shipped_choose(strategy, probs, sd, labelled, n, rng, cfg, fitted)
         labelled = np.asarray(labelled, np.int64)
         pool_kind = "random" if "random pool" in strategy else "suggest"
-        pool = shipped_choose(pool_kind, probs, sd, labelled, pool_factor * n, rng, cfg,
+        factor = pool_factor if isinstance(pool_factor, int) else pool_factor[strategy]
+        pool = shipped_choose(pool_kind, probs, sd, labelled, factor * n, rng, cfg,
                               fitted)
         order = rerank(loaded, sd, labelled, pool, probs, strategy, int(cfg.seed))
         return pool[np.asarray(order)[:n]]
@@ -342,6 +357,32 @@ class ReplayDraw:
     xs: Any  # (n, D) mapped features
     xq: Any
 
+    @property
+    def n_classes(self) -> int:
+        return int(self.y.max()) + 1
+
+    def folds(self) -> Any:
+        """(n,) fold per support pixel: one labelled pixel per class out at a time."""
+        import numpy as np
+
+        folds = np.zeros(self.y.size, np.int64)
+        for k in range(self.n_classes):
+            members = np.flatnonzero(self.y == k)
+            folds[members] = np.arange(members.size)
+        return folds
+
+
+def replay_pick(labels: Any, valid: Any, classes: Sequence[int], shots: int, draw: int
+                ) -> Tuple[Any, Any]:
+    """(support, queries) flat indices of the replay's draw ``draw``: ``shots`` uniformly
+    random labelled pixels of each class, every other labelled pixel of those classes."""
+    import numpy as np
+
+    rng = np.random.default_rng([draw, 11])
+    sup = np.concatenate([rng.choice(np.flatnonzero((labels == c) & valid), shots,
+                                     replace=False) for c in classes])
+    return sup, np.setdiff1d(np.flatnonzero(np.isin(labels, classes) & valid), sup)
+
 
 def replay_draws(scene: Any, loaded: Any, ctx: Any, shots: int = 5, draws: int = 5
                  ) -> Iterator[ReplayDraw]:
@@ -358,10 +399,7 @@ def replay_draws(scene: Any, loaded: Any, ctx: Any, shots: int = 5, draws: int =
     region = np.random.default_rng(0).choice(vidx, min(REPLAY_REGION, vidx.size),
                                              replace=False)
     for d in range(draws):
-        rng = np.random.default_rng([d, 11])  # the replay's draws
-        sup = np.concatenate([rng.choice(np.flatnonzero((lab == c) & valid), shots,
-                                         replace=False) for c in classes])
-        qry = np.setdiff1d(np.flatnonzero(np.isin(lab, classes) & valid), sup)
+        sup, qry = replay_pick(lab, valid, classes, shots, d)
         stats = BandStats.from_samples(ctx[region], seed=d)
         yield ReplayDraw(d, sup, qry, np.searchsorted(classes, lab[sup]),
                          np.searchsorted(classes, lab[qry]),

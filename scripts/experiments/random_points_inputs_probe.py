@@ -57,7 +57,7 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
     out = []
     for r in replay_draws(scene, loaded, ctx, shots, draws):
         d, sup, qry, y, yq, xs, xq = r.index, r.sup, r.qry, r.y, r.yq, r.xs, r.xq
-        n_classes = int(y.max()) + 1
+        n_classes = r.n_classes
         stats = BandStats.from_samples(ctx[region], seed=d)
         clf = adapt(loaded, xs, y, n_classes, device="cpu", seed=d, transductive=False)
         dim = clf.input_dim
@@ -90,10 +90,7 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
             oa[vname] = float((pred == yq).mean())
         # per-task choice: the support's held-out folds (one labelled pixel per class out
         # at a time) pick the inputs; ties keep the shipped ones
-        folds = np.zeros(y.size, np.int64)
-        for k in range(n_classes):
-            members = np.flatnonzero(y == k)
-            folds[members] = np.arange(members.size) % shots
+        folds = r.folds()
 
         def held_out(fs: torch.Tensor, lam: float, folds=folds, hs=hs, yt=yt, y=y,
                      n_classes=n_classes) -> int:

@@ -66,7 +66,7 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
     out = []
     for r in replay_draws(scene, loaded, ctx, shots, draws):
         d, sup, qry, y, yq, xs, xq = r.index, r.sup, r.qry, r.y, r.yq, r.xs, r.xq
-        n_classes = int(y.max()) + 1
+        n_classes = r.n_classes
 
         def ours(train: np.ndarray, x: np.ndarray, xs=xs, y=y, d=d, n_classes=n_classes
                  ) -> np.ndarray:
@@ -84,10 +84,7 @@ def run_scene(name: str, shots: int = 5, draws: int = 5) -> list:
         for vname in LEARNERS:
             pred[vname] = theirs(vname, everything, qry)
         oa = {v: float((p == yq).mean()) for v, p in pred.items()}
-        folds = np.zeros(y.size, np.int64)
-        for k in range(n_classes):
-            members = np.flatnonzero(y == k)
-            folds[members] = np.arange(members.size) % shots
+        folds = r.folds()
         right: dict = defaultdict(int)
         for f in range(shots):
             tr, te = np.flatnonzero(folds != f), np.flatnonzero(folds == f)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import probe_runner  # noqa: E402,F401  (sets up the package path)
+import probe_runner  # noqa: E402  (sets up the package path)
 from processing_scenes_check import FOLDS, write_scene  # noqa: E402
 
 #: name -> changes to the card's ``transductive`` section (a model copy per variant)
@@ -56,10 +56,7 @@ def run_scene(name: str, draws: int = 5, shots: int = 5) -> list:
               for i, (v, change) in enumerate(VARIANTS.items())}
     out = []
     for d in range(draws):
-        rng = np.random.default_rng([d, 11])
-        sup = np.concatenate([rng.choice(np.flatnonzero((lab == c) & valid), shots,
-                                         replace=False) for c in classes])
-        qry = np.setdiff1d(np.flatnonzero(np.isin(lab, classes) & valid), sup)
+        sup, qry = probe_runner.replay_pick(lab, valid, classes, shots, d)
         rows, cols = np.divmod(sup, scene.cube.shape[1])
         feats = [LabelledFeature({"type": "Point", "coordinates":
                                   [500000 + 10 * (c + 0.5), 5100000 - 10 * (r + 0.5)]}, int(y))

@@ -106,13 +106,12 @@ def _scene_setup(task, card) -> dict:
     return _SCENE
 
 
-def _segment_mean(prob: np.ndarray, seg: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Mean of ``prob`` (pixels ``idx``) over each pixel's segment, for those pixels."""
-    s = seg[idx]
-    n = int(s.max()) + 1
-    sums = np.stack([np.bincount(s, prob[:, j], minlength=n) for j in range(prob.shape[1])], 1)
-    counts = np.bincount(s, minlength=n)
-    return sums[s] / np.maximum(counts[s], 1)[:, None]
+def _segment_mean(prob: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Each pixel's mean of ``prob`` over its segment (``seg``: segment id per row)."""
+    n = int(seg.max()) + 1
+    sums = np.stack([np.bincount(seg, prob[:, j], minlength=n)
+                     for j in range(prob.shape[1])], 1)
+    return sums[seg] / np.maximum(np.bincount(seg, minlength=n)[seg], 1)[:, None]
 
 
 def _variants(task, loaded, cfg) -> dict:
@@ -140,7 +139,7 @@ def _variants(task, loaded, cfg) -> dict:
     for s in STEPS:
         seg = setup["segments"][s][valid_idx]
         for name, prob in (("default", default), ("inductive", ind)):
-            mean = _segment_mean(prob, seg, np.arange(valid_idx.size))[where]
+            mean = _segment_mean(prob, seg)[where]
             out[f"{name}_seg{s}"] = mean.argmax(1)
             out[f"{name}_mix{s}"] = (0.5 * mean + 0.5 * prob[where]).argmax(1)
     return out
