@@ -525,6 +525,10 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Config, p
                   and r["style"] == style and int(r["k"]) == 5}
             if meta not in rs:
                 continue
+            if not any(is_baseline(m) for m in rs):  # a --methods metamapper run
+                out.append(f"| {scene.name} | {rs[meta]['n_classes']} | "
+                           f"{rs[meta]['oa_mean']:.3f} | | | |")
+                continue
             bb = max((m for m in rs if is_baseline(m)), key=lambda m: rs[m]["oa_mean"])
             ref = rs.get(best5, rs[bb])
             out.append(f"| {scene.name} | {rs[meta]['n_classes']} | {rs[meta]['oa_mean']:.3f} "

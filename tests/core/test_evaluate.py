@@ -59,6 +59,23 @@ def test_quick_evaluation_writes_benchmarks(tmp_path, capsys):
     assert "## points: mean over all scenes" in md and "| tiny |" in md
 
 
+def test_a_metamapper_only_run_writes_its_report(tmp_path):
+    """``--methods metamapper`` (fold-model probes) has no baseline rows to compare with:
+    the report still gets written, its per-scene rows without the baseline columns."""
+    img, lab = write_scene(tmp_path)
+    model = make_model_file(tmp_path, episodes=20)
+    out = tmp_path / "docs"
+    rc = main(["--no-shared", "--no-supervised", "--model", str(model), "--methods",
+               "metamapper", "--shots", "5", "--scene", f"{img}:{lab}::tiny", "--out",
+               str(out), "--draws", "1"])
+    assert rc == 0
+    with open(out / "benchmarks.csv", newline="") as fh:
+        methods = {r["method"] for r in csv.DictReader(fh)}
+    assert methods and all(m.startswith("metamapper") for m in methods)
+    md = (out / "benchmarks.md").read_text()
+    assert "| tiny | 3 | " in md and "| | | |" in md
+
+
 def test_missing_shared_data_is_a_clear_skip(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("METAMAPPER_DATA", str(tmp_path / "nowhere"))
     monkeypatch.setenv("METAMAPPER_CACHE", str(tmp_path / "cache"))
