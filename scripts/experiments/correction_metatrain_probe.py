@@ -100,20 +100,9 @@ def implicit_learner_class():
 
 
 def main() -> int:
-    import numpy as np
     import torch
     from metamapper.core.metatrain.algorithms import MetaLearner
-    from metamapper.core.metatrain.tasks import EpisodeConfig, build_sources, featurize
-    from metamapper.core.metatrain.train import (
-        BAND_CORRECTION,
-        CONTEXT_RADIUS,
-        TrainConfig,
-        log,
-        scene_source,
-        slim,
-        train_method,
-    )
-    from metamapper.core.metatrain.ucr import default_ucr_path
+    from metamapper.core.metatrain.train import BAND_CORRECTION, TrainConfig, log, train_method
     from metamapper.core.model import load_model, save_model
 
     p = argparse.ArgumentParser()
@@ -129,19 +118,13 @@ def main() -> int:
     groups = probe_runner.fold_groups(args.groups)
     cfg = TrainConfig(seed=0, outer_lr=args.outer_lr)
     card_bm = probe_runner.episode_band_mapping()
-    sources = build_sources(EpisodeConfig(), ucr_path=default_ucr_path(), seed=0)
     n = args.steps * cfg.meta_batch
-    rng = np.random.default_rng([0, 11])
-    library = [slim(featurize(sources.train.sample(rng), card_bm)) for _ in range(n // 2)]
+    library = probe_runner.library_episodes(n // 2, card_bm)
     log(f"{len(library)} library episodes")
     args.out.mkdir(parents=True, exist_ok=True)
     for group in groups:
         t0 = time.time()
-        src = scene_source([group], CONTEXT_RADIUS)
-        srng = np.random.default_rng([0, 7])
-        stream = library + [slim(featurize(src.sample(srng), card_bm)) for _ in range(n - n // 2)]
-        order = np.random.default_rng(0).permutation(len(stream))
-        stream = [stream[i] for i in order]
+        stream = probe_runner.fold_stream(library, [group], n - n // 2, card_bm)
         start = load_model(probe_runner.FOLDS / f"{group}.pt")
         torch.manual_seed(0)
         cls = implicit_learner_class() if args.second_order else MetaLearner

@@ -33,7 +33,6 @@ mostly in it), and the extra columns add variance at five shots.
 from __future__ import annotations
 
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Any, List
 
@@ -107,4 +106,4 @@ def scene(name: str, k: int = 5) -> List[dict]:
 
 
 if __name__ == "__main__":
-    probe_runner.main(partial(scene), probe_runner.print_summary)
+    probe_runner.main(scene, probe_runner.print_summary)

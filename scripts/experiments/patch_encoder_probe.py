@@ -39,12 +39,15 @@ transfers.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
+import torch
+import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import probe_runner  # noqa: E402  (sets up the package path)
@@ -54,50 +57,38 @@ STEPS = 300
 META_BATCH = 4
 
 
-class ContextMix:
+class ContextMix(nn.Module):
     """The small alternative (``METAMAPPER_PATCH=mix``): e = z + sum_k a_k * (mean_k(z) - z)
     over the 3x3, 5x5 and 7x7 means, one weight per channel and scale (96 parameters)."""
 
-    def __new__(cls, dim: int = 32):
-        import torch
-        import torch.nn as nn
+    def __init__(self, dim: int = 32) -> None:
+        super().__init__()
+        self.a = nn.Parameter(torch.zeros(3, dim))
 
-        class Mix(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.a = nn.Parameter(torch.zeros(3, dim))
-
-            def forward(self, p):
-                c = p[:, :, RADIUS:RADIUS + 1, RADIUS:RADIUS + 1]
-                out = 0
-                for i, r in enumerate((1, 2, 3)):
-                    m = p[:, :, RADIUS - r:RADIUS + r + 1, RADIUS - r:RADIUS + r + 1]
-                    out = out + self.a[i][None, :, None, None] * (
-                        m.mean((2, 3), keepdim=True) - c)
-                return out
-
-        return Mix()
+    def forward(self, p: torch.Tensor) -> torch.Tensor:
+        c = p[:, :, RADIUS:RADIUS + 1, RADIUS:RADIUS + 1]
+        out = torch.zeros_like(c)
+        for i, r in enumerate((1, 2, 3)):
+            m = p[:, :, RADIUS - r:RADIUS + r + 1, RADIUS - r:RADIUS + r + 1]
+            out = out + self.a[i][None, :, None, None] * (m.mean((2, 3), keepdim=True) - c)
+        return out
 
 
-def encoder(dim: int = 32, width: int = 64):
-    import os
-
-    import torch.nn as nn
-
+def encoder(dim: int = 32, width: int = 64) -> Tuple[nn.Module, float]:
+    """(the residual encoder, its Adam learning rate): three valid 3x3 convolutions, the last
+    zero-initialised, or :class:`ContextMix` with ``METAMAPPER_PATCH=mix``."""
     if os.environ.get("METAMAPPER_PATCH") == "mix":
-        return ContextMix(dim)
-
+        return ContextMix(dim), 1e-2
     last = nn.Conv2d(width, dim, 3)
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
     return nn.Sequential(nn.Conv2d(dim, width, 3), nn.ReLU(), nn.Conv2d(width, width, 3),
-                         nn.ReLU(), last)
+                         nn.ReLU(), last), 1e-3
 
 
 def embedding_map(scene: Any, loaded: Any) -> np.ndarray:
     """(H + 2R, W + 2R, 32) fold-model embeddings of the scene's 3x3-smoothed pixels,
     band-mapped with the region's statistics, reflect-padded by R; invalid pixels 0."""
-    import torch
     from metamapper.core.band_mapping import BandStats, map_bands
     from metamapper.core.evaluate import _region_idx, context_pixels
 
@@ -117,7 +108,6 @@ def embedding_map(scene: Any, loaded: Any) -> np.ndarray:
 
 def patches(zmap: np.ndarray, idx: np.ndarray, width: int):
     """(n, 32, 2R+1, 2R+1) tensor of the padded map's patches centred on flat ``idx``."""
-    import torch
 
     r, c = np.divmod(idx, width)
     off = np.arange(-RADIUS, RADIUS + 1)
@@ -132,14 +122,12 @@ def embed(enc: Any, zmap: np.ndarray, idx: np.ndarray, width: int):
 
 
 def proto_logits(es, y, eq, n: int):
-    import torch
 
     protos = torch.stack([es[y == c].mean(0) for c in range(n)])
     return 2 * eq @ protos.T - (protos * protos).sum(1)
 
 
 def train_fold(group: str, steps: int) -> Dict[str, Any]:
-    import torch
     import torch.nn.functional as F
     from metamapper.core.metatrain.scene_tasks import SceneTaskConfig, SceneTasks
     from metamapper.core.metatrain.scenes import SHARED_SCENES, load_scenes, scene_group
@@ -151,9 +139,8 @@ def train_fold(group: str, steps: int) -> Dict[str, Any]:
     maps = {s.name: (embedding_map(s, loaded), s.labels.shape[1]) for s in train}
     tasks = SceneTasks(train, SceneTaskConfig(p_resample=0.0, context_radius=0,
                                               query_per_class=15))
-    enc = encoder()
-    opt = torch.optim.Adam(enc.parameters(), 1e-2 if isinstance(enc, torch.nn.Module)
-                           and sum(p.numel() for p in enc.parameters()) < 1000 else 1e-3)
+    enc, lr = encoder()
+    opt = torch.optim.Adam(enc.parameters(), lr)
     rng = np.random.default_rng(0)
     acc = []
     for _ in range(steps):
@@ -177,7 +164,6 @@ def train_fold(group: str, steps: int) -> Dict[str, Any]:
 
 
 def score_group(job: tuple) -> List[dict]:
-    import torch
     import torch.nn.functional as F
     from metamapper.core.adapt import fit_band_correction
     from metamapper.core.evaluate import _metrics

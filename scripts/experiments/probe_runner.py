@@ -47,6 +47,36 @@ def episode_band_mapping() -> dict:
     return {**make_card("protonet", TrainConfig(), 0.1)["band_mapping"], "append_bands": True}
 
 
+def library_episodes(n: int, card_bm: dict) -> List[Any]:
+    """``n`` seeded earthlib/UCR training episodes, featurised with ``card_bm``: the library
+    half of stage 2's stream, which the fold-model training probes share."""
+    import numpy as np
+    from metamapper.core.metatrain.tasks import EpisodeConfig, build_sources, featurize
+    from metamapper.core.metatrain.train import slim
+    from metamapper.core.metatrain.ucr import default_ucr_path
+
+    sources = build_sources(EpisodeConfig(), ucr_path=default_ucr_path(), seed=0)
+    rng = np.random.default_rng([0, 11])
+    return [slim(featurize(sources.train.sample(rng), card_bm)) for _ in range(n)]
+
+
+def fold_stream(library: List[Any], hold_out: Sequence[str], n_scene: int,
+                card_bm: dict) -> List[Any]:
+    """``library`` plus ``n_scene`` seeded real-scene episodes of every scene group but
+    ``hold_out``, shuffled (seeded): one fold model's training stream."""
+    import numpy as np
+    from metamapper.core.metatrain.tasks import featurize
+    from metamapper.core.metatrain.train import CONTEXT_RADIUS, scene_source, slim
+
+    stream = list(library)
+    if n_scene > 0:
+        src = scene_source(list(hold_out), CONTEXT_RADIUS)
+        srng = np.random.default_rng([0, 7])
+        stream += [slim(featurize(src.sample(srng), card_bm)) for _ in range(n_scene)]
+    order = np.random.default_rng(0).permutation(len(stream))
+    return [stream[i] for i in order]
+
+
 #: the evaluation's seeded draws the probes score (K=5, points and polygons)
 DRAWS = (0, 1, 3, 4)
 

@@ -53,16 +53,7 @@ def main() -> int:
     import numpy as np
     import torch
     from metamapper.core.metatrain.algorithms import MetaLearner
-    from metamapper.core.metatrain.tasks import EpisodeConfig, build_sources, featurize
-    from metamapper.core.metatrain.train import (
-        CONTEXT_RADIUS,
-        TrainConfig,
-        log,
-        scene_source,
-        slim,
-        train_method,
-    )
-    from metamapper.core.metatrain.ucr import default_ucr_path
+    from metamapper.core.metatrain.train import TrainConfig, log, train_method
     from metamapper.core.model import load_model, save_model
 
     p = argparse.ArgumentParser()
@@ -78,11 +69,9 @@ def main() -> int:
     all_groups = probe_runner.fold_groups("")
     cfg = TrainConfig(seed=0)
     card_bm = probe_runner.episode_band_mapping()
-    sources = build_sources(EpisodeConfig(), ucr_path=default_ucr_path(), seed=0)
     n = args.episodes
     n_lib = n if args.scenes == 0 else n // 2
-    rng = np.random.default_rng([0, 11])
-    library = [slim(featurize(sources.train.sample(rng), card_bm)) for _ in range(n_lib)]
+    library = probe_runner.library_episodes(n_lib, card_bm)
     args.out.mkdir(parents=True, exist_ok=True)
     for gi, group in enumerate(all_groups):
         if group not in probe_runner.fold_groups(args.groups):
@@ -91,13 +80,8 @@ def main() -> int:
         others = [g for g in all_groups if g != group]
         pick = sorted(np.random.default_rng([0, gi]).choice(others, args.scenes, replace=False)
                       ) if args.scenes else []
-        stream = list(library)
-        if pick:
-            src = scene_source([group] + [g for g in others if g not in pick], CONTEXT_RADIUS)
-            srng = np.random.default_rng([0, 7])
-            stream += [slim(featurize(src.sample(srng), card_bm)) for _ in range(n - n_lib)]
-        order = np.random.default_rng(0).permutation(len(stream))
-        stream = [stream[i] for i in order]
+        stream = probe_runner.fold_stream(
+            library, [group] + [g for g in others if g not in pick], n - n_lib, card_bm)
         torch.manual_seed(0)
         learner = MetaLearner("protonet", load_model(args.init).net, cfg.inner_steps,
                               cfg.inner_lr)
