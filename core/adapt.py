@@ -278,6 +278,73 @@ def fit_band_correction(
     return w_out, c_out
 
 
+def prior_scales(corr: dict) -> List[float]:
+    """The card's ``prior_scale``: one number, or the candidates a task combines."""
+    value = corr.get("prior_scale", 1.0)
+    return [float(v) for v in value] if isinstance(value, (list, tuple)) else [float(value)]
+
+
+def correct_head(
+    emb: Tensor, head_w: Tensor, head_b: Tensor, bands: Tensor, y: Tensor, n_classes: int,
+    corr: dict, start: tuple[Tensor, Tensor] | None = None,
+) -> tuple[float, Tensor, Tensor]:
+    """(prior scale s, W, c) of the band correction ``logits = s * head + W z + c``.
+
+    One ``prior_scale``: that s. A list of candidates, combined per task as the card's
+    ``combine`` says, because no fixed value is right on every scene (issue 33):
+
+    * ``blend`` (default): the correction fitted under every candidate, and the logits
+      averaged (s, W and c are averaged: still one linear head, so prediction, propagation
+      and the saved classifier are unchanged); a hedge between trusting the meta-learned
+      head and trusting the bands.
+    * ``folds``: the candidate with the lowest held-out cross-entropy over the support's
+      one-pixel-per-class folds (prototypes rebuilt without the held-out pixels).
+    """
+    l2, iters = float(corr.get("l2", 0.1)), int(corr.get("max_iter", 100))
+    scales = prior_scales(corr)
+    with torch.no_grad():
+        base = F.linear(emb, head_w, head_b)
+    fits = [fit_band_correction(base * s, bands, y, n_classes, l2, iters,
+                                start if len(scales) == 1 else None) for s in scales]
+    if len(scales) == 1:
+        return scales[0], fits[0][0], fits[0][1]
+    if corr.get("combine", "blend") == "folds":
+        losses = [held_out_loss(emb, bands, y, n_classes, s, l2, iters, fit)
+                  for s, fit in zip(scales, fits)]
+        best = int(np.argmin(losses))
+        return scales[best], fits[best][0], fits[best][1]
+    return (float(np.mean(scales)), torch.stack([f[0] for f in fits]).mean(0),
+            torch.stack([f[1] for f in fits]).mean(0))
+
+
+def held_out_loss(emb: Tensor, bands: Tensor, y: Tensor, n_classes: int, scale: float,
+                  l2: float, iters: int, start: tuple[Tensor, Tensor]) -> float:
+    """Mean cross-entropy of held-out support pixels, one pixel per class out at a time
+    (classes with a single pixel stay in), prototypes and correction refitted each fold."""
+    folds = torch.zeros_like(y)
+    for k in range(n_classes):
+        members = torch.nonzero(y == k).flatten()
+        folds[members] = torch.arange(members.numel(), device=y.device)
+    total, count = 0.0, 0
+    for f in range(int(folds.max()) + 1):
+        test = folds == f
+        counts = torch.bincount(y[~test], minlength=n_classes)
+        test = test & (counts[y] > 0)  # a class's only pixel never leaves
+        if not bool(test.any()):
+            continue
+        train = ~test
+        hw, hb = prototype_head(prototypes(emb[train], y[train], n_classes))
+        with torch.no_grad():
+            base = F.linear(emb, hw, hb) * scale
+        w, c = fit_band_correction(base[train], bands[train], y[train], n_classes, l2, iters,
+                                   start)
+        with torch.no_grad():
+            logits = base[test] + F.linear(bands[test], w, c)
+            total += float(F.cross_entropy(logits, y[test], reduction="sum"))
+        count += int(test.sum())
+    return total / max(count, 1)
+
+
 def _resolve_device(device: Union[str, torch.device]) -> torch.device:
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -408,17 +475,14 @@ def adapt(
     band_w = band_b = None
     counts = torch.bincount(y, minlength=int(n_classes))
     if corr and bands.shape[1] > 0 and int(counts.min()) >= int(corr.get("min_shots", 2)):
-        scale = float(corr.get("prior_scale", 1.0))
-        head_w, head_b = head_w * scale, head_b * scale
         with torch.no_grad():
-            base = F.linear(net.functional_forward(final, x), head_w, head_b)
-        band_w, band_b = fit_band_correction(
-            base, bands, y, int(n_classes), float(corr.get("l2", 0.1)),
-            int(corr.get("max_iter", 100)),
-            None if correction_start is None or correction_start.band_weight is None
-            or correction_start.band_bias is None
-            else (correction_start.band_weight, correction_start.band_bias),
-        )
+            emb_s = net.functional_forward(final, x)
+        start = (None if correction_start is None or correction_start.band_weight is None
+                 or correction_start.band_bias is None
+                 else (correction_start.band_weight, correction_start.band_bias))
+        scale, band_w, band_b = correct_head(emb_s, head_w, head_b, bands, y, int(n_classes),
+                                             corr, start)
+        head_w, head_b = head_w * scale, head_b * scale
     return AdaptedClassifier(
         net=net,
         params=final,

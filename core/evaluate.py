@@ -44,6 +44,8 @@ from .baselines import (
     supervised_checkpoint,
 )
 from .metatrain.scene_tasks import scene_draws
+from . import nested_selection
+from .nested_selection import VARIANTS, variant_card
 from .metatrain.scenes import (
     CACHE,
     REPO,
@@ -126,6 +128,8 @@ class Config:
     supervised_kwargs: dict | None = None
     #: only the methods whose names start with one of these prefixes (None: every method)
     methods: Sequence[str] | None = None
+    #: card variants (core.nested_selection.VARIANTS names) run as the plugin default
+    variants: Sequence[str] = ()
 
 
 def selected(methods: Dict[str, Method], prefixes: Sequence[str] | None) -> Dict[str, Method]:
@@ -296,7 +300,11 @@ def build_models(loaded, cfg: Config, log: Callable[[str], None] = print) -> Dic
     if loaded.card.get("band_correction"):
         methods["metamapper_prototypes"] = adapted_method(loaded, band_correction=False)
     methods[DEFAULT_METHOD] = propagated_method(loaded)
-    if plugin_default_method(loaded.card) == DEFAULT_METHOD:  # ablations of the default
+    for name in cfg.variants:  # the nested selection's candidates (core.nested_selection)
+        card = variant_card(loaded.card, VARIANTS[name])
+        methods[f"{DEFAULT_METHOD}@{name}"] = propagated_method(
+            dataclasses.replace(loaded, card=card))
+    if plugin_default_method(loaded.card) == DEFAULT_METHOD and not cfg.variants:
         methods[f"{DEFAULT_METHOD}_always"] = propagated_method(loaded, select=False)
     return methods
 
@@ -647,6 +655,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "methods not re-run join the fresh ones, on the same draws")
     p.add_argument("--no-supervised", action="store_true",
                    help="skip the supervised pre-training baseline (needs earthlib)")
+    p.add_argument("--variants", default="",
+                   help="card variants to choose among nested (names in "
+                        "core/nested_selection.py, comma separated, or 'all'): each is run as "
+                        "the plugin default; the report goes to nested_selection.md")
     p.add_argument("--quick", action="store_true", help="K=1,5, 3 draws, small pre-training")
     p.add_argument("--out", default=str(REPO / "docs"), help="folder for benchmarks.*")
     p.add_argument("--discussion", default=None,
@@ -657,7 +669,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = Config(shots=[int(k) for k in args.shots.split(",")],
                  styles=[s for s in args.styles.split(",") if s], n_draws=args.draws,
                  seed=args.seed, supervised=not args.no_supervised,
-                 methods=[m for m in (args.methods or "").split(",") if m] or None)
+                 methods=[m for m in (args.methods or "").split(",") if m] or None,
+                 variants=list(VARIANTS) if args.variants == "all"
+                 else [v for v in args.variants.split(",") if v])
+    unknown = [v for v in cfg.variants if v not in VARIANTS]
+    if unknown:
+        p.error(f"unknown --variants {unknown}; known: {', '.join(VARIANTS)}")
     if args.quick:
         cfg.shots = [k for k in cfg.shots if k <= 5] or [1]
         cfg.n_draws = min(cfg.n_draws, 3)
@@ -693,13 +710,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         lo, _, hi = args.draw_ids.partition("-")
         draw_ids = range(int(lo), int(hi or lo) + 1)
         cfg = dataclasses.replace(cfg, n_draws=max(cfg.n_draws, draw_ids[-1] + 1))
-    # one job per scene, style, K and draw, so that --jobs spreads a big scene over the cores
+    # one job per scene, style, K and draw, so that --jobs spreads a big scene over the cores;
+    # scene-major, so that a worker's consecutive jobs reuse the scene's feature views
     refs = {s.name: (key if key in SHARED_SCENES else s) for s in scenes
             for key in [next((n for n in SHARED_SCENES if s.name.startswith(n)), "")]}
     jobs = [(refs[s.name], _model_for(s, model_path, fold_models),
              dataclasses.replace(cfg, styles=[style], shots=[k]), [i])
-            for i in draw_ids for s in scenes for style in cfg.styles
-            for k in cfg.shots]  # draw-major: a cut-short run still covers every scene
+            for s in scenes for style in cfg.styles for k in cfg.shots for i in draw_ids]
     fold_note = ""
     if fold_models is not None:
         used = sorted({j[1].name for j in jobs})
@@ -757,6 +774,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(style, m, {k: round(v, 3) for k, v in means[m].items()})
     for line in target_check(rows, loaded.card):
         print(line)
+    for k in cfg.shots:
+        text = nested_selection.markdown(nested_selection.nested(records, scene_group, k),
+                                         scene_group)
+        if text:
+            print(text)
+            with open(out / "nested_selection.md", "a" if k != cfg.shots[0] else "w",
+                      encoding="utf-8") as fh:
+                fh.write(text + "\n")
     print(f"wrote {out / 'benchmarks.csv'}, .png, .md in {seconds / 60:.1f} min")
     return 0
 

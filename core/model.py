@@ -217,11 +217,15 @@ def validate_card(card: Any) -> None:
         if not isinstance(corr, dict):
             raise bad(msg("band_correction must be an object"))
         try:
+            scale = corr.get("prior_scale", 1.0)
+            scales = list(scale) if isinstance(scale, (list, tuple)) else [scale]
             if float(corr.get("l2", 0.1)) <= 0 or int(corr.get("min_shots", 2)) < 1 \
-                    or int(corr.get("max_iter", 100)) < 1 \
-                    or not 0 <= float(corr.get("prior_scale", 1.0)) <= 10:
+                    or int(corr.get("max_iter", 100)) < 1 or not scales \
+                    or not all(0 <= float(v) <= 10 for v in scales) \
+                    or corr.get("combine", "blend") not in ("blend", "folds"):
                 raise bad(msg("band_correction needs l2 > 0, min_shots >= 1, max_iter >= 1, "
-                              "0 <= prior_scale <= 10"))
+                              "0 <= prior_scale <= 10 (one number or a list), combine "
+                              "'blend' or 'folds'"))
         except (TypeError, ValueError) as exc:
             raise bad(msg("band_correction values must be numbers ({exc})", exc=exc)) from exc
         if corr and not appends_bands(card["band_mapping"]):

@@ -226,9 +226,16 @@ def scene_draws(scene: Scene, style: str, k: int, n: int, seed: int = 0, block: 
                 guard: int = 2, min_class_pixels: int = 20) -> List[SceneDraw]:
     """``n`` seeded draws over all of a scene's classes (with enough pixels): K support
     pixels per class as ``points`` or ``polygons``; queries = every other labelled pixel
-    outside the support blocks and their guard band (the leave-one-scene-out protocol)."""
-    if style not in ("points", "polygons"):
-        raise ValueError(f"style must be 'points' or 'polygons', not {style!r}")
+    outside the support blocks and their guard band (the leave-one-scene-out protocol).
+
+    ``random``: the outside scoring's protocol (issue 33): K uniformly random labelled
+    pixels per class, queries every other labelled pixel at least ``RANDOM_MIN_DISTANCE``
+    pixels (Chebyshev) from every support pixel; no blocks, so queries share the fields.
+    """
+    if style not in ("points", "polygons", "random"):
+        raise ValueError(f"style must be 'points', 'polygons' or 'random', not {style!r}")
+    if style == "random":
+        return random_draws(scene, k, n, seed, RANDOM_MIN_DISTANCE, min_class_pixels)
     cfg = SceneTaskConfig(block=block, guard=guard, min_class_pixels=min_class_pixels,
                           context_radius=0, p_resample=0.0)
     prep = _Prepared(scene, cfg, {})
@@ -248,6 +255,39 @@ def scene_draws(scene: Scene, style: str, k: int, n: int, seed: int = 0, block: 
                  else np.unique(blocks[s_all], return_inverse=True)[1])
         out.append(SceneDraw(s_all, sy, np.asarray(group, np.int64), np.concatenate(q_idx), qy,
                              classes))
+    return out
+
+
+#: the outside scoring's queries lie at least this many pixels from every labelled pixel
+RANDOM_MIN_DISTANCE = 2
+
+
+def random_draws(scene: Scene, k: int, n: int, seed: int = 0,
+                 min_distance: int = RANDOM_MIN_DISTANCE, min_class_pixels: int = 20
+                 ) -> List[SceneDraw]:
+    """The ``random`` style of :func:`scene_draws` (uniform labelled pixels, guarded queries)."""
+    labels = scene.labels
+    valid = np.isfinite(scene.cube).all(axis=2) & (labels > 0)
+    flat, ok = labels.ravel(), valid.ravel()
+    classes = [int(c) for c in np.unique(flat[ok])
+               if int(((flat == c) & ok).sum()) >= max(min_class_pixels, k + 1)]
+    if len(classes) < 2:
+        raise ValueError(f"Scene {scene.name}: fewer than two classes with enough pixels.")
+    out = []
+    for i in range(n):
+        rng = np.random.default_rng(np.random.SeedSequence([seed, k, i, 2]))
+        sup = [np.sort(rng.choice(np.flatnonzero((flat == c) & ok), k, replace=False))
+               for c in classes]
+        near = np.zeros(labels.shape, bool)
+        near.ravel()[np.concatenate(sup)] = True
+        allowed = ~_dilate(near, min_distance - 1).ravel()
+        qry = [np.flatnonzero((flat == c) & ok & allowed) for c in classes]
+        s_all = np.concatenate(sup)
+        out.append(SceneDraw(
+            s_all, np.concatenate([np.full(s.size, j, np.int64) for j, s in enumerate(sup)]),
+            np.arange(s_all.size, dtype=np.int64), np.concatenate(qry),
+            np.concatenate([np.full(q.size, j, np.int64) for j, q in enumerate(qry)]),
+            classes))
     return out
 
 

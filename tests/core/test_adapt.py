@@ -418,3 +418,65 @@ def test_pixel_classifier_and_fused_rows_equal_the_classifier_logits(
     spread = float(ref.abs().max())
     assert float((got - ref).abs().max()) < 0.05 * spread
     assert float((got.argmax(1) == ref.argmax(1)).float().mean()) >= 0.97
+
+
+def _with_correction(model, **values):
+    import dataclasses
+
+    card = {**model.card, "band_correction": {**model.card["band_correction"], **values}}
+    return dataclasses.replace(model, card=card)
+
+
+def test_a_blend_of_prior_scales_is_the_mean_of_each_scales_logits(corrected_model):
+    """combine 'blend': the correction fitted under every candidate scale, logits averaged,
+    which is again one linear head (s, W, c averaged), so every later stage is unchanged."""
+    x, y = _task_with_bands(4, 5, seed=11)
+    low = adapt(_with_correction(corrected_model, prior_scale=0.1), x, y, 4)
+    high = adapt(_with_correction(corrected_model, prior_scale=1.0), x, y, 4)
+    both = adapt(_with_correction(corrected_model, prior_scale=[0.1, 1.0], combine="blend"),
+                 x, y, 4)
+    torch.testing.assert_close(both.logits(x), (low.logits(x) + high.logits(x)) / 2,
+                               atol=1e-4, rtol=0)
+    torch.testing.assert_close(both.head_weight, high.head_weight * 0.55)
+
+
+def test_folds_pick_the_prior_scale_with_the_lowest_held_out_loss(corrected_model):
+    """combine 'folds': each candidate scored by a NumPy/sklearn-free reference of its
+    one-pixel-per-class held-out cross-entropy (prototypes and correction refitted)."""
+    import torch.nn.functional as F
+    from metamapper.core.adapt import fit_band_correction, prototype_head, prototypes
+
+    x, y = _task_with_bands(3, 4, seed=2, n_bands=12)
+    scales = [0.0, 0.3, 3.0]
+    model = _with_correction(corrected_model, prior_scale=scales, combine="folds")
+    clf = adapt(model, x, y, 3)
+    d = corrected_model.net.input_dim
+    emb = adapt(corrected_model, x, y, 3).embed(x)
+    z, yt = torch.from_numpy(x[:, d:]).float(), torch.from_numpy(y).long()
+    rank = np.zeros(y.size, np.int64)
+    for k in range(3):
+        rank[y == k] = np.arange((y == k).sum())
+    losses = []
+    for s in scales:
+        total = 0.0
+        for f in range(4):
+            tr, te = rank != f, rank == f
+            hw, hb = prototype_head(prototypes(emb[tr], yt[tr], 3))
+            base = F.linear(emb, hw, hb) * s
+            w, c = fit_band_correction(base[tr], z[tr], yt[tr], 3, 0.1, 100)
+            total += float(F.cross_entropy(base[te] + z[te] @ w.T + c, yt[te], reduction="sum"))
+        losses.append(total)
+    best = scales[int(np.argmin(losses))]
+    whole = adapt(_with_correction(corrected_model, prior_scale=best), x, y, 3)
+    torch.testing.assert_close(clf.head_weight, whole.head_weight)
+    torch.testing.assert_close(clf.logits(x), whole.logits(x), atol=1e-4, rtol=0)
+    assert len(set(np.round(losses, 3))) == 3  # the candidates really differ
+
+
+def test_a_card_with_a_bad_prior_scale_list_or_combine_is_refused(tmp_path):
+    for corr in ({"l2": 0.1, "prior_scale": []}, {"l2": 0.1, "prior_scale": [0.1, 11]},
+                 {"l2": 0.1, "prior_scale": [0.1, 1.0], "combine": "vote"}):
+        with pytest.raises(MetaMapperError, match="prior_scale"):
+            load_model(make_model_file(tmp_path, method="protonet", name="bad",
+                                       band_mapping={"append_bands": True},
+                                       band_correction=corr))

@@ -131,3 +131,32 @@ def test_every_episode_class_has_queries_even_on_a_crowded_scene():
     for seed in range(30):
         ep = tasks.sample(np.random.default_rng(seed), k_shot=5)
         assert np.bincount(ep.query_y, minlength=ep.n_classes).min() > 0
+
+
+def test_random_draws_take_k_uniform_pixels_per_class_and_guard_the_queries():
+    """The outside scoring's protocol: K labelled pixels per class anywhere (no blocks),
+    every other labelled pixel of those classes a query unless it lies within one pixel
+    (Chebyshev) of a support pixel; seeded, and different per draw."""
+    from metamapper.core.metatrain.scene_tasks import RANDOM_MIN_DISTANCE, scene_draws
+
+    scene = hyper_scene(seed=4)
+    w = scene.labels.shape[1]
+    draws = scene_draws(scene, "random", 5, 3, seed=1)
+    again = scene_draws(scene, "random", 5, 3, seed=1)
+    for d, e in zip(draws, again):
+        np.testing.assert_array_equal(d.support_idx, e.support_idx)
+        assert np.bincount(d.support_y).tolist() == [5] * len(d.classes)
+        assert (scene.labels.ravel()[d.support_idx] > 0).all()
+        assert not np.intersect1d(d.support_idx, d.query_idx).size
+        sr, sc = np.divmod(d.support_idx, w)
+        qr, qc = np.divmod(d.query_idx, w)
+        cheb = np.maximum(np.abs(qr[:, None] - sr[None]), np.abs(qc[:, None] - sc[None]))
+        assert cheb.min() >= RANDOM_MIN_DISTANCE
+        labelled = np.flatnonzero(np.isin(scene.labels.ravel(), d.classes))
+        near = labelled[np.isin(labelled, d.query_idx, invert=True)]
+        nr, nc = np.divmod(near, w)
+        ncheb = np.maximum(np.abs(nr[:, None] - sr[None]), np.abs(nc[:, None] - sc[None]))
+        assert ncheb.min(axis=1).max() < RANDOM_MIN_DISTANCE  # only the guarded ones left out
+        np.testing.assert_array_equal(np.asarray(d.classes)[d.query_y],
+                                      scene.labels.ravel()[d.query_idx])
+    assert not np.array_equal(draws[0].support_idx, draws[1].support_idx)
