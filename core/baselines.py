@@ -373,6 +373,7 @@ class PropagationInputs:
     prior_u: Any
     prior_s: Any
     position: Callable[[np.ndarray], Tuple[Any, Any]]  # flat scene index -> rows, cols
+    region_z: Any = None  # (M, B) the anchors' standardised bands
 
 
 def propagation_inputs(task: Task, loaded, cfg) -> PropagationInputs:
@@ -410,7 +411,8 @@ def propagation_inputs(task: Task, loaded, cfg) -> PropagationInputs:
     with torch.no_grad():
         prior_u = clf.predict_proba(xu[pick]).float()
         prior_s = clf.predict_proba(xs).float()
-    return PropagationInputs(clf, fit, pick, space, region_x, sx, prior_u, prior_s, position)
+    return PropagationInputs(clf, fit, pick, space, region_x, sx, prior_u, prior_s, position,
+                             zu)
 
 
 def propagated_method(loaded, settings=None, select: bool = True) -> Method:
@@ -418,7 +420,7 @@ def propagated_method(loaded, settings=None, select: bool = True) -> Method:
     region (anchors = a random sample of its pixels), exactly as ``map_region`` runs it."""
     import torch
 
-    from .propagation import PropagationSettings, choose
+    from .propagation import PropagationSettings, choose, distilled
 
     card = loaded.card
     cfg = settings or PropagationSettings.from_card(card.get("transductive"))
@@ -438,8 +440,13 @@ def propagated_method(loaded, settings=None, select: bool = True) -> Method:
                         task.support_group if task.support_group is not None
                         else np.arange(task.support_y.size),
                         fold_predict if select else None, seed=task.seed)
+        zs = torch.from_numpy(np.ascontiguousarray(xs[:, -n_bands:]))
+        choice = distilled(cfg, choice, p.clf, p.prior_s, p.prior_u, zs, p.region_z,
+                           float((card.get("band_correction") or {}).get("l2", 0.1)))
         t1 = time.perf_counter()
-        if choice.propagation is None:
+        if choice.classifier is not None:
+            pred = choice.classifier.predict(xq).cpu().numpy()
+        elif choice.propagation is None:
             pred = p.clf.predict(xq).cpu().numpy()
         else:
             zq = torch.from_numpy(np.ascontiguousarray(xq[:, -n_bands:]))

@@ -228,6 +228,7 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
         GraphSpace,
         PropagationChoice,
         choose,
+        distilled,
         held_out_inductive,
         settled_choice,
     )
@@ -239,7 +240,7 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
             "Label propagation over the region: not used (the model card maps no band "
             "features)."))
     area = int(region.window.height) * int(region.window.width)
-    if area > settings.max_region_pixels:
+    if area > settings.max_region_pixels and settings.extension != "distil":
         return PropagationChoice(None, None, None, msg(
             "Label propagation over the region: not used (the region, {area:.1f} Mpx, is "
             "larger than {limit:.1f} Mpx).", area=area / 1e6,
@@ -270,10 +271,12 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
     cpu_clf = classifier.to("cpu") if str(classifier.device) != "cpu" else classifier
     support_prior = cpu_clf.predict_proba(sx).float().cpu()
 
-    return choose(settings, space, region_x, probs, support_x, support_prior,
-                  torch.from_numpy(support.y.astype(np.int64)), support.n_classes,
-                  np.asarray(support.feature_id), fold_predict, seed=opts.seed,
-                  held_out=held)
+    choice = choose(settings, space, region_x, probs, support_x, support_prior,
+                    torch.from_numpy(support.y.astype(np.int64)), support.n_classes,
+                    np.asarray(support.feature_id), fold_predict, seed=opts.seed,
+                    held_out=held)
+    return distilled(settings, choice, classifier, support_prior, probs, sz, z,
+                     float((card.get("band_correction") or {}).get("l2", 0.1)))
 
 
 def _support_features(
@@ -478,6 +481,7 @@ def map_region(
             classifier = fit(np.arange(support.y.size))
             seconds["adapt"] = time.perf_counter() - t0
             propagation = None
+            map_classifier = classifier  # what predicts the map (distilled propagation)
             if opts.transductive and _propagation_settings(card) is not None:
                 run.report(0.15, msg("Propagating the labels over the region"))
                 t0 = time.perf_counter()
@@ -488,6 +492,8 @@ def map_region(
                         run,
                     )  # fmt: skip
                 propagation = choice.propagation
+                if choice.classifier is not None:  # distilled: the fused inductive map
+                    map_classifier = choice.classifier
                 transduction_note = choice.reason
                 notes.append(choice.reason)
                 seconds["transduction"] = time.perf_counter() - t0
@@ -510,7 +516,7 @@ def map_region(
             colours = class_colours(names, opts.class_colors)
             t0 = time.perf_counter()
             suggester = _suggester(opts, n_classes, region_obj, info, features)
-            predictor = BatchPredictor(classifier, device, opts.batch_size, is_cancelled,
+            predictor = BatchPredictor(map_classifier, device, opts.batch_size, is_cancelled,
                                        propagation=propagation,
                                        keep_probabilities=suggester is not None)
             class_dst = open_class_map(tmp_class, info, region_obj)

@@ -37,8 +37,8 @@ thousand anchors); the graph and the spreading are sparse (2k entries a row).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, fields
-from typing import Callable, Dict, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any, Callable, Dict, Sequence
 
 import numpy as np
 import torch
@@ -64,8 +64,12 @@ class PropagationSettings:
     #: sets to time the propagated map whatever the check would decide)
     check: bool = True
     #: larger regions keep the inductive map: the extension compares every pixel with every
-    #: anchor (about 20 s per Mpx on 2 CPU cores for 4,000 anchors)
+    #: anchor (about 20 s per Mpx on 2 CPU cores for 4,000 anchors); not with ``distil``
     max_region_pixels: int = 2_000_000
+    #: how the anchors' labels reach every pixel: ``exact`` (each pixel's nearest anchors,
+    #: :meth:`RegionPropagation.probabilities`) or ``distil`` (the band correction refitted
+    #: to the anchors' propagated labels, then the inductive map: :func:`distil`)
+    extension: str = "exact"
 
     @classmethod
     def from_card(cls, section: dict | None) -> PropagationSettings:
@@ -213,6 +217,9 @@ class PropagationChoice:
     cv_propagation: float | None
     cv_inductive: float | None
     reason: str
+    #: with ``extension: distil``, the inductive classifier refitted to the propagated
+    #: labels (:func:`distilled`), which maps the region instead of ``propagation``
+    classifier: Any = None
 
 
 def initial_labels(settings: PropagationSettings, region_prior: Tensor, support_prior: Tensor,
@@ -395,6 +402,48 @@ def choose(
     return PropagationChoice(None, cv_p, cv_i, msg(
         "Label propagation over the region: not used (labelled features held out: "
         "{cv_p:.0%} right with it, {cv_i:.0%} without).", cv_p=cv_p, cv_i=cv_i))
+
+
+def distil(classifier: Any, prior: Tensor, z: Tensor, labels: Tensor, l2: float,
+           max_iter: int = 100) -> Any:
+    """The inductive classifier with its band correction refitted to propagated labels.
+
+    ``prior`` (M, C): the classifier's probabilities of the anchors (support first, as in
+    :func:`propagate`), ``z`` (M, B) their standardised bands, ``labels`` (M, C) their
+    propagated distributions. The meta-learned head's part of the logits is recovered as
+    ``log prior - (W z + c)`` (a per-row constant aside, which softmax ignores), and
+    ``(W, c)`` are fitted again, from the old ones, to the soft labels (cross-entropy with
+    probability targets, same L2). What propagation learnt from the region then reaches
+    every pixel through the fused inductive prediction: the cost of the map no longer grows
+    with the anchors (issue 32), at the price of the spatial part of the graph.
+    """
+    from .adapt import fit_band_correction
+
+    z = z.float().cpu()
+    n_classes = int(labels.shape[1])
+    if classifier.band_weight is not None and classifier.band_bias is not None:
+        w0, c0 = classifier.band_weight.cpu().float(), classifier.band_bias.cpu().float()
+    else:
+        w0, c0 = torch.zeros((n_classes, z.shape[1])), torch.zeros(n_classes)
+    base = torch.log(prior.float().cpu().clamp_min(1e-30)) - (z @ w0.T + c0)
+    w, c = fit_band_correction(base, z, labels.float().cpu(), n_classes, float(l2),
+                               int(max_iter), (w0, c0))
+    dev = classifier.device
+    return replace(classifier, band_weight=w.to(dev), band_bias=c.to(dev))
+
+
+def distilled(settings: PropagationSettings, choice: PropagationChoice, classifier: Any,
+              support_prior: Tensor, region_prior: Tensor, support_z: Tensor, region_z: Tensor,
+              l2: float) -> PropagationChoice:
+    """``choice`` as the map uses it: unchanged with the ``exact`` extension or when
+    propagation is not used; else its labels distilled into ``classifier`` (:func:`distil`)
+    and no per-pixel extension left to run."""
+    if settings.extension != "distil" or choice.propagation is None:
+        return choice
+    clf = distil(classifier, torch.cat([support_prior, region_prior]),
+                 torch.cat([support_z, region_z]), choice.propagation.labels, l2)
+    return replace(choice, propagation=None, classifier=clf, reason=choice.reason + " " + msg(
+        "Its labels were distilled into the classifier, which maps every pixel."))
 
 
 def summary(choice: PropagationChoice) -> Dict[str, object]:

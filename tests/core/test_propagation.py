@@ -300,3 +300,74 @@ def test_pipeline_reads_no_anchors_when_the_inductive_check_is_settled(tmp_path,
         assert note.endswith("all right without it, so it cannot do better).") and not reads
     else:
         assert "right with it" in note and reads
+
+
+def test_distil_refits_the_band_correction_to_the_propagated_labels():
+    """distil: logits = (the head's part, recovered from the prior) + W' z + c', with
+    (W', c') the L2-penalised soft-label fit; against a direct NumPy/torch reference of that
+    objective, and closer to the propagated labels than the classifier it started from."""
+    import dataclasses
+
+    import torch.nn.functional as F
+    from metamapper.core.propagation import distil
+
+    rng = np.random.default_rng(3)
+    n, b, c = 300, 6, 3
+    z = torch.from_numpy(rng.normal(size=(n, b)).astype(np.float32))
+    head = torch.from_numpy(rng.normal(size=(n, c)).astype(np.float32))
+    w0, c0 = torch.zeros(c, b), torch.zeros(c)
+    prior = torch.softmax(head, dim=1)
+    true_w = torch.from_numpy(rng.normal(size=(c, b)).astype(np.float32))
+    labels = torch.softmax(head + z @ true_w.T, dim=1)
+    @dataclasses.dataclass
+    class Clf:
+        band_weight: torch.Tensor
+        band_bias: torch.Tensor
+        device: torch.device
+
+    out = distil(Clf(w0, c0, torch.device("cpu")), prior, z, labels, l2=0.01)
+
+    def objective(w, bias):
+        return float(F.cross_entropy(head + z @ w.T + bias, labels) + 0.01 * (w * w).sum())
+
+    assert objective(out.band_weight, out.band_bias) < objective(w0, c0) - 0.05
+    # the optimum: the gradient of the objective vanishes there
+    w = out.band_weight.clone().requires_grad_(True)
+    bias = out.band_bias.clone().requires_grad_(True)
+    loss = F.cross_entropy(head + z @ w.T + bias, labels) + 0.01 * (w * w).sum()
+    gw, gb = torch.autograd.grad(loss, [w, bias])
+    assert float(gw.abs().max()) < 1e-3 and float(gb.abs().max()) < 1e-3
+
+
+def test_a_distilled_propagation_maps_a_region_of_any_size_inductively(tmp_path):
+    """extension 'distil': used even above the exact extension's size cap, the map is the
+    distilled classifier's inductive map (no per-pixel anchor search), and the tag says so."""
+    import metamapper.core.predict as predict_module
+
+    card = {**PROPAGATION_CARD, "max_region_pixels": 100, "extension": "distil",
+            "check": False}
+    model = str(make_model_file(tmp_path, episodes=20, transductive=card,
+                                band_mapping={"append_bands": True, "context_radius": 1,
+                                              "context_mode": "smooth"},
+                                band_correction={"l2": 0.1, "min_shots": 2, "max_iter": 50}))
+    sc = make_raster(tmp_path / "r.tif", bands=4, n_classes=3, width=40, height=30)
+    feats = features_from_truth(sc, per_class=4, kind="point")
+    out = tmp_path / "out.tif"
+    calls = []
+    real = predict_module.BatchPredictor._propagated
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    predict_module.BatchPredictor._propagated = counted
+    try:
+        res = map_region(sc["path"], feats, str(out), model_path=model,
+                         options=MapOptions(device="cpu"))
+    finally:
+        predict_module.BatchPredictor._propagated = real
+    with rasterio.open(out) as ds:
+        note = ds.tags()["METAMAPPER_TRANSDUCTION"]
+        classes = ds.read(1)
+    assert "used without a check" in note and "distilled" in note
+    assert note in res.notes and not calls and (classes > 0).all()
