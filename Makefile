@@ -27,7 +27,7 @@ export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPAT
 
 .PHONY: help install install-train demo test test-plugin test-train package lint bench \
         metatrain evaluate evaluate-suggestions tune-adaptation screenshots clean test-qgis340 test-qgis344 \
-        translations update-ts
+        translations update-ts wheelhouse
 
 help:
 	@echo "make demo       run MetaMapper on the bundled Landsat-8 sample (installs first)"
@@ -109,6 +109,15 @@ test-qgis344: $(PKG)/metamapper translations
 # --- distribution and quality -------------------------------------------------------------
 package: $(PKG)/metamapper translations
 	$(QGIS_PYTHON) scripts/package.py --out dist
+
+# Wheels for offline installs (Install dependencies… ▸ Folder of wheels, or
+# `python3 -m metamapper.install --find-links DIR`): make wheelhouse WHEEL_PLATFORM=win_amd64
+# WHEEL_PYTHON=3.12 (platforms: linux_x86_64, win_amd64, macos_arm64) -> dist/wheelhouse/
+WHEEL_PLATFORM ?= linux_x86_64
+WHEEL_PYTHON ?= $(shell $(QGIS_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+wheelhouse: $(PKG)/metamapper
+	cd $(PKG) && $(QGIS_PYTHON) -m metamapper.install --wheelhouse $(CURDIR)/dist/wheelhouse \
+	    --platform $(WHEEL_PLATFORM) --python $(WHEEL_PYTHON)
 
 lint: install
 	$(PY) -m ruff check .

@@ -31,6 +31,8 @@ class MetaMapperPlugin:
         self.provider: Any = None  # MetaMapperProvider, imported lazily
         self.action: QAction | None = None
         self.panel: Any = None  # MetaMapperPanel, created on first use
+        self.install_action: QAction | None = None  # Plugins ▸ MetaMapper ▸ Install…
+        self.installer: Any = None  # the open InstallDialog
         # QGIS's language (English: no translator); removed again in unload()
         self.translator = install_translator()
 
@@ -65,6 +67,10 @@ class MetaMapperPlugin:
         self.action.triggered.connect(self.toggle_panel)
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToRasterMenu(MENU, self.action)
+        self.install_action = QAction(tr("Install dependencies…"), self.iface.mainWindow())
+        self.install_action.setObjectName("mMetaMapperInstallAction")
+        self.install_action.triggered.connect(self.show_installer)
+        self.iface.addPluginToMenu(MENU, self.install_action)
 
     def unload(self) -> None:
         """Remove every trace: panel, action, menu entry, provider."""
@@ -79,6 +85,15 @@ class MetaMapperPlugin:
             self.iface.removeToolBarIcon(self.action)
             self.action.deleteLater()
             self.action = None
+        if self.install_action is not None:
+            self.install_action.triggered.disconnect(self.show_installer)
+            self.iface.removePluginMenu(MENU, self.install_action)
+            self.install_action.deleteLater()
+            self.install_action = None
+        if self.installer is not None:
+            self.installer.close()
+            self.installer.deleteLater()
+            self.installer = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
@@ -118,6 +133,27 @@ class MetaMapperPlugin:
             return True
         message = tr_message(missing_runtime_message(missing))
         QgsMessageLog.logMessage(message, PLUGIN_NAME, Qgis.MessageLevel.Critical)
-        self.iface.messageBar().pushMessage(PLUGIN_NAME, message.replace("\n", " "),
-                                            level=Qgis.MessageLevel.Critical, duration=0)
+        from qgis.PyQt.QtWidgets import QPushButton
+
+        bar = self.iface.messageBar()
+        item = bar.createMessage(PLUGIN_NAME, message.replace("\n", " "))
+        button = QPushButton(tr("Install the missing packages"), item)
+        button.setObjectName("mMetaMapperInstallButton")
+        button.clicked.connect(self.show_installer)
+        item.layout().addWidget(button)
+        bar.pushWidget(item, Qgis.MessageLevel.Critical, 0)  # the bar owns it from here
         return False
+
+    def show_installer(self) -> None:
+        """Plugins ▸ MetaMapper ▸ Install dependencies… (also the message bar's button)."""
+        from .ui.install_dialog import InstallDialog
+
+        if self.installer is None:
+            self.installer = InstallDialog(self.iface.mainWindow(), self._installed)
+        self.installer.show()
+        self.installer.raise_()
+
+    def _installed(self) -> None:
+        self.iface.messageBar().pushMessage(
+            PLUGIN_NAME, tr("The packages are installed: MetaMapper is ready."),
+            level=Qgis.MessageLevel.Success, duration=10)

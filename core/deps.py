@@ -24,27 +24,38 @@ RUNTIME_PACKAGES: dict[str, str] = {
 
 def missing_runtime_packages() -> list[str]:
     """Return the pip requirement strings of runtime packages that cannot be imported."""
+    importlib.invalidate_caches()  # a folder the installer just filled is seen at once
     return [req for mod, req in RUNTIME_PACKAGES.items() if importlib.util.find_spec(mod) is None]
 
 
-def install_command(requirements: list[str]) -> str:
-    """The command that installs ``requirements`` into the Python running this code."""
-    python = Path(sys.executable)
+def install_command(python: str | None = None, system: str | None = None) -> str:
+    """The headless installer, run with QGIS's Python from the folder of QGIS's plugins.
+
+    It installs into the QGIS profile (``pip --target``), which PEP 668 allows; a plain
+    ``pip install --user`` is refused by Debian 12+ and Ubuntu 23.04+ system Pythons.
+    """
+    import platform
+
+    system = system or platform.system()
+    python = python or str(Path(sys.executable))
     # Inside QGIS sys.executable can be the qgis binary; fall back to the usual interpreter.
-    if "python" not in python.name.lower():
-        python = Path("python3")
-    quoted = " ".join(f'"{r}"' if "<" in r or ">" in r else r for r in requirements)
-    return f"{python} -m pip install --user {quoted}"
+    if "python" not in Path(python).name.lower():
+        python = "python" if system == "Windows" else "python3"
+    plugins = Path(__file__).resolve().parents[2]
+    cd = f'cd /d "{plugins}"' if system == "Windows" else f'cd "{plugins}"'
+    return f"{cd} && {python} -m metamapper.install --yes"
 
 
 def missing_runtime_message(missing: list[str]) -> Message:
     """A user-facing message naming what is missing and how to install it."""
     return msg(
         "MetaMapper needs these Python packages in QGIS's Python, and they are missing: "
-        "{packages}.\nInstall them with:\n    {command}\nthen restart QGIS. (CPU-only torch "
-        "is enough; a CUDA build of torch is used automatically when present.)",
+        "{packages}.\nInstall them in one click with Plugins ▸ MetaMapper ▸ Install "
+        "dependencies… (into your QGIS profile; no restart needed), or from a terminal:\n"
+        "    {command}\n(CPU-only torch is enough; a CUDA build of torch is used "
+        "automatically when present.)",
         packages=", ".join(missing),
-        command=install_command(missing),
+        command=install_command(),
     )
 
 

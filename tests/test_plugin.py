@@ -36,6 +36,10 @@ def _recording(qgis_iface, monkeypatch):
                         lambda name, action: menu.append((name, action)), raising=False)
     monkeypatch.setattr(qgis_iface, "removePluginRasterMenu",
                         lambda name, action: menu.remove((name, action)), raising=False)
+    monkeypatch.setattr(qgis_iface, "addPluginToMenu",
+                        lambda name, action: menu.append((name, action)), raising=False)
+    monkeypatch.setattr(qgis_iface, "removePluginMenu",
+                        lambda name, action: menu.remove((name, action)), raising=False)
     qgis_iface.recorded_toolbar = toolbar
     qgis_iface.recorded_menu = menu
     return qgis_iface
@@ -58,8 +62,10 @@ def test_init_gui_adds_action_menu_and_provider(recording_iface) -> None:
     plugin = _load(recording_iface)
     try:
         assert recording_iface.recorded_toolbar == [plugin.action]
-        assert recording_iface.recorded_menu == [("&MetaMapper", plugin.action)]
+        assert recording_iface.recorded_menu == [("&MetaMapper", plugin.action),
+                                                 ("&MetaMapper", plugin.install_action)]
         assert plugin.action.objectName() == "mMetaMapperAction"
+        assert plugin.install_action.text() == "Install dependencies…"
         assert not plugin.action.icon().isNull()
         assert _provider_ids().count("metamapper") == 1
         alg = QgsApplication.processingRegistry().algorithmById(ALG_ID)
@@ -93,8 +99,20 @@ def test_missing_dependencies_give_one_clear_message(recording_iface, monkeypatc
         assert not plugin.action.isChecked()
         from qgis.core import Qgis
 
-        messages = " ".join(recording_iface.messageBar().get_messages(Qgis.MessageLevel.Critical))
-        assert "pip install" in messages and "torch" in messages and "rasterio" in messages
+        items = [i for i in recording_iface.messageBar().items()
+                 if i.level() == Qgis.MessageLevel.Critical]
+        messages = " ".join(i.text() for i in items)
+        assert "Install dependencies" in messages and "metamapper.install" in messages
+        assert "torch" in messages and "rasterio" in messages
+        from qgis.PyQt.QtWidgets import QPushButton
+
+        buttons = recording_iface.messageBar().findChildren(QPushButton,
+                                                            "mMetaMapperInstallButton")
+        assert [b.text() for b in buttons] == ["Install the missing packages"]
+        button = buttons[0]
+        button.click()  # opens the installer, which names what is missing
+        assert plugin.installer is not None and plugin.installer.isVisible()
+        assert plugin.installer.needed == ["torch", "rasterio"]
     finally:
         plugin.unload()
 
@@ -103,8 +121,8 @@ def test_install_message_names_packages_and_command() -> None:
     from metamapper.core.deps import missing_runtime_message
 
     message = missing_runtime_message(["torch", "numpy<2"])
-    assert "torch" in message and '"numpy<2"' in message
-    assert "-m pip install --user" in message
+    assert "torch" in message and "numpy<2" in message
+    assert "-m metamapper.install --yes" in message and "--user" not in message
 
 
 def test_class_factory_does_not_import_torch() -> None:
