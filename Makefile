@@ -27,7 +27,7 @@ export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPAT
 
 .PHONY: help install install-train demo test test-plugin test-train package lint bench \
         metatrain evaluate evaluate-suggestions tune-adaptation screenshots clean test-qgis340 test-qgis344 \
-        translations update-ts wheelhouse
+        translations update-ts wheelhouse install-check
 
 help:
 	@echo "make demo       run MetaMapper on the bundled Landsat-8 sample (installs first)"
@@ -102,6 +102,12 @@ test-train: install-train
 # rasterio, scikit-learn) cached in $(CHROOT_CACHE); needs root for mount/chroot.
 test-qgis340: $(PKG)/metamapper translations
 	$(SUDO) bash scripts/qgis_chroot.sh trixie 3.40 "$(CHROOT_CACHE)" -q
+
+# The one-click installer's headless door on a QGIS 3.40 without rasterio and scikit-learn
+# (a Debian trixie chroot with Debian's torch only; needs root and the network).
+install-check: $(PKG)/metamapper translations
+	$(SUDO) METAMAPPER_CHROOT_VARIANT=bare METAMAPPER_CHROOT_SCRIPT=scripts/install_check.py \
+	    bash scripts/qgis_chroot.sh trixie 3.40 "$(CHROOT_CACHE)"
 
 test-qgis344: $(PKG)/metamapper translations
 	$(SUDO) bash scripts/qgis_chroot.sh sid 3.44 "$(CHROOT_CACHE)" -q

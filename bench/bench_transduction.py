@@ -1,11 +1,14 @@
-"""Adaptation with transduction: 1 Mpx region, 10 classes x 20 labelled pixels, 13 bands.
+"""The default map with label propagation, at map speed: 1 and 4 Mpx, one polygon per class.
 
-Times map_region's phases with the shipped card's label propagation (on) against the
-inductive map (off) and the propagated map (a copy of the model with the card's support
-check off, so that the per-pixel extension is timed whatever the check decides), and a
-random forest fitted on the same pixels predicting the same region, in one run on this
-machine. ``make bench`` runs it after bench_engine.py; results go to
-``bench/results/transduction-latest.{json,md}``.
+Issue 32's rows, each side by side with a random forest in the same run on this machine:
+13-band regions of 1024 x 1024 and 2048 x 2048 px, 10 classes with one labelled 5 x 5
+polygon each (a class with one labelled feature leaves the support check nothing to hold
+out, so propagation is used), ``map_region`` with the defaults ``fewshot_classify`` runs
+(the shipped card: propagation distilled into the classifier), against the same run with
+the exact per-pixel extension (a card copy with ``extension: exact``; 1 Mpx only: it costs
+about 30 s per Mpx) and a random forest (100 trees, all cores) fitted on the same pixels
+and predicting the same region tile by tile. ``make bench`` runs it after bench_engine.py;
+results go to ``bench/results/transduction-latest.{json,md}``.
 """
 
 from __future__ import annotations
@@ -21,88 +24,88 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_engine as be  # noqa: E402  (sets up the package path)
 import rasterio  # noqa: E402
 from metamapper.core.model import save_card_variant  # noqa: E402
-from metamapper.core.pipeline import LabelledFeature, MapOptions, map_region  # noqa: E402
+from metamapper.core.pipeline import MapOptions, map_region  # noqa: E402
 from rasterio.windows import Window  # noqa: E402
 
+CLASSES = 10
 
-def points(coarse: np.ndarray, per_class: int, transform) -> list:
-    """``per_class`` single labelled pixels per class, in the middle of uniform blocks."""
-    rng = np.random.default_rng(3)
-    feats = []
-    for k in range(int(coarse.max()) + 1):
-        rows, cols = np.nonzero(coarse[:32, :32] == k)
-        for i in rng.choice(rows.size, min(per_class, rows.size), replace=rows.size < per_class):
-            r, c = rows[i] * 32 + int(rng.integers(4, 28)), cols[i] * 32 + int(rng.integers(4, 28))
-            x, y = transform * (c + 0.5, r + 0.5)
-            feats.append(LabelledFeature({"type": "Point", "coordinates": [x, y]}, f"class_{k}"))
-    return feats
+
+def random_forest(path: Path, feats: list, size: int) -> dict:
+    """Fit on the polygons' pixels (read with the engine's sampler, not timed) + predict
+    the ``size`` x ``size`` region at the raster's corner, 512 x 512 windows."""
+    from metamapper.core.raster_io import open_raster_info
+    from metamapper.core.sampling import build_support
+    from sklearn.ensemble import RandomForestClassifier
+
+    info = open_raster_info(path)
+    with rasterio.open(path) as ds:
+        support = build_support(ds, info, feats, shots_cap=200, seed=be.SEED)
+        t = time.perf_counter()
+        rf = RandomForestClassifier(100, n_jobs=-1, random_state=0).fit(support.x, support.y)
+        fit_s = time.perf_counter() - t
+        t = time.perf_counter()
+        for r0 in range(0, size, 512):
+            for c0 in range(0, size, 512):
+                block = ds.read(window=Window(c0, r0, 512, 512))
+                rf.predict(block.reshape(block.shape[0], -1).T)
+        predict_s = time.perf_counter() - t
+    return {"fit_s": round(fit_s, 3), "predict_s": round(predict_s, 2),
+            "total_s": round(fit_s + predict_s, 2)}
 
 
 def main() -> None:
     be.DATA.mkdir(parents=True, exist_ok=True)
-    path = be.DATA / "bench-13b-10c-1024.tif"
-    coarse = be.scene_raster(path, 1024, 13, n_classes=10)
+    path = be.DATA / f"s2like-2048-13b-{CLASSES}c.tif"
+    coarse = be.scene_raster(path, 2048, 13, n_classes=CLASSES)
+    model = be.model_path()
+    exact = str(save_card_variant(model, be.DATA / "bench-exact.pt", "transductive",
+                                  {"extension": "exact"}))
+    out: dict = {"machine": be.machine(), "classes": CLASSES, "rows": {}}
     with rasterio.open(path) as ds:
-        feats = points(coarse, 20, ds.transform)
-    out: dict = {"machine": be.machine(), "region_px": 1024 * 1024, "classes": 10,
-                 "labels_per_class": 20}
-    # the propagated map whatever the support check would decide: the card's check off
-    unchecked = save_card_variant(be.model_path(), be.DATA / "bench-unchecked.pt",
-                                  "transductive", {"check": False})
-    for key in ("transductive", "inductive", "transductive", "propagated"):  # 1st: warm-up
+        transform = ds.transform
+    warm = be.support_features(coarse, 1, 256, transform)
+    map_region(str(path), warm, str(be.DATA / "bench-warm.tif"), model_path=model,
+               region=[be.region_polygon(transform, 0, 0, 64, 64)],
+               options=MapOptions(device="cpu"))  # torch's one-time start, not timed
+    for side in (1024, 2048):
+        feats = be.support_features(coarse, 1, side, transform)
+        region = [be.region_polygon(transform, 0, 0, side, side)]
+        row: dict = {}
         t = time.perf_counter()
-        res = map_region(str(path), feats, str(be.DATA / "bench-trans.tif"),
-                         model_path=str(unchecked if key == "propagated" else be.model_path()),
-                         options=MapOptions(device="cpu", transductive=key != "inductive",
-                                            estimate_accuracy=False))
-        out[key] = {"total_s": round(time.perf_counter() - t, 2),
-                    "seconds": {k: round(v, 3) for k, v in res.seconds.items()},
-                    "adapt_plus_transduction_s": round(res.seconds["adapt"]
-                                                       + res.seconds.get("transduction", 0), 3),
-                    "predict_mpx_s": round(1.048576 / res.seconds["predict"], 2)}
+        res = map_region(str(path), feats, str(be.DATA / "bench-trans.tif"), model_path=model,
+                         region=region, options=MapOptions(device="cpu"))
+        row["default"] = {"total_s": round(time.perf_counter() - t, 2),
+                          "seconds": {k: round(v, 3) for k, v in res.seconds.items()}}
         with rasterio.open(be.DATA / "bench-trans.tif") as ds:
-            out[key]["note"] = ds.tags().get("METAMAPPER_TRANSDUCTION", "")
-    # random forest on the same support pixels, predicting the same region tile by tile
-    from sklearn.ensemble import RandomForestClassifier
-
-    with rasterio.open(path) as ds:
-        xs, ys = [], []
-        for f in feats:
-            r, c = ds.index(*f.geometry["coordinates"])
-            xs.append(ds.read(window=Window(c, r, 1, 1)).reshape(-1))
-            ys.append(f.label)
-        t = time.perf_counter()
-        rf = RandomForestClassifier(100, n_jobs=-1, random_state=0).fit(np.array(xs), ys)
-        fit_s = time.perf_counter() - t
-        t = time.perf_counter()
-        for r0 in range(0, 1024, 512):
-            for c0 in range(0, 1024, 512):
-                block = ds.read(window=Window(c0, r0, 512, 512)).reshape(13, -1).T
-                rf.predict(block)
-        out["random_forest"] = {"fit_s": round(fit_s, 3),
-                                "predict_mpx_s": round(1.048576 / (time.perf_counter() - t), 2)}
+            row["default"]["note"] = ds.tags().get("METAMAPPER_TRANSDUCTION", "")
+        if side == 1024:
+            t = time.perf_counter()
+            map_region(str(path), feats, str(be.DATA / "bench-exact.tif"), model_path=exact,
+                       region=region, options=MapOptions(device="cpu"))
+            row["exact"] = {"total_s": round(time.perf_counter() - t, 2)}
+        row["random_forest"] = random_forest(path, feats, side)
+        row["ratio"] = round(row["random_forest"]["total_s"] / row["default"]["total_s"], 2)
+        out["rows"][f"{side}"] = row
+        print(side, json.dumps(row), flush=True)
     res_dir = be.RESULTS
     res_dir.mkdir(parents=True, exist_ok=True)
     (res_dir / "transduction-latest.json").write_text(json.dumps(out, indent=1))
-    tr, ind, rf = out["transductive"], out["inductive"], out["random_forest"]
-    pr = out["propagated"]
-    md = [
-        "# Adaptation with transduction (bench/bench_transduction.py)", "",
-        f"{out['machine']}", "",
-        "1024 x 1024 region, 13 bands, 10 classes x 20 labelled pixels, shipped card.", "",
-        "| | adapt + transduction | predict | total |", "|---|---|---|---|",
-        f"| MetaMapper, transduction on | {tr['adapt_plus_transduction_s']} s | "
-        f"{tr['predict_mpx_s']} Mpx/s | {tr['total_s']} s |",
-        f"| MetaMapper, inductive | {ind['adapt_plus_transduction_s']} s | "
-        f"{ind['predict_mpx_s']} Mpx/s | {ind['total_s']} s |",
-        f"| MetaMapper, propagation used (card's support check off) | "
-        f"{pr['adapt_plus_transduction_s']} s | {pr['predict_mpx_s']} Mpx/s | {pr['total_s']} s |",
-        f"| random forest (100 trees) | fit {rf['fit_s']} s | {rf['predict_mpx_s']} Mpx/s | |",
-        "", f"Support check (transduction on): {tr['note']}", "",
-        "The third row times the propagated map, whose per-pixel extension compares every "
-        "pixel with every anchor (docs/transduction.md, Cost): what a run costs when the "
-        "check keeps the propagation.", "",
-    ]
+    md = ["# The default map with label propagation (bench/bench_transduction.py)", "",
+          f"{out['machine']}", "",
+          f"13 bands, {CLASSES} classes, one labelled 5 x 5 polygon per class; `map_region` "
+          "with the Processing defaults (second run of a session), against a random forest "
+          "(100 trees, all cores) fitted on the same pixels, predicting the same region.", "",
+          "| region | MetaMapper (defaults) | of which transduction | exact extension | "
+          "random forest (fit + predict) | ratio (RF / MetaMapper) |",
+          "|---|---|---|---|---|---|"]
+    for side, row in out["rows"].items():
+        d = row["default"]
+        ex = f"{row['exact']['total_s']} s" if "exact" in row else "not run"
+        md.append(f"| {side} x {side} | {d['total_s']} s | "
+                  f"{d['seconds'].get('transduction', 0)} s | {ex} | "
+                  f"{row['random_forest']['total_s']} s | {row['ratio']}x |")
+    md += ["", "Propagation (the class map's METAMAPPER_TRANSDUCTION tag): "
+           + out["rows"]["1024"]["default"]["note"], ""]
     (res_dir / "transduction-latest.md").write_text("\n".join(md))
     print("\n".join(md))
 

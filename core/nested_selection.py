@@ -37,6 +37,12 @@ VARIANTS: Dict[str, dict] = {
     "blend 0.1+1.0, l2 0.05": {"band_correction": {"prior_scale": [0.1, 1.0], "l2": 0.05,
                                                    "combine": "blend"}},
     "distil": {"transductive": {"extension": "distil"}},
+    "scale 0.25, l2 0.05, distil": {"band_correction": {"prior_scale": 0.25, "l2": 0.05},
+                                    "transductive": {"extension": "distil"}},
+    "folds 0.1..1.0, l2 0.05, distil": {
+        "band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0], "l2": 0.05,
+                            "combine": "folds"},
+        "transductive": {"extension": "distil"}},
     "folds 0.1..1.0, l2 0.05": {"band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0],
                                                     "l2": 0.05, "combine": "folds"}},
 }

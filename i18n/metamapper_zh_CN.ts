@@ -813,6 +813,65 @@ output file is left behind.&lt;/p&gt;</source>
         </message>
     </context>
     <context>
+        <name>InstallDialog</name>
+        <message>
+            <source>Browse…</source>
+            <translation>浏览…</translation>
+        </message>
+        <message>
+            <source>CUDA build of torch (several GB; only with an NVIDIA driver)</source>
+            <translation>CUDA 版 torch（数 GB；仅在有 NVIDIA 驱动时）</translation>
+        </message>
+        <message>
+            <source>Cancel install</source>
+            <translation>取消安装</translation>
+        </message>
+        <message>
+            <source>Copy log</source>
+            <translation>复制日志</translation>
+        </message>
+        <message>
+            <source>Done: MetaMapper can run now (no restart needed).</source>
+            <translation>完成：MetaMapper 现在即可运行（无需重启）。</translation>
+        </message>
+        <message>
+            <source>Every package MetaMapper needs is installed.</source>
+            <translation>MetaMapper 所需的软件包均已安装。</translation>
+        </message>
+        <message>
+            <source>Folder of wheels</source>
+            <translation>wheel 文件夹</translation>
+        </message>
+        <message>
+            <source>Install</source>
+            <translation>安装</translation>
+        </message>
+        <message>
+            <source>Install cancelled; nothing was changed.</source>
+            <translation>安装已取消；未做任何更改。</translation>
+        </message>
+        <message>
+            <source>MetaMapper: install dependencies</source>
+            <translation>MetaMapper：安装依赖</translation>
+        </message>
+        <message>
+            <source>MetaMapper: installing Python packages</source>
+            <translation>MetaMapper：正在安装 Python 软件包</translation>
+        </message>
+        <message>
+            <source>Missing: {packages}. They will be installed into {folder} (your QGIS profile: a plugin update keeps them), with QGIS's own Python.</source>
+            <translation>缺少：{packages}。将使用 QGIS 自带的 Python 安装到 {folder}（位于您的 QGIS 配置文件中：插件更新后仍会保留）。</translation>
+        </message>
+        <message>
+            <source>Package index</source>
+            <translation>软件包索引</translation>
+        </message>
+        <message>
+            <source>offline: a folder of wheels (make wheelhouse)</source>
+            <translation>离线：wheel 文件夹（make wheelhouse）</translation>
+        </message>
+    </context>
+    <context>
         <name>MetaMapperPanel</name>
         <message>
             <source> ({empty} without class: skipped)</source>
@@ -1114,12 +1173,24 @@ output file is left behind.&lt;/p&gt;</source>
             <translation>已注册了 id 为 'metamapper' 的处理工具提供者（MetaMapper 是否安装了两次？）；此副本的算法未被添加。请删除重复的插件文件夹并重启 QGIS。</translation>
         </message>
         <message>
+            <source>Install dependencies…</source>
+            <translation>安装依赖…</translation>
+        </message>
+        <message>
+            <source>Install the missing packages</source>
+            <translation>安装缺少的软件包</translation>
+        </message>
+        <message>
             <source>MetaMapper: few-shot classify…</source>
             <translation>MetaMapper：小样本分类…</translation>
         </message>
         <message>
             <source>Open the MetaMapper panel: adapt a meta-trained model to a few labelled features and classify a raster region</source>
             <translation>打开 MetaMapper 面板：使元训练模型适应少量已标注要素，并对栅格区域进行分类</translation>
+        </message>
+        <message>
+            <source>The packages are installed: MetaMapper is ready.</source>
+            <translation>软件包已安装：MetaMapper 已可使用。</translation>
         </message>
     </context>
     <context>
@@ -1516,6 +1587,10 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
             <translation>模型卡无效：{problem}。请使用由 MetaMapper 写出的模型文件（内置模型，或其元训练得到的模型）。</translation>
         </message>
         <message>
+            <source>Its labels were distilled into the classifier, which maps every pixel.</source>
+            <translation>其标签已蒸馏到分类器中，由分类器对每个像元制图。</translation>
+        </message>
+        <message>
             <source>Label propagation over the region: not used (labelled features held out: all right without it, so it cannot do better).</source>
             <translation>区域标签传播：未使用（留出的已标注要素不使用它时已全部正确，它无法做得更好）。</translation>
         </message>
@@ -1553,13 +1628,13 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
         </message>
         <message>
             <source>MetaMapper needs these Python packages in QGIS's Python, and they are missing: {packages}.
-Install them with:
+Install them in one click with Plugins ▸ MetaMapper ▸ Install dependencies… (into your QGIS profile; no restart needed), or from a terminal:
     {command}
-then restart QGIS. (CPU-only torch is enough; a CUDA build of torch is used automatically when present.)</source>
-            <translation>MetaMapper 需要在 QGIS 的 Python 中安装以下 Python 包，但它们缺失：{packages}。
-请用以下命令安装：
+(CPU-only torch is enough; a CUDA build of torch is used automatically when present.)</source>
+            <translation>MetaMapper 需要 QGIS 的 Python 中的以下软件包，但它们缺失：{packages}。
+可通过“插件 ▸ MetaMapper ▸ 安装依赖…”一键安装（安装到您的 QGIS 配置文件中；无需重启），或在终端中运行：
     {command}
-然后重启 QGIS。（仅 CPU 版本的 torch 即可；如已安装支持 CUDA 的 torch，将自动使用。）</translation>
+（仅 CPU 版 torch 即可；如有 CUDA 版 torch 会自动使用。）</translation>
         </message>
         <message>
             <source>Model file format_version {format_version!r} is not supported by this MetaMapper (it reads version {supported}). Update the plugin, or use a model file made for this version.</source>
@@ -1818,8 +1893,8 @@ then restart QGIS. (CPU-only torch is enough; a CUDA build of torch is used auto
             <translation>band_correction 需要 band_mapping.append_bands = true</translation>
         </message>
         <message>
-            <source>band_correction needs l2 &gt; 0, min_shots &gt;= 1, max_iter &gt;= 1, 0 &lt;= prior_scale &lt;= 10</source>
-            <translation>band_correction 需要 l2 &gt; 0、min_shots &gt;= 1、max_iter &gt;= 1、0 &lt;= prior_scale &lt;= 10</translation>
+            <source>band_correction needs l2 &gt; 0, min_shots &gt;= 1, max_iter &gt;= 1, 0 &lt;= prior_scale &lt;= 10 (one number or a list), combine 'blend' or 'folds'</source>
+            <translation>band_correction 需要 l2 &gt; 0、min_shots &gt;= 1、max_iter &gt;= 1、0 &lt;= prior_scale &lt;= 10（一个数或一个列表），combine 为 'blend' 或 'folds'</translation>
         </message>
         <message>
             <source>band_correction values must be numbers ({exc})</source>

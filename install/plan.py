@@ -159,7 +159,9 @@ def steps(plat: Platform, needed: Sequence[str], opts: Options, driver: bool = F
 def pip_command(python: str, target: Path, step_reqs: Sequence[str], index: Sequence[str],
                 constraint_file: Path | None, opts: Options) -> List[str]:
     """One ``pip install --target`` command line (a list: no shell, no quoting issues)."""
+    # a blocked index (a firewall that drops, not refuses) fails in ~1 min, not ~8
     cmd = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+           "--timeout", "20", "--retries", "2",
            "--target", str(target), "--only-binary=:all:", "--upgrade", *index]
     if constraint_file is not None:
         cmd += ["--constraint", str(constraint_file)]

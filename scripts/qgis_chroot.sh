@@ -33,10 +33,17 @@ fi
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
-dir=$cache/$suite
+# METAMAPPER_CHROOT_VARIANT=bare: a QGIS whose Python has Debian's torch but neither rasterio
+# nor scikit-learn (what a new user has: the installer's check, `make install-check`), in its
+# own folder; METAMAPPER_CHROOT_SCRIPT=FILE: run that Python file in the chroot, not pytest.
+variant=${METAMAPPER_CHROOT_VARIANT:-}
+dir=$cache/$suite${variant:+-$variant}
 ready=$dir/.metamapper-ready
-packages=ca-certificates,git,qgis,python3-qgis,qgis-providers,python3-torch,python3-rasterio
-packages+=,python3-sklearn,python3-pytest,python3-hypothesis,python3-psutil
+packages=ca-certificates,git,qgis,python3-qgis,qgis-providers,python3-torch
+if [ "$variant" != bare ]; then
+  packages+=,python3-rasterio,python3-sklearn
+fi
+packages+=,python3-pytest,python3-hypothesis,python3-psutil
 packages+=,python3-matplotlib,xvfb,xauth,python3-pip
 pip_packages="pytest-qgis==5.0.2"
 
@@ -149,6 +156,10 @@ touch "$dir/tmp/.metamapper-run-start"
 # embedded one, skips writing __pycache__ into the (bind-mounted) checkout.
 echo 'import sys; sys.dont_write_bytecode = True' \
   > "$dir/usr/lib/python3/dist-packages/zz_metamapper_no_bytecode.pth"
+if [ -n "${METAMAPPER_CHROOT_SCRIPT:-}" ]; then
+  run_in_chroot /bin/sh -c 'cd /tmp && exec python3 "$@"' python3 "$repo/$METAMAPPER_CHROOT_SCRIPT" "$@"
+  exit $?
+fi
 run_in_chroot python3 "$repo/scripts/versions.py" "$qgis_version"
 # From /tmp (the chroot's): Hypothesis keeps its database in the working directory.
 run_in_chroot /bin/sh -c 'cd /tmp && exec python3 -m pytest -p no:cacheprovider "$@"' pytest \
