@@ -31,19 +31,19 @@ MAX_LOSS = 0.01  # no scene more than one point behind the best single baseline
 
 #: name -> overrides merged into the card (sections replaced key by key)
 VARIANTS: Dict[str, dict] = {
-    "scale 1.0, l2 0.1": {"band_correction": {"prior_scale": 1.0, "l2": 0.1}},
-    "scale 0.5, l2 0.1": {"band_correction": {"prior_scale": 0.5, "l2": 0.1}},
-    "scale 0.25, l2 0.05": {"band_correction": {"prior_scale": 0.25, "l2": 0.05}},
-    "blend 0.1+1.0, l2 0.05": {"band_correction": {"prior_scale": [0.1, 1.0], "l2": 0.05,
+    "scale 1.0 l2 0.1": {"band_correction": {"prior_scale": 1.0, "l2": 0.1}},
+    "scale 0.5 l2 0.1": {"band_correction": {"prior_scale": 0.5, "l2": 0.1}},
+    "scale 0.25 l2 0.05": {"band_correction": {"prior_scale": 0.25, "l2": 0.05}},
+    "blend 0.1+1.0 l2 0.05": {"band_correction": {"prior_scale": [0.1, 1.0], "l2": 0.05,
                                                    "combine": "blend"}},
     "distil": {"transductive": {"extension": "distil"}},
-    "scale 0.25, l2 0.05, distil": {"band_correction": {"prior_scale": 0.25, "l2": 0.05},
+    "scale 0.25 l2 0.05 distil": {"band_correction": {"prior_scale": 0.25, "l2": 0.05},
                                     "transductive": {"extension": "distil"}},
-    "folds 0.1..1.0, l2 0.05, distil": {
+    "folds 0.1..1.0 l2 0.05 distil": {
         "band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0], "l2": 0.05,
                             "combine": "folds"},
         "transductive": {"extension": "distil"}},
-    "folds 0.1..1.0, l2 0.05": {"band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0],
+    "folds 0.1..1.0 l2 0.05": {"band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0],
                                                     "l2": 0.05, "combine": "folds"}},
 }
 

@@ -107,8 +107,10 @@ def _top_levels(dist_info: Path) -> List[str]:
     if record.is_file():
         for line in record.read_text().splitlines():
             first = line.split(",")[0].split("/")[0]
-            if first and not first.endswith((".dist-info", ".data")) and first != "..":
-                names.add(first[:-3] if first.endswith(".py") else first)
+            name = first[:-3] if first.endswith(".py") else first
+            # importable names only: not <pkg>.libs (vendored libraries), bin/, ../
+            if name.isidentifier() and name != "bin":
+                names.add(name)
     return sorted(names)
 
 

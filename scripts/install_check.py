@@ -39,7 +39,7 @@ def main() -> int:
     out = root / "map.tif"
     run = qp + ["--json", "run", "metamapper:fewshot_classify", "--",
                 f"INPUT={SAMPLE / 'landsat8_crop.tif'}",
-                f"TRAINING={SAMPLE / 'landcover_polygons.gpkg'}", "CLASS_FIELD=class",
+                f"TRAINING={SAMPLE / 'landcover_polygons.gpkg'}", "CLASS_FIELD=name",
                 f"OUTPUT={out}"]
 
     step("1. the refusal names the missing packages and the install action")
@@ -61,8 +61,8 @@ def main() -> int:
 
     step("3. a second install does nothing")
     again = subprocess.run([sys.executable, "-m", "metamapper.install", "--yes"], env={
-        **env, "PYTHONPATH": f"{folder}:{env.get('PYTHONPATH', '')}"}, cwd=PKG,
-        capture_output=True, text=True)
+        **env, "PYTHONPATH": f"{env.get('PYTHONPATH', '')}:{folder}"}, cwd=PKG,
+        capture_output=True, text=True)  # appended, as the plugin does
     print(again.stdout[-400:])
     if "nothing to install" not in again.stdout:
         return 3

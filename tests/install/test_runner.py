@@ -142,3 +142,20 @@ def test_the_headless_door_reports_what_it_would_do(tmp_path, monkeypatch, capsy
     out = capsys.readouterr().out
     assert "nothing to install" in out and "numpy:" in out
     assert str(tmp_path / "profiles" / "default" / "python" / "dependencies") in out
+
+
+def test_a_wheel_without_top_level_txt_is_pruned_with_its_vendored_libraries(tmp_path):
+    """numpy 2 wheels (meson-python) have no top_level.txt and ship ``numpy.libs``: the
+    importable names come from RECORD, and the libraries go with the package."""
+    staging = tmp_path / "staging"
+    (staging / "numpy").mkdir(parents=True)
+    (staging / "numpy" / "__init__.py").write_text("")
+    (staging / "numpy.libs").mkdir()
+    (staging / "bin").mkdir()
+    info = staging / "numpy-9.9.dist-info"
+    info.mkdir()
+    (info / "RECORD").write_text("numpy/__init__.py,,\nnumpy.libs/libx.so,,\n"
+                                 "../../bin/f2py,,\nnumpy-9.9.dist-info/RECORD,,\n")
+    removed = runner.prune_provided(staging, lambda line: None)
+    assert removed == ["numpy"]
+    assert sorted(p.name for p in staging.iterdir()) == ["bin"]
