@@ -61,6 +61,7 @@ class AdaptedClassifier:
     support_loss: List[float] = field(default_factory=list)  # before each step + after last
     band_weight: Tensor | None = None  # (N, B) band correction on the standardised bands
     band_bias: Tensor | None = None  # (N,)
+    prior_scale: float | None = None  # the head's scale under the correction (per task)
 
     @property
     def n_classes(self) -> int:
@@ -287,6 +288,7 @@ def prior_scales(corr: dict) -> List[float]:
 def correct_head(
     emb: Tensor, head_w: Tensor, head_b: Tensor, bands: Tensor, y: Tensor, n_classes: int,
     corr: dict, start: tuple[Tensor, Tensor] | None = None,
+    groups: np.ndarray | None = None, scale: float | None = None,
 ) -> tuple[float, Tensor, Tensor]:
     """(prior scale s, W, c) of the band correction ``logits = s * head + W z + c``.
 
@@ -297,11 +299,14 @@ def correct_head(
       averaged (s, W and c are averaged: still one linear head, so prediction, propagation
       and the saved classifier are unchanged); a hedge between trusting the meta-learned
       head and trusting the bands.
-    * ``folds``: the candidate with the lowest held-out cross-entropy over the support's
-      one-pixel-per-class folds (prototypes rebuilt without the held-out pixels).
+    * ``folds``: the candidate with the lowest held-out cross-entropy over at most
+      ``FOLDS`` folds of the labelled features (``groups``; each pixel its own feature when
+      None), prototypes rebuilt without the held-out ones. When no fold can keep every
+      class (one feature per class), the blend. ``scale`` (the whole support's choice,
+      handed to its own held-out folds) skips the choice.
     """
     l2, iters = float(corr.get("l2", 0.1)), int(corr.get("max_iter", 100))
-    scales = prior_scales(corr)
+    scales = prior_scales(corr) if scale is None else [float(scale)]
     with torch.no_grad():
         base = F.linear(emb, head_w, head_b)
     fits = [fit_band_correction(base * s, bands, y, n_classes, l2, iters,
@@ -309,27 +314,45 @@ def correct_head(
     if len(scales) == 1:
         return scales[0], fits[0][0], fits[0][1]
     if corr.get("combine", "blend") == "folds":
-        losses = [held_out_loss(emb, bands, y, n_classes, s, l2, iters, fit)
+        folds = feature_folds(y, groups, FOLDS)
+        losses = [held_out_loss(emb, bands, y, n_classes, s, l2, iters, fit, folds)
                   for s, fit in zip(scales, fits)]
-        best = int(np.argmin(losses))
-        return scales[best], fits[best][0], fits[best][1]
+        if all(np.isfinite(losses)):
+            best = int(np.argmin(losses))
+            return scales[best], fits[best][0], fits[best][1]
     return (float(np.mean(scales)), torch.stack([f[0] for f in fits]).mean(0),
             torch.stack([f[1] for f in fits]).mean(0))
 
 
+#: at most this many held-out folds choose the prior scale (``combine: folds``)
+FOLDS = 5
+
+
+def feature_folds(y: Tensor, groups: np.ndarray | None, max_folds: int) -> Tensor:
+    """Fold per support pixel: each class's labelled features dealt round-robin into at
+    most ``max_folds`` folds (whole features stay together; a pixel is a feature when
+    ``groups`` is None), so that every fold holds out some of every class it can."""
+    yn = y.cpu().numpy()
+    g = np.arange(yn.size) if groups is None else np.asarray(groups)
+    folds = np.zeros(yn.size, np.int64)
+    for k in np.unique(yn):
+        members = np.flatnonzero(yn == k)
+        feats = np.unique(g[members])  # sorted: deterministic
+        rank = {int(f): i % max_folds for i, f in enumerate(feats)}
+        folds[members] = [rank[int(f)] for f in g[members]]
+    return torch.from_numpy(folds).to(y.device)
+
+
 def held_out_loss(emb: Tensor, bands: Tensor, y: Tensor, n_classes: int, scale: float,
-                  l2: float, iters: int, start: tuple[Tensor, Tensor]) -> float:
-    """Mean cross-entropy of held-out support pixels, one pixel per class out at a time
-    (classes with a single pixel stay in), prototypes and correction refitted each fold."""
-    folds = torch.zeros_like(y)
-    for k in range(n_classes):
-        members = torch.nonzero(y == k).flatten()
-        folds[members] = torch.arange(members.numel(), device=y.device)
+                  l2: float, iters: int, start: tuple[Tensor, Tensor], folds: Tensor) -> float:
+    """Mean cross-entropy of the held-out pixels over ``folds`` (a class whose every
+    feature would leave stays in), prototypes and correction refitted each fold; inf when
+    no fold can hold anything out."""
     total, count = 0.0, 0
     for f in range(int(folds.max()) + 1):
         test = folds == f
         counts = torch.bincount(y[~test], minlength=n_classes)
-        test = test & (counts[y] > 0)  # a class's only pixel never leaves
+        test = test & (counts[y] > 0)  # a class's last feature never leaves
         if not bool(test.any()):
             continue
         train = ~test
@@ -342,7 +365,7 @@ def held_out_loss(emb: Tensor, bands: Tensor, y: Tensor, n_classes: int, scale: 
             logits = base[test] + F.linear(bands[test], w, c)
             total += float(F.cross_entropy(logits, y[test], reduction="sum"))
         count += int(test.sum())
-    return total / max(count, 1)
+    return total / count if count else float("inf")
 
 
 def _resolve_device(device: Union[str, torch.device]) -> torch.device:
@@ -407,6 +430,7 @@ def adapt(
     soft_kmeans_iters: int | None = None,
     batch_size: int = 65536,
     correction_start: AdaptedClassifier | None = None,
+    groups: np.ndarray | None = None,
 ) -> AdaptedClassifier:
     """Adapt the loaded model to a support set with the method its card names.
 
@@ -416,7 +440,10 @@ def adapt(
     card's (or the given) ``soft_kmeans_iters`` > 0; at most ``transductive.max_unlabelled``
     of them (seeded sample). Deterministic for a fixed seed on CPU. ``correction_start``:
     a classifier adapted to a superset of this support (the whole support, when this is a
-    held-out fold), whose band correction starts the fit (``fit_band_correction``).
+    held-out fold), whose band correction starts the fit (``fit_band_correction``) and
+    whose prior scale it keeps (a per-task choice is made once, on the whole support).
+    ``groups``: the labelled feature of each support pixel (the held-out folds of a
+    per-task prior scale keep features together; None: every pixel its own).
     """
     card = loaded_model.card
     net = loaded_model.net
@@ -474,14 +501,17 @@ def adapt(
     head_w, head_b = final.pop(HEAD_W), final.pop(HEAD_B)
     band_w = band_b = None
     counts = torch.bincount(y, minlength=int(n_classes))
+    scale = 1.0
     if corr and bands.shape[1] > 0 and int(counts.min()) >= int(corr.get("min_shots", 2)):
         with torch.no_grad():
             emb_s = net.functional_forward(final, x)
         start = (None if correction_start is None or correction_start.band_weight is None
                  or correction_start.band_bias is None
                  else (correction_start.band_weight, correction_start.band_bias))
-        scale, band_w, band_b = correct_head(emb_s, head_w, head_b, bands, y, int(n_classes),
-                                             corr, start)
+        scale, band_w, band_b = correct_head(
+            emb_s, head_w, head_b, bands, y, int(n_classes), corr, start, groups,
+            correction_start.prior_scale if correction_start is not None
+            and corr.get("combine", "blend") == "folds" else None)
         head_w, head_b = head_w * scale, head_b * scale
     return AdaptedClassifier(
         net=net,
@@ -495,6 +525,7 @@ def adapt(
         support_loss=losses,
         band_weight=band_w,
         band_bias=band_b,
+        prior_scale=None if band_w is None else scale,
     )
 
 

@@ -393,7 +393,8 @@ def propagation_inputs(task: Task, loaded, cfg) -> PropagationInputs:
     def fit(train: np.ndarray, start: Any = None):
         return adapt(loaded, xs[train], task.support_y[train], task.n_classes,
                      device="cpu", seed=task.seed, transductive=False,
-                     correction_start=start)
+                     correction_start=start,
+                     groups=None if task.support_group is None else task.support_group[train])
 
     def position(idx: np.ndarray):
         r, c = np.divmod(idx, w)
@@ -442,7 +443,8 @@ def propagated_method(loaded, settings=None, select: bool = True) -> Method:
                         fold_predict if select else None, seed=task.seed)
         zs = torch.from_numpy(np.ascontiguousarray(xs[:, -n_bands:]))
         choice = distilled(cfg, choice, p.clf, p.prior_s, p.prior_u, zs, p.region_z,
-                           float((card.get("band_correction") or {}).get("l2", 0.1)))
+                           float((card.get("band_correction") or {}).get("l2", 0.1)),
+                           int(np.prod(task.scene.shape)))
         t1 = time.perf_counter()
         if choice.classifier is not None:
             pred = choice.classifier.predict(xq).cpu().numpy()
@@ -484,6 +486,7 @@ def adapted_method(loaded, transductive: bool = False,
             loaded, xs, task.support_y, task.n_classes,
             unlabelled_x=xu if transductive else None, device="cpu", seed=task.seed,
             transductive=transductive, soft_kmeans_iters=soft_kmeans_iters,
+            groups=task.support_group,
         )  # fmt: skip
         t1 = time.perf_counter()
         pred = clf.predict(xq).cpu().numpy()

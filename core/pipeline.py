@@ -240,7 +240,7 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
             "Label propagation over the region: not used (the model card maps no band "
             "features)."))
     area = int(region.window.height) * int(region.window.width)
-    if area > settings.max_region_pixels and settings.extension != "distil":
+    if area > settings.max_region_pixels and not settings.distils(area):
         return PropagationChoice(None, None, None, msg(
             "Label propagation over the region: not used (the region, {area:.1f} Mpx, is "
             "larger than {limit:.1f} Mpx).", area=area / 1e6,
@@ -276,7 +276,7 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
                     np.asarray(support.feature_id), fold_predict, seed=opts.seed,
                     held_out=held)
     return distilled(settings, choice, classifier, support_prior, probs, sz, z,
-                     float((card.get("band_correction") or {}).get("l2", 0.1)))
+                     float((card.get("band_correction") or {}).get("l2", 0.1)), area)
 
 
 def _support_features(
@@ -463,6 +463,7 @@ def map_region(
                         unlabelled_x=unlabelled, steps=opts.steps, device=device,
                         seed=opts.seed, transductive=opts.transductive,
                         batch_size=opts.batch_size, correction_start=start,
+                        groups=np.asarray(support.feature_id)[train],
                     )  # fmt: skip
 
             # the propagation check and the accuracy estimate hold out the same folds

@@ -64,12 +64,23 @@ class PropagationSettings:
     #: sets to time the propagated map whatever the check would decide)
     check: bool = True
     #: larger regions keep the inductive map: the extension compares every pixel with every
-    #: anchor (about 20 s per Mpx on 2 CPU cores for 4,000 anchors); not with ``distil``
+    #: anchor (about 20 s per Mpx on 2 CPU cores for 4,000 anchors); not when the extension
+    #: is distilled for such a region (``distil``, ``auto``)
     max_region_pixels: int = 2_000_000
     #: how the anchors' labels reach every pixel: ``exact`` (each pixel's nearest anchors,
-    #: :meth:`RegionPropagation.probabilities`) or ``distil`` (the band correction refitted
-    #: to the anchors' propagated labels, then the inductive map: :func:`distil`)
+    #: :meth:`RegionPropagation.probabilities`), ``distil`` (the band correction refitted
+    #: to the anchors' propagated labels, then the inductive map: :func:`distil`), or
+    #: ``auto``: exact up to ``exact_max_pixels``, distilled above
     extension: str = "exact"
+    #: with ``auto``: the largest region mapped with the exact extension (~30 s per Mpx
+    #: on 2 CPU cores; the distilled map costs what the inductive one does, and measured
+    #: 0.2-0.4 OA points below the exact one at K=5: docs/transduction.md)
+    exact_max_pixels: int = 250_000
+
+    def distils(self, region_pixels: int) -> bool:
+        """Whether a region of ``region_pixels`` gets the distilled extension."""
+        return self.extension == "distil" or (
+            self.extension == "auto" and region_pixels > self.exact_max_pixels)
 
     @classmethod
     def from_card(cls, section: dict | None) -> PropagationSettings:
@@ -434,11 +445,11 @@ def distil(classifier: Any, prior: Tensor, z: Tensor, labels: Tensor, l2: float,
 
 def distilled(settings: PropagationSettings, choice: PropagationChoice, classifier: Any,
               support_prior: Tensor, region_prior: Tensor, support_z: Tensor, region_z: Tensor,
-              l2: float) -> PropagationChoice:
-    """``choice`` as the map uses it: unchanged with the ``exact`` extension or when
-    propagation is not used; else its labels distilled into ``classifier`` (:func:`distil`)
-    and no per-pixel extension left to run."""
-    if settings.extension != "distil" or choice.propagation is None:
+              l2: float, region_pixels: int) -> PropagationChoice:
+    """``choice`` as the map uses it: unchanged with the exact extension (for this region's
+    size) or when propagation is not used; else its labels distilled into ``classifier``
+    (:func:`distil`) and no per-pixel extension left to run."""
+    if not settings.distils(region_pixels) or choice.propagation is None:
         return choice
     clf = distil(classifier, torch.cat([support_prior, region_prior]),
                  torch.cat([support_z, region_z]), choice.propagation.labels, l2)

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..adapt import fit_band_correction, prototype_head, prototypes
+from ..adapt import fit_band_correction, prior_scales, prototype_head, prototypes
 from ..model import HEAD_LR_KEY, LRS_PREFIX, FewShotNet
 
 METHODS = ("protomaml", "fomaml", "metasgd", "anil", "protonet")
@@ -146,7 +146,11 @@ class MetaLearner(nn.Module):
         d = self.net.input_dim
         model = self.adapted(xs[:, :d], ys, n_classes)
         if self.correction is not None and xs.shape[1] > d:
-            scale = float(self.correction.get("prior_scale", 1.0))
+            scales = prior_scales(self.correction)
+            if len(scales) != 1:  # a per-task choice is a run-time setting, not a recipe
+                raise ValueError("meta-training with the band correction takes one "
+                                 f"prior_scale, not {scales}")
+            scale = scales[0]
             with torch.no_grad():
                 base = scale * model(xs[:, :d])
             w, c = fit_band_correction(base, xs[:, d:], ys, n_classes,

@@ -129,7 +129,9 @@ def main() -> int:
         torch.manual_seed(0)
         cls = implicit_learner_class() if args.second_order else MetaLearner
         learner = cls("protonet", start.net, cfg.inner_steps, cfg.inner_lr,
-                      correction=None if args.control else BAND_CORRECTION)
+                      # the scale this probe was measured with (card 1.1.0's)
+                      correction=None if args.control
+                      else {**BAND_CORRECTION, "prior_scale": 0.1, "combine": "blend"})
         learner, info = train_method("protonet", cfg, stream, card_bm, args.steps,
                                      learner=learner)
         card = dict(start.card)

@@ -441,12 +441,14 @@ def test_a_blend_of_prior_scales_is_the_mean_of_each_scales_logits(corrected_mod
 
 
 def test_folds_pick_the_prior_scale_with_the_lowest_held_out_loss(corrected_model):
-    """combine 'folds': each candidate scored by a NumPy/sklearn-free reference of its
-    one-pixel-per-class held-out cross-entropy (prototypes and correction refitted)."""
+    """combine 'folds': each candidate scored by a reference written out here of its
+    held-out cross-entropy over 5 folds, pixels dealt round-robin per class (prototypes
+    and correction refitted); the choice is recorded, and a held-out fold of this support
+    started from it keeps it instead of choosing again."""
     import torch.nn.functional as F
     from metamapper.core.adapt import fit_band_correction, prototype_head, prototypes
 
-    x, y = _task_with_bands(3, 4, seed=2, n_bands=12)
+    x, y = _task_with_bands(3, 7, seed=2, n_bands=12)  # 7 pixels a class: 5 folds
     scales = [0.0, 0.3, 3.0]
     model = _with_correction(corrected_model, prior_scale=scales, combine="folds")
     clf = adapt(model, x, y, 3)
@@ -455,11 +457,11 @@ def test_folds_pick_the_prior_scale_with_the_lowest_held_out_loss(corrected_mode
     z, yt = torch.from_numpy(x[:, d:]).float(), torch.from_numpy(y).long()
     rank = np.zeros(y.size, np.int64)
     for k in range(3):
-        rank[y == k] = np.arange((y == k).sum())
+        rank[y == k] = np.arange((y == k).sum()) % 5
     losses = []
     for s in scales:
         total = 0.0
-        for f in range(4):
+        for f in range(5):
             tr, te = rank != f, rank == f
             hw, hb = prototype_head(prototypes(emb[tr], yt[tr], 3))
             base = F.linear(emb, hw, hb) * s
@@ -471,6 +473,29 @@ def test_folds_pick_the_prior_scale_with_the_lowest_held_out_loss(corrected_mode
     torch.testing.assert_close(clf.head_weight, whole.head_weight)
     torch.testing.assert_close(clf.logits(x), whole.logits(x), atol=1e-4, rtol=0)
     assert len(set(np.round(losses, 3))) == 3  # the candidates really differ
+    assert clf.prior_scale == best
+    train = np.flatnonzero(np.arange(y.size) % 7 != 0)
+    fold = adapt(model, x[train], y[train], 3, correction_start=clf)
+    assert fold.prior_scale == best
+
+
+def test_folds_keep_labelled_features_together_and_blend_without_any(corrected_model):
+    """Groups: a polygon's pixels leave together; one feature per class leaves no fold that
+    keeps every class, so the candidates are blended."""
+    from metamapper.core.adapt import feature_folds
+
+    y = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+    folds = feature_folds(y, np.array([7, 7, 8, 8, 3, 3, 3, 4]), 5)
+    assert folds.tolist() == [0, 0, 1, 1, 0, 0, 0, 1]
+    assert feature_folds(y, None, 3).tolist() == [0, 1, 2, 0, 0, 1, 2, 0]
+    x, yy = _task_with_bands(3, 4, seed=4, n_bands=12)
+    one_each = np.asarray(yy)  # every class a single polygon
+    folds_card = _with_correction(corrected_model, prior_scale=[0.1, 1.0], combine="folds")
+    blend_card = _with_correction(corrected_model, prior_scale=[0.1, 1.0], combine="blend")
+    picked = adapt(folds_card, x, yy, 3, groups=one_each)
+    blended = adapt(blend_card, x, yy, 3)
+    assert picked.prior_scale == 0.55
+    torch.testing.assert_close(picked.logits(x), blended.logits(x), atol=1e-5, rtol=0)
 
 
 def test_a_card_with_a_bad_prior_scale_list_or_combine_is_refused(tmp_path):

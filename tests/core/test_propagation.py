@@ -339,13 +339,17 @@ def test_distil_refits_the_band_correction_to_the_propagated_labels():
     assert float(gw.abs().max()) < 1e-3 and float(gb.abs().max()) < 1e-3
 
 
-def test_a_distilled_propagation_maps_a_region_of_any_size_inductively(tmp_path):
-    """extension 'distil': used even above the exact extension's size cap, the map is the
-    distilled classifier's inductive map (no per-pixel anchor search), and the tag says so."""
+@pytest.mark.parametrize("extension, exact_max, distils", [
+    ("distil", 10**6, True), ("auto", 100, True), ("auto", 10**6, False)])
+def test_a_distilled_propagation_maps_a_region_of_any_size_inductively(
+        tmp_path, extension, exact_max, distils):
+    """extension 'distil' (or 'auto' above exact_max_pixels): used even above the exact
+    extension's size cap, the map is the distilled classifier's inductive map (no per-pixel
+    anchor search), and the tag says so; 'auto' below the size keeps the exact extension."""
     import metamapper.core.predict as predict_module
 
-    card = {**PROPAGATION_CARD, "max_region_pixels": 100, "extension": "distil",
-            "check": False}
+    card = {**PROPAGATION_CARD, "extension": extension, "exact_max_pixels": exact_max,
+            "check": False, **({"max_region_pixels": 100} if distils else {})}
     model = str(make_model_file(tmp_path, episodes=20, transductive=card,
                                 band_mapping={"append_bands": True, "context_radius": 1,
                                               "context_mode": "smooth"},
@@ -369,5 +373,5 @@ def test_a_distilled_propagation_maps_a_region_of_any_size_inductively(tmp_path)
     with rasterio.open(out) as ds:
         note = ds.tags()["METAMAPPER_TRANSDUCTION"]
         classes = ds.read(1)
-    assert "used without a check" in note and "distilled" in note
-    assert note in res.notes and not calls and (classes > 0).all()
+    assert "used without a check" in note and ("distilled" in note) == distils
+    assert note in res.notes and bool(calls) != distils and (classes > 0).all()
