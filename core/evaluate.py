@@ -775,8 +775,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in target_check(rows, loaded.card):
         print(line)
     for k in cfg.shots:
-        text = nested_selection.markdown(nested_selection.nested(records, scene_group, k),
-                                         scene_group)
+        card_per_task = (loaded.card.get("band_correction") or {}).get("combine") == "folds"
+        text = nested_selection.markdown(nested_selection.nested(
+            records, scene_group, k,
+            lambda m: nested_selection.per_task(m, card_per_task)), scene_group)
         if text:
             print(text)
             with open(out / "nested_selection.md", "a" if k != cfg.shots[0] else "w",

@@ -58,3 +58,14 @@ def test_a_variant_card_overrides_only_the_named_keys():
     assert out["band_correction"] == {"l2": 0.05, "prior_scale": [0.1, 1.0], "min_shots": 1}
     assert card["band_correction"]["prior_scale"] == 0.1  # the original is untouched
     assert out["transductive"] is not card["transductive"]
+
+
+def test_a_tie_within_half_a_point_goes_to_the_per_task_setting():
+    """'fixed' beats 'folds (per task)' by 0.3 points on every headroom scene: a tie, so the
+    per-task setting is chosen; by 1 point, 'fixed' is."""
+    for lead, expected in ((0.003, "folds"), (0.01, "fixed")):
+        per_task = {s: v + 0.02 for s, v in BASE.items()}
+        fixed = {s: v + 0.02 + lead for s, v in BASE.items()}
+        res = ns.nested(records(table({"fixed": fixed, "folds": per_task}, BASE)),
+                        GROUPS.get, k=5)
+        assert res["all"]["chosen"] == ns.PREFIX + expected
