@@ -249,34 +249,52 @@ def fit_band_correction(
 ) -> tuple[Tensor, Tensor]:
     """(W (N, B), c (N,)) minimising CE(base + W z + c) + l2 |W|^2 on the support.
 
-    Convex (strictly, in W), solved by L-BFGS (deterministic on the CPU) from zero or from
-    ``start`` (W, c): the held-out folds of a support start from the whole support's
-    solution, near their own, and converge in ~40 % less time to the same optimum. The
-    base logits (the meta-learned head) are held fixed, so the penalty pulls towards them.
+    Convex (strictly, in W), solved by SciPy's L-BFGS-B in float64 with the analytic
+    gradient (deterministic; torch's own L-BFGS would import torch._dynamo on first use,
+    1.5-2 s of every fresh QGIS or qgis_process run), from zero or from ``start`` (W, c):
+    the held-out folds of a support start from the whole support's solution, near their
+    own; the optimum is the same. ``y``: class indices, or
+    (n, N) probabilities (soft labels: the distilled propagation). The base logits (the
+    meta-learned head) are held fixed, so the penalty pulls towards them.
     """
-    base = base_logits.detach()
-    shape = (n_classes, bands.shape[1])
+    from scipy.optimize import minimize
+
+    device = bands.device
+    base = base_logits.detach().to("cpu", torch.float64)
+    z = bands.detach().to("cpu", torch.float64)
+    target = (y.detach().to("cpu", torch.float64) if y.is_floating_point()
+              else F.one_hot(y.detach().cpu().long(), n_classes).to(torch.float64))
+    shape = (n_classes, z.shape[1])
+    theta0 = np.zeros(n_classes * z.shape[1] + n_classes)
     if start is not None and tuple(start[0].shape) == shape and start[1].shape == (n_classes,):
-        w = start[0].detach().to(bands.device).clone().requires_grad_(True)
-        c = start[1].detach().to(bands.device).clone().requires_grad_(True)
-    else:
-        w = torch.zeros(shape, device=bands.device, requires_grad=True)
-        c = torch.zeros(n_classes, device=bands.device, requires_grad=True)
-    opt = torch.optim.LBFGS([w, c], lr=1.0, max_iter=int(max_iter),
-                            line_search_fn="strong_wolfe")
-
-    def closure() -> Tensor:
-        opt.zero_grad()
-        loss = F.cross_entropy(base + F.linear(bands, w, c), y) + l2 * (w * w).sum()
-        loss.backward()
-        return loss
-
-    with torch.enable_grad():
-        opt.step(closure)
-    w_out, c_out = w.detach(), c.detach()
+        theta0 = np.concatenate([start[0].detach().cpu().double().numpy().ravel(),
+                                 start[1].detach().cpu().double().numpy()])
+    res = minimize(_correction_objective, theta0, args=(base, z, target, float(l2), shape),
+                   jac=True, method="L-BFGS-B",
+                   options={"maxiter": int(max_iter), "maxfun": int(max_iter * 1.25) + 1,
+                            "gtol": 1e-7, "ftol": 1e-12})
+    theta = torch.from_numpy(res.x)
+    split = shape[0] * shape[1]
+    w_out = theta[:split].reshape(shape).float().to(device)
+    c_out = theta[split:].float().to(device)
     if not (torch.isfinite(w_out).all() and torch.isfinite(c_out).all()):
         return torch.zeros_like(w_out), torch.zeros_like(c_out)
     return w_out, c_out
+
+
+def _correction_objective(theta: np.ndarray, base: Tensor, z: Tensor, target: Tensor,
+                          l2: float, shape: tuple[int, int]) -> tuple[float, np.ndarray]:
+    """Cross-entropy + L2 and its gradient in (W, c), for :func:`fit_band_correction`."""
+    split = shape[0] * shape[1]
+    t = torch.from_numpy(theta)
+    w, c = t[:split].reshape(shape), t[split:]
+    logits = base + z @ w.T + c
+    logp = torch.log_softmax(logits, dim=1)
+    n = max(int(z.shape[0]), 1)
+    loss = -(target * logp).sum() / n + l2 * (w * w).sum()
+    g = (logp.exp() - target) / n
+    grad = torch.cat([(g.T @ z + 2.0 * l2 * w).reshape(-1), g.sum(dim=0)])
+    return float(loss), grad.numpy()
 
 
 def prior_scales(corr: dict) -> List[float]:
