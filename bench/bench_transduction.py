@@ -18,8 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_engine as be  # noqa: E402  (sets up the package path)
 import rasterio  # noqa: E402

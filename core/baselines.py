@@ -442,6 +442,7 @@ def propagated_method(loaded, settings=None, select: bool = True) -> Method:
                         else np.arange(task.support_y.size),
                         fold_predict if select else None, seed=task.seed)
         zs = torch.from_numpy(np.ascontiguousarray(xs[:, -n_bands:]))
+        assert task.scene is not None
         choice = distilled(cfg, choice, p.clf, p.prior_s, p.prior_u, zs, p.region_z,
                            float((card.get("band_correction") or {}).get("l2", 0.1)),
                            int(np.prod(task.scene.shape)))

@@ -31,6 +31,7 @@ from typing import Any, Callable, Dict, List, Sequence
 
 import numpy as np
 
+from . import nested_selection
 from .baselines import (
     SKLEARN_METHODS,
     Method,
@@ -44,8 +45,6 @@ from .baselines import (
     supervised_checkpoint,
 )
 from .metatrain.scene_tasks import scene_draws
-from . import nested_selection
-from .nested_selection import VARIANTS, variant_card
 from .metatrain.scenes import (
     CACHE,
     REPO,
@@ -56,6 +55,7 @@ from .metatrain.scenes import (
     read_geotiff_scene,
     scene_group,
 )
+from .nested_selection import VARIANTS, variant_card
 
 SHOTS = (1, 5, 10, 20)
 STYLES = ("points", "polygons")
@@ -774,11 +774,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(style, m, {k: round(v, 3) for k, v in means[m].items()})
     for line in target_check(rows, loaded.card):
         print(line)
+    card_per_task = (loaded.card.get("band_correction") or {}).get("combine") == "folds"
+
+    def prefer(method: str) -> bool:
+        return nested_selection.per_task(method, card_per_task)
+
     for k in cfg.shots:
-        card_per_task = (loaded.card.get("band_correction") or {}).get("combine") == "folds"
-        text = nested_selection.markdown(nested_selection.nested(
-            records, scene_group, k,
-            lambda m: nested_selection.per_task(m, card_per_task)), scene_group)
+        text = nested_selection.markdown(nested_selection.nested(records, scene_group, k, prefer),
+                                         scene_group)
         if text:
             print(text)
             with open(out / "nested_selection.md", "a" if k != cfg.shots[0] else "w",

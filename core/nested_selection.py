@@ -21,7 +21,7 @@ over all scenes, which the easy scenes dominate, plays no part.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Dict, Iterable, List, Mapping, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
@@ -147,14 +147,16 @@ def nested(records: Sequence[dict], group_of, k: int = 5,
         candidates.append(SHIPPED)
     keys = sorted(key for key in table if all(c in table[key] for c in candidates))
     groups = sorted({group_of(scene) for scene, _ in keys})
-    out = {"k": k, "candidates": candidates, "keys": keys, "table": table, "groups": {}}
+    chosen_by_group: Dict[str, dict] = {}
+    out: Dict[str, Any] = {"k": k, "candidates": candidates, "keys": keys, "table": table,
+                           "groups": chosen_by_group}
     for g in groups:
         held = [key for key in keys if group_of(key[0]) == g]
         rest = [key for key in keys if group_of(key[0]) != g]
         if not rest:  # one group alone: nothing to choose on without it
             continue
         chosen, reference = choose(table, rest, candidates, prefer)
-        out["groups"][g] = {"chosen": chosen, "reference": reference,
+        chosen_by_group[g] = {"chosen": chosen, "reference": reference,
                             "scenes": sorted({s for s, _ in held})}
     out["all"] = dict(zip(("chosen", "reference"), choose(table, keys, candidates, prefer)))
     return out
@@ -190,7 +192,8 @@ def markdown(result: dict, group_of, shipped: str = SHIPPED) -> str:
                  for st in styles]
         lines.append(f"| {short[m]} | " + " | ".join(f"{v:.3f}" for v in means)
                      + f" | {gain * 100:+.1f} | {worst * 100:+.1f}{'' if ok else ' (!)'} |")
-    lines += ["", f"Chosen on all groups (what the card ships): **{short[result['all']['chosen']]}**.",
+    chosen_all = short[result["all"]["chosen"]]
+    lines += ["", f"Chosen on all groups (what the card ships): **{chosen_all}**.",
               "", "| held-out group | chosen on the others | reference baseline | "
               + " | ".join(f"nested {st}" for st in styles)
               + " | " + " | ".join(f"shipped {st}" for st in styles) + " |",

@@ -31,7 +31,7 @@ def main(argv=None) -> int:
                         "into OUT/<platform>-cp<XY> (see --platform, --python)")
     p.add_argument("--platform", default="linux_x86_64",
                    choices=sorted(plan.WHEELHOUSE_PLATFORMS))
-    p.add_argument("--python", default="%d.%d" % sys.version_info[:2],
+    p.add_argument("--python", default="{}.{}".format(*sys.version_info[:2]),
                    help="the Python version of the QGIS the wheels are for, e.g. 3.12")
     args = p.parse_args(argv)
     if args.wheelhouse:
