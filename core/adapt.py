@@ -30,7 +30,7 @@ refine the class prototypes before the head is built. Off by default (card
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Sequence, Union
+from typing import Any, Dict, List, Sequence, Union
 
 import numpy as np
 import torch
@@ -269,10 +269,11 @@ def fit_band_correction(
     if start is not None and tuple(start[0].shape) == shape and start[1].shape == (n_classes,):
         theta0 = np.concatenate([start[0].detach().cpu().double().numpy().ravel(),
                                  start[1].detach().cpu().double().numpy()])
-    res = minimize(_correction_objective, theta0, args=(base, z, target, float(l2), shape),
-                   jac=True, method="L-BFGS-B",
-                   options={"maxiter": int(max_iter), "maxfun": int(max_iter * 1.25) + 1,
-                            "gtol": 1e-7, "ftol": 1e-12})
+    with _one_blas_thread():  # tiny products: threads only wait for each other
+        res = minimize(_correction_objective, theta0,
+                       args=(base, z, target, float(l2), shape), jac=True, method="L-BFGS-B",
+                       options={"maxiter": int(max_iter), "maxfun": int(max_iter * 1.25) + 1,
+                                "gtol": 1e-7, "ftol": 1e-12})
     theta = torch.from_numpy(res.x)
     split = shape[0] * shape[1]
     w_out = theta[:split].reshape(shape).float().to(device)
@@ -280,6 +281,17 @@ def fit_band_correction(
     if not (torch.isfinite(w_out).all() and torch.isfinite(c_out).all()):
         return torch.zeros_like(w_out), torch.zeros_like(c_out)
     return w_out, c_out
+
+
+def _one_blas_thread() -> Any:
+    """NumPy's BLAS limited to one thread (threadpoolctl comes with scikit-learn)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn is a runtime dependency
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def _correction_objective(theta: np.ndarray, base: Tensor, z: Tensor, target: Tensor,
