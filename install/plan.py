@@ -171,16 +171,24 @@ def pip_command(python: str, target: Path, step_reqs: Sequence[str], index: Sequ
 
 
 def qgis_python(executable: str | None = None, system: str | None = None,
-                prefix: str | None = None) -> str:
+                prefix: str | None = None, version: tuple | None = None) -> str:
     """QGIS's own Python interpreter.
 
-    Inside QGIS on Windows and macOS ``sys.executable`` is the QGIS binary, which cannot
-    run ``-m pip``; the interpreter sits next to it (OSGeo4W: ``<prefix>/python.exe``;
-    QGIS.app: ``Contents/MacOS/bin/python3``). On Linux QGIS uses the system Python.
+    Inside QGIS ``sys.executable`` is the QGIS binary on Windows and macOS, which cannot run
+    ``-m pip``; the interpreter sits in QGIS's Python prefix (OSGeo4W:
+    ``<prefix>/python.exe``; QGIS.app: ``Contents/MacOS/bin/python3``). On Linux QGIS embeds
+    the system Python, and ``sys.executable`` is whatever ``python3`` the PATH finds first
+    (a pyenv shim, another version), so the versioned interpreter of QGIS's own prefix
+    (``/usr/bin/python3.11``) comes first wherever it exists.
     """
     executable = executable or sys.executable
     system = system or _platform.system()
-    prefix = prefix or sys.prefix
+    prefix = prefix or sys.exec_prefix
+    major, minor = (version or sys.version_info)[:2]
+    if system != "Windows":
+        versioned = Path(prefix) / "bin" / f"python{major}.{minor}"
+        if versioned.exists():
+            return str(versioned)
     name = Path(executable).name.lower()
     if "python" in name:
         return executable

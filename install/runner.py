@@ -46,7 +46,7 @@ class Report:
 def diagnostics(folder: Path, qgis_version: str | None = None) -> List[str]:
     """QGIS, Python, numpy, GDAL and platform: the lines a bug report needs."""
     lines = [f"QGIS: {qgis_version or _qgis_version()}",
-             f"Python: {sys.version.split()[0]} ({sys.executable})",
+             f"Python: {sys.version.split()[0]} ({plan.qgis_python()})",
              f"Platform: {_platform.platform()} {_platform.machine()}"]
     try:
         import numpy

@@ -2,7 +2,7 @@
 
 Starts QGIS in a fresh profile with MetaMapper enabled (``scripts/qgis_window.run_probe``),
 triggers the plugin's "Install dependencies…" action as a user would, waits for the dialog
-and saves the window with it; the JSON report says whether the action was in the Plugins
+and saves it; the JSON report says whether the action was in the Plugins
 menu and what the dialog found missing. ``--pretend-missing rasterio,scikit-learn`` makes
 the check report those packages missing (the screenshot of what a new user sees; nothing
 is installed: the dialog is only shown).
@@ -48,10 +48,8 @@ PROBE = textwrap.dedent(
 
     def report(plugin, in_menu):
         dialog = plugin.installer
-        win = iface.mainWindow()
-        win.grab().save({png!r})
-        if dialog is not None:
-            dialog.grab().save({png!r}.replace(".png", "_dialog.png"))
+        if dialog is not None:  # a window of its own: the main window's grab misses it
+            dialog.grab().save({png!r})
         data = {{"action_in_plugins_menu": in_menu,
                 "dialog_shown": dialog is not None and dialog.isVisible(),
                 "needed": list(dialog.needed) if dialog is not None else None,

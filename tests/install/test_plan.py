@@ -15,13 +15,20 @@ MAC_ARM = plan.Platform("Darwin", "arm64", (3, 12))
 MAC_INTEL = plan.Platform("Darwin", "x86_64", (3, 12))
 
 
-def test_qgis_python_is_found_beside_the_qgis_binary():
-    assert plan.qgis_python("/usr/bin/python3.11", "Linux") == "/usr/bin/python3.11"
-    assert plan.qgis_python("/usr/bin/qgis", "Linux") == "python3"
+def test_qgis_python_is_found_beside_the_qgis_binary(tmp_path):
+    nowhere = str(tmp_path / "no-prefix")
+    assert plan.qgis_python("/usr/bin/python3.11", "Linux", nowhere) == "/usr/bin/python3.11"
+    assert plan.qgis_python("/usr/bin/qgis", "Linux", nowhere) == "python3"
+    # a PATH shim (pyenv) is not QGIS's Python: the prefix's versioned interpreter wins
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python3.11").write_text("")
+    assert plan.qgis_python("/root/.pyenv/shims/python3", "Linux", str(tmp_path),
+                            (3, 11)) == str(tmp_path / "bin" / "python3.11")
     assert plan.qgis_python(r"C:\OSGeo4W\bin\qgis-bin.exe", "Windows",
                             r"C:\OSGeo4W\apps\Python312") == str(
         Path(r"C:\OSGeo4W\apps\Python312") / "python.exe")
-    assert plan.qgis_python("/Applications/QGIS.app/Contents/MacOS/QGIS", "Darwin") == \
+    assert plan.qgis_python("/Applications/QGIS.app/Contents/MacOS/QGIS", "Darwin",
+                            nowhere) == \
         "/Applications/QGIS.app/Contents/MacOS/bin/python3"
 
 
