@@ -52,6 +52,12 @@ def random_forest(path: Path, feats: list, size: int) -> dict:
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--label", default="latest",
+                    help="results go to bench/results/transduction-<label>.{json,md}")
+    label = ap.parse_args().label
     be.DATA.mkdir(parents=True, exist_ok=True)
     path = be.DATA / f"s2like-2048-13b-{CLASSES}c.tif"
     coarse = be.scene_raster(path, 2048, 13, n_classes=CLASSES)
@@ -87,7 +93,7 @@ def main() -> None:
         print(side, json.dumps(row), flush=True)
     res_dir = be.RESULTS
     res_dir.mkdir(parents=True, exist_ok=True)
-    (res_dir / "transduction-latest.json").write_text(json.dumps(out, indent=1))
+    (res_dir / f"transduction-{label}.json").write_text(json.dumps(out, indent=1))
     md = ["# The default map with label propagation (bench/bench_transduction.py)", "",
           f"{out['machine']}", "",
           f"13 bands, {CLASSES} classes, one labelled 5 x 5 polygon per class; `map_region` "
@@ -104,7 +110,7 @@ def main() -> None:
                   f"{row['random_forest']['total_s']} s | {row['ratio']}x |")
     md += ["", "Propagation (the class map's METAMAPPER_TRANSDUCTION tag): "
            + out["rows"]["1024"]["default"]["note"], ""]
-    (res_dir / "transduction-latest.md").write_text("\n".join(md))
+    (res_dir / f"transduction-{label}.md").write_text("\n".join(md))
     print("\n".join(md))
 
 
