@@ -18,8 +18,6 @@ from metamapper.install.paths import dependencies_dir
 
 from tests.install.wheel_index import closed_port, make_wheel, serve, write_simple_index
 
-pytestmark = pytest.mark.timeout(300)
-
 
 @pytest.fixture(scope="module")
 def index_root(tmp_path_factory):
