@@ -55,7 +55,7 @@ from .metatrain.scenes import (
     read_geotiff_scene,
     scene_group,
 )
-from .nested_selection import VARIANTS, variant_card
+from .nested_selection import VARIANTS, is_baseline, variant_card
 
 SHOTS = (1, 5, 10, 20)
 STYLES = ("points", "polygons")
@@ -86,11 +86,6 @@ LABELS = {
     DEFAULT_METHOD: "MetaMapper (plugin default: + propagation over the region)",
     f"{DEFAULT_METHOD}_always": "MetaMapper, propagation always (no support check)",
 }
-
-
-def is_baseline(method: str) -> bool:
-    """Methods an analyst could run instead (scikit-learn on the same pixels)."""
-    return not method.startswith(META) and not method.startswith("fewshotnet")
 
 
 def uses_context(method: str) -> bool:

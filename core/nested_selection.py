@@ -81,20 +81,21 @@ def scene_table(records: Iterable[dict], k: int) -> Table:
     return dict(table)
 
 
-def _is_baseline(method: str) -> bool:
+def is_baseline(method: str) -> bool:
+    """Methods an analyst could run instead (scikit-learn on the same pixels)."""
     return not method.startswith("metamapper") and not method.startswith("fewshotnet")
 
 
 def best_single_baseline(table: Table, keys: Sequence[Tuple[str, str]]) -> str:
     """The baseline method with the best mean OA over ``keys`` (present on every one)."""
-    common = set.intersection(*(set(m for m in table[key] if _is_baseline(m)) for key in keys))
+    common = set.intersection(*(set(m for m in table[key] if is_baseline(m)) for key in keys))
     return max(sorted(common), key=lambda m: np.mean([table[key][m] for key in keys]))
 
 
 def headroom_keys(table: Table, keys: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
     """The (scene, style) entries whose best baseline stays under :data:`HEADROOM`."""
     return [key for key in keys
-            if max(v for m, v in table[key].items() if _is_baseline(m)) < HEADROOM]
+            if max(v for m, v in table[key].items() if is_baseline(m)) < HEADROOM]
 
 
 def score(table: Table, keys: Sequence[Tuple[str, str]], method: str, reference: str
