@@ -373,7 +373,8 @@ def map_region(
         write_category_names,
         write_qml,
     )
-    from .sampling import build_support, sample_region, select_usable_bands
+    from .region_sample import sample_region, select_usable_bands
+    from .sampling import build_support
     from .tile_features import TileMapper
 
     opts = options or MapOptions()

@@ -553,6 +553,20 @@ def _decode_windows(ds: Any, row_bytes: int) -> List[Window]:
             for r in starts for c in range(0, ds.width, cols)]
 
 
+def block_cells(ds: Any, info: RasterInfo) -> Tuple[int, int]:
+    """Cell (rows, cols) that scattered pixels are grouped by: the raster's own blocks
+    when they are tiles, so that each block is read (and decoded) once for all its pixels;
+    squares of a few MB otherwise (strips, single-row blocks)."""
+    default = int(np.clip(math.sqrt(2_000_000 / info.count), 32, 512))
+    try:
+        bh, bw = (int(v) for v in ds.block_shapes[0])
+    except Exception:  # noqa: BLE001 - a dataset without block information
+        return default, default
+    cell_h = bh if 16 <= bh <= 1024 else default
+    cell_w = bw if 16 <= bw <= 1024 else default
+    return cell_h, cell_w
+
+
 def cache_holds(ds: Any, window: Window) -> bool:
     """Whether GDAL's block cache (the current ``rasterio.Env``'s ``GDAL_CACHEMAX``, bytes)
     holds every decoded block under ``window`` at once: then a block decoded once (sampling,

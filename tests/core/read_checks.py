@@ -7,7 +7,8 @@ from typing import Sequence
 
 import numpy as np
 from metamapper.core.raster_io import RasterInfo, make_region, read_block
-from metamapper.core.sampling import read_patches, read_pixels, sample_region
+from metamapper.core.region_sample import sample_region
+from metamapper.core.sampling import read_patches, read_pixels
 from rasterio.windows import Window
 
 

@@ -216,7 +216,7 @@ def test_envi_bbl_flagged_bands_are_dropped(tmp_path, model):
 def test_band_scan_shortcut_equals_the_per_value_scan(dtype, case):
     """The bad-band scan's two-reduction shortcut gives the counts and extremes of the
     per-value validity it skips (forced here by an all-True mask)."""
-    from metamapper.core.sampling import _band_scan
+    from metamapper.core.region_sample import _band_scan
 
     rng = np.random.default_rng(3)
     data = rng.integers(-50 if dtype != "uint16" else 1, 900, size=(5, 12, 9)).astype(dtype)
@@ -243,7 +243,7 @@ def test_band_scan_shortcut_equals_the_per_value_scan(dtype, case):
 
 
 def test_all_bands_flagged_bad_is_refused(tmp_path):
-    from metamapper.core.sampling import select_usable_bands
+    from metamapper.core.region_sample import select_usable_bands
 
     path = _envi(tmp_path / "x.bsq", np.ones((2, 8, 8), np.uint16) * 5, "bbl = {0, 0}\n")
     info = open_raster_info(path)

@@ -9,13 +9,13 @@ import pytest
 import rasterio
 from metamapper.core.errors import LabelError, RegionError
 from metamapper.core.raster_io import make_region, open_raster_info
+from metamapper.core.region_sample import sample_region
 from metamapper.core.sampling import (
     LabelledFeature,
     _water_fill,
     build_support,
     class_coding,
     normalise_label,
-    sample_region,
 )
 
 from tests.factories import WGS84, box_polygon, make_raster, point
