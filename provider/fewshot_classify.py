@@ -21,7 +21,6 @@ from typing import Any, Dict, List, Tuple
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsFeatureSource,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
@@ -53,6 +52,15 @@ from ..translation import error_text, tr_message, translator
 from . import geometry as geo
 from . import suggestions as suggest_out
 from .checks import InputProblem, check_crs
+from .classify_checks import (
+    check_class_field,
+    check_output,
+    check_training,
+    make_parent,
+    parse_wavelengths,
+    support_size,
+)
+from .classify_log import log_inputs, log_result
 from .styling import (
     ClassMapPostProcessor,
     ClassStyle,
@@ -66,8 +74,6 @@ tr = translator("FewShotClassifyAlgorithm")
 
 ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
 DEVICES = ("auto", "cpu", "cuda")
-OUTPUT_EXTENSIONS = (".tif", ".tiff")
-USABLE_FIELD_TYPES = geo.TEXT_TYPES + geo.INTEGER_TYPES + geo.REAL_TYPES
 
 
 @dataclass
@@ -375,14 +381,14 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             raise InputProblem(tr("No training layer was given. Choose a point or polygon layer."))
         class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
         check_crs(training, tr("training layer"))
-        _check_class_field(training, class_field)
+        check_class_field(training, class_field)
         try:
             converted = geo.convert_labelled(
                 training, class_field, raster.crs, transform_context, is_cancelled
             )
         except geo.GeometryProblem as exc:
             raise InputProblem(str(exc)) from None
-        _check_training(converted, class_field, training, raster)
+        check_training(converted, class_field, training, raster)
 
         region_source = self._source(parameters, self.REGION, context)
         region = None
@@ -409,11 +415,11 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
                 )
 
         output_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        _check_output(output_path, raster, tr("class map"))
+        check_output(output_path, raster, tr("class map"))
         confidence_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_CONFIDENCE, context)
         confidence_path = confidence_path or None
         if confidence_path:
-            _check_output(confidence_path, raster, tr("confidence"))
+            check_output(confidence_path, raster, tr("confidence"))
             if os.path.abspath(confidence_path) == os.path.abspath(output_path):
                 raise InputProblem(
                     tr("The class map and the confidence output are the same file. Give them "
@@ -430,7 +436,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
                     model_path=model_path,
                 )
             )
-        wavelengths = _parse_wavelengths(
+        wavelengths = parse_wavelengths(
             self.parameterAsString(parameters, self.WAVELENGTHS, context), raster
         )
         return GatheredInputs(
@@ -476,7 +482,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         except MetaMapperError as exc:
             raise QgsProcessingException(error_text(exc)) from None
 
-        _log_inputs(feedback, inputs, self._colors)
+        log_inputs(feedback, inputs, self._colors)
         device = DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)]
         options = MapOptions(
             device=device,
@@ -513,9 +519,9 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             if message:  # shown under the progress bar and written to the log
                 feedback.setProgressText(tr_message(message))
 
-        _make_parent(inputs.output_path)
+        make_parent(inputs.output_path)
         if inputs.confidence_path:
-            _make_parent(inputs.confidence_path)
+            make_parent(inputs.confidence_path)
         try:
             result = map_region(
                 raster.path,
@@ -537,8 +543,8 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             ) from None
 
         skipped = inputs.training.skipped + int(getattr(result, "skipped_features", 0) or 0)
-        support = _support_size(result)
-        _log_result(feedback, result, skipped, support, time.perf_counter() - started)
+        support = support_size(result)
+        log_result(feedback, result, skipped, support, time.perf_counter() - started)
 
         # the colours the engine wrote into the colour table (same source: ours, then palette)
         written = getattr(result, "class_colors", None) or {}
@@ -603,343 +609,6 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         feedback.pushInfo(tr("Suggested places to label next: {written}").format(written=written))
         self._outputs_to_style["suggestions"] = dest_id
         return dest_id
-
-
-# ---------------------------------------------------------------------- checks (pure helpers)
-
-
-def _check_class_field(source: QgsFeatureSource, class_field: str) -> None:
-    fields = source.fields()
-    usable = [f.name() for f in fields if f.type() in USABLE_FIELD_TYPES]
-    if not class_field:
-        raise InputProblem(
-            tr(
-                "No class field was chosen. Choose the training layer's field that holds "
-                "the class (text or integer): {value}."
-            ).format(
-                value=', '.join(usable) or tr('the layer has none'),
-            )
-        )
-    index = fields.lookupField(class_field)
-    if index < 0:
-        raise InputProblem(
-            tr(
-                "The class field '{class_field}' is not in the training layer. Choose one "
-                "of: {value}."
-            ).format(
-                class_field=class_field,
-                value=', '.join(usable) or tr('(no text or integer field: add one)'),
-            )
-        )
-    field = fields.at(index)
-    if field.type() not in USABLE_FIELD_TYPES:
-        raise InputProblem(
-            tr("The class field '{class_field}' is of type {type}, which cannot hold classes. "
-               "Choose a text or integer field ({usable}), or make one with the Field "
-               "Calculator.").format(class_field=class_field, usable=", ".join(usable),
-                                     type=field.typeName() or field.type())
-            if usable else
-            tr("The class field '{class_field}' is of type {type}, which cannot hold classes. "
-               "Choose a text or integer field, or make one with the Field Calculator."
-               ).format(class_field=class_field, type=field.typeName() or field.type())
-        )
-
-
-def _check_training(
-    converted: geo.ConvertedFeatures, class_field: str, source: QgsFeatureSource, raster: RasterInfo
-) -> None:
-    labels = converted.distinct_labels()
-    if not converted.geometries and converted.not_reprojectable:
-        raise InputProblem(
-            tr(
-                "The training features do not overlap the raster '{raster_name}': "
-                "{converted_not_reprojectable} of them could not even be reprojected from "
-                "{value} to {authid} (they lie far outside the raster's area). Digitise "
-                "them over the raster, or fix the layers' CRS if one is wrongly assigned."
-            ).format(
-                raster_name=raster.name,
-                converted_not_reprojectable=converted.not_reprojectable,
-                value=source.sourceCrs().authid() or tr('their CRS'),
-                authid=raster.crs.authid(),
-            )
-        )
-    if not converted.geometries:
-        detail = []
-        if converted.null_labels:
-            detail.append(tr("{n} with an empty or NULL '{class_field}'").format(
-                n=converted.null_labels, class_field=class_field))
-        if converted.empty_geometries:
-            detail.append(tr("{n} without geometry").format(n=converted.empty_geometries))
-        if converted.not_reprojectable:
-            detail.append(tr("{n} that could not be reprojected").format(
-                n=converted.not_reprojectable))
-        why = tr(" ({details})").format(details=tr("; ").join(detail)) if detail else ""
-        raise InputProblem(
-            tr(
-                "No usable training feature{why}. Give labelled points or polygons (if "
-                "'Selected features only' is on, select some features first)."
-            ).format(
-                why=why,
-            )
-        )
-    if len(labels) < 2:
-        found = ", ".join(repr(str(x)) for x in labels)
-        text = tr("Only {n} class found in '{class_field}' ({found}); at least two classes are "
-                  "needed. Label features of at least two different classes.").format(
-            n=len(labels), class_field=class_field, found=found)
-        if converted.null_labels:
-            text += " " + tr("({n} feature(s) had an empty or NULL class.)").format(
-                n=converted.null_labels)
-        raise InputProblem(text)
-    if not geo.overlaps(converted.bounds, raster.extent):
-        raise InputProblem(
-            tr(
-                "The training features do not overlap the raster '{raster_name}' after "
-                "reprojection from {value} to {authid}. Digitise them over the raster, or "
-                "fix the layers' CRS if one is wrongly assigned."
-            ).format(
-                raster_name=raster.name,
-                value=source.sourceCrs().authid() or tr('their CRS'),
-                authid=raster.crs.authid(),
-            )
-        )
-
-
-def _check_output(path: str, raster: RasterInfo, what: str) -> None:
-    if not path:
-        raise InputProblem(tr(
-            "No file name was given for the {what}. Choose a .tif file."
-        ).format(
-            what=what,
-        ))
-    if os.path.splitext(path)[1].lower() not in OUTPUT_EXTENSIONS:
-        raise InputProblem(
-            tr(
-                "The {what} must be a GeoTIFF; '{basename}' is not a .tif file name. "
-                "Choose a file name ending in .tif."
-            ).format(
-                what=what,
-                basename=os.path.basename(path),
-            )
-        )
-    if os.path.abspath(path) == os.path.abspath(raster.path):
-        raise InputProblem(
-            tr(
-                "The {what} would overwrite the input raster. Choose another file name."
-            ).format(
-                what=what,
-            )
-        )
-    folder = Path(path).resolve().parent
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise InputProblem(
-            tr(
-                "Cannot write the {what} to {path}: the folder {folder} is not a writable "
-                "folder. Choose a folder you can write to."
-            ).format(
-                what=what,
-                path=path,
-                folder=folder,
-            )
-        )
-    if os.path.isdir(path):
-        raise InputProblem(tr(
-            "The {what} path {path} is a folder. Give a .tif file name."
-        ).format(
-            what=what,
-            path=path,
-        ))
-
-
-def _parse_wavelengths(text: str, raster: RasterInfo) -> List[float] | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        raise InputProblem(
-            tr(
-                "Wavelengths '{text}' are not a comma-separated list of numbers (nm), e.g. "
-                "'482, 561, 655'. Fix the list or leave it empty."
-            ).format(
-                text=text,
-            )
-        ) from None
-    if len(values) != raster.band_count:
-        raise InputProblem(
-            tr(
-                "{n_values} wavelengths were given but the raster '{raster_name}' has "
-                "{raster_band_count} band(s). Give one wavelength per band, or leave it "
-                "empty."
-            ).format(
-                n_values=len(values),
-                raster_name=raster.name,
-                raster_band_count=raster.band_count,
-            )
-        )
-    if any(v <= 0 for v in values):
-        raise InputProblem(tr("Wavelengths must be positive numbers in nanometres."))
-    return values
-
-
-def _make_parent(path: str) -> None:
-    try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise QgsProcessingException(
-            tr(
-                "Cannot create the folder for {path} ({exc_strerror}). Choose a folder you "
-                "can write to."
-            ).format(
-                path=path,
-                exc_strerror=exc.strerror,
-            )
-        ) from None
-
-
-def _support_size(result: Any) -> int | None:
-    support = getattr(result, "support_pixels", None)
-    if isinstance(support, dict):
-        return int(sum(support.values()))
-    if isinstance(support, int):
-        return support
-    return None
-
-
-# ---------------------------------------------------------------------- log
-def _log_inputs(feedback, inputs: GatheredInputs, colors: Dict[str, Any]) -> None:
-    r = inputs.raster
-    feedback.pushInfo(
-        tr(
-            "Raster: {r_name} ({r_width} x {r_height} px, {r_band_count} band(s), {value})"
-        ).format(
-            r_name=r.name,
-            r_width=r.width,
-            r_height=r.height,
-            r_band_count=r.band_count,
-            value=r.crs.authid() or r.crs.description(),
-        )
-    )
-    t = inputs.training
-    feedback.pushInfo(
-        tr(
-            "Training: {n_t_geometries} feature(s), {n_distinct_labels} classes in "
-            "'{inputs_class_field}': {items}"
-        ).format(
-            n_t_geometries=len(t.geometries),
-            n_distinct_labels=len(t.distinct_labels()),
-            inputs_class_field=inputs.class_field,
-            items=', '.join(str(x) for x in t.distinct_labels()),
-        )
-    )
-    if t.null_labels:
-        feedback.pushWarning(
-            tr(
-                "Skipped {t_null_labels} training feature(s) with an empty or NULL "
-                "'{inputs_class_field}'."
-            ).format(
-                t_null_labels=t.null_labels,
-                inputs_class_field=inputs.class_field,
-            )
-        )
-    if t.empty_geometries:
-        feedback.pushWarning(tr(
-            "Skipped {t_empty_geometries} training feature(s) without geometry."
-        ).format(
-            t_empty_geometries=t.empty_geometries,
-        ))
-    if t.not_reprojectable:
-        feedback.pushWarning(
-            tr(
-                "Skipped {t_not_reprojectable} training feature(s) that could not be "
-                "reprojected to the raster CRS."
-            ).format(
-                t_not_reprojectable=t.not_reprojectable,
-            )
-        )
-    if inputs.region is not None:
-        feedback.pushInfo(tr(
-            "Region: {n_inputs_region_geometries} polygon(s)"
-        ).format(
-            n_inputs_region_geometries=len(inputs.region.geometries),
-        ))
-    else:
-        feedback.pushInfo(tr("Region: the whole raster"))
-    if colors:
-        feedback.pushInfo(tr("Class colours: taken from the training layer's categorized style"))
-
-
-def _log_result(feedback, result: Any, skipped: int, support: int | None, seconds: float) -> None:
-    feedback.pushInfo(tr(
-        "Method: {result_method}; device: {result_device}"
-    ).format(
-        result_method=result.method,
-        result_device=result.device,
-    ))
-    predicted = getattr(result, "predicted_pixels_per_class", None) or {}
-    support_px = getattr(result, "support_pixels", None) or {}
-    feedback.pushInfo(tr("Classes (code = name: pixels mapped; labelled pixels found / used):"))
-    for name, code in zip(result.classes, result.class_codes):
-        line = tr("  {code} = {name}: {mapped} px mapped; {found} labelled px found").format(
-            code=code, name=name, mapped=predicted.get(name, 0),
-            found=result.pixels_per_class.get(name, 0))
-        if name in support_px:
-            line += tr(" / {used} used").format(used=support_px[name])
-        feedback.pushInfo(line)
-    feedback.pushInfo(tr(
-        "Pixels classified: {result_region_pixels}"
-    ).format(
-        result_region_pixels=result.region_pixels,
-    ))
-    if support is not None:
-        feedback.pushInfo(tr(
-            "Labelled pixels used (support set): {support}"
-        ).format(
-            support=support,
-        ))
-    if skipped:
-        feedback.pushInfo(tr("Training features skipped: {skipped}").format(skipped=skipped))
-    if result.accuracy_estimate is not None:
-        feedback.pushInfo(
-            tr(
-                "Estimated accuracy: {value:.1f}% ({result_accuracy_method})"
-            ).format(
-                value=100 * result.accuracy_estimate,
-                result_accuracy_method=tr_message(result.accuracy_method),
-            )
-        )
-    else:
-        feedback.pushInfo(tr(
-            "Accuracy: {value}"
-        ).format(
-            value=tr_message(result.accuracy_method) or tr('not estimated'),
-        ))
-    for note in getattr(result, "notes", None) or []:  # wavelengths' source, bad bands
-        feedback.pushInfo(tr_message(note))
-    times = ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
-    feedback.pushInfo(tr(
-        "Times: {times}; provider total {seconds:.2f} s"
-    ).format(
-        times=times,
-        seconds=seconds,
-    ))
-    for warning in result.warnings:
-        feedback.pushWarning(tr_message(warning))
-    feedback.pushInfo(tr(
-        "Class map: {result_output_path}"
-    ).format(
-        result_output_path=result.output_path,
-    ))
-    if result.confidence_path:
-        feedback.pushInfo(tr(
-            "Confidence: {result_confidence_path}"
-        ).format(
-            result_confidence_path=result.confidence_path,
-        ))
 
 
 HELP = """<p>Classifies a raster from a <b>few labelled points or polygons</b>: a meta-trained
