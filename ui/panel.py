@@ -20,10 +20,8 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureRequest,
-    QgsFieldProxyModel,
     QgsGeometry,
     QgsMapLayer,
-    QgsMapLayerProxyModel,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
     QgsProject,
@@ -31,41 +29,25 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.gui import (
-    QgsCollapsibleGroupBox,
     QgsDockWidget,
-    QgsFieldComboBox,
-    QgsFileWidget,
-    QgsMapLayerComboBox,
 )
 from qgis.PyQt.QtWidgets import (
-    QButtonGroup,
-    QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
-    QRadioButton,
-    QScrollArea,
-    QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ..translation import translator
 from . import samples_layer as samples
-from .assessment_actions import AssessmentButtons, class_map_of
+from .assessment_actions import class_map_of
 from .map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
+from .panel_layout import REGION_DRAWN, REGION_EXTENT, REGION_RASTER, REGION_SELECTION, build_ui
 from .run_task import ClassificationRun, RunOutcome, confidence_path_for, default_output_path
 from .settings import DEVICES, PanelSettings
 from .suggestions_box import (
-    SuggestionsBox,
     keep_labels_with_samples,
     label_geometry,
     labels_kind,
@@ -73,10 +55,6 @@ from .suggestions_box import (
 
 tr = translator("MetaMapperPanel")
 
-REGION_DRAWN = "drawn"
-REGION_SELECTION = "selection"
-REGION_EXTENT = "extent"
-REGION_RASTER = "raster"
 PREFERRED_CLASS_FIELDS = ("class", "classname", "class_name", "name", "label", "landcover",
                           "land_cover", "lc", "code", "id")
 MESSAGE_TITLE = "MetaMapper"
@@ -122,179 +100,7 @@ class MetaMapperPanel(QgsDockWidget):
 
     # ================================================================== UI
     def _build_ui(self) -> None:
-        body = QWidget()
-        layout = QVBoxLayout(body)
-
-        # --- raster
-        raster_box = QGroupBox(tr("Raster to classify"))
-        form = QFormLayout(raster_box)
-        self.raster_combo = QgsMapLayerComboBox()
-        self.raster_combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
-        self.raster_combo.setAllowEmptyLayer(True)
-        self.raster_combo.setToolTip(tr("Any raster with a CRS, any number of bands"))
-        form.addRow(tr("Raster"), self.raster_combo)
-        layout.addWidget(raster_box)
-        if self.raster_combo.count() > 1:
-            self.raster_combo.setCurrentIndex(1)
-
-        # --- labelled features
-        labels_box = QGroupBox(tr("Labelled features"))
-        form = QFormLayout(labels_box)
-        self.training_combo = QgsMapLayerComboBox()
-        self.training_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer
-                                       | QgsMapLayerProxyModel.Filter.PolygonLayer)
-        self.training_combo.setAllowEmptyLayer(True)
-        form.addRow(tr("Layer"), self.training_combo)
-        self.field_combo = QgsFieldComboBox()
-        self.field_combo.setFilters(QgsFieldProxyModel.Filter.String
-                                    | QgsFieldProxyModel.Filter.Int
-                                    | QgsFieldProxyModel.Filter.LongLong
-                                    | QgsFieldProxyModel.Filter.Double)
-        form.addRow(tr("Class field"), self.field_combo)
-        self.selected_only = QCheckBox(tr("Selected features only"))
-        form.addRow(self.selected_only)
-        self.count_label = QLabel()
-        self.count_label.setWordWrap(True)  # long counts must not widen the dock
-        self.count_label.setObjectName("countLabel")
-        form.addRow(self.count_label)
-        if self.training_combo.count() > 1:
-            self.training_combo.setCurrentIndex(1)
-
-        pick_row = QHBoxLayout()
-        self.pick_class = QComboBox()
-        self.pick_class.setEditable(True)
-        self.pick_class.setToolTip(
-            tr("Class of the samples you click: choose one or type a new one"))
-        self.pick_class.lineEdit().setPlaceholderText(tr("class name"))
-        self.pick_mode = QComboBox()
-        self.pick_mode.addItem(tr("Points"), POINT)
-        self.pick_mode.addItem(tr("Polygons"), POLYGON)
-        self.pick_button = QToolButton()
-        self.pick_button.setText(tr("Pick on map"))
-        self.pick_button.setCheckable(True)
-        self.pick_button.setToolTip(
-            tr("Click points (or draw small polygons: left clicks, right click to finish) on "
-            "the map; they go to the 'MetaMapper samples' layer with the class on the left"))
-        pick_row.addWidget(self.pick_class, 2)
-        pick_row.addWidget(self.pick_mode, 1)
-        pick_row.addWidget(self.pick_button)
-        form.addRow(tr("Pick"), pick_row)
-        layout.addWidget(labels_box)
-
-        # --- region
-        region_box = QGroupBox(tr("Region to map"))
-        rlayout = QVBoxLayout(region_box)
-        self.region_group = QButtonGroup(self)
-        draw_row = QHBoxLayout()
-        self.region_drawn_radio = QRadioButton(tr("Drawn on the map"))
-        self.draw_rect_button = QToolButton()
-        self.draw_rect_button.setText(tr("Rectangle"))
-        self.draw_rect_button.setCheckable(True)
-        self.draw_poly_button = QToolButton()
-        self.draw_poly_button.setText(tr("Polygon"))
-        self.draw_poly_button.setCheckable(True)
-        self.draw_poly_button.setToolTip(tr("Left click adds a vertex, right click finishes, "
-                                         "Esc cancels"))
-        draw_row.addWidget(self.region_drawn_radio)
-        draw_row.addWidget(self.draw_rect_button)
-        draw_row.addWidget(self.draw_poly_button)
-        rlayout.addLayout(draw_row)
-        sel_row = QHBoxLayout()
-        self.region_selection_radio = QRadioButton(tr("Selected polygons of"))
-        self.region_layer_combo = QgsMapLayerComboBox()
-        self.region_layer_combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
-        self.region_layer_combo.setAllowEmptyLayer(True)
-        sel_row.addWidget(self.region_selection_radio)
-        sel_row.addWidget(self.region_layer_combo, 1)
-        rlayout.addLayout(sel_row)
-        self.region_extent_radio = QRadioButton(tr("Current map extent"))
-        self.region_raster_radio = QRadioButton(tr("Whole raster"))
-        rlayout.addWidget(self.region_extent_radio)
-        rlayout.addWidget(self.region_raster_radio)
-        for mode, radio in ((REGION_DRAWN, self.region_drawn_radio),
-                            (REGION_SELECTION, self.region_selection_radio),
-                            (REGION_EXTENT, self.region_extent_radio),
-                            (REGION_RASTER, self.region_raster_radio)):
-            radio.setProperty("region_mode", mode)
-            self.region_group.addButton(radio)
-        self.region_extent_radio.setChecked(True)
-        self.region_status = QLabel()
-        self.region_status.setWordWrap(True)
-        rlayout.addWidget(self.region_status)
-        layout.addWidget(region_box)
-
-        # --- advanced
-        self.advanced_box = QgsCollapsibleGroupBox(tr("Advanced options"))
-        self.advanced_box.setCollapsed(True)
-        self.advanced_box.setSaveCollapsedState(False)
-        form = QFormLayout(self.advanced_box)
-        self.model_widget = QgsFileWidget()
-        self.model_widget.setFilter(tr("MetaMapper model (*.pt)"))
-        self.model_widget.setToolTip(tr("Empty: the bundled meta-trained model"))
-        self.model_widget.lineEdit().setPlaceholderText(tr("bundled model"))
-        form.addRow(tr("Model"), self.model_widget)
-        self.device_combo = QComboBox()
-        for label, value in ((tr("Auto (GPU if available)"), "auto"), (tr("CPU"), "cpu"),
-                             (tr("CUDA (GPU)"), "cuda")):
-            self.device_combo.addItem(label, value)
-        form.addRow(tr("Device"), self.device_combo)
-        self.device_label = QLabel(tr("Expand to check for a GPU…"))
-        self.device_label.setWordWrap(True)
-        form.addRow("", self.device_label)
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        form.addRow(tr("Seed"), self.seed_spin)
-        self.shots_spin = QSpinBox()
-        self.shots_spin.setRange(1, 100000)
-        self.shots_spin.setToolTip(tr("Maximum labelled pixels used per class"))
-        form.addRow(tr("Shots cap"), self.shots_spin)
-        self.output_widget = QgsFileWidget()
-        self.output_widget.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
-        self.output_widget.setFilter(tr("GeoTIFF (*.tif *.tiff)"))
-        self.output_widget.lineEdit().setPlaceholderText(tr("[temporary GeoTIFF]"))
-        form.addRow(tr("Class map file"), self.output_widget)
-        layout.addWidget(self.advanced_box)
-
-        # --- where to label next (shown after a run)
-        self.suggestions_box = SuggestionsBox(self.canvas, self.project, self._pixel_size)
-        self.suggestions_box.labelRequested.connect(self.add_suggestion_label)
-
-        # --- run
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.progress.setValue(0)
-        buttons = QHBoxLayout()
-        self.run_button = QPushButton(tr("Run"))
-        self.run_button.setObjectName("runButton")
-        self.run_button.setDefault(True)
-        self.cancel_button = QPushButton(tr("Cancel"))
-        buttons.addWidget(self.progress, 1)
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.cancel_button)
-        layout.addLayout(buttons)
-        self.assessment = AssessmentButtons(dialog_parent=self.iface.mainWindow())
-        layout.addWidget(self.assessment)
-        layout.addWidget(self.suggestions_box)
-        layout.addStretch(1)
-
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        self.setWidget(scroll)
-
-        # widget-internal signals die with the widgets; no need to track them
-        self.training_combo.layerChanged.connect(self._on_training_layer_changed)
-        self.field_combo.fieldChanged.connect(lambda _f: self.refresh_counts())
-        self.selected_only.toggled.connect(lambda _b: self.refresh_counts())
-        self.region_layer_combo.layerChanged.connect(self._on_region_layer_changed)
-        self.region_group.buttonToggled.connect(lambda *_: self._update_region_status())
-        self.draw_rect_button.clicked.connect(lambda c: self._activate_region_tool(RECTANGLE, c))
-        self.draw_poly_button.clicked.connect(lambda c: self._activate_region_tool(POLYGON, c))
-        self.pick_button.toggled.connect(self._activate_pick_tool)
-        self.pick_mode.currentIndexChanged.connect(self._on_pick_mode_changed)
-        self.advanced_box.collapsedStateChanged.connect(self._on_advanced_toggled)
-        self.run_button.clicked.connect(self.start_run)
-        self.cancel_button.clicked.connect(self.cancel_run)
+        build_ui(self)
 
     def _restore_settings(self) -> None:
         self.model_widget.setFilePath(self.settings.model)
