@@ -386,7 +386,7 @@ def write_markdown(rows: List[dict], scenes: List[Any], skipped: List[str], load
                    cfg: Config, seconds: float, path: Path, note: str = "",
                    models: Dict[str, str] | None = None, command: str = "") -> List[str]:
     """docs/suggestions.md (or the variants' report); returns the target lines."""
-    from .evaluate import _git_commit
+    from .evaluate_report import _git_commit
 
     summary = summarise(rows)
     strategies = list(cfg.strategies)
