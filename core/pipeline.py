@@ -215,12 +215,12 @@ def _region_anchors(ds: Any, info: Any, region: Any, predictor: Any, mapper_args
 def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier: Any,
                         mapper: Any, mapper_args: tuple, support: SupportSet, sx: np.ndarray,
                         fold_predict: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                        opts: MapOptions, run: _Run) -> Any:
+                        opts: MapOptions, run: _Run, for_file: bool = False) -> Any:
     """Propagate the support labels over the region (core.propagation) if the support's
     k-fold says it helps; the choice and its scores are logged in the result's tags.
     ``fold_predict(train, test)``: the inductive classifier adapted on ``train``, its
     predicted classes of ``test``; its held-out score is computed once, here, and handed
-    to :func:`choose`."""
+    to :func:`choose`. ``for_file``: a classifier file is written (``distilled``)."""
     import torch
 
     from .predict import BatchPredictor
@@ -276,7 +276,8 @@ def _choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier:
                     np.asarray(support.feature_id), fold_predict, seed=opts.seed,
                     held_out=held)
     return distilled(settings, choice, classifier, support_prior, probs, sz, z,
-                     float((card.get("band_correction") or {}).get("l2", 0.1)), area)
+                     float((card.get("band_correction") or {}).get("l2", 0.1)), area,
+                     for_file)
 
 
 def _support_features(
@@ -346,8 +347,12 @@ def map_region(
     options: MapOptions | None = None,
     progress: ProgressFn | None = None,
     is_cancelled: CancelFn | None = None,
+    classifier_path: str | None = None,
 ) -> MapResult:
     """Classify ``region`` of ``raster_path`` from labelled ``features``; write the class map.
+
+    ``classifier_path``: also save the adapted classifier there (``core.classifier_file``),
+    for ``core.apply`` to map other rasters of the same bands with.
 
     Raises a :class:`~.errors.MetaMapperError` subclass (message: problem + fix) for every
     user-facing failure, :class:`~.errors.Cancelled` when ``is_cancelled()`` turns true; in
@@ -366,12 +371,12 @@ def map_region(
         class_colours,
         decode_whole,
         finish_class_map,
+        finish_confidence,
         make_region,
         open_class_map,
         open_confidence,
         open_raster_info,
-        write_category_names,
-        write_qml,
+        write_class_sidecars,
     )
     from .region_sample import sample_region, select_usable_bands
     from .sampling import build_support
@@ -403,6 +408,7 @@ def map_region(
             )
         )
     info = open_raster_info(raster)
+    source_bands = info.count
     warnings: List[str] = list(info.warnings)
     device = resolve_device(opts.device)
     model = load_model(model_path)
@@ -424,6 +430,7 @@ def map_region(
     with AtomicOutputs() as outputs:
         tmp_class = outputs.reserve(out_path)
         tmp_conf = outputs.reserve(conf_path) if conf_path else None
+        tmp_model = outputs.reserve(classifier_path) if classifier_path else None
         with rasterio.open(raster) as ds:
             region_obj = make_region(info, region)
             t0 = time.perf_counter()
@@ -484,6 +491,7 @@ def map_region(
             seconds["adapt"] = time.perf_counter() - t0
             propagation = None
             map_classifier = classifier  # what predicts the map (distilled propagation)
+            file_classifier, saved_kind = None, "inductive"  # what a classifier file holds
             if opts.transductive and _propagation_settings(card) is not None:
                 run.report(0.15, msg("Propagating the labels over the region"))
                 t0 = time.perf_counter()
@@ -491,11 +499,15 @@ def map_region(
                     choice = _choose_propagation(
                         ds, info, region_obj, card, classifier, mapper,
                         (stats, card_bm, wavelengths), support, sx, fold_predict, opts,
-                        run,
+                        run, tmp_model is not None,
                     )  # fmt: skip
                 propagation = choice.propagation
                 if choice.classifier is not None:  # distilled: the fused inductive map
                     map_classifier = choice.classifier
+                    saved_kind = "distilled"
+                elif choice.file_classifier is not None:
+                    file_classifier = choice.file_classifier
+                    saved_kind = "distilled-approximation"
                 transduction_note = choice.reason
                 notes.append(choice.reason)
                 seconds["transduction"] = time.perf_counter() - t0
@@ -550,11 +562,7 @@ def map_region(
                 }
                 finish_class_map(class_dst, names, codes, colours, tags)
                 if conf_dst is not None:
-                    conf_dst.set_band_description(1, "confidence")
-                    conf_dst.update_tags(
-                        METAMAPPER_MODEL=str(card.get("name", "")),
-                        METAMAPPER_CONFIDENCE="probability of the chosen class",
-                    )
+                    finish_confidence(conf_dst, str(card.get("name", "")))
             finally:
                 class_dst.close()
                 if conf_dst is not None:
@@ -566,8 +574,12 @@ def map_region(
                         "masked). Choose a region over valid raster data.",
                     )
                 )
-            write_category_names(tmp_class, names, codes)
-            write_qml(tmp_class.with_suffix(".qml"), names, codes, colours)
+            write_class_sidecars(tmp_class, names, codes, colours)
+            if tmp_model is not None:
+                notes.append(_save_classifier(
+                    tmp_model, file_classifier or map_classifier, saved_kind, card,
+                    stats, info, wavelengths, source_bands, ds.descriptions, names, codes,
+                    colours))
             suggestions = suggester.select() if suggester is not None else []
             seconds["predict"] = time.perf_counter() - t0
         run.check()
@@ -599,6 +611,20 @@ def map_region(
         suggestions=suggestions,
         notes=notes,
     )
+
+
+def _save_classifier(path: Path, clf: Any, kind: str, card: dict, stats: Any, info: Any,
+                     wavelengths: Any, source_bands: int, descriptions: Sequence[Any],
+                     names: Sequence[str], codes: Sequence[int], colours: Sequence[Any]) -> str:
+    """Write the adapted classifier file; return the log line saying what it holds."""
+    from .classifier_file import KINDS, SavedClassifier, save_classifier
+
+    saved = SavedClassifier.from_adapted(clf, card, stats, info, wavelengths, source_bands,
+                                         descriptions, names, codes, colours, kind)
+    note = msg("Adapted classifier saved: {kind}.", kind=KINDS[kind])
+    saved.notes.append(note)
+    save_classifier(path, saved)
+    return note
 
 
 def _suggester(opts: MapOptions, n_classes: int, region: Any, info: Any,

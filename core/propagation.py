@@ -231,6 +231,9 @@ class PropagationChoice:
     #: with ``extension: distil``, the inductive classifier refitted to the propagated
     #: labels (:func:`distilled`), which maps the region instead of ``propagation``
     classifier: Any = None
+    #: with the exact extension and a classifier file asked for: the distilled classifier
+    #: the file holds (the exact extension needs the source raster's positions)
+    file_classifier: Any = None
 
 
 def initial_labels(settings: PropagationSettings, region_prior: Tensor, support_prior: Tensor,
@@ -445,14 +448,21 @@ def distil(classifier: Any, prior: Tensor, z: Tensor, labels: Tensor, l2: float,
 
 def distilled(settings: PropagationSettings, choice: PropagationChoice, classifier: Any,
               support_prior: Tensor, region_prior: Tensor, support_z: Tensor, region_z: Tensor,
-              l2: float, region_pixels: int) -> PropagationChoice:
+              l2: float, region_pixels: int, for_file: bool = False) -> PropagationChoice:
     """``choice`` as the map uses it: unchanged with the exact extension (for this region's
     size) or when propagation is not used; else its labels distilled into ``classifier``
-    (:func:`distil`) and no per-pixel extension left to run."""
-    if not settings.distils(region_pixels) or choice.propagation is None:
+    (:func:`distil`) and no per-pixel extension left to run. ``for_file``: a classifier
+    file is written, so the exact extension's choice also gets its distilled classifier
+    (``file_classifier``)."""
+    if choice.propagation is None:
+        return choice
+    exact = not settings.distils(region_pixels)
+    if exact and not for_file:
         return choice
     clf = distil(classifier, torch.cat([support_prior, region_prior]),
                  torch.cat([support_z, region_z]), choice.propagation.labels, l2)
+    if exact:
+        return replace(choice, file_classifier=clf)
     return replace(choice, propagation=None, classifier=clf, reason=choice.reason + " " + msg(
         "Its labels were distilled into the classifier, which maps every pixel."))
 

@@ -44,9 +44,11 @@ from .raster_outputs import (  # noqa: F401  (re-exported)
     class_colours,
     conventional_colour,
     finish_class_map,
+    finish_confidence,
     open_class_map,
     open_confidence,
     write_category_names,
+    write_class_sidecars,
     write_qml,
 )
 from .raster_regions import (  # noqa: F401  (re-exported)

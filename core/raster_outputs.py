@@ -241,6 +241,20 @@ def finish_class_map(
     dst.update_tags(**{k: str(v) for k, v in tags.items()})
 
 
+def finish_confidence(dst: Any, model_name: str) -> None:
+    """Band description and tags of the confidence raster (call before closing ``dst``)."""
+    dst.set_band_description(1, "confidence")
+    dst.update_tags(METAMAPPER_MODEL=str(model_name),
+                    METAMAPPER_CONFIDENCE="probability of the chosen class")
+
+
+def write_class_sidecars(tif_path: Path, names: Sequence[str], codes: Sequence[int],
+                         colours: Sequence[Tuple[int, int, int]]) -> None:
+    """The class map's category names (``.aux.xml``) and QGIS style (``.qml``)."""
+    write_category_names(tif_path, names, codes)
+    write_qml(tif_path.with_suffix(".qml"), names, codes, colours)
+
+
 def write_category_names(tif_path: Path, names: Sequence[str], codes: Sequence[int]) -> Path:
     """GDAL category names in a PAM ``.aux.xml`` next to ``tif_path`` (GeoTIFF has no slot).
 

@@ -45,6 +45,9 @@ if [ "$variant" != bare ]; then
 fi
 packages+=,python3-pytest,python3-hypothesis,python3-psutil
 packages+=,python3-matplotlib,xvfb,xauth,python3-pip
+if [ "$variant" != bare ]; then
+  packages+=,python3-distributed  # apply_classifier's SCHEDULER (Dask), in the tests
+fi
 pip_packages="pytest-qgis==5.0.2"
 
 # --- mounts -------------------------------------------------------------------------------
@@ -100,6 +103,7 @@ build() {
     --customize-hook='cp /etc/ssl/certs/ca-certificates.crt "$1/etc/ssl/certs/ca-certificates.crt"' \
     --customize-hook="chroot \"\$1\" python3 -m pip install -q --no-cache-dir --root-user-action=ignore --break-system-packages $pip_packages" \
     "$suite" "$partial"
+  echo "$packages" > "$partial/.metamapper-packages"
   touch "$partial/.metamapper-ready"
   mv "$partial" "$dir"
 }
@@ -124,6 +128,12 @@ mount -t sysfs sysfs "$dir/sys"
 mount --rbind /dev "$dir/dev"
 mount --make-rslave "$dir/dev"
 cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
+# packages added to the list after this chroot was built: installed into it once
+if [ "$(cat "$dir/.metamapper-packages" 2>/dev/null)" != "$packages" ]; then
+  chroot "$dir" apt-get update -qq
+  chroot "$dir" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages//,/ }
+  echo "$packages" > "$dir/.metamapper-packages"
+fi
 bind "$repo"
 # A git worktree keeps its repository elsewhere; tests/test_package.py runs `git ls-files`.
 common=$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)

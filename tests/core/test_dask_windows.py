@@ -1,0 +1,112 @@
+"""apply_classifier on a Dask LocalCluster of 2 worker processes (core.dask_windows): the
+same map as in this process, resumable window by window, clear refusals."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+import rasterio
+from metamapper.core.apply import apply_classifier
+from metamapper.core.dask_windows import part_windows
+from metamapper.core.errors import Cancelled, DependencyError, InputError
+from metamapper.core.pipeline import MapOptions, map_region
+from rasterio.windows import Window
+
+from tests.factories import box_polygon, features_from_truth, make_raster
+from tests.model_factory import make_model_file
+
+pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A 6-band scene, its classifier file and the in-process applied map (+ confidence)."""
+    d = tmp_path_factory.mktemp("dask")
+    model = str(make_model_file(d, episodes=30))
+    sc = make_raster(d / "r.tif", width=150, height=110, bands=6, n_classes=3)
+    feats = features_from_truth(sc, per_class=4)
+    map_region(sc["path"], feats, str(d / "map.tif"), model_path=model,
+               options=MapOptions(device="cpu", transductive=False),
+               classifier_path=str(d / "clf.pt"))
+    apply_classifier(sc["path"], str(d / "clf.pt"), str(d / "here.tif"),
+                     confidence_path=str(d / "here_conf.tif"), device="cpu", tile_size=32)
+    return {"dir": d, "scene": sc, "clf": str(d / "clf.pt")}
+
+
+def read(path):
+    with rasterio.open(path) as ds:
+        return ds.read(1)
+
+
+def test_windows_are_whole_tiles_from_the_region_origin():
+    windows = part_windows(Window(10, 20, 150, 70), 32, 64)
+    assert windows[0] == (10, 20, 64, 64) and windows[2] == (138, 20, 22, 64)
+    assert sum(w * h for _, _, w, h in windows) == 150 * 70
+    assert all((c - 10) % 64 == 0 and (r - 20) % 64 == 0 for c, r, _, _ in windows)
+
+
+def test_local_cluster_map_equals_the_in_process_map(saved, tmp_path):
+    d = saved["dir"]
+    out = apply_classifier(saved["scene"]["path"], saved["clf"], str(tmp_path / "dask.tif"),
+                           confidence_path=str(tmp_path / "dask_conf.tif"),
+                           scheduler="local:2", tile_size=32, window_side=64)
+    assert np.array_equal(read(tmp_path / "dask.tif"), read(d / "here.tif"))
+    assert np.array_equal(read(tmp_path / "dask_conf.tif"), read(d / "here_conf.tif"))
+    assert out.windows_computed == 6 and out.windows_skipped == 0  # 3 x 2 windows
+    assert out.region_pixels == 150 * 110 and out.scheduler == "local:2"
+    assert sum(out.predicted_pixels_per_class.values()) == 150 * 110
+    assert not (tmp_path / "dask.tif.parts").exists()  # the run folder is removed
+    with rasterio.open(tmp_path / "dask.tif") as ds:
+        assert ds.tags()["METAMAPPER_CLASSIFIER"] == "clf.pt"
+    assert (tmp_path / "dask.qml").is_file()
+
+
+def test_a_run_stopped_half_way_resumes_with_only_the_missing_windows(saved, tmp_path):
+    done = []
+
+    def progress(fraction, text):
+        if "window" in text:
+            done.append(fraction)
+
+    with pytest.raises(Cancelled):
+        apply_classifier(saved["scene"]["path"], saved["clf"], str(tmp_path / "m.tif"),
+                         scheduler="local:2", tile_size=32, window_side=32,
+                         progress=progress, is_cancelled=lambda: len(done) >= 3)
+    assert not (tmp_path / "m.tif").exists()  # no half-written output
+    parts = sorted((tmp_path / "m.tif.parts").glob("r*.tif"))
+    assert 3 <= len(parts) < 20  # 5 x 4 windows, some left
+    out = apply_classifier(saved["scene"]["path"], saved["clf"], str(tmp_path / "m.tif"),
+                           scheduler="local:2", tile_size=32, window_side=32)
+    assert out.windows_skipped == len(parts) and out.windows_computed == 20 - len(parts)
+    assert np.array_equal(read(tmp_path / "m.tif"), read(saved["dir"] / "here.tif"))
+
+
+def test_parts_of_another_run_are_not_reused(saved, tmp_path):
+    sc = saved["scene"]
+    apply_classifier(sc["path"], saved["clf"], str(tmp_path / "r.tif"), scheduler="local:1",
+                     tile_size=32, window_side=64, is_cancelled=lambda: False)
+    folder = tmp_path / "r.tif.parts"
+    folder.mkdir()
+    (folder / "run.json").write_text('{"key": "another run"}')
+    (folder / "r000000000_c000000000.tif").write_bytes(b"stale")
+    (folder / "r000000000_c000000000.json").write_text('{"pixels": 1, "counts": [1, 0, 0]}')
+    region = [box_polygon(sc, 0, 64, 0, 64)]
+    out = apply_classifier(sc["path"], saved["clf"], str(tmp_path / "r.tif"), region=region,
+                           scheduler="local:1", tile_size=32, window_side=64)
+    assert out.windows_skipped == 0 and out.windows_computed == 1
+    assert np.array_equal(read(tmp_path / "r.tif"), read(saved["dir"] / "here.tif")[:64, :64])
+
+
+def test_bad_schedulers_are_refused_with_the_fix(saved, tmp_path, monkeypatch):
+    sc = saved["scene"]
+    with pytest.raises(InputError, match="local:N"):
+        apply_classifier(sc["path"], saved["clf"], str(tmp_path / "x.tif"), scheduler="local:x")
+    with pytest.raises(InputError, match="Cannot reach the Dask scheduler"):
+        apply_classifier(sc["path"], saved["clf"], str(tmp_path / "x.tif"),
+                         scheduler="tcp://127.0.0.1:9")
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(DependencyError, match=r"pip install \"dask\[distributed\]\""):
+        apply_classifier(sc["path"], saved["clf"], str(tmp_path / "x.tif"), scheduler="local:2")
+    assert not list(tmp_path.glob("x*")) and not list(tmp_path.glob(".x*"))
