@@ -99,7 +99,7 @@ def apply_classifier(
                           scheduler.strip(), dev, tile_size, batch_size, window_side,
                           progress, is_cancelled)
 
-    result = _bounded_gdal_cache(run)(str(raster))  # type: ignore[arg-type]
+    result = _bounded_gdal_cache(run)(str(raster))
     result.seconds["total"] = time.perf_counter() - t_start
     if progress is not None:
         progress(1.0, msg("Done"))

@@ -15,7 +15,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple, TypeVar
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from .sampling import LabelledFeature, SupportSet
 __all__ = ["LabelledFeature", "MapOptions", "MapResult", "map_region"]
 
 ProgressFn = Callable[[float, str], None]
+T = TypeVar("T")
 CancelFn = Callable[[], bool]
 
 
@@ -313,12 +314,12 @@ def _support_features(
 GDAL_CACHE_MB = 128
 
 
-def _bounded_gdal_cache(fn: Callable[..., MapResult]) -> Callable[..., MapResult]:
+def _bounded_gdal_cache(fn: Callable[..., T]) -> Callable[..., T]:
     """Run ``fn`` with GDAL's block cache sized for its raster (within fixed bounds) and
     multi-threaded tile decoding."""
 
     @functools.wraps(fn)
-    def wrapper(raster_path: Any, *args: Any, **kwargs: Any) -> MapResult:
+    def wrapper(raster_path: Any, *args: Any, **kwargs: Any) -> T:
         import rasterio
 
         from .raster_io import gdal_cache_bytes, gdal_decode_threads, limit_heap_fragmentation
