@@ -197,35 +197,38 @@ def _parts_folder(out: Path) -> Path:
     return out.with_name(out.name + ".parts")
 
 
+def cluster_plan(info: Any, classifier_path: str, out: Path, region: Any, tile_size: int,
+                 window_side: int | None, confidence: bool) -> tuple:
+    """(run folder, its key, the tasks' ``WindowRun``, the windows) of a Dask run."""
+    from .dask_windows import WINDOW_SIDE, WindowRun, part_windows, run_key
+    from .predict import bounded_tile_size
+
+    tile = bounded_tile_size(tile_size, info)
+    side = int(window_side or WINDOW_SIDE)
+    folder = _parts_folder(out)
+    key = run_key(info.path, classifier_path, region.window, region.geometries, tile, side,
+                  confidence)
+    run = WindowRun(raster_path=info.path, classifier_path=str(Path(classifier_path).resolve()),
+                    parts=str(folder.resolve()), region_geometries=region.geometries,
+                    all_touched=bool(region.all_touched), tile_size=tile,
+                    batch_size=65536, confidence=confidence)
+    return folder, key, run, part_windows(region.window, tile, side)
+
+
 def _on_cluster(scheduler: str, info: Any, saved: Any, classifier_path: str, out: Path,
                 confidence: bool, region: Any, tile_size: int, batch_size: int,
                 window_side: int | None, class_dst: Any, conf_dst: Any,
                 progress: Callable[[float, str], None] | None,
                 is_cancelled: Callable[[], bool] | None) -> tuple:
     """Predict the windows on Dask into ``<output>.parts`` (resumable), then assemble."""
-    from .dask_windows import (
-        WINDOW_SIDE,
-        WindowRun,
-        assemble,
-        connect,
-        part_windows,
-        predict_windows,
-        prepare_parts,
-        run_key,
-    )
-    from .predict import bounded_tile_size
+    from dataclasses import replace
 
-    tile = bounded_tile_size(tile_size, info)
-    side = int(window_side or WINDOW_SIDE)
-    windows = part_windows(region.window, tile, side)
-    folder = _parts_folder(out)
-    key = run_key(info.path, classifier_path, region.window, region.geometries, tile, side,
-                  confidence)
+    from .dask_windows import assemble, connect, predict_windows, prepare_parts
+
+    folder, key, run, windows = cluster_plan(info, classifier_path, out, region, tile_size,
+                                             window_side, confidence)
+    run = replace(run, batch_size=batch_size)
     client, cluster = connect(scheduler)  # first: a bad SCHEDULER leaves nothing behind
-    run = WindowRun(raster_path=info.path, classifier_path=str(Path(classifier_path).resolve()),
-                    parts=str(folder.resolve()), region_geometries=region.geometries,
-                    all_touched=bool(region.all_touched), tile_size=tile,
-                    batch_size=batch_size, confidence=confidence)
 
     def window_progress(fraction: float, text: str) -> None:
         if progress is not None:

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
@@ -169,17 +170,19 @@ def predict_window(run: WindowRun, window: Tuple[int, int, int, int]) -> Dict[st
 
 
 def _worker_python() -> str:
-    """The Python that worker processes run: inside QGIS ``sys.executable`` is QGIS."""
+    """The Python that worker processes run. Inside QGIS ``sys.executable`` is QGIS itself
+    (Windows, macOS) or whatever ``python3`` the PATH finds first (Linux: a pyenv shim of
+    another version was seen), so the versioned interpreter of this Python's own prefix
+    comes first (as ``install.plan.qgis_python``)."""
+    major, minor = sys.version_info[:2]
+    prefix = Path(sys.exec_prefix)
+    for candidate in (prefix / "bin" / f"python{major}.{minor}", prefix / "python.exe"):
+        if candidate.exists():
+            return str(candidate)
     exe = Path(sys.executable)
     if "python" in exe.name.lower():
         return str(exe)
-    major, minor = sys.version_info[:2]
-    for candidate in (Path(sys.exec_prefix) / "bin" / f"python{major}.{minor}",
-                      Path(sys.exec_prefix) / "python.exe",
-                      exe.parent / "bin" / "python3"):
-        if candidate.exists():
-            return str(candidate)
-    return str(exe)
+    return str(exe.parent / "bin" / "python3")
 
 
 def connect(scheduler: str) -> tuple:
@@ -230,22 +233,26 @@ def predict_windows(
 
     Cancelling stops the tasks not yet done and keeps the parts written (a rerun resumes).
     """
-    from distributed import wait
+    from distributed import as_completed
 
     done: Dict[str, Any] = {"pixels": 0, "counts": None, "skipped": 0, "computed": 0}
-    pending = set(client.map(predict_window, [run] * len(windows), windows, pure=False))
-    total = max(1, len(pending))
-    while pending:
+    futures = client.map(predict_window, [run] * len(windows), windows, pure=False)
+    total = max(1, len(futures))
+    # polled, not awaited with a timeout: a timeout raised through the client's event loop
+    # keeps this call's frames (and the Processing context above them) alive in a cycle
+    # that outlives QGIS (a crash at exit, seen in the tests)
+    finished = as_completed(futures)
+    while not finished.is_empty():
         if is_cancelled is not None and is_cancelled():
-            client.cancel(list(pending))
+            client.cancel(futures)
             raise Cancelled()
-        try:
-            finished, pending = wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
-        except TimeoutError:  # none finished yet: look at the cancel button again
+        batch = finished.next_batch(block=False)
+        if not batch:
+            time.sleep(0.1)
             continue
-        for future in finished:
+        for future in batch:
             _add(done, future.result())  # a task's error is raised here, with its message
-        if finished and progress is not None:
+        if progress is not None:
             n = done["skipped"] + done["computed"]
             progress(n / total, msg("Predicted window {value}/{total} on the Dask cluster",
                                     value=n, total=total))

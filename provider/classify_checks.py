@@ -1,29 +1,107 @@
-"""The checks of ``metamapper:fewshot_classify``'s inputs before any engine runs: the class
-field, the training features, the outputs, the wavelengths (same translation context)."""
+"""The checks of ``metamapper:fewshot_classify``'s inputs before any engine runs: the raster
+layer, the region, the class field, the training features, the outputs, the wavelengths
+(same translation context; ``apply_classifier`` shares the raster, region and output ones)."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, List
+from typing import Any, List
 
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsFeatureSource,
     QgsProcessingException,
+    QgsRasterLayer,
+    QgsRectangle,
 )
 
 from ..translation import translator
 from . import geometry as geo
-from .checks import InputProblem
+from .checks import InputProblem, check_crs
 
 tr = translator("FewShotClassifyAlgorithm")
 
 OUTPUT_EXTENSIONS = (".tif", ".tiff")
 USABLE_FIELD_TYPES = geo.TEXT_TYPES + geo.INTEGER_TYPES + geo.REAL_TYPES
 
-if TYPE_CHECKING:
-    from .fewshot_classify import RasterInfo
 
+@dataclass
+class RasterInfo:
+    """What the worker needs of the input raster, read on the main thread."""
+
+    path: str
+    name: str
+    crs: QgsCoordinateReferenceSystem
+    extent: QgsRectangle
+    band_count: int
+    width: int
+    height: int
+
+
+def raster_layer_info(layer: Any) -> RasterInfo:
+    """What the worker needs of the input raster layer (main thread); InputProblem if unusable."""
+    if layer is None or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
+        raise InputProblem(
+            tr("The input raster could not be opened. Choose a raster layer or a raster "
+            "file GDAL can read.")
+        )
+    name = layer.name()
+    if layer.providerType() != "gdal":
+        raise InputProblem(
+            tr(
+                "The raster '{name}' comes from the '{providertype}' provider; "
+                "MetaMapper reads raster files. Save it as a GeoTIFF (Export > Save "
+                "As) and classify that file."
+            ).format(
+                name=name,
+                providertype=layer.providerType(),
+            )
+        )
+    if not layer.crs().isValid():
+        raise InputProblem(
+            tr(
+                "The raster '{name}' has no coordinate reference system (CRS). Assign "
+                "one (Raster > Projections > Assign Projection, or Layer Properties > "
+                "Source) and run again."
+            ).format(
+                name=name,
+            )
+        )
+    path = layer.source().split("|")[0]
+    return RasterInfo(
+        path=path, name=name, crs=layer.crs(), extent=layer.extent(),
+        band_count=layer.bandCount(), width=layer.width(), height=layer.height(),
+    )
+
+
+def gather_region(region_source: Any, raster: RasterInfo, transform_context: Any
+                  ) -> geo.ConvertedFeatures | None:
+    """The region polygons in the raster's CRS (None: the whole raster); InputProblem."""
+    region = None
+    if region_source is not None:
+        check_crs(region_source, tr("region layer"))
+        region = geo.convert_region(region_source, raster.crs, transform_context)
+        if not region.geometries:
+            raise InputProblem(
+                tr("The region layer has no usable polygon (is 'Selected features only' on "
+                "with nothing selected, or are its geometries empty?). Select or draw at "
+                "least one polygon, or leave the region empty to map the whole raster.")
+            )
+        if not geo.overlaps(region.bounds, raster.extent):
+            raise InputProblem(
+                tr(
+                    "The region does not overlap the raster '{raster_name}' after "
+                    "reprojection from {value} to {authid}. Draw the region over the "
+                    "raster, or fix the layers' CRS if one is wrongly assigned."
+                ).format(
+                    raster_name=raster.name,
+                    value=region_source.sourceCrs().authid() or tr('its CRS'),
+                    authid=raster.crs.authid(),
+                )
+            )
+    return region
 
 
 def check_class_field(source: QgsFeatureSource, class_field: str) -> None:
@@ -123,14 +201,25 @@ def check_training(
         )
 
 
-def check_output(path: str, raster: RasterInfo, what: str) -> None:
+def check_classifier_output(path: str, raster: RasterInfo) -> None:
+    """The adapted classifier's file (OUTPUT_MODEL): a .pt file in a writable folder."""
+    if os.path.splitext(path)[1].lower() != ".pt":
+        raise InputProblem(tr(
+            "The adapted classifier is saved as a .pt file; '{basename}' is not one. "
+            "Choose a file name ending in .pt."
+        ).format(basename=os.path.basename(path)))
+    check_output(path, raster, tr("adapted classifier"), suffix_checked=True)
+
+
+def check_output(path: str, raster: RasterInfo, what: str, suffix_checked: bool = False
+                 ) -> None:
     if not path:
         raise InputProblem(tr(
             "No file name was given for the {what}. Choose a .tif file."
         ).format(
             what=what,
         ))
-    if os.path.splitext(path)[1].lower() not in OUTPUT_EXTENSIONS:
+    if not suffix_checked and os.path.splitext(path)[1].lower() not in OUTPUT_EXTENSIONS:
         raise InputProblem(
             tr(
                 "The {what} must be a GeoTIFF; '{basename}' is not a .tif file name. "

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
@@ -36,13 +35,12 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingUtils,
-    QgsRasterLayer,
-    QgsRectangle,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
@@ -53,11 +51,15 @@ from . import geometry as geo
 from . import suggestions as suggest_out
 from .checks import InputProblem, check_crs
 from .classify_checks import (
+    RasterInfo,
     check_class_field,
+    check_classifier_output,
     check_output,
     check_training,
+    gather_region,
     make_parent,
     parse_wavelengths,
+    raster_layer_info,
     support_size,
 )
 from .classify_log import log_inputs, log_result
@@ -77,19 +79,6 @@ DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass
-class RasterInfo:
-    """What the worker needs of the input raster, read on the main thread."""
-
-    path: str
-    name: str
-    crs: QgsCoordinateReferenceSystem
-    extent: QgsRectangle
-    band_count: int
-    width: int
-    height: int
-
-
-@dataclass
 class GatheredInputs:
     """Everything validated and converted, ready for ``map_region``."""
 
@@ -98,6 +87,7 @@ class GatheredInputs:
     region: geo.ConvertedFeatures | None
     output_path: str
     confidence_path: str | None
+    classifier_path: str | None
     model_path: str | None
     wavelengths: List[float] | None
     class_field: str
@@ -124,6 +114,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
     OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
     SUGGESTIONS = "SUGGESTIONS"
     OUTPUT_SUGGESTIONS = "OUTPUT_SUGGESTIONS"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
     # output values a model can chain
     CLASS_COUNT = "CLASS_COUNT"
     SUPPORT_SIZE = "SUPPORT_SIZE"
@@ -271,6 +262,9 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
                 QgsProcessing.SourceType.TypeVectorPoint, optional=True, createByDefault=False,
             )
         )
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_MODEL, tr("Adapted classifier (to apply to other rasters)"),
+            tr("MetaMapper classifier (*.pt)"), optional=True, createByDefault=False))
         self.addOutput(QgsProcessingOutputNumber(self.CLASS_COUNT, tr("Number of classes")))
         self.addOutput(QgsProcessingOutputNumber(self.SUPPORT_SIZE, tr("Labelled pixels used")))
         self.addOutput(
@@ -338,39 +332,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         return None
 
     def _raster_info(self, parameters, context) -> RasterInfo:
-        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
-        if layer is None or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
-            raise InputProblem(
-                tr("The input raster could not be opened. Choose a raster layer or a raster "
-                "file GDAL can read.")
-            )
-        name = layer.name()
-        if layer.providerType() != "gdal":
-            raise InputProblem(
-                tr(
-                    "The raster '{name}' comes from the '{providertype}' provider; "
-                    "MetaMapper reads raster files. Save it as a GeoTIFF (Export > Save "
-                    "As) and classify that file."
-                ).format(
-                    name=name,
-                    providertype=layer.providerType(),
-                )
-            )
-        if not layer.crs().isValid():
-            raise InputProblem(
-                tr(
-                    "The raster '{name}' has no coordinate reference system (CRS). Assign "
-                    "one (Raster > Projections > Assign Projection, or Layer Properties > "
-                    "Source) and run again."
-                ).format(
-                    name=name,
-                )
-            )
-        path = layer.source().split("|")[0]
-        return RasterInfo(
-            path=path, name=name, crs=layer.crs(), extent=layer.extent(),
-            band_count=layer.bandCount(), width=layer.width(), height=layer.height(),
-        )
+        return raster_layer_info(self.parameterAsRasterLayer(parameters, self.INPUT, context))
 
     # ------------------------------------------------------------------ gather + validate
     def _gather(self, parameters, context, raster: RasterInfo, is_cancelled=None) -> GatheredInputs:
@@ -390,29 +352,8 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             raise InputProblem(str(exc)) from None
         check_training(converted, class_field, training, raster)
 
-        region_source = self._source(parameters, self.REGION, context)
-        region = None
-        if region_source is not None:
-            check_crs(region_source, tr("region layer"))
-            region = geo.convert_region(region_source, raster.crs, transform_context)
-            if not region.geometries:
-                raise InputProblem(
-                    tr("The region layer has no usable polygon (is 'Selected features only' on "
-                    "with nothing selected, or are its geometries empty?). Select or draw at "
-                    "least one polygon, or leave the region empty to map the whole raster.")
-                )
-            if not geo.overlaps(region.bounds, raster.extent):
-                raise InputProblem(
-                    tr(
-                        "The region does not overlap the raster '{raster_name}' after "
-                        "reprojection from {value} to {authid}. Draw the region over the "
-                        "raster, or fix the layers' CRS if one is wrongly assigned."
-                    ).format(
-                        raster_name=raster.name,
-                        value=region_source.sourceCrs().authid() or tr('its CRS'),
-                        authid=raster.crs.authid(),
-                    )
-                )
+        region = gather_region(self._source(parameters, self.REGION, context), raster,
+                               transform_context)
 
         output_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         check_output(output_path, raster, tr("class map"))
@@ -426,6 +367,10 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
                     "different file names.")
                 )
 
+        classifier_path = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL,
+                                                     context) or None
+        if classifier_path:
+            check_classifier_output(classifier_path, raster)
         model_path = self.parameterAsFile(parameters, self.MODEL, context) or None
         if model_path and not os.path.isfile(model_path):
             raise InputProblem(
@@ -441,7 +386,8 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
         )
         return GatheredInputs(
             raster=raster, training=converted, region=region, output_path=output_path,
-            confidence_path=confidence_path, model_path=model_path, wavelengths=wavelengths,
+            confidence_path=confidence_path, classifier_path=classifier_path,
+            model_path=model_path, wavelengths=wavelengths,
             class_field=class_field,
         )
 
@@ -533,6 +479,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
                 options=options,
                 progress=progress,
                 is_cancelled=feedback.isCanceled,
+                classifier_path=inputs.classifier_path,
             )
         except MetaMapperError as exc:
             raise QgsProcessingException(error_text(exc)) from None
@@ -557,6 +504,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             self.OUTPUT_SUGGESTIONS: suggestions_id,
             self.OUTPUT: result.output_path,
             self.OUTPUT_CONFIDENCE: result.confidence_path,
+            self.OUTPUT_MODEL: inputs.classifier_path,
             self.CLASS_COUNT: len(result.classes),
             self.SUPPORT_SIZE: support,
             self.ACCURACY_ESTIMATE: result.accuracy_estimate,
@@ -665,6 +613,11 @@ whole patch (not a lone noisy pixel), spread out, away from existing labels, on 
 of the region. Fields: rank (1 = most useful), class_1/prob_1 and class_2/prob_2 (the two
 classes the model hesitates between, with their probabilities). Drawn as numbered markers.
 Label a few of them (e.g. with the panel's pick-on-map tool) and run again.</dd>
+<dt><b>Adapted classifier</b> (OUTPUT_MODEL, optional)</dt><dd>A .pt file holding the
+classifier adapted to your labels (with the band statistics, bands and classes), for
+<i>Apply a saved classifier</i> (metamapper:apply_classifier) to map other rasters and dates
+of the same bands without labels. Where label propagation made the map, the file holds the
+classifier distilled from it; the log says which.</dd>
 <dt>CLASS_COUNT, SUPPORT_SIZE, ACCURACY_ESTIMATE, SKIPPED_FEATURES, REGION_PIXELS</dt>
 <dd>Numbers for models and scripts: classes, labelled pixels used, estimated accuracy
 (0..1, empty when not estimated), skipped training features, pixels classified.</dd>

@@ -13,6 +13,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..translation import translator
+from .apply_classifier import ApplyClassifierAlgorithm
 from .assess_accuracy import AssessAccuracyAlgorithm
 from .fewshot_classify import FewShotClassifyAlgorithm
 from .validation_sample import ValidationSampleAlgorithm
@@ -42,6 +43,7 @@ class MetaMapperProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         self.addAlgorithm(FewShotClassifyAlgorithm())
+        self.addAlgorithm(ApplyClassifierAlgorithm())
         self.addAlgorithm(ValidationSampleAlgorithm())
         self.addAlgorithm(AssessAccuracyAlgorithm())
 

@@ -63,20 +63,42 @@ def test_local_cluster_map_equals_the_in_process_map(saved, tmp_path):
     assert (tmp_path / "dask.qml").is_file()
 
 
-def test_a_run_stopped_half_way_resumes_with_only_the_missing_windows(saved, tmp_path):
-    done = []
+def test_a_run_killed_half_way_resumes_with_only_the_missing_windows(saved, tmp_path):
+    """Half the windows were written when the run died: the rerun redoes only the rest."""
+    from metamapper.core.apply import cluster_plan
+    from metamapper.core.dask_windows import predict_window, prepare_parts
+    from metamapper.core.raster_io import make_region, open_raster_info
+
+    sc, out = saved["scene"], tmp_path / "k.tif"
+    info = open_raster_info(sc["path"])
+    folder, key, run, windows = cluster_plan(info, saved["clf"], out, make_region(info, None),
+                                             32, 32, False)
+    assert len(windows) == 20  # 5 x 4
+    prepare_parts(folder, key)
+    for window in windows[::2]:  # what the killed run finished
+        assert predict_window(run, window)["skipped"] is False
+    (folder / ".r000000032_c000000032.class.tmp.tif").write_bytes(b"half-written")
+    result = apply_classifier(sc["path"], saved["clf"], str(out), scheduler="local:2",
+                              tile_size=32, window_side=32)
+    assert result.windows_skipped == 10 and result.windows_computed == 10
+    assert np.array_equal(read(out), read(saved["dir"] / "here.tif"))
+    assert not folder.exists()
+
+
+def test_a_cancelled_run_keeps_its_windows_and_the_rerun_skips_them(saved, tmp_path):
+    reports = []
 
     def progress(fraction, text):
         if "window" in text:
-            done.append(fraction)
+            reports.append(fraction)
 
     with pytest.raises(Cancelled):
         apply_classifier(saved["scene"]["path"], saved["clf"], str(tmp_path / "m.tif"),
-                         scheduler="local:2", tile_size=32, window_side=32,
-                         progress=progress, is_cancelled=lambda: len(done) >= 3)
+                         scheduler="local:1", tile_size=32, window_side=32,
+                         progress=progress, is_cancelled=lambda: len(reports) >= 1)
     assert not (tmp_path / "m.tif").exists()  # no half-written output
     parts = sorted((tmp_path / "m.tif.parts").glob("r*.tif"))
-    assert 3 <= len(parts) < 20  # 5 x 4 windows, some left
+    assert parts  # at least the windows reported before the cancel
     out = apply_classifier(saved["scene"]["path"], saved["clf"], str(tmp_path / "m.tif"),
                            scheduler="local:2", tile_size=32, window_side=32)
     assert out.windows_skipped == len(parts) and out.windows_computed == 20 - len(parts)
@@ -110,3 +132,18 @@ def test_bad_schedulers_are_refused_with_the_fix(saved, tmp_path, monkeypatch):
     with pytest.raises(DependencyError, match=r"pip install \"dask\[distributed\]\""):
         apply_classifier(sc["path"], saved["clf"], str(tmp_path / "x.tif"), scheduler="local:2")
     assert not list(tmp_path.glob("x*")) and not list(tmp_path.glob(".x*"))
+
+
+def test_workers_run_the_versioned_python_of_this_prefix_not_the_path_one(monkeypatch, tmp_path):
+    """Inside QGIS sys.executable may be a pyenv shim of another Python (seen under
+    qgis_process): the workers must run this Python."""
+    from metamapper.core import dask_windows
+
+    exe = tmp_path / "bin" / "python{}.{}".format(*sys.version_info[:2])
+    exe.parent.mkdir()
+    exe.write_text("")
+    monkeypatch.setattr(sys, "exec_prefix", str(tmp_path))
+    monkeypatch.setattr(sys, "executable", "/root/.pyenv/shims/python3")
+    assert dask_windows._worker_python() == str(exe)
+    exe.unlink()
+    assert dask_windows._worker_python() == "/root/.pyenv/shims/python3"

@@ -90,3 +90,28 @@ def test_qgis_process_reports_a_bad_input_and_exits_non_zero(enabled_profile, sc
     assert done.returncode != 0
     assert "'nope' is not in the training layer" in done.stdout + done.stderr
     assert not out.exists()
+
+
+def test_qgis_process_saves_a_classifier_and_applies_it_on_a_dask_cluster(
+        enabled_profile, scene, model_file, tmp_path):
+    """The worker processes of SCHEDULER=local:2 start from qgis_process (whose executable
+    is not a Python) and give the map the classification made."""
+    pytest.importorskip("distributed")
+    import json
+
+    labels = save_layer(point_labels(), tmp_path / "labels.gpkg")
+    out, clf = tmp_path / "map.tif", tmp_path / "adapted.pt"
+    done = _qgis_process(
+        ["--json", "run", "metamapper:fewshot_classify", "--", f"INPUT={scene.path}",
+         f"TRAINING={labels}", "CLASS_FIELD=cls", f"MODEL={model_file}", "DEVICE=1",
+         "TRANSDUCTIVE=false", "ESTIMATE_ACCURACY=false", f"OUTPUT={out}",
+         f"OUTPUT_MODEL={clf}"], enabled_profile)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    applied = tmp_path / "applied.tif"
+    done = _qgis_process(
+        ["--json", "run", "metamapper:apply_classifier", "--", f"INPUT={scene.path}",
+         f"CLASSIFIER={clf}", "SCHEDULER=local:2", f"OUTPUT={applied}"], enabled_profile)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads(done.stdout[done.stdout.index("{"):])["results"]
+    assert results["WINDOWS_COMPUTED"] == 1
+    assert np.array_equal(read_band(str(applied))[0], read_band(str(out))[0])
