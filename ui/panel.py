@@ -42,7 +42,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..translation import translator
 from . import samples_layer as samples
-from .assessment_actions import class_map_of
+from .assessment_actions import class_map_of, open_algorithm_dialog
 from .map_tools import POINT, POLYGON, RECTANGLE, PickSampleTool, RegionMapTool
 from .panel_layout import REGION_DRAWN, REGION_EXTENT, REGION_RASTER, REGION_SELECTION, build_ui
 from .run_task import ClassificationRun, RunOutcome, confidence_path_for, default_output_path
@@ -58,6 +58,7 @@ tr = translator("MetaMapperPanel")
 PREFERRED_CLASS_FIELDS = ("class", "classname", "class_name", "name", "label", "landcover",
                           "land_cover", "lc", "code", "id")
 MESSAGE_TITLE = "MetaMapper"
+APPLY_ALGORITHM = "metamapper:apply_classifier"
 
 
 class PanelInputError(ValueError):
@@ -83,6 +84,8 @@ class MetaMapperPanel(QgsDockWidget):
         self._previous_tool = None
         self._devices_probed = False
         self._details_dialog: QDialog | None = None
+        self.last_classifier = ""  # the classifier file the latest run saved
+        self.apply_dialog = None  # the apply_classifier dialog (kept referenced while shown)
 
         self.region_tool = RegionMapTool(self.canvas, RECTANGLE)
         self.pick_tool = PickSampleTool(self.canvas, POINT)
@@ -463,7 +466,25 @@ class MetaMapperPanel(QgsDockWidget):
         model = self.model_widget.filePath().strip()
         if model:
             params["MODEL"] = model
+        classifier = self.classifier_widget.filePath().strip()
+        if classifier:
+            params["OUTPUT_MODEL"] = classifier if classifier.lower().endswith(".pt") \
+                else classifier + ".pt"
         return params
+
+    def open_apply_dialog(self):
+        """'Apply a saved classifier…': the Processing dialog of apply_classifier, with the
+        current raster and the classifier the latest run saved (or will save) filled in."""
+        params: Dict[str, Any] = {}
+        raster = self.raster_layer()
+        if raster is not None and raster.isValid():
+            params["INPUT"] = raster.id()
+        saved = self.last_classifier or self.classifier_widget.filePath().strip()
+        if saved and Path(saved).is_file():
+            params["CLASSIFIER"] = saved
+        self.apply_dialog = open_algorithm_dialog(APPLY_ALGORITHM, params,
+                                                  self.iface.mainWindow())
+        return self.apply_dialog
 
     def start_run(self) -> bool:
         """Run button: start one background run (refused while one is running)."""
@@ -500,6 +521,7 @@ class MetaMapperPanel(QgsDockWidget):
             self.suggestions_box.set_layer(outcome.suggestions, [c for c in classes if c])
             self.progress.setValue(100)
             self.assessment.set_class_map(class_map_of(outcome))
+            self.last_classifier = outcome.results.get("OUTPUT_MODEL") or self.last_classifier
             self._message(outcome.message, Qgis.MessageLevel.Success, 15)
         elif outcome.status == "cancelled":
             self.progress.setValue(0)

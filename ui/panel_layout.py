@@ -153,7 +153,7 @@ def _region_box(panel: Any) -> QWidget:
 
 
 def _advanced_box(panel: Any) -> QWidget:
-    """Advanced options: model, device, seed, shots cap, output file."""
+    """Advanced options: model, device, seed, shots cap, output file, classifier file."""
     panel.advanced_box = QgsCollapsibleGroupBox(tr("Advanced options"))
     panel.advanced_box.setCollapsed(True)
     panel.advanced_box.setSaveCollapsedState(False)
@@ -183,6 +183,14 @@ def _advanced_box(panel: Any) -> QWidget:
     panel.output_widget.setFilter(tr("GeoTIFF (*.tif *.tiff)"))
     panel.output_widget.lineEdit().setPlaceholderText(tr("[temporary GeoTIFF]"))
     form.addRow(tr("Class map file"), panel.output_widget)
+    panel.classifier_widget = QgsFileWidget()
+    panel.classifier_widget.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
+    panel.classifier_widget.setFilter(tr("MetaMapper classifier (*.pt)"))
+    panel.classifier_widget.lineEdit().setPlaceholderText(tr("not saved"))
+    panel.classifier_widget.setToolTip(tr(
+        "Save the adapted classifier to this .pt file, to map other rasters or dates of the "
+        "same bands with 'Apply a saved classifier…'"))
+    form.addRow(tr("Save classifier"), panel.classifier_widget)
     return panel.advanced_box
 
 
@@ -200,6 +208,7 @@ def _connect_widgets(panel: Any) -> None:
     panel.advanced_box.collapsedStateChanged.connect(panel._on_advanced_toggled)
     panel.run_button.clicked.connect(panel.start_run)
     panel.cancel_button.clicked.connect(panel.cancel_run)
+    panel.apply_button.clicked.connect(lambda _=False: panel.open_apply_dialog())
 
 
 def build_ui(panel: Any) -> None:
@@ -227,6 +236,12 @@ def build_ui(panel: Any) -> None:
     buttons.addWidget(panel.run_button)
     buttons.addWidget(panel.cancel_button)
     layout.addLayout(buttons)
+    panel.apply_button = QPushButton(tr("Apply a saved classifier…"))
+    panel.apply_button.setObjectName("applyClassifierButton")
+    panel.apply_button.setToolTip(tr(
+        "Map this or another raster of the same bands with a classifier saved by an earlier "
+        "run (no labels needed; also on a Dask cluster)"))
+    layout.addWidget(panel.apply_button)
     panel.assessment = AssessmentButtons(dialog_parent=panel.iface.mainWindow())
     layout.addWidget(panel.assessment)
     layout.addWidget(panel.suggestions_box)

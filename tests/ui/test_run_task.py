@@ -170,3 +170,35 @@ def test_parameter_check_failure_is_refused_before_any_task(ready_panel, tmp_pat
     assert panel.run.outcome.status == "failed"
     assert "not found" in panel.run.outcome.message
     assert panel.run_button.isEnabled()
+
+
+def test_a_run_saves_the_classifier_and_apply_opens_prefilled(ready_panel, tmp_path, qgis_iface,
+                                                              monkeypatch):
+    """'Save classifier' writes the .pt through the run; 'Apply a saved classifier…' opens
+    apply_classifier's dialog with the raster and that file filled in."""
+    from qgis.gui import QgsBrowserGuiModel
+
+    browser = QgsBrowserGuiModel()  # pytest-qgis's iface has a mock browser model
+    monkeypatch.setattr(qgis_iface, "browserModel", lambda: browser, raising=False)
+    panel = ready_panel
+    panel.output_widget.setFilePath(str(tmp_path / "classes.tif"))
+    panel.classifier_widget.setFilePath(str(tmp_path / "adapted"))  # .pt is added
+    panel.set_region_mode(REGION_RASTER)
+    assert panel.build_parameters()["OUTPUT_MODEL"] == str(tmp_path / "adapted.pt")
+    assert panel.start_run()
+    outcome = wait_done(panel)
+    assert outcome.status == "success", outcome.message + outcome.log
+    assert (tmp_path / "adapted.pt").is_file()
+    assert panel.last_classifier == str(tmp_path / "adapted.pt")
+    panel.apply_button.click()
+    dialog = panel.apply_dialog
+    try:
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.algorithm().id() == "metamapper:apply_classifier"
+        wrappers = dialog.mainWidget().wrappers
+        assert wrappers["CLASSIFIER"].parameterValue() == str(tmp_path / "adapted.pt")
+        raster = panel.raster_layer()
+        assert wrappers["INPUT"].parameterValue() in (raster, raster.id())
+    finally:
+        dialog.close()
+        dialog.deleteLater()
