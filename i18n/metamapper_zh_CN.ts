@@ -2,6 +2,148 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
     <context>
+        <name>ApplyClassifierAlgorithm</name>
+        <message>
+            <source>  {code} = {name}: {mapped} px mapped</source>
+            <translation>  {code} = {name}：制图 {mapped} 像元</translation>
+        </message>
+        <message>
+            <source>(none given)</source>
+            <translation>（未给出）</translation>
+        </message>
+        <message>
+            <source>&lt;p&gt;Maps a raster with a &lt;b&gt;classifier saved&lt;/b&gt; by &lt;i&gt;Few-shot classify raster&lt;/i&gt;
+(its &lt;i&gt;Adapted classifier&lt;/i&gt; output): the next tile, date or mosaic of the same sensor,
+without labels and without adapting again.&lt;/p&gt;
+&lt;h3&gt;Parameters&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;Raster to classify&lt;/b&gt; (INPUT)&lt;/dt&gt;&lt;dd&gt;A raster with the same bands, in the same
+order, as the one the classifier was adapted on. Another band count is refused.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Saved classifier&lt;/b&gt; (CLASSIFIER)&lt;/dt&gt;&lt;dd&gt;The .pt file. It holds tensors and text
+only: opening it never runs code.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Region to map&lt;/b&gt; (REGION, optional)&lt;/dt&gt;&lt;dd&gt;Polygons; empty = the whole raster.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Dask scheduler&lt;/b&gt; (SCHEDULER, optional)&lt;/dt&gt;&lt;dd&gt;Empty: this process, tile by tile.
+&lt;i&gt;local:N&lt;/i&gt;: N worker processes on this machine. An address (&lt;i&gt;tcp://host:8786&lt;/i&gt;): an
+existing Dask cluster; its workers must read the raster, the classifier and the output
+folder at the same paths, and have MetaMapper installed. The raster is cut into windows;
+a run stopped half-way and started again redoes only the missing windows. Needs
+&lt;i&gt;dask[distributed]&lt;/i&gt;.&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;h3&gt;Outputs&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;Class map&lt;/b&gt; (OUTPUT)&lt;/dt&gt;&lt;dd&gt;GeoTIFF, the saved classes' codes, names and
+colours, styled when loaded.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Confidence&lt;/b&gt; (OUTPUT_CONFIDENCE, optional)&lt;/dt&gt;&lt;dd&gt;Probability of the chosen
+class, 0..1.&lt;/dd&gt;
+&lt;/dl&gt;</source>
+            <translation>&lt;p&gt;使用&lt;i&gt;小样本栅格分类&lt;/i&gt;&lt;b&gt;保存的分类器&lt;/b&gt;（其&lt;i&gt;适应后的分类器&lt;/i&gt;输出）对栅格制图：适用于同一传感器的下一个图幅、其他日期或镶嵌图，无需标注，也无需重新适应。&lt;/p&gt;
+&lt;h3&gt;参数&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;待分类栅格&lt;/b&gt;（INPUT）&lt;/dt&gt;&lt;dd&gt;与适应分类器时所用栅格具有相同波段且波段顺序相同的栅格。波段数不同的栅格将被拒绝。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;已保存的分类器&lt;/b&gt;（CLASSIFIER）&lt;/dt&gt;&lt;dd&gt;.pt 文件。其中只包含张量和文本：打开它绝不会执行代码。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;目标区域&lt;/b&gt;（REGION，可选）&lt;/dt&gt;&lt;dd&gt;多边形；留空 = 整个栅格。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Dask 调度器&lt;/b&gt;（SCHEDULER，可选）&lt;/dt&gt;&lt;dd&gt;留空：在当前进程中逐块处理。&lt;i&gt;local:N&lt;/i&gt;：在本机上使用 N 个工作进程。地址（&lt;i&gt;tcp://host:8786&lt;/i&gt;）：使用已有的 Dask 集群；其工作节点必须能以相同路径读取栅格、分类器和输出文件夹，并已安装 MetaMapper。栅格被切分为若干窗口；运行中途停止后再次运行时，只重新计算缺失的窗口。需要 &lt;i&gt;dask[distributed]&lt;/i&gt;。&lt;/dd&gt;
+&lt;/dl&gt;
+&lt;h3&gt;输出&lt;/h3&gt;
+&lt;dl&gt;
+&lt;dt&gt;&lt;b&gt;分类图&lt;/b&gt;（OUTPUT）&lt;/dt&gt;&lt;dd&gt;GeoTIFF，使用所保存类别的代码、名称和颜色，加载时自动应用样式。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;置信度&lt;/b&gt;（OUTPUT_CONFIDENCE，可选）&lt;/dt&gt;&lt;dd&gt;所判类别的概率，0..1。&lt;/dd&gt;
+&lt;/dl&gt;</translation>
+        </message>
+        <message>
+            <source>Apply a saved classifier</source>
+            <translation>应用已保存的分类器</translation>
+        </message>
+        <message>
+            <source>Class map</source>
+            <translation>分类图</translation>
+        </message>
+        <message>
+            <source>Classes (comma separated)</source>
+            <translation>类别（逗号分隔）</translation>
+        </message>
+        <message>
+            <source>Classifier adapted with model {name} {version}; it holds {kind}.</source>
+            <translation>分类器基于模型 {name} {version} 适应得到；文件中保存的是 {kind}。</translation>
+        </message>
+        <message>
+            <source>Classifier file not found: {path}. Choose a .pt file saved by the few-shot classification (its 'Adapted classifier' output).</source>
+            <translation>未找到分类器文件：{path}。请选择由小样本分类保存的 .pt 文件（其“适应后的分类器”输出）。</translation>
+        </message>
+        <message>
+            <source>Classifier: {path}; scheduler: {scheduler}</source>
+            <translation>分类器：{path}；调度器：{scheduler}</translation>
+        </message>
+        <message>
+            <source>Confidence (0..1)</source>
+            <translation>置信度（0..1）</translation>
+        </message>
+        <message>
+            <source>Dask scheduler (empty = this process; local:N = N worker processes; or tcp://host:8786)</source>
+            <translation>Dask 调度器（留空 = 当前进程；local:N = N 个工作进程；或 tcp://host:8786）</translation>
+        </message>
+        <message>
+            <source>Dask windows computed</source>
+            <translation>已计算的 Dask 窗口数</translation>
+        </message>
+        <message>
+            <source>Dask windows resumed (already done)</source>
+            <translation>续用的 Dask 窗口数（此前已完成）</translation>
+        </message>
+        <message>
+            <source>Dask windows: {computed} computed, {skipped} found done by an earlier run</source>
+            <translation>Dask 窗口：计算了 {computed} 个，{skipped} 个已由之前的运行完成</translation>
+        </message>
+        <message>
+            <source>Device</source>
+            <translation>设备</translation>
+        </message>
+        <message>
+            <source>Maps a raster with a classifier saved by the few-shot classification.</source>
+            <translation>使用小样本分类保存的分类器对栅格制图。</translation>
+        </message>
+        <message>
+            <source>Pixels classified</source>
+            <translation>已分类像元数</translation>
+        </message>
+        <message>
+            <source>Pixels classified: {n}; device: {device}; {seconds:.2f} s</source>
+            <translation>已分类像元数：{n}；设备：{device}；{seconds:.2f} 秒</translation>
+        </message>
+        <message>
+            <source>Raster classification</source>
+            <translation>栅格分类</translation>
+        </message>
+        <message>
+            <source>Raster to classify</source>
+            <translation>待分类栅格</translation>
+        </message>
+        <message>
+            <source>Region to map (polygons; empty = whole raster)</source>
+            <translation>目标区域（多边形；留空 = 整个栅格）</translation>
+        </message>
+        <message>
+            <source>Saved classifier (.pt)</source>
+            <translation>已保存的分类器（.pt）</translation>
+        </message>
+        <message>
+            <source>Tile size (pixels)</source>
+            <translation>分块大小（像元）</translation>
+        </message>
+        <message>
+            <source>class map</source>
+            <translation>分类图</translation>
+        </message>
+        <message>
+            <source>confidence</source>
+            <translation>置信度栅格</translation>
+        </message>
+        <message>
+            <source>this process</source>
+            <translation>当前进程</translation>
+        </message>
+    </context>
+    <context>
         <name>AssessAccuracyAlgorithm</name>
         <message>
             <source>  {name}: user's {users:.3f}, producer's {producers:.3f}, F1 {f1:.3f}</source>
@@ -397,6 +539,11 @@ whole patch (not a lone noisy pixel), spread out, away from existing labels, on 
 of the region. Fields: rank (1 = most useful), class_1/prob_1 and class_2/prob_2 (the two
 classes the model hesitates between, with their probabilities). Drawn as numbered markers.
 Label a few of them (e.g. with the panel's pick-on-map tool) and run again.&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;Adapted classifier&lt;/b&gt; (OUTPUT_MODEL, optional)&lt;/dt&gt;&lt;dd&gt;A .pt file holding the
+classifier adapted to your labels (with the band statistics, bands and classes), for
+&lt;i&gt;Apply a saved classifier&lt;/i&gt; (metamapper:apply_classifier) to map other rasters and dates
+of the same bands without labels. Where label propagation made the map, the file holds the
+classifier distilled from it; the log says which.&lt;/dd&gt;
 &lt;dt&gt;CLASS_COUNT, SUPPORT_SIZE, ACCURACY_ESTIMATE, SKIPPED_FEATURES, REGION_PIXELS&lt;/dt&gt;
 &lt;dd&gt;Numbers for models and scripts: classes, labelled pixels used, estimated accuracy
 (0..1, empty when not estimated), skipped training features, pixels classified.&lt;/dd&gt;
@@ -430,6 +577,7 @@ output file is left behind.&lt;/p&gt;</source>
 &lt;dt&gt;&lt;b&gt;分类图&lt;/b&gt;（OUTPUT）&lt;/dt&gt;&lt;dd&gt;GeoTIFF，每像元一个字节：类别代码，0 = NoData（区域之外或栅格 NoData 处）；类别名称作为类别标签，附带颜色表和 .qml 样式。加载时，若训练图层有分类渲染颜色，则使用这些颜色。&lt;/dd&gt;
 &lt;dt&gt;&lt;b&gt;置信度&lt;/b&gt;（OUTPUT_CONFIDENCE，可选）&lt;/dt&gt;&lt;dd&gt;GeoTIFF，浮点 0..1：所判类别的概率；使用 0..1 色带渲染。&lt;/dd&gt;
 &lt;dt&gt;&lt;b&gt;下一步标注位置&lt;/b&gt;（OUTPUT_SUGGESTIONS，可选），配合 &lt;b&gt;SUGGESTIONS&lt;/b&gt;（数量，默认 10，0 = 不建议）&lt;/dt&gt;&lt;dd&gt;再增加一个标注最能改善分类图的点位：模型在整片区域（而非孤立的噪声像元）内难以在两个类别之间作出判断的位置，这些点彼此分散、远离已有标注，并位于研究区的有效像元上。字段：rank（1 = 最有用）、class_1/prob_1 和 class_2/prob_2（模型犹豫的两个类别及其概率）。以带编号的符号显示。标注其中几个（例如使用面板的“在地图上拾取”工具）后再次运行。&lt;/dd&gt;
+&lt;dt&gt;&lt;b&gt;适应后的分类器&lt;/b&gt;（OUTPUT_MODEL，可选）&lt;/dt&gt;&lt;dd&gt;一个 .pt 文件，保存适应您的标注后的分类器（连同波段统计量、波段和类别），供&lt;i&gt;应用已保存的分类器&lt;/i&gt;（metamapper:apply_classifier）在无需标注的情况下对相同波段的其他栅格和其他日期制图。若分类图由标签传播生成，文件中保存的是从中蒸馏得到的分类器；日志会说明是哪一种。&lt;/dd&gt;
 &lt;dt&gt;CLASS_COUNT、SUPPORT_SIZE、ACCURACY_ESTIMATE、SKIPPED_FEATURES、REGION_PIXELS&lt;/dt&gt;
 &lt;dd&gt;供模型和脚本使用的数值：类别数、使用的已标注像元数、估计精度（0..1，未估计时为空）、跳过的训练要素数、已分类像元数。&lt;/dd&gt;
 &lt;dt&gt;CLASSES、DEVICE_USED、METHOD&lt;/dt&gt;&lt;dd&gt;类别名称（逗号分隔）、使用的设备和适应方法。&lt;/dd&gt;
@@ -447,6 +595,10 @@ output file is left behind.&lt;/p&gt;</source>
         <message>
             <source>Adaptation steps (empty = the model's own)</source>
             <translation>适应步数（留空 = 使用模型自身设置）</translation>
+        </message>
+        <message>
+            <source>Adapted classifier (to apply to other rasters)</source>
+            <translation>适应后的分类器（用于其他栅格）</translation>
         </message>
         <message>
             <source>Band centre wavelengths in nm (comma list, optional)</source>
@@ -539,6 +691,10 @@ output file is left behind.&lt;/p&gt;</source>
         <message>
             <source>Maximum labelled pixels per class (shots cap)</source>
             <translation>每类最多使用的已标注像元数（样本上限）</translation>
+        </message>
+        <message>
+            <source>MetaMapper classifier (*.pt)</source>
+            <translation>MetaMapper 分类器 (*.pt)</translation>
         </message>
         <message>
             <source>MetaMapper model (*.pt)</source>
@@ -653,6 +809,10 @@ output file is left behind.&lt;/p&gt;</source>
             <translation>建议的下一步标注位置：{written} 个</translation>
         </message>
         <message>
+            <source>The adapted classifier is saved as a .pt file; '{basename}' is not one. Choose a file name ending in .pt.</source>
+            <translation>适应后的分类器保存为 .pt 文件；“{basename}”不是 .pt 文件名。请选择以 .pt 结尾的文件名。</translation>
+        </message>
+        <message>
             <source>The class field '{class_field}' is not in the training layer. Choose one of: {value}.</source>
             <translation>训练图层中没有类别字段“{class_field}”。请从以下字段中选择：{value}。</translation>
         </message>
@@ -743,6 +903,10 @@ output file is left behind.&lt;/p&gt;</source>
         <message>
             <source>Where to label next (suggestions)</source>
             <translation>下一步标注位置（建议）</translation>
+        </message>
+        <message>
+            <source>adapted classifier</source>
+            <translation>适应后的分类器</translation>
         </message>
         <message>
             <source>class map</source>
@@ -894,6 +1058,10 @@ output file is left behind.&lt;/p&gt;</source>
             <translation>任何具有坐标参考系的栅格，波段数不限</translation>
         </message>
         <message>
+            <source>Apply a saved classifier…</source>
+            <translation>应用已保存的分类器…</translation>
+        </message>
+        <message>
             <source>Auto (GPU if available)</source>
             <translation>自动（有 GPU 时使用 GPU）</translation>
         </message>
@@ -1010,8 +1178,16 @@ output file is left behind.&lt;/p&gt;</source>
             <translation>左键添加顶点，右键结束，Esc 取消</translation>
         </message>
         <message>
+            <source>Map this or another raster of the same bands with a classifier saved by an earlier run (no labels needed; also on a Dask cluster)</source>
+            <translation>用之前运行保存的分类器对此栅格或其他相同波段的栅格制图（无需标注；也可在 Dask 集群上运行）</translation>
+        </message>
+        <message>
             <source>Maximum labelled pixels used per class</source>
             <translation>每个类别最多使用的已标注像元数</translation>
+        </message>
+        <message>
+            <source>MetaMapper classifier (*.pt)</source>
+            <translation>MetaMapper 分类器 (*.pt)</translation>
         </message>
         <message>
             <source>MetaMapper model (*.pt)</source>
@@ -1094,6 +1270,14 @@ output file is left behind.&lt;/p&gt;</source>
             <translation>运行</translation>
         </message>
         <message>
+            <source>Save classifier</source>
+            <translation>保存分类器</translation>
+        </message>
+        <message>
+            <source>Save the adapted classifier to this .pt file, to map other rasters or dates of the same bands with 'Apply a saved classifier…'</source>
+            <translation>将适应后的分类器保存到此 .pt 文件，以便用“应用已保存的分类器…”对相同波段的其他栅格或其他日期制图</translation>
+        </message>
+        <message>
             <source>Seed</source>
             <translation>随机种子</translation>
         </message>
@@ -1140,6 +1324,10 @@ output file is left behind.&lt;/p&gt;</source>
         <message>
             <source>class name</source>
             <translation>类别名称</translation>
+        </message>
+        <message>
+            <source>not saved</source>
+            <translation>不保存</translation>
         </message>
         <message>
             <source>{count} feature(s), {n_classes} class(es)</source>
@@ -1455,12 +1643,20 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
             <translation>某个类别值的类型 {name}（{label!r}）无法使用。请使用文本或整数字段作为类别字段。</translation>
         </message>
         <message>
+            <source>Adapted classifier saved: {kind}.</source>
+            <translation>已保存适应后的分类器：{kind}。</translation>
+        </message>
+        <message>
             <source>Adapting the model to the labelled pixels</source>
             <translation>正在使模型适应已标注像元</translation>
         </message>
         <message>
             <source>Area-adjusted estimates, standard errors and confidence intervals need at least 2 sample units in every map class; too few in: {classes}. The matrix and accuracies below are of the sample counts. Add sample units in those classes (Create validation sample).</source>
             <translation>面积校正估计、标准误差和置信区间要求每个制图类别至少有 2 个样本单元；以下类别样本不足：{classes}。下面的矩阵和精度基于样本计数。请在这些类别中增加样本单元（创建验证样本）。</translation>
+        </message>
+        <message>
+            <source>Assembling {n} windows into the class map</source>
+            <translation>正在将 {n} 个窗口拼接为分类图</translation>
         </message>
         <message>
             <source>At least two classes are needed to train a classifier; label features of two or more classes.</source>
@@ -1527,6 +1723,10 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
             <translation>无法将 {name} 作为栅格打开（{exc}）。请选择 GDAL 可读取的栅格，例如 GeoTIFF。</translation>
         </message>
         <message>
+            <source>Cannot reach the Dask scheduler at {address} ({error}). Start one (dask scheduler; then dask worker {address} on each machine) or check the address.</source>
+            <translation>无法连接位于 {address} 的 Dask 调度器（{error}）。请启动一个调度器（dask scheduler；然后在每台机器上运行 dask worker {address}），或检查地址。</translation>
+        </message>
+        <message>
             <source>Cannot read model file {path_name}: it is damaged, not a MetaMapper model, or contains objects that are unsafe to load ({name}: {value}). Use a model file written by MetaMapper.</source>
             <translation>无法读取模型文件 {path_name}：文件已损坏、不是 MetaMapper 模型，或包含不安全、无法加载的对象（{name}：{value}）。请使用由 MetaMapper 写出的模型文件。</translation>
         </message>
@@ -1557,6 +1757,10 @@ accuracy and area&lt;/b&gt;. TOTAL, CLASS_COUNT, SIZES and SIZE_METHOD report th
         <message>
             <source>Classes {empty} have no support pixels; every class needs at least one labelled pixel inside the raster's valid area.</source>
             <translation>类别 {empty} 没有支持集像元；每个类别在栅格有效区域内至少需要一个已标注像元。</translation>
+        </message>
+        <message>
+            <source>Classifier file not found: {path}. Choose a .pt file saved by MetaMapper's classification (its 'Adapted classifier' output).</source>
+            <translation>未找到分类器文件：{path}。请选择由 MetaMapper 分类保存的 .pt 文件（其“适应后的分类器”输出）。</translation>
         </message>
         <message>
             <source>Done</source>
@@ -1709,6 +1913,10 @@ Install them in one click with Plugins ▸ MetaMapper ▸ Install dependencies�
             <translation>已预测分块 {value}/{n_tiles}</translation>
         </message>
         <message>
+            <source>Predicted window {value}/{total} on the Dask cluster</source>
+            <translation>已在 Dask 集群上预测窗口 {value}/{total}</translation>
+        </message>
+        <message>
             <source>Predicting the region tile by tile</source>
             <translation>正在逐块预测研究区</translation>
         </message>
@@ -1755,6 +1963,14 @@ Install them in one click with Plugins ▸ MetaMapper ▸ Install dependencies�
         <message>
             <source>Reference classes in '{field_name}' are not classes of the class map: {shown}{more} (feature counts in brackets). The map's classes are: {classes}. Correct the values (the map's class names or codes), or choose the right field or map.</source>
             <translation>'{field_name}' 中的参考类别不是分类图中的类别：{shown}{more}（括号内为要素数）。分类图的类别为：{classes}。请修正这些值（使用分类图的类别名称或代码），或选择正确的字段或分类图。</translation>
+        </message>
+        <message>
+            <source>Running on a Dask cluster (SCHEDULER) needs dask[distributed], which is not installed in QGIS's Python. Install it with: {command} (or leave SCHEDULER empty to run in this process).</source>
+            <translation>在 Dask 集群上运行（SCHEDULER）需要 dask[distributed]，但 QGIS 的 Python 中未安装。请用以下命令安装：{command}（或将 SCHEDULER 留空，在当前进程中运行）。</translation>
+        </message>
+        <message>
+            <source>SCHEDULER '{value}' is not understood. Give local:N with N worker processes (e.g. local:4), a scheduler address (tcp://host:8786), or nothing.</source>
+            <translation>无法识别 SCHEDULER 的值“{value}”。请给出 local:N（N 为工作进程数，例如 local:4）、调度器地址（tcp://host:8786），或留空。</translation>
         </message>
         <message>
             <source>Sampling labelled pixels</source>
@@ -1819,6 +2035,10 @@ Install them in one click with Plugins ▸ MetaMapper ▸ Install dependencies�
         <message>
             <source>The output {p_name} would overwrite the input raster. Choose another output file name.</source>
             <translation>输出 {p_name} 将覆盖输入栅格。请选择其他输出文件名。</translation>
+        </message>
+        <message>
+            <source>The raster {raster} has {n} bands; the classifier was adapted on {source} with {m} bands. Apply it to a raster with the same {m} bands in the same order (the same sensor and band stack), or adapt a new classifier on this raster.</source>
+            <translation>栅格 {raster} 有 {n} 个波段；而该分类器是在具有 {m} 个波段的 {source} 上适应得到的。请将其应用于具有相同 {m} 个波段且顺序相同的栅格（相同的传感器和波段组合），或在此栅格上适应一个新的分类器。</translation>
         </message>
         <message>
             <source>The reference field '{field_name}' is empty in all {n_labels} validation feature(s). Fill in the class you observed at each sample unit (e.g. by photo interpretation), then run again.</source>
@@ -1987,6 +2207,18 @@ Install them in one click with Plugins ▸ MetaMapper ▸ Install dependencies�
         <message>
             <source>{n_wavelengths} wavelengths were given for a raster with {info_count} bands. Give one wavelength (nm) per band, or none.</source>
             <translation>为具有 {info_count} 个波段的栅格提供了 {n_wavelengths} 个波长。请为每个波段提供一个波长（nm），或全部不提供。</translation>
+        </message>
+        <message>
+            <source>{name} is a MetaMapper model, not an adapted classifier. Give it as the model of the classification; apply_classifier needs the file its 'Adapted classifier' output wrote.</source>
+            <translation>{name} 是 MetaMapper 模型，而不是适应后的分类器。请将其作为分类的模型使用；apply_classifier 需要的是分类的“适应后的分类器”输出所写出的文件。</translation>
+        </message>
+        <message>
+            <source>{name} is not a usable MetaMapper classifier file ({problem}). Save the classifier again with MetaMapper's classification (its 'Adapted classifier' output).</source>
+            <translation>{name} 不是可用的 MetaMapper 分类器文件（{problem}）。请用 MetaMapper 分类重新保存分类器（其“适应后的分类器”输出）。</translation>
+        </message>
+        <message>
+            <source>{name} was written by another MetaMapper version (classifier format {found}; this version reads format {ours}). Save the classifier again with this version, or apply it with the version that wrote it.</source>
+            <translation>{name} 由其他版本的 MetaMapper 写出（分类器格式 {found}；此版本读取格式 {ours}）。请用此版本重新保存分类器，或用写出它的版本来应用它。</translation>
         </message>
         <message>
             <source>{path_name} is not a MetaMapper model file (expected keys 'card' and 'state_dict', found {keys}). Use a model file written by MetaMapper.</source>
