@@ -134,6 +134,7 @@ lint: install
 bench: install
 	$(PY) bench/bench_engine.py
 	$(PY) bench/bench_transduction.py
+	$(PY) bench/bench_apply.py
 
 # Two stages, both seeded: (1) the library/UCR recipe (5 learners compared, ~11 min on 2
 # cores); (2) continued meta-training with real-scene episodes (4 learners compared, the best

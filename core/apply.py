@@ -143,7 +143,7 @@ def _write(ds: Any, info: Any, saved: Any, classifier_path: str, out: Path, conf
                 pixels, counts, skipped, computed = _on_cluster(
                     scheduler, info, saved, classifier_path, out, conf is not None, region,
                     tile_size, batch_size, window_side, class_dst, conf_dst, progress,
-                    is_cancelled)
+                    is_cancelled, seconds)
             else:
                 predictor = BatchPredictor(saved.classifier(device, batch_size), device,
                                            batch_size, is_cancelled)
@@ -219,8 +219,9 @@ def _on_cluster(scheduler: str, info: Any, saved: Any, classifier_path: str, out
                 confidence: bool, region: Any, tile_size: int, batch_size: int,
                 window_side: int | None, class_dst: Any, conf_dst: Any,
                 progress: Callable[[float, str], None] | None,
-                is_cancelled: Callable[[], bool] | None) -> tuple:
-    """Predict the windows on Dask into ``<output>.parts`` (resumable), then assemble."""
+                is_cancelled: Callable[[], bool] | None, seconds: Dict[str, float]) -> tuple:
+    """Predict the windows on Dask into ``<output>.parts`` (resumable), then assemble
+    (its time in ``seconds["assemble"]``)."""
     from dataclasses import replace
 
     from .dask_windows import assemble, connect, predict_windows, prepare_parts
@@ -243,7 +244,9 @@ def _on_cluster(scheduler: str, info: Any, saved: Any, classifier_path: str, out
             cluster.close()
     if progress is not None:
         progress(0.93, msg("Assembling {n} windows into the class map", n=len(windows)))
+    t0 = time.perf_counter()
     assemble(folder, windows, region.window, class_dst, conf_dst)
+    seconds["assemble"] = time.perf_counter() - t0
     return done["pixels"], done["counts"], done["skipped"], done["computed"]
 
 
