@@ -155,7 +155,7 @@ class RasterInfo:
 def open_raster_info(path: str | os.PathLike) -> RasterInfo:
     """Check a raster is usable and describe it; RasterError names the problem and fix."""
     path = str(path)
-    if not os.path.exists(path):
+    if not path.startswith("/vsi") and not os.path.exists(path):  # /vsicurl/, /vsis3/...
         raise RasterError(msg(
             "Raster not found: {path}. Choose an existing raster file.",
             path=path,

@@ -147,3 +147,59 @@ def test_workers_run_the_versioned_python_of_this_prefix_not_the_path_one(monkey
     assert dask_windows._worker_python() == str(exe)
     exe.unlink()
     assert dask_windows._worker_python() == "/root/.pyenv/shims/python3"
+
+
+#: a static file server answering HTTP Range requests, as object storage does; it runs in
+#: its own process (GDAL holds the GIL while it opens a /vsicurl/ file: a server thread in
+#: this process would never answer)
+RANGE_SERVER = r"""
+import http.server, sys
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        try:
+            data = open(self.translate_path(self.path), "rb").read()
+        except OSError:
+            return self.send_error(404)
+        start, end = 0, len(data) - 1
+        ranged = self.headers.get("Range", "").startswith("bytes=")
+        if ranged:
+            a, _, b = self.headers["Range"][6:].partition("-")
+            start, end = int(a or 0), min(int(b) if b else len(data) - 1, len(data) - 1)
+        self.send_response(206 if ranged else 200)
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Accept-Ranges", "bytes")
+        if ranged:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        self.end_headers()
+        self.wfile.write(data[start:end + 1])
+
+import os
+os.chdir(sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def test_workers_read_the_raster_by_url(saved):
+    """A raster served over HTTP (/vsicurl/, as a COG on object storage): the workers read
+    their windows from the URL and the map is the in-process one."""
+    import subprocess
+
+    server = subprocess.Popen([sys.executable, "-c", RANGE_SERVER, str(saved["dir"])],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline())
+        url = f"/vsicurl/http://127.0.0.1:{port}/r.tif"
+        out = saved["dir"] / "from_url.tif"
+        result = apply_classifier(url, saved["clf"], str(out), scheduler="local:2",
+                                  tile_size=32, window_side=64)
+        assert result.windows_computed == 6
+        assert np.array_equal(read(out), read(saved["dir"] / "here.tif"))
+    finally:
+        server.kill()
+        server.wait()
