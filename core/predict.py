@@ -39,6 +39,11 @@ ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
 
+#: torch's intra-op threads as this process started (OMP_NUM_THREADS respected): what one
+#: large product may use inside a block that runs on one thread (``torch_threads(1)``)
+PROCESS_THREADS = torch.get_num_threads()
+
+
 @contextlib.contextmanager
 def torch_threads(n: int | None) -> Iterator[None]:
     """Run the block with ``n`` torch intra-op threads (None: leave them as they are)."""

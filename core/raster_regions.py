@@ -84,6 +84,10 @@ def union_windows(windows: Sequence[Window]) -> Window:
     return Window(c0, r0, c1 - c0, r1 - r0)
 
 
+#: regions up to this many pixels (a bool each) have their mask rasterised once, whole
+WHOLE_MASK_PIXELS = 64_000_000
+
+
 @dataclass
 class Region:
     """The target region: its pixel window on the raster and its polygons (None = all)."""
@@ -92,16 +96,36 @@ class Region:
     geometries: List[dict] | None = None
     all_touched: bool = False
     transform: Affine = field(default_factory=Affine.identity)
+    #: the whole region's mask, rasterised once (see :meth:`mask`), with what it was made of
+    _whole: Tuple[Any, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def shape(self) -> Tuple[int, int]:
         return int(self.window.height), int(self.window.width)
 
     def mask(self, window: Window) -> np.ndarray:
-        """In-region pixels of ``window`` (raster pixel coords) as a (h, w) bool array."""
+        """In-region pixels of ``window`` (raster pixel coords) as a (h, w) bool array.
+
+        A region of up to :data:`WHOLE_MASK_PIXELS` is rasterised once, whole, and each
+        window inside it is a slice of that mask: the same pixels (rasterising is per pixel
+        centre, or per touched pixel, either way independent of the window), without one
+        rasterisation per tile (0.07 s of a 1 Mpx run, for ~130 tiles)."""
         h, w = int(window.height), int(window.width)
         if self.geometries is None:
             return np.ones((h, w), dtype=bool)
+        r0 = int(window.row_off) - int(self.window.row_off)
+        c0 = int(window.col_off) - int(self.window.col_off)
+        rh, rw = self.shape
+        inside = r0 >= 0 and c0 >= 0 and r0 + h <= rh and c0 + w <= rw
+        if inside and rh * rw <= WHOLE_MASK_PIXELS:
+            key = (self.all_touched, id(self.geometries))
+            if self._whole is None or self._whole[0] != key:
+                self._whole = (key, self._rasterise(self.window))
+            return self._whole[1][r0:r0 + h, c0:c0 + w].copy()
+        return self._rasterise(window)
+
+    def _rasterise(self, window: Window) -> np.ndarray:
+        h, w = int(window.height), int(window.width)
         wt = rasterio.windows.transform(window, self.transform)
         return rasterio.features.geometry_mask(
             self.geometries, (h, w), wt, all_touched=self.all_touched, invert=True
