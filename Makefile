@@ -135,6 +135,9 @@ bench: install
 	$(PY) bench/bench_engine.py
 	$(PY) bench/bench_transduction.py
 	$(PY) bench/bench_apply.py
+	$(PY) bench/bench_processing.py
+	METAMAPPER_CHROOT_SCRIPT=bench/bench_processing.py $(SUDO) -E bash scripts/qgis_chroot.sh \
+	    trixie 3.40 "$(CHROOT_CACHE)"
 
 # Two stages, both seeded: (1) the library/UCR recipe (5 learners compared, ~11 min on 2
 # cores); (2) continued meta-training with real-scene episodes (4 learners compared, the best

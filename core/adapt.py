@@ -284,14 +284,10 @@ def fit_band_correction(
 
 
 def _one_blas_thread() -> Any:
-    """NumPy's BLAS limited to one thread (threadpoolctl comes with scikit-learn)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn is a runtime dependency
-        import contextlib
+    """NumPy's BLAS limited to one thread (``predict.blas_threads``)."""
+    from .predict import blas_threads
 
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
+    return blas_threads(1)
 
 
 def _correction_objective(theta: np.ndarray, base: Tensor, z: Tensor, target: Tensor,

@@ -112,7 +112,7 @@ def _write(ds: Any, info: Any, saved: Any, classifier_path: str, out: Path, conf
            progress: Callable[[float, str], None] | None,
            is_cancelled: Callable[[], bool] | None) -> ApplyResult:
     """Predict into temporary outputs, finish them (tags, colours, style), commit."""
-    from .predict import BatchPredictor, predict_region
+    from .predict import BatchPredictor, predict_region, slow_blas_note
     from .raster_io import (
         AtomicOutputs,
         decode_whole,
@@ -181,7 +181,8 @@ def _write(ds: Any, info: Any, saved: Any, classifier_path: str, out: Path, conf
         region_pixels=int(pixels),
         predicted_pixels_per_class={n: int(k) for n, k in zip(names, counts)},
         device=device, scheduler=scheduler, windows_computed=computed,
-        windows_skipped=skipped, seconds=seconds, notes=list(saved.notes),
+        windows_skipped=skipped, seconds=seconds,
+        notes=list(saved.notes) + [n for n in [slow_blas_note()] if n],
         model_name=saved.model_name, model_version=saved.model_version, kind=saved.kind,
     )
 

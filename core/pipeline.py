@@ -411,6 +411,10 @@ def map_region(
     info = open_raster_info(raster)
     source_bands = info.count
     warnings: List[str] = list(info.warnings)
+    from .predict import slow_blas_note
+
+    if slow_blas_note():
+        warnings.append(slow_blas_note())
     device = resolve_device(opts.device)
     model = load_model(model_path)
     card = model.card

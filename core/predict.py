@@ -57,6 +57,50 @@ def torch_threads(n: int | None) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
+def blas_threads(n: int | None) -> Any:
+    """The BLAS that NumPy and a distribution's torch load (OpenBLAS, BLIS; not the MKL
+    built into PyPI's torch) limited to ``n`` threads for the block (None: as it is).
+
+    Debian's torch multiplies through the system's ``libblas.so.3``: with OpenBLAS's own
+    threads under torch's OpenMP ones, and two of our threads multiplying at once, a
+    product took 16-21 ms instead of 5 (204 bands, QGIS 3.40 chroot)."""
+    if n is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn brings it
+        return contextlib.nullcontext()
+    return threadpool_limits(int(n), user_api="blas")
+
+
+#: a 256 x 256 float32 product slower than this (ms) is an unoptimised (reference) BLAS
+SLOW_BLAS_MS = 5.0
+
+
+@functools.lru_cache(maxsize=1)
+def slow_blas_note() -> str:
+    """A warning when torch multiplies through an unoptimised BLAS, else "" (measured once
+    a process: 3 products of 256 x 256, ~2 ms on MKL or OpenBLAS).
+
+    Debian's torch and NumPy use whatever ``libblas.so.3`` the system selects; without
+    OpenBLAS that is the reference BLAS, 25x slower: the QGIS 3.40 chroot predicted
+    1 Mpx x 204 bands in 3.3 s instead of 0.7."""
+    a = torch.ones((256, 256))
+    with torch_threads(1), blas_threads(1):
+        a @ a
+        t0 = time.perf_counter()
+        for _ in range(3):
+            a @ a
+        ms = (time.perf_counter() - t0) / 3 * 1000
+    if ms <= SLOW_BLAS_MS:
+        return ""
+    return msg(
+        "Matrix products run on an unoptimised BLAS here ({ms:.0f} ms for one that takes "
+        "under 1 ms on an optimised one): maps are several times slower than they need to "
+        "be. On Debian or Ubuntu install OpenBLAS (sudo apt install libopenblas0-pthread) "
+        "and restart QGIS.", ms=ms)
+
+
 def resolve_device(requested: str = "auto") -> str:
     """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``; DeviceError otherwise."""
     req = (requested or "auto").strip().lower()
@@ -597,7 +641,7 @@ def predict_region(
     # one decoding thread here (GDAL_NUM_THREADS is process-wide): the reader already has
     # its core, and parallel decoding stole torch's (GeoTIFF predict 1.7 -> 2.1 s, measured)
     with rasterio.Env(GDAL_NUM_THREADS="1"), ThreadPoolExecutor(max_workers=1) as reader, \
-            torch_threads(threads):
+            torch_threads(threads), blas_threads(threads):
         pending, started = submit(tiles[0]) if tiles else (None, None)
         for i, tile in enumerate(tiles):
             if is_cancelled is not None and is_cancelled():

@@ -47,6 +47,9 @@ packages+=,python3-pytest,python3-hypothesis,python3-psutil
 packages+=,python3-matplotlib,xvfb,xauth,python3-pip
 if [ "$variant" != bare ]; then
   packages+=,python3-distributed  # apply_classifier's SCHEDULER (Dask), in the tests
+  # the optimised BLAS README tells Debian users to install: without it Debian's torch
+  # multiplies through the reference BLAS, 25x slower (the run warns: predict.slow_blas_note)
+  packages+=,libopenblas0-pthread
 fi
 pip_packages="pytest-qgis==5.0.2"
 

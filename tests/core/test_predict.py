@@ -214,3 +214,36 @@ def test_tile_path_retries_smaller_then_on_the_cpu_after_cuda_oom(fake_cuda, mon
     sizes = [n for dev, n in clf.batches if dev == "cuda"]
     assert sizes[0] == 4096 and min(sizes) == predict.MIN_GPU_BATCH  # halved down to the floor
     assert bp.device == "cpu" and any("ran out of memory" in m for m in bp.warnings)
+
+
+def test_an_unoptimised_blas_is_reported_with_the_command_that_fixes_it(monkeypatch, tmp_path):
+    """Debian's torch multiplies through the system's libblas.so.3; the reference BLAS is
+    25x slower than OpenBLAS: the run says so, with the package to install."""
+    import metamapper.core.predict as predict_module
+
+    predict_module.slow_blas_note.cache_clear()
+    monkeypatch.setattr(predict_module, "SLOW_BLAS_MS", -1.0)  # any product counts as slow
+    try:
+        note = predict_module.slow_blas_note()
+        assert "libopenblas0-pthread" in note and "restart QGIS" in note
+        predict_module.slow_blas_note.cache_clear()
+        monkeypatch.setattr(predict_module, "SLOW_BLAS_MS", 1e9)
+        assert predict_module.slow_blas_note() == ""
+    finally:
+        predict_module.slow_blas_note.cache_clear()
+
+
+def test_the_slow_blas_warning_reaches_the_run_result(monkeypatch, tmp_path):
+    import metamapper.core.predict as predict_module
+    from metamapper.core.pipeline import MapOptions, map_region
+
+    from tests.factories import features_from_truth, make_raster
+    from tests.model_factory import make_model_file
+
+    monkeypatch.setattr(predict_module, "slow_blas_note", lambda: "slow BLAS here")
+    sc = make_raster(tmp_path / "r.tif", width=24, height=20, bands=4, n_classes=2)
+    res = map_region(sc["path"], features_from_truth(sc, per_class=3), str(tmp_path / "m.tif"),
+                     model_path=str(make_model_file(tmp_path, episodes=5)),
+                     options=MapOptions(device="cpu", transductive=False,
+                                        estimate_accuracy=False))
+    assert "slow BLAS here" in res.warnings
