@@ -143,23 +143,23 @@ bench: install
 # cores); (2) continued meta-training with real-scene episodes (4 learners compared, the best
 # shipped) plus one leave-one-scene-out model per scene group for `make evaluate` (~5 min).
 metatrain: install-train
-	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.metatrain.train --scene-weight 0 \
+	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.training.metatrain.train --scene-weight 0 \
 	    --out $(CURDIR)/build/metatrain/library.pt
-	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.metatrain.train \
+	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.training.metatrain.train \
 	    --init $(CURDIR)/build/metatrain/library.pt --methods fomaml,metasgd,anil,protonet \
 	    --steps 400 --final-steps 400 --fold-steps 800 --folds-out $(CURDIR)/resources/models/loso
 
 evaluate: install install-train
-	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.core.evaluate --jobs $$(nproc) \
+	cd $(PKG) && $(CURDIR)/$(TRAIN_PY) -m metamapper.training.evaluate --jobs $$(nproc) \
 	    --fold-models $(CURDIR)/resources/models/loso --discussion $(CURDIR)/docs/benchmarks_discussion.md
 	$(MAKE) --no-print-directory evaluate-nested
 
-# The card's settings chosen nested (core/nested_selection.py): every variant run as the
+# The card's settings chosen nested (training/nested_selection.py): every variant run as the
 # plugin default on the block draws and the outside scoring's random points, K=5, each
 # scene group scored by the variant chosen on the others (~45 min on 2 cores)
 # -> docs/nested_selection.md
 evaluate-nested: install
-	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate --jobs $$(nproc) \
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate --jobs $$(nproc) \
 	    --fold-models $(CURDIR)/resources/models/loso --shots 5 --styles points,polygons,random \
 	    --methods metamapper_propagation,random_forest,svm_rbf,knn,logistic_regression \
 	    --variants all --no-supervised --out $(CURDIR)/build/nested
@@ -169,16 +169,16 @@ evaluate-nested: install
 # The band correction's prior scale and L2, chosen leave-one-scene-out (~2 min):
 # docs/adaptation_tuning.md; train.py's BAND_CORRECTION carries the choice into the card.
 tune-adaptation: install
-	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.metatrain.tune_adaptation --jobs $$(nproc) \
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.metatrain.tune_adaptation --jobs $$(nproc) \
 	    --out $(CURDIR)/docs/adaptation_tuning.md
-	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.metatrain.tune_adaptation --jobs $$(nproc) \
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.metatrain.tune_adaptation --jobs $$(nproc) \
 	    --k 1 --min-shots 1 --out $(CURDIR)/docs/adaptation_tuning_k1.md
 
 # Leave-one-scene-out models with the plugin's propagation: ~25 min + ~20 min on 2 cores.
 evaluate-suggestions: install
-	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --draws 5 \
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate_suggestions --draws 5 \
 	    --jobs $$(nproc)
-	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.core.evaluate_suggestions --variants --seed 1 \
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate_suggestions --variants --seed 1 \
 	    --draws 4 --jobs $$(nproc)
 
 screenshots: install

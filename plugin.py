@@ -14,8 +14,8 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 
+from .qt_compat import QAction
 from .translation import install_translator, remove_translator, tr_message, translator
-from .ui.qt_compat import QAction
 
 tr = translator("MetaMapperPlugin")
 PLUGIN_NAME = "MetaMapper"

@@ -68,8 +68,8 @@ def run_child(path: Path, clf: Path, out: Path, scheduler: str) -> dict:
 
 
 def random_forest(path: Path, feats: list) -> dict:
-    from metamapper.core.raster_io import open_raster_info
-    from metamapper.core.sampling import build_support
+    from metamapper.core.adapting.sampling import build_support
+    from metamapper.core.reading.raster_io import open_raster_info
     from sklearn.ensemble import RandomForestClassifier
 
     info = open_raster_info(path)

@@ -152,8 +152,8 @@ def region_polygon(transform, r0, c0, r1, c1) -> dict:
 
 def bench_adaptation(model: str) -> dict:
     """10 classes x 20 labelled pixels: wall time of one adaptation (median of 5)."""
-    from metamapper.core.adapt import adapt
-    from metamapper.core.band_mapping import BandStats, map_bands
+    from metamapper.core.adapting.adapt import adapt
+    from metamapper.core.mapping.band_mapping import BandStats, map_bands
     from metamapper.core.model import load_model
 
     loaded = load_model(model)
@@ -180,7 +180,7 @@ def bench_adaptation(model: str) -> dict:
 
 def _tile_loop(path: str, window: Window, out: Path, predict_fn, tile: int) -> float:
     """Read the region tile by tile, classify with ``predict_fn`` (or nothing), write uint8."""
-    from metamapper.core.raster_io import iter_tiles, open_raster_info, read_block
+    from metamapper.core.reading.raster_io import iter_tiles, open_raster_info, read_block
 
     info = open_raster_info(path)
     with rasterio.open(path) as ds:
@@ -202,8 +202,8 @@ def _tile_loop(path: str, window: Window, out: Path, predict_fn, tile: int) -> f
 
 def bench_throughput(model: str, size: int, region_side: int) -> dict:
     """Ours vs RandomForest vs RBF SVC on the same support set, region and tiling."""
-    from metamapper.core.raster_io import open_raster_info
-    from metamapper.core.sampling import build_support
+    from metamapper.core.adapting.sampling import build_support
+    from metamapper.core.reading.raster_io import open_raster_info
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.svm import SVC
 
@@ -257,8 +257,8 @@ def bench_throughput(model: str, size: int, region_side: int) -> dict:
 
 def bench_polygons(model_size: int = 2048) -> dict:
     """5,000 small polygons (3-10 px across) sampled on the 13-band raster."""
-    from metamapper.core.raster_io import open_raster_info
-    from metamapper.core.sampling import build_support
+    from metamapper.core.adapting.sampling import build_support
+    from metamapper.core.reading.raster_io import open_raster_info
 
     path = DATA / f"s2like-{model_size}-13b.tif"
     info = open_raster_info(path)

@@ -111,7 +111,7 @@ PANEL_SUGGESTIONS = 10
 
 def _ours(path: Path, model: str, out: Path, suggestions: int = 0) -> dict:
     from metamapper.core.pipeline import MapOptions, map_region
-    from metamapper.core.raster_io import open_raster_info
+    from metamapper.core.reading.raster_io import open_raster_info
 
     info = open_raster_info(path)
     feats = point_features(info.width, info.transform)
@@ -153,8 +153,8 @@ def _tile_loop(path: Path, out: Path, predict_fn) -> float:
 def _random_forest(path: Path, out: Path) -> dict:
     """Fit + predict of a RandomForest(100 trees, n_jobs=-1) on the same points and raster
     (its point values read with the engine's sampler, not timed: the issue's definition)."""
-    from metamapper.core.raster_io import open_raster_info
-    from metamapper.core.sampling import build_support
+    from metamapper.core.adapting.sampling import build_support
+    from metamapper.core.reading.raster_io import open_raster_info
     from sklearn.ensemble import RandomForestClassifier
 
     info = open_raster_info(path)

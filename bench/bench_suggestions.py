@@ -32,7 +32,7 @@ from bench_engine import (  # noqa: E402
 
 
 def run(size: int, region_side: int, repeats: int) -> dict:
-    from metamapper.core.raster_io import open_raster_info
+    from metamapper.core.reading.raster_io import open_raster_info
 
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"s2like-{size}-13b.tif"

@@ -31,8 +31,8 @@ CLASSES = 10
 def random_forest(path: Path, feats: list, size: int) -> dict:
     """Fit on the polygons' pixels (read with the engine's sampler, not timed) + predict
     the ``size`` x ``size`` region at the raster's corner, 512 x 512 windows."""
-    from metamapper.core.raster_io import open_raster_info
-    from metamapper.core.sampling import build_support
+    from metamapper.core.adapting.sampling import build_support
+    from metamapper.core.reading.raster_io import open_raster_info
     from sklearn.ensemble import RandomForestClassifier
 
     info = open_raster_info(path)

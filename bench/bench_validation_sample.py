@@ -63,9 +63,9 @@ def main() -> int:
     path = args.out / f"classmap_{args.size}.tif"
     if not path.exists():
         print(f"writing {path} ({args.size}^2 px) in {write_map(path, args.size):.1f} s")
-    from metamapper.core.class_map import make_region, open_class_map
-    from metamapper.core.validation import assess_map
-    from metamapper.core.validation_sample import design_sample, draw_sample
+    from metamapper.core.assessing.class_map import make_region, open_class_map
+    from metamapper.core.assessing.validation import assess_map
+    from metamapper.core.assessing.validation_sample import design_sample, draw_sample
 
     rss0 = peak_rss_mib()
     cmap = open_class_map(str(path))

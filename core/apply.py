@@ -1,9 +1,10 @@
-"""``apply_classifier``: map a raster with a saved classifier (``core.classifier_file``).
+"""``apply_classifier``: map a raster with a saved classifier (``core.predicting.classifier_file``).
 
 No labels and no adaptation: the classifier adapted once (``map_region``'s
 ``classifier_path``) maps the next tile, date or mosaic of the same bands. In this process
 the streamed engine of ``map_region`` predicts tile by tile; with a ``scheduler`` the windows
-go to a Dask cluster (``core.dask_windows``) and are assembled into the same map. Outputs are
+go to a Dask cluster (``core.predicting.dask_windows``) and are assembled into the same
+map. Outputs are
 written under temporary names and renamed into place only when everything succeeded.
 """
 
@@ -44,14 +45,14 @@ class ApplyResult:
 
 
 def _check_paths(raster: Path, out: Path, conf: Path | None) -> None:
-    from .pipeline import _same_file
+    from .reading.raster_outputs import same_file
 
     for p in [out] + ([conf] if conf else []):
-        if _same_file(p, raster):
+        if same_file(p, raster):
             raise OutputError(msg(
                 "The output {p_name} would overwrite the input raster. Choose another "
                 "output file name.", p_name=p.name))
-    if conf is not None and _same_file(conf, out):
+    if conf is not None and same_file(conf, out):
         raise OutputError(msg(
             "The confidence output and the class map have the same path. Give them "
             "different file names."))
@@ -79,10 +80,9 @@ def apply_classifier(
     """
     import rasterio
 
-    from .classifier_file import load_classifier
-    from .pipeline import _bounded_gdal_cache
-    from .predict import resolve_device
-    from .raster_io import open_raster_info
+    from .predicting.classifier_file import load_classifier
+    from .predicting.predict import resolve_device
+    from .reading.raster_io import bounded_gdal_cache, open_raster_info
 
     t_start = time.perf_counter()
     raster, out = Path(raster_path), Path(output_path)
@@ -99,7 +99,7 @@ def apply_classifier(
                           scheduler.strip(), dev, tile_size, batch_size, window_side,
                           progress, is_cancelled)
 
-    result = _bounded_gdal_cache(run)(str(raster))
+    result = bounded_gdal_cache(run)(str(raster))
     result.seconds["total"] = time.perf_counter() - t_start
     if progress is not None:
         progress(1.0, msg("Done"))
@@ -112,8 +112,8 @@ def _write(ds: Any, info: Any, saved: Any, classifier_path: str, out: Path, conf
            progress: Callable[[float, str], None] | None,
            is_cancelled: Callable[[], bool] | None) -> ApplyResult:
     """Predict into temporary outputs, finish them (tags, colours, style), commit."""
-    from .predict import BatchPredictor, predict_region, slow_blas_note
-    from .raster_io import (
+    from .predicting.predict import BatchPredictor, predict_region
+    from .reading.raster_io import (
         AtomicOutputs,
         decode_whole,
         finish_class_map,
@@ -123,6 +123,7 @@ def _write(ds: Any, info: Any, saved: Any, classifier_path: str, out: Path, conf
         open_confidence,
         write_class_sidecars,
     )
+    from .threads import slow_blas_note
 
     seconds: Dict[str, float] = {}
     names, codes, colours = saved.classes, saved.codes, saved.colours
@@ -201,8 +202,8 @@ def _parts_folder(out: Path) -> Path:
 def cluster_plan(info: Any, classifier_path: str, out: Path, region: Any, tile_size: int,
                  window_side: int | None, confidence: bool) -> tuple:
     """(run folder, its key, the tasks' ``WindowRun``, the windows) of a Dask run."""
-    from .dask_windows import WINDOW_SIDE, WindowRun, part_windows, run_key
-    from .predict import bounded_tile_size
+    from .predicting.dask_windows import WINDOW_SIDE, WindowRun, part_windows, run_key
+    from .predicting.predict import bounded_tile_size
 
     tile = bounded_tile_size(tile_size, info)
     side = int(window_side or WINDOW_SIDE)
@@ -225,7 +226,7 @@ def _on_cluster(scheduler: str, info: Any, saved: Any, classifier_path: str, out
     (its time in ``seconds["assemble"]``)."""
     from dataclasses import replace
 
-    from .dask_windows import assemble, connect, predict_windows, prepare_parts
+    from .predicting.dask_windows import assemble, connect, predict_windows, prepare_parts
 
     folder, key, run, windows = cluster_plan(info, classifier_path, out, region, tile_size,
                                              window_side, confidence)

@@ -27,8 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .band_mapping import appends_bands, default_band_mapping, feature_dim
 from .errors import ModelFileError
+from .mapping.band_mapping import appends_bands, default_band_mapping, feature_dim
 from .messages import msg
 
 FORMAT = "metamapper-model"

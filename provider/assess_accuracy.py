@@ -4,7 +4,7 @@ Compares a class map with a validation layer (points or polygons with a referenc
 text or integer, matched to the map's class names or codes; any CRS, reprojected to the
 map's) and writes an HTML report (opened from the Processing results viewer) and a CSV.
 Overall accuracy, its standard error and kappa are also numeric outputs for models.
-Estimators: :mod:`core.assessment` (Olofsson et al. 2014).
+Estimators: :mod:`core.assessing.assessment` (Olofsson et al. 2014).
 
 Both files are written under temporary names and renamed together at the end: a refused
 or failed run leaves neither.
@@ -201,10 +201,15 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
     # ------------------------------------------------------------------ worker
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require_packages()
-        from ..core.assessment_report import ReportContext, csv_text, html_report, write_files
-        from ..core.class_map import open_class_map
+        from ..core.assessing.assessment_report import (
+            ReportContext,
+            csv_text,
+            html_report,
+            write_files,
+        )
+        from ..core.assessing.class_map import open_class_map
+        from ..core.assessing.validation import assess_map
         from ..core.errors import MetaMapperError
-        from ..core.validation import assess_map
 
         assert self._map is not None
         layer = self._map

@@ -40,6 +40,21 @@ class RasterInfo:
     height: int
 
 
+@dataclass
+class GatheredInputs:
+    """Everything validated and converted, ready for ``map_region``."""
+
+    raster: RasterInfo
+    training: geo.ConvertedFeatures
+    region: geo.ConvertedFeatures | None
+    output_path: str
+    confidence_path: str | None
+    classifier_path: str | None
+    model_path: str | None
+    wavelengths: List[float] | None
+    class_field: str
+
+
 def raster_layer_info(layer: Any) -> RasterInfo:
     """What the worker needs of the input raster layer (main thread); InputProblem if unusable."""
     if layer is None or not isinstance(layer, QgsRasterLayer) or not layer.isValid():

@@ -10,7 +10,7 @@ from ..translation import tr_message, translator
 tr = translator("FewShotClassifyAlgorithm")
 
 if TYPE_CHECKING:
-    from .fewshot_classify import GatheredInputs
+    from .classify_checks import GatheredInputs
 
 
 def log_inputs(feedback, inputs: GatheredInputs, colors: Dict[str, Any]) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -51,6 +50,7 @@ from . import geometry as geo
 from . import suggestions as suggest_out
 from .checks import InputProblem, check_crs
 from .classify_checks import (
+    GatheredInputs,
     RasterInfo,
     check_class_field,
     check_classifier_output,
@@ -76,21 +76,6 @@ tr = translator("FewShotClassifyAlgorithm")
 
 ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icon.svg"
 DEVICES = ("auto", "cpu", "cuda")
-
-
-@dataclass
-class GatheredInputs:
-    """Everything validated and converted, ready for ``map_region``."""
-
-    raster: RasterInfo
-    training: geo.ConvertedFeatures
-    region: geo.ConvertedFeatures | None
-    output_path: str
-    confidence_path: str | None
-    classifier_path: str | None
-    model_path: str | None
-    wavelengths: List[float] | None
-    class_field: str
 
 
 class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):

@@ -26,15 +26,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
-RGB = Tuple[int, int, int]
+from ..core.palettes import QUALITATIVE_PALETTE  # noqa: F401  (re-exported)
 
-#: A clear qualitative palette (ColorBrewer "Set1" then "Dark2"), distinct even when printed.
-QUALITATIVE_PALETTE: Tuple[RGB, ...] = (
-    (228, 26, 28), (55, 126, 184), (77, 175, 74), (152, 78, 163), (255, 127, 0),
-    (255, 255, 51), (166, 86, 40), (247, 129, 191), (153, 153, 153),
-    (27, 158, 119), (217, 95, 2), (117, 112, 179), (231, 41, 138), (102, 166, 30),
-    (230, 171, 2), (166, 118, 29), (102, 102, 102),
-)
+RGB = Tuple[int, int, int]
 
 #: Confidence ramp: low = dark purple, high = yellow (viridis end points and middle).
 CONFIDENCE_STOPS: Tuple[Tuple[float, RGB], ...] = (

@@ -1,6 +1,7 @@
 """The "label here next" output of the algorithm: point features and their numbered markers.
 
-The engine returns the suggestions (``core.suggest.Suggestion``, class indices); here they
+The engine returns the suggestions (``core.predicting.suggest.Suggestion``, class indices);
+here they
 become features of the ``OUTPUT_SUGGESTIONS`` sink with the class names, and, once QGIS
 loads that layer, a post-processor (main thread) draws them as numbered markers: a white
 disc with a magenta ring and the rank in it, so "1" is where the next label helps most.
@@ -28,7 +29,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor, QFont
 
-from ..ui.qt_compat import new_field
+from ..qt_compat import new_field
 
 FIELD_NAMES = ("rank", "class_1", "prob_1", "class_2", "prob_2")
 RING = QColor(231, 41, 138)  # magenta: stands out on class maps of any palette

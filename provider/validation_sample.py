@@ -4,7 +4,7 @@ Strata are the map's classes (inside an optional region, nodata excluded); the t
 comes from a target standard error of overall accuracy or is given; the allocation is
 proportional, equal or the compromise of Olofsson et al. (2014). The point layer has a
 ``map_class`` field and an empty ``reference_class`` field to fill in, ready for
-``metamapper:assess_accuracy``. The engine is :mod:`core.validation_sample` (windowed).
+``metamapper:assess_accuracy``. The engine is :mod:`core.assessing.validation_sample` (windowed).
 
 The output layer is created only once the whole sample is drawn, so a refused or
 cancelled run leaves no half-written layer.
@@ -34,8 +34,8 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..qt_compat import new_field
 from ..translation import error_text, tr_message, translator
-from ..ui.qt_compat import new_field
 from . import geometry as geo
 from .assessment_common import (
     AssessmentAlgorithm,
@@ -196,9 +196,9 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         require_packages()
-        from ..core.class_map import make_region, open_class_map
+        from ..core.assessing.class_map import make_region, open_class_map
+        from ..core.assessing.validation_sample import design_sample, draw_sample
         from ..core.errors import MetaMapperError
-        from ..core.validation_sample import design_sample, draw_sample
 
         assert self._map is not None
         layer = self._map

@@ -19,7 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_DIR = "metamapper"
-INCLUDE_TOP = {"metadata.txt", "__init__.py", "plugin.py", "translation.py", "LICENSE",
+INCLUDE_TOP = {"metadata.txt", "__init__.py", "plugin.py", "translation.py", "qt_compat.py",
+               "LICENSE",
                "README.md", "core", "provider", "ui", "resources", "install"}
 I18N = ROOT / "i18n"
 EXCLUDE_PARTS = {"metatrain", "__pycache__", "tests", "loso"}

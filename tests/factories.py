@@ -12,8 +12,8 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 import rasterio
-from metamapper.core.raster_io import apply_affine
-from metamapper.core.sampling import LabelledFeature
+from metamapper.core.adapting.sampling import LabelledFeature
+from metamapper.core.reading.raster_io import apply_affine
 from rasterio.transform import from_origin
 
 UTM = "EPSG:32633"

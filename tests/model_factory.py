@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from metamapper.core.band_mapping import (
+from metamapper.core.mapping.band_mapping import (
     BandStats,
     _appends_context,
     feature_dim,

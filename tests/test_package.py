@@ -19,11 +19,16 @@ def test_zip_has_plugin_folder_and_no_dev_files(tmp_path) -> None:
     assert "metamapper/__init__.py" in names
     assert "metamapper/plugin.py" in names
     assert "metamapper/resources/icon.svg" in names
+    for shipped in ("qt_compat.py", "core/pipeline.py", "core/steps.py",
+                    "core/reading/raster_io.py", "core/predicting/classifier_file.py",
+                    "provider/apply_classifier.py"):
+        assert f"metamapper/{shipped}" in names, shipped
     assert any(n.startswith("metamapper/core/") for n in names)
     assert any(n.startswith("metamapper/provider/") for n in names)
     assert all(n.startswith("metamapper/") for n in names)
     forbidden = ("/tests/", "/.venv", "/bench/", "__pycache__", ".pyc", "/.git", "/.ci/",
-                 "/build/", "/metatrain/", "Makefile", "pyproject.toml")
+                 "/build/", "/metatrain/", "/training/", "/experiments/", "Makefile",
+                 "pyproject.toml")
     assert not [n for n in names if any(f in n for f in forbidden)]
     meta = configparser.ConfigParser()
     meta.read_string(zipfile.ZipFile(zip_path).read("metamapper/metadata.txt").decode())

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from metamapper.ui.qt_compat import QAction
+from metamapper.qt_compat import QAction
 from qgis.core import QgsApplication
 
 from tests.conftest import PKG_PARENT

@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("plugin.py", "__init__.py", "ui", "provider", "scripts", "tests", "bench")
-COMPAT_MODULES = {"qt_compat": "metamapper.ui.qt_compat"}  # import name -> module path
+COMPAT_MODULES = {"qt_compat": "metamapper.qt_compat"}  # import name -> module path
 
 
 def python_files() -> list[Path]:
@@ -47,7 +47,7 @@ def _bindings_name(module: str | None, level: int) -> str | None:
         return None
     if level == 0 and (module == "qgis" or module.startswith("qgis.")):
         return module
-    return COMPAT_MODULES.get(module.rsplit(".", 1)[-1])  # .qt_compat, metamapper.ui.qt_compat
+    return COMPAT_MODULES.get(module.rsplit(".", 1)[-1])  # .qt_compat, metamapper.qt_compat
 
 
 def imported_bindings(tree: ast.AST) -> dict[str, object]:

@@ -27,7 +27,7 @@ ERROR_CLASSES = ("DependencyError", "RasterError", "LabelError", "RegionError",
 
 
 def source_files() -> list[Path]:
-    return sorted(p for d in SOURCE_DIRS for p in (ROOT / d).glob("*.py"))
+    return sorted(p for d in SOURCE_DIRS for p in (ROOT / d).rglob("*.py"))
 
 
 def render(node: ast.AST) -> str | None:

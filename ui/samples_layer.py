@@ -24,7 +24,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
-from ..provider.styling import QUALITATIVE_PALETTE
+from ..core.palettes import QUALITATIVE_PALETTE
 from ..translation import translator
 
 tr = translator("SamplesLayer")

@@ -107,10 +107,10 @@ def sklearn_preds(maps, sup, sup_y, qry, seed: int) -> dict:
 
 def main() -> None:
     import rasterio
-    from metamapper.core.baselines import SceneMaps
-    from metamapper.core.evaluate import _model_for
-    from metamapper.core.metatrain.scenes import SHARED_SCENES, load_scenes
     from metamapper.core.model import bundled_model_path
+    from metamapper.training.baselines import SceneMaps
+    from metamapper.training.evaluate import _model_for
+    from metamapper.training.metatrain.scenes import SHARED_SCENES, load_scenes
 
     p = argparse.ArgumentParser()
     p.add_argument("out")

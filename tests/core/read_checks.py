@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from metamapper.core.raster_io import RasterInfo, make_region, read_block
-from metamapper.core.region_sample import sample_region
-from metamapper.core.sampling import read_patches, read_pixels
+from metamapper.core.adapting.region_sample import sample_region
+from metamapper.core.adapting.sampling import read_patches, read_pixels
+from metamapper.core.reading.raster_io import RasterInfo, make_region, read_block
 from rasterio.windows import Window
 
 

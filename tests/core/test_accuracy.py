@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from metamapper.core.accuracy import estimate_accuracy, feature_folds
+from metamapper.core.adapting.accuracy import estimate_accuracy, feature_folds
 
 
 def support(features_per_class=(6, 6, 6), pixels=5):

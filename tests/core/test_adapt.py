@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from metamapper.core.adapt import (
+from metamapper.core.adapting.adapt import (
     HEAD_B,
     HEAD_W,
     adapt,
@@ -16,8 +16,8 @@ from metamapper.core.adapt import (
     prototypes,
     soft_kmeans,
 )
-from metamapper.core.band_mapping import BandStats, map_bands
 from metamapper.core.errors import MetaMapperError
+from metamapper.core.mapping.band_mapping import BandStats, map_bands
 from metamapper.core.model import METHODS, load_model
 
 from tests.model_factory import make_model_file, synthetic_task
@@ -220,7 +220,7 @@ def test_cuda_adaptation_matches_cpu(model_files):
 def test_diverging_inner_loop_keeps_the_best_parameters(tmp_path):
     """A step size far too large must not turn the classifier into NaN or garbage."""
     import torch
-    from metamapper.core.adapt import adapt
+    from metamapper.core.adapting.adapt import adapt
     from metamapper.core.model import load_model
 
     from tests.model_factory import make_model_file
@@ -286,7 +286,7 @@ def test_a_fold_started_from_the_whole_supports_correction_reaches_the_same_opti
         corrected_model):
     """Held-out folds start L-BFGS at the whole support's (W, c): the same convex optimum
     (to the solver's tolerance) as from zero."""
-    from metamapper.core import adapt as adapt_module
+    from metamapper.core.adapting import adapt as adapt_module
 
     x, y = _task_with_bands(5, 6, seed=7)
     whole = adapt(corrected_model, x, y, 5)
@@ -379,9 +379,9 @@ def test_pixel_classifier_and_fused_rows_equal_the_classifier_logits(
 ):
     """float32: equal to the classifier's logits; bfloat16 (the fast CPU path): the same
     classes except near-ties and logits within bfloat16 rounding."""
-    from metamapper.core import predict
-    from metamapper.core.band_mapping import map_tile
-    from metamapper.core.tile_features import TileMapper
+    from metamapper.core.mapping.band_mapping import map_tile
+    from metamapper.core.mapping.tile_features import TileMapper
+    from metamapper.core.predicting import predict
 
     bm = {"context_radius": 1, "context_mode": mode, "append_bands": True}
     loaded = load_model(make_model_file(
@@ -444,7 +444,7 @@ def test_folds_pick_the_prior_scale_with_the_lowest_held_out_loss(corrected_mode
     and correction refitted); the choice is recorded, and a held-out fold of this support
     started from it keeps it instead of choosing again."""
     import torch.nn.functional as F
-    from metamapper.core.adapt import fit_band_correction, prototype_head, prototypes
+    from metamapper.core.adapting.adapt import fit_band_correction, prototype_head, prototypes
 
     x, y = _task_with_bands(3, 7, seed=2, n_bands=12)  # 7 pixels a class: 5 folds
     scales = [0.0, 0.3, 3.0]
@@ -480,7 +480,7 @@ def test_folds_pick_the_prior_scale_with_the_lowest_held_out_loss(corrected_mode
 def test_folds_keep_labelled_features_together_and_blend_without_any(corrected_model):
     """Groups: a polygon's pixels leave together; one feature per class leaves no fold that
     keeps every class, so the candidates are blended."""
-    from metamapper.core.adapt import feature_folds
+    from metamapper.core.adapting.adapt import feature_folds
 
     y = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
     folds = feature_folds(y, np.array([7, 7, 8, 8, 3, 3, 3, 4]), 5)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from metamapper.core.assessment import assess, standard_errors, stratified_proportions
+from metamapper.core.assessing.assessment import assess, standard_errors, stratified_proportions
 from sklearn.metrics import cohen_kappa_score
 
 CLASSES = ["Deforestation", "Forest gain", "Stable forest", "Stable non-forest"]
@@ -141,7 +141,7 @@ def test_standard_errors_shrink_with_a_bigger_sample():
 
 
 def test_report_and_csv_carry_the_numbers(example, tmp_path):
-    from metamapper.core.assessment_report import (
+    from metamapper.core.assessing.assessment_report import (
         ReportContext,
         csv_text,
         html_report,
@@ -167,7 +167,7 @@ def test_report_and_csv_carry_the_numbers(example, tmp_path):
 
 
 def test_writing_into_a_folder_path_leaves_nothing(example, tmp_path):
-    from metamapper.core.assessment_report import write_files
+    from metamapper.core.assessing.assessment_report import write_files
     from metamapper.core.errors import OutputError
 
     (tmp_path / "taken").mkdir()

@@ -112,7 +112,7 @@ def _truncated_raster(folder: Path) -> str:
 
 
 def _windowed_reads(out: Path, sc: dict, monkeypatch: Any) -> None:
-    from metamapper.core.raster_io import RAW_READS_ENV
+    from metamapper.core.reading.raster_io import RAW_READS_ENV
 
     monkeypatch.setenv(RAW_READS_ENV, "0")  # read through GDAL window by window
 

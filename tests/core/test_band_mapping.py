@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from metamapper.core.band_mapping import (
+from metamapper.core.mapping.band_mapping import (
     BandStats,
     PixelReservoir,
     band_positions,
@@ -242,7 +242,7 @@ def test_smooth_context_maps_the_neighbourhood_mean_with_the_same_input_size():
 def test_integer_samples_give_numpys_quartiles_and_median_from_counts(shape, lo, hi):
     """Statistics of integer samples come from value counts: exactly np.percentile's
     quartiles and np.median's median absolute value; other samples are partitioned."""
-    from metamapper.core.band_mapping import _counted_quantiles
+    from metamapper.core.mapping.band_mapping import _counted_quantiles
 
     x = np.random.default_rng(0).integers(lo, hi + 1, size=shape).astype(np.float64)
     got = _counted_quantiles(x)

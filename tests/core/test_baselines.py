@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from metamapper.core.baselines import (
+from metamapper.core.model import load_model
+from metamapper.training.baselines import (
     SKLEARN_METHODS,
     Task,
     adapted_method,
     fewshotnet_scratch,
     sklearn_methods,
 )
-from metamapper.core.model import load_model
 
 from tests.model_factory import make_model_file, synthetic_task
 
@@ -56,7 +56,7 @@ def test_fewshotnet_scratch_and_adapted_model(tmp_path):
 
 
 def test_supervised_finetuning_starts_from_the_given_weights(tmp_path):
-    from metamapper.core.baselines import fewshotnet_finetuned
+    from metamapper.training.baselines import fewshotnet_finetuned
 
     loaded = load_model(make_model_file(tmp_path, episodes=30))
     before = {k: v.clone() for k, v in loaded.net.state_dict().items()}
@@ -71,7 +71,7 @@ def test_label_spreading_gives_unreached_pixels_the_nearest_label_not_the_first_
         monkeypatch):
     """A field no label reaches (its own tight cluster in the k-NN graph) would be reported
     as class 0 by scikit-learn; the baseline gives it its nearest labelled pixel's class."""
-    from metamapper.core import baselines
+    from metamapper.training import baselines
 
     rng = np.random.default_rng(0)
     h, w = 30, 42

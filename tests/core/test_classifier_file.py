@@ -1,4 +1,4 @@
-"""The adapted classifier as a file (core.classifier_file) and apply_classifier in this
+"""The adapted classifier as a file (core.predicting.classifier_file) and apply_classifier in this
 process (core.apply): same map bit for bit, other rasters of the same bands, refusals."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 import rasterio
 import torch
 from metamapper.core.apply import apply_classifier
-from metamapper.core.classifier_file import FORMAT, load_classifier
 from metamapper.core.errors import InputError, ModelFileError
 from metamapper.core.pipeline import MapOptions, map_region
+from metamapper.core.predicting.classifier_file import FORMAT, load_classifier
 
 from tests.factories import box_polygon, features_from_truth, make_raster
 from tests.model_factory import make_model_file

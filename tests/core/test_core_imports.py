@@ -33,7 +33,8 @@ def test_core_package_is_import_light():
 
 def test_every_engine_module_imports_without_qgis():
     mods = imported_after(
-        "import metamapper.core.raster_io, metamapper.core.sampling, metamapper.core.predict, "
-        "metamapper.core.accuracy, metamapper.core.errors"
+        "import metamapper.core.reading.raster_io, metamapper.core.adapting.sampling, "
+        "metamapper.core.predicting.predict, metamapper.core.adapting.accuracy, "
+        "metamapper.core.errors"
     )
     assert not {m for m in mods if m.split(".")[0] in ("qgis", "PyQt5")}

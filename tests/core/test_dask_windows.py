@@ -1,4 +1,4 @@
-"""apply_classifier on a Dask LocalCluster of 2 worker processes (core.dask_windows): the
+"""apply_classifier on a Dask LocalCluster of 2 worker processes (core.predicting.dask_windows): the
 same map as in this process, resumable window by window, clear refusals."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import rasterio
 from metamapper.core.apply import apply_classifier
-from metamapper.core.dask_windows import part_windows
 from metamapper.core.errors import Cancelled, DependencyError, InputError
 from metamapper.core.pipeline import MapOptions, map_region
+from metamapper.core.predicting.dask_windows import part_windows
 from rasterio.windows import Window
 
 from tests.factories import box_polygon, features_from_truth, make_raster
@@ -66,8 +66,8 @@ def test_local_cluster_map_equals_the_in_process_map(saved, tmp_path):
 def test_a_run_killed_half_way_resumes_with_only_the_missing_windows(saved, tmp_path):
     """Half the windows were written when the run died: the rerun redoes only the rest."""
     from metamapper.core.apply import cluster_plan
-    from metamapper.core.dask_windows import predict_window, prepare_parts
-    from metamapper.core.raster_io import make_region, open_raster_info
+    from metamapper.core.predicting.dask_windows import predict_window, prepare_parts
+    from metamapper.core.reading.raster_io import make_region, open_raster_info
 
     sc, out = saved["scene"], tmp_path / "k.tif"
     info = open_raster_info(sc["path"])
@@ -137,7 +137,7 @@ def test_bad_schedulers_are_refused_with_the_fix(saved, tmp_path, monkeypatch):
 def test_workers_run_the_versioned_python_of_this_prefix_not_the_path_one(monkeypatch, tmp_path):
     """Inside QGIS sys.executable may be a pyenv shim of another Python (seen under
     qgis_process): the workers must run this Python."""
-    from metamapper.core import dask_windows
+    from metamapper.core.predicting import dask_windows
 
     exe = tmp_path / "bin" / "python{}.{}".format(*sys.version_info[:2])
     exe.parent.mkdir()

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from metamapper.core import raster_io
+from metamapper.core.adapting.sampling import read_pixels
 from metamapper.core.pipeline import MapOptions, map_region
-from metamapper.core.raster_io import RAW_READS_ENV, decode_whole, open_raster_info
-from metamapper.core.sampling import read_pixels
+from metamapper.core.reading import raster_io
+from metamapper.core.reading.raster_io import RAW_READS_ENV, decode_whole, open_raster_info
 from rasterio.windows import Window
 
 from tests.core.read_checks import assert_reads_equal_gdal

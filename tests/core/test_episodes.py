@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from metamapper.core.metatrain.episodes import (
+from metamapper.training.metatrain.episodes import (
     DrawError,
     draw_episode,
     draws,
@@ -12,7 +12,7 @@ from metamapper.core.metatrain.episodes import (
     split_scene,
     support_pixels_within_blocks,
 )
-from metamapper.core.metatrain.scenes import Scene
+from metamapper.training.metatrain.scenes import Scene
 
 
 def patch_scene(seed: int = 0, size: int = 48, n_classes: int = 3) -> Scene:

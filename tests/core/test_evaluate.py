@@ -6,8 +6,8 @@ import csv
 
 import numpy as np
 import rasterio
-from metamapper.core.evaluate import CSV_COLUMNS, main
-from metamapper.core.metatrain.scenes import gpkg_blob_to_geojson, read_geotiff_scene
+from metamapper.training.evaluate import CSV_COLUMNS, main
+from metamapper.training.metatrain.scenes import gpkg_blob_to_geojson, read_geotiff_scene
 from rasterio.transform import from_origin
 
 from tests.model_factory import make_model_file
@@ -128,8 +128,8 @@ def test_gpkg_blob_parser_reads_multipolygons():
 
 def test_smoothing_context_feeds_the_model_smoothed_pixels(tmp_path):
     """A card with a 'smooth' context feeds the model the plugin's 3x3-mean pixels."""
-    from metamapper.core.evaluate import context_pixels
-    from metamapper.core.metatrain.scenes import read_geotiff_scene
+    from metamapper.training.evaluate import context_pixels
+    from metamapper.training.metatrain.scenes import read_geotiff_scene
 
     img, lab = write_scene(tmp_path)
     scene = read_geotiff_scene(str(img), str(lab), name="tiny")
@@ -141,7 +141,7 @@ def test_smoothing_context_feeds_the_model_smoothed_pixels(tmp_path):
 
 
 def test_map_views_and_majority_filter():
-    from metamapper.core.baselines import SceneMaps, majority_filter
+    from metamapper.training.baselines import SceneMaps, majority_filter
 
     rng = np.random.default_rng(0)
     cube = rng.normal(size=(12, 10, 40)).astype(np.float32)
@@ -162,7 +162,7 @@ def test_map_views_and_majority_filter():
 def test_partial_rerun_joins_an_earlier_run_on_the_same_draws():
     """--methods + --merge-records: the fresh method records replace the earlier ones, the
     other methods stay, and fresh draws the earlier run never scored are dropped."""
-    from metamapper.core.evaluate import merge_records, selected
+    from metamapper.training.evaluate import merge_records, selected
 
     def rec(method, draw, oa):
         return {"scene": "s", "style": "points", "k": 5, "draw": draw, "method": method, "oa": oa}

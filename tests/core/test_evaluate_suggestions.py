@@ -1,4 +1,4 @@
-"""The simulated-analyst experiment (core/evaluate_suggestions.py) on a tiny npy scene."""
+"""The simulated-analyst experiment (training/evaluate_suggestions.py) on a tiny npy scene."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import csv
 import json
 
 import numpy as np
-from metamapper.core.evaluate_suggestions import (
+from metamapper.core.model import load_model
+from metamapper.core.predicting.suggest import clearance_mask
+from metamapper.training.evaluate_suggestions import (
     SHIPPED,
     choose,
     fit_map,
@@ -14,8 +16,6 @@ from metamapper.core.evaluate_suggestions import (
     main,
     map_scene,
 )
-from metamapper.core.model import load_model
-from metamapper.core.suggest import clearance_mask
 
 from tests.model_factory import make_model_file
 
@@ -124,7 +124,7 @@ APPEND = {"append_bands": True, "context_radius": 1, "context_mode": "smooth"}
 
 
 def test_fit_map_adapts_and_propagates_as_the_plugin(tmp_path):
-    """map_region's transduction: core.propagation.choose decides; the map's probabilities
+    """map_region's transduction: core.adapting.propagation.choose decides; the map's probabilities
     (what the suggester scores and OA is measured on) are the propagated ones when kept."""
     scene = load_npy_scene(write_npy_scene(tmp_path / "scenes" / "tiny"))
     loaded = load_model(make_model_file(tmp_path, episodes=20, transductive=PROPAGATION,

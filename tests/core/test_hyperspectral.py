@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-from metamapper.core.band_metadata import read_band_metadata, read_envi_header
 from metamapper.core.errors import RasterError
 from metamapper.core.pipeline import MapOptions, map_region
-from metamapper.core.raster_io import (
+from metamapper.core.reading.band_metadata import read_band_metadata, read_envi_header
+from metamapper.core.reading.raster_io import (
     GDAL_CACHE_MAX,
     GDAL_CACHE_MIN,
     cache_holds,
@@ -216,7 +216,7 @@ def test_envi_bbl_flagged_bands_are_dropped(tmp_path, model):
 def test_band_scan_shortcut_equals_the_per_value_scan(dtype, case):
     """The bad-band scan's two-reduction shortcut gives the counts and extremes of the
     per-value validity it skips (forced here by an all-True mask)."""
-    from metamapper.core.region_sample import _band_scan
+    from metamapper.core.adapting.region_sample import _band_scan
 
     rng = np.random.default_rng(3)
     data = rng.integers(-50 if dtype != "uint16" else 1, 900, size=(5, 12, 9)).astype(dtype)
@@ -243,7 +243,7 @@ def test_band_scan_shortcut_equals_the_per_value_scan(dtype, case):
 
 
 def test_all_bands_flagged_bad_is_refused(tmp_path):
-    from metamapper.core.region_sample import select_usable_bands
+    from metamapper.core.adapting.region_sample import select_usable_bands
 
     path = _envi(tmp_path / "x.bsq", np.ones((2, 8, 8), np.uint16) * 5, "bbl = {0, 0}\n")
     info = open_raster_info(path)
@@ -284,10 +284,10 @@ def test_gdal_cache_follows_the_raster_blocks(tmp_path):
 
 
 def test_support_patches_equal_the_reference_mapping_at_edges_and_nodata(tmp_path):
-    from metamapper.core.band_mapping import BandStats, default_band_mapping, map_tile
-    from metamapper.core.pipeline import _support_features
-    from metamapper.core.sampling import SupportSet
-    from metamapper.core.tile_features import TileMapper
+    from metamapper.core.adapting.sampling import SupportSet
+    from metamapper.core.mapping.band_mapping import BandStats, default_band_mapping, map_tile
+    from metamapper.core.mapping.tile_features import TileMapper
+    from metamapper.core.region_steps import support_features as _support_features
 
     sc = make_raster(tmp_path / "r.tif", bands=5, nodata=0, nodata_box=(3, 9, 5, 12), block=4)
     info = open_raster_info(sc["path"])
@@ -315,17 +315,18 @@ def test_projection_path_equals_the_exact_mapping(dtype, chunked, monkeypatch):
     confidences, also with clipped, negative and nodata pixels in the tile, whether the
     tile is projected and classified at once or in several column chunks."""
     import torch
-    from metamapper.core import predict, spectral_projection
+    from metamapper.core.mapping import spectral_projection
+    from metamapper.core.predicting import predict
 
     if chunked:
         monkeypatch.setattr(spectral_projection, "FAST_CHUNK", 1000)
         monkeypatch.setattr(spectral_projection, "NET_CHUNK", 300)
         monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)
         monkeypatch.setattr(predict, "CPU_CHUNK", 1000)
-    from metamapper.core.adapt import adapt
-    from metamapper.core.band_mapping import BandStats
+    from metamapper.core.adapting.adapt import adapt
+    from metamapper.core.mapping.band_mapping import BandStats
+    from metamapper.core.mapping.tile_features import TileMapper
     from metamapper.core.model import load_model
-    from metamapper.core.tile_features import TileMapper
 
     monkeypatch.setenv("METAMAPPER_PRECISION", "fp32")
     predict.cpu_bfloat16_is_faster.cache_clear()
@@ -375,7 +376,7 @@ def test_reader_thread_projection_maps_the_same(tmp_path, monkeypatch, layout):
     """The reader thread projects the next tile ahead (BatchPredictor.prepare_tile) on raw
     layouts and on a GeoTIFF whose blocks GDAL's cache holds (map_region sizes the cache
     for this small one): class map and confidences equal those of tiles projected in turn."""
-    from metamapper.core import predict
+    from metamapper.core.predicting import predict
 
     sc = make_raster(tmp_path / "r.tif", bands=40, n_classes=3, width=70, height=60)
     feats = features_from_truth(sc, per_class=3)
@@ -422,7 +423,7 @@ def _tiled(path, interleave: str, bands: int = 5, size: int = 64, block: int = 1
 def test_decode_threads_follow_the_override_and_the_active_env(monkeypatch):
     import os
 
-    from metamapper.core.raster_io import active_decode_threads, gdal_decode_threads
+    from metamapper.core.reading.raster_io import active_decode_threads, gdal_decode_threads
 
     monkeypatch.delenv("METAMAPPER_GDAL_THREADS", raising=False)
     assert gdal_decode_threads() == "ALL_CPUS"
@@ -437,7 +438,7 @@ def test_decode_threads_follow_the_override_and_the_active_env(monkeypatch):
 
 
 def test_warm_blocks_decodes_pixel_interleaved_blocks_the_cache_can_keep(tmp_path):
-    from metamapper.core.raster_io import warm_blocks
+    from metamapper.core.reading.raster_io import warm_blocks
 
     path, data = _tiled(tmp_path / "p.tif", "pixel")
     info = open_raster_info(path)
@@ -486,7 +487,7 @@ def test_decode_threads_do_not_change_the_map(tmp_path, model, monkeypatch):
 def test_prediction_tiles_shrink_on_many_bands(count, dtype, asked, expected):
     from types import SimpleNamespace
 
-    from metamapper.core.predict import TILE_BYTES, bounded_tile_size
+    from metamapper.core.predicting.predict import TILE_BYTES, bounded_tile_size
 
     info = SimpleNamespace(count=count, read_dtype=dtype)
     size = bounded_tile_size(asked, info)  # type: ignore[arg-type]
@@ -496,7 +497,7 @@ def test_prediction_tiles_shrink_on_many_bands(count, dtype, asked, expected):
 
 def test_many_band_tiles_are_shrunk_in_map_region_and_map_the_same(tmp_path, monkeypatch):
     """The shrunken tiles give the class map and confidences of the tiles asked for."""
-    from metamapper.core import predict
+    from metamapper.core.predicting import predict
 
     sc = make_raster(tmp_path / "r.tif", bands=40, n_classes=3, width=70, height=60)
     feats = features_from_truth(sc, per_class=3)
@@ -522,12 +523,12 @@ def test_many_band_tiles_are_shrunk_in_map_region_and_map_the_same(tmp_path, mon
 def _projector(bands: int = 40):
     """A ProjectedTileClassifier of the bundled model on ``bands`` random bands."""
     import torch
-    from metamapper.core import predict
-    from metamapper.core.adapt import adapt
-    from metamapper.core.band_mapping import BandStats
+    from metamapper.core.adapting.adapt import adapt
+    from metamapper.core.mapping.band_mapping import BandStats
+    from metamapper.core.mapping.spectral_projection import ProjectedTileClassifier
+    from metamapper.core.mapping.tile_features import TileMapper
     from metamapper.core.model import load_model
-    from metamapper.core.spectral_projection import ProjectedTileClassifier
-    from metamapper.core.tile_features import TileMapper
+    from metamapper.core.predicting import predict
 
     rng = np.random.default_rng(0)
     loaded = load_model(None)
@@ -548,7 +549,7 @@ def test_projection_job_shared_by_two_threads_equals_one_thread(dtype, monkeypat
     import threading
 
     import torch
-    from metamapper.core import spectral_projection
+    from metamapper.core.mapping import spectral_projection
 
     monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)  # 4096-column chunks
     proj, rng = _projector()
@@ -570,11 +571,12 @@ def test_projection_of_a_window_view_equals_its_copy(dtype, clipped, monkeypatch
     classes, confidences and every class's probability equal those of the same window
     copied, clipped pixels (the exact path) included, and the source is left untouched."""
     import torch
-    from metamapper.core import predict, spectral_projection
-    from metamapper.core.adapt import adapt
-    from metamapper.core.band_mapping import BandStats
+    from metamapper.core.adapting.adapt import adapt
+    from metamapper.core.mapping import spectral_projection
+    from metamapper.core.mapping.band_mapping import BandStats
+    from metamapper.core.mapping.tile_features import TileMapper
     from metamapper.core.model import load_model
-    from metamapper.core.tile_features import TileMapper
+    from metamapper.core.predicting import predict
 
     monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)  # several row chunks
     rng = np.random.default_rng(0)
@@ -611,7 +613,7 @@ def test_projection_job_error_reaches_the_waiting_thread(monkeypatch):
     which does not hang."""
     import threading
 
-    from metamapper.core import spectral_projection
+    from metamapper.core.mapping import spectral_projection
 
     monkeypatch.setattr(spectral_projection, "PROJECT_BYTES", 1)
     proj, rng = _projector()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metamapper.core import nested_selection as ns
+from metamapper.training import nested_selection as ns
 
 GROUPS = {"a": "a", "b": "b", "c1": "c", "c2": "c", "d": "d"}
 

@@ -195,7 +195,7 @@ def test_band_correction_model_maps_the_same_whatever_the_tiling(tmp_path):
 
 def test_gdal_block_cache_is_bounded_during_a_run(tmp_path, model):
     """GDAL's default cache (5 % of RAM) made peak memory grow with the region size."""
-    from metamapper.core.pipeline import GDAL_CACHE_MB
+    from metamapper.core.reading.raster_io import GDAL_CACHE_MB
 
     sc = make_raster(tmp_path / "r.tif", bands=3, n_classes=2)
     seen = []
@@ -208,10 +208,10 @@ def test_gdal_block_cache_is_bounded_during_a_run(tmp_path, model):
 def test_region_features_for_transduction_equal_the_reference_mapping(tmp_path):
     """The region's unlabelled pixels (transduction) are mapped, with their neighbourhood,
     exactly as ``map_tile`` maps the whole raster; nodata pixels are left out."""
-    from metamapper.core.band_mapping import BandStats, default_band_mapping, map_tile
-    from metamapper.core.pipeline import _region_features
-    from metamapper.core.raster_io import make_region, open_raster_info, read_block
-    from metamapper.core.tile_features import TileMapper
+    from metamapper.core.mapping.band_mapping import BandStats, default_band_mapping, map_tile
+    from metamapper.core.mapping.tile_features import TileMapper
+    from metamapper.core.reading.raster_io import make_region, open_raster_info, read_block
+    from metamapper.core.region_steps import region_features as _region_features
     from rasterio.windows import Window
 
     sc = make_raster(tmp_path / "r.tif", bands=5, nodata=0, nodata_box=(3, 9, 5, 12))

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 import torch
-from metamapper.core import predict
 from metamapper.core.errors import Cancelled, DeviceError
-from metamapper.core.predict import BatchPredictor, resolve_device
+from metamapper.core.predicting import predict
+from metamapper.core.predicting.predict import BatchPredictor, resolve_device
 
 
 def test_auto_picks_cuda_only_when_torch_sees_it(monkeypatch):
@@ -129,7 +129,7 @@ def test_batches_do_not_change_results():
 
 @pytest.fixture()
 def adapted_classifier(tmp_path):
-    from metamapper.core.adapt import adapt
+    from metamapper.core.adapting.adapt import adapt
     from metamapper.core.model import load_model
 
     from tests.model_factory import make_model_file
@@ -143,7 +143,7 @@ def adapted_classifier(tmp_path):
 @pytest.fixture()
 def precision(monkeypatch):
     """Force the CPU precision of the fused head (the choice is measured and cached)."""
-    from metamapper.core import predict
+    from metamapper.core.predicting import predict
 
     def force(value: str) -> None:
         monkeypatch.setenv("METAMAPPER_PRECISION", value)
@@ -156,7 +156,7 @@ def precision(monkeypatch):
 def test_fused_head_gives_the_classifier_s_own_classes_and_probabilities(
     adapted_classifier, precision
 ):
-    from metamapper.core.predict import fused_logits
+    from metamapper.core.predicting.predict import fused_logits
 
     precision("fp32")
     clf, x = adapted_classifier
@@ -183,8 +183,8 @@ def test_bfloat16_hidden_layers_agree_with_float32(adapted_classifier, precision
 
 def test_tile_path_retries_smaller_then_on_the_cpu_after_cuda_oom(fake_cuda, monkeypatch):
     """predict_tile: OOM shrinks the column chunks, then redoes the tile on the CPU."""
-    from metamapper.core import tile_features
-    from metamapper.core.band_mapping import BandStats, default_band_mapping
+    from metamapper.core.mapping import tile_features
+    from metamapper.core.mapping.band_mapping import BandStats, default_band_mapping
 
     class CpuMapper(tile_features.TileMapper):  # the fake 'cuda' computes on the CPU
         def __init__(self, *args, device="cpu"):
@@ -219,28 +219,28 @@ def test_tile_path_retries_smaller_then_on_the_cpu_after_cuda_oom(fake_cuda, mon
 def test_an_unoptimised_blas_is_reported_with_the_command_that_fixes_it(monkeypatch, tmp_path):
     """Debian's torch multiplies through the system's libblas.so.3; the reference BLAS is
     25x slower than OpenBLAS: the run says so, with the package to install."""
-    import metamapper.core.predict as predict_module
+    import metamapper.core.threads as threads
 
-    predict_module.slow_blas_note.cache_clear()
-    monkeypatch.setattr(predict_module, "SLOW_BLAS_MS", -1.0)  # any product counts as slow
+    threads.slow_blas_note.cache_clear()
+    monkeypatch.setattr(threads, "SLOW_BLAS_MS", -1.0)  # any product counts as slow
     try:
-        note = predict_module.slow_blas_note()
+        note = threads.slow_blas_note()
         assert "libopenblas0-pthread" in note and "restart QGIS" in note
-        predict_module.slow_blas_note.cache_clear()
-        monkeypatch.setattr(predict_module, "SLOW_BLAS_MS", 1e9)
-        assert predict_module.slow_blas_note() == ""
+        threads.slow_blas_note.cache_clear()
+        monkeypatch.setattr(threads, "SLOW_BLAS_MS", 1e9)
+        assert threads.slow_blas_note() == ""
     finally:
-        predict_module.slow_blas_note.cache_clear()
+        threads.slow_blas_note.cache_clear()
 
 
 def test_the_slow_blas_warning_reaches_the_run_result(monkeypatch, tmp_path):
-    import metamapper.core.predict as predict_module
+    import metamapper.core.threads as threads
     from metamapper.core.pipeline import MapOptions, map_region
 
     from tests.factories import features_from_truth, make_raster
     from tests.model_factory import make_model_file
 
-    monkeypatch.setattr(predict_module, "slow_blas_note", lambda: "slow BLAS here")
+    monkeypatch.setattr(threads, "slow_blas_note", lambda: "slow BLAS here")
     sc = make_raster(tmp_path / "r.tif", width=24, height=20, bands=4, n_classes=2)
     res = map_region(sc["path"], features_from_truth(sc, per_class=3), str(tmp_path / "m.tif"),
                      model_path=str(make_model_file(tmp_path, episodes=5)),

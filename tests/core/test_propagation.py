@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import rasterio
 import torch
-from metamapper.core.pipeline import MapOptions, map_region
-from metamapper.core.propagation import (
+from metamapper.core.adapting.propagation import (
     GraphSpace,
     PropagationSettings,
     RegionPropagation,
@@ -17,6 +16,7 @@ from metamapper.core.propagation import (
     spread,
     support_folds,
 )
+from metamapper.core.pipeline import MapOptions, map_region
 
 from tests.factories import features_from_truth, make_raster
 from tests.model_factory import make_model_file
@@ -164,7 +164,7 @@ def test_support_folds_keep_labelled_features_together():
 
 
 def test_check_folds_are_the_accuracy_estimates_folds_when_it_has_them():
-    from metamapper.core.accuracy import feature_folds
+    from metamapper.core.adapting.accuracy import feature_folds
 
     groups = np.repeat(np.arange(15), 2)  # 15 features (2 px each), 3 classes x 5
     y = np.repeat(np.arange(15) % 3, 2)
@@ -186,7 +186,7 @@ def test_check_folds_fall_back_to_random_feature_folds_for_a_single_feature_clas
 
 
 def test_pipeline_adapts_each_fold_once_for_the_check_and_the_estimate(tmp_path, monkeypatch):
-    import metamapper.core.adapt as adapt_module
+    import metamapper.core.adapting.adapt as adapt_module
 
     model = str(make_model_file(tmp_path, episodes=20, transductive=PROPAGATION_CARD,
                                 band_mapping={"append_bands": True, "context_radius": 1,
@@ -249,7 +249,7 @@ def test_a_region_larger_than_the_cap_keeps_the_inductive_map(tmp_path):
 def test_a_settled_check_builds_no_graph(monkeypatch):
     """When the inductive classifier is right on every held-out label, choose() returns
     before the k-NN graph (the costly part) and says why; a single wrong one builds it."""
-    from metamapper.core import propagation
+    from metamapper.core.adapting import propagation
 
     settings, space, xr, support, ys, prior = _blob_task()
     graphs = []
@@ -280,7 +280,7 @@ def test_pipeline_reads_no_anchors_when_the_inductive_check_is_settled(tmp_path,
                                                                        noise):
     """Separable classes (no noise): every held-out label is right without propagation, so
     map_region reads no anchors and says so; overlapping classes build the graph."""
-    from metamapper.core import pipeline
+    from metamapper.core import region_steps
 
     model = str(make_model_file(tmp_path, episodes=20, transductive=PROPAGATION_CARD,
                                 band_mapping={"append_bands": True, "context_radius": 1,
@@ -290,8 +290,8 @@ def test_pipeline_reads_no_anchors_when_the_inductive_check_is_settled(tmp_path,
                      noise=noise)
     feats = features_from_truth(sc, per_class=5, kind="point")
     reads = []
-    real = pipeline._region_anchors
-    monkeypatch.setattr(pipeline, "_region_anchors",
+    real = region_steps.region_anchors
+    monkeypatch.setattr(region_steps, "region_anchors",
                         lambda *a, **k: reads.append(1) or real(*a, **k))
     res = map_region(sc["path"], feats, str(tmp_path / "out.tif"), model_path=model,
                      options=MapOptions(device="cpu"))
@@ -309,7 +309,7 @@ def test_distil_refits_the_band_correction_to_the_propagated_labels():
     import dataclasses
 
     import torch.nn.functional as F
-    from metamapper.core.propagation import distil
+    from metamapper.core.adapting.propagation import distil
 
     rng = np.random.default_rng(3)
     n, b, c = 300, 6, 3
@@ -346,7 +346,7 @@ def test_a_distilled_propagation_maps_a_region_of_any_size_inductively(
     """extension 'distil' (or 'auto' above exact_max_pixels): used even above the exact
     extension's size cap, the map is the distilled classifier's inductive map (no per-pixel
     anchor search), and the tag says so; 'auto' below the size keeps the exact extension."""
-    import metamapper.core.predict as predict_module
+    import metamapper.core.predicting.predict as predict_module
 
     card = {**PROPAGATION_CARD, "extension": extension, "exact_max_pixels": exact_max,
             "check": False, **({"max_region_pixels": 100} if distils else {})}

@@ -8,9 +8,9 @@ import rasterio.features
 import rasterio.windows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from metamapper.core.adapting.sampling import LabelledFeature, build_support
 from metamapper.core.errors import LabelError
-from metamapper.core.raster_io import apply_affine, open_raster_info
-from metamapper.core.sampling import LabelledFeature, build_support
+from metamapper.core.reading.raster_io import apply_affine, open_raster_info
 
 from tests.factories import make_raster
 

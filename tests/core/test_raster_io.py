@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import rasterio
 from metamapper.core.errors import OutputError, RasterError, RegionError
-from metamapper.core.raster_io import (
+from metamapper.core.reading.raster_io import (
     AtomicOutputs,
     class_colours,
     finish_class_map,
@@ -317,7 +317,7 @@ def test_apply_affine_is_the_transform_of_a_point_without_its_operator():
     import warnings
 
     from affine import Affine
-    from metamapper.core.raster_io import apply_affine
+    from metamapper.core.reading.raster_io import apply_affine
 
     for t in (Affine(30, 0, 500000, 0, -30, 5000000), Affine(2.5, 0.7, -10, -0.3, -1.5, 44),
               ~Affine(30, 0, 500000, 0, -30, 5000000)):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-from metamapper.core.raster_io import (
+from metamapper.core.reading.raster_io import (
     RAW_READS_ENV,
     open_raster_info,
     read_raw_points,

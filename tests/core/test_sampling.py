@@ -7,16 +7,16 @@ import time
 import numpy as np
 import pytest
 import rasterio
-from metamapper.core.errors import LabelError, RegionError
-from metamapper.core.raster_io import make_region, open_raster_info
-from metamapper.core.region_sample import sample_region
-from metamapper.core.sampling import (
+from metamapper.core.adapting.region_sample import sample_region
+from metamapper.core.adapting.sampling import (
     LabelledFeature,
     _water_fill,
     build_support,
     class_coding,
     normalise_label,
 )
+from metamapper.core.errors import LabelError, RegionError
+from metamapper.core.reading.raster_io import make_region, open_raster_info
 
 from tests.factories import WGS84, box_polygon, make_raster, point
 

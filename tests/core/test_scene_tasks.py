@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from metamapper.core.metatrain.library import make_bandset
-from metamapper.core.metatrain.scene_tasks import (
+from metamapper.training.metatrain.library import make_bandset
+from metamapper.training.metatrain.scene_tasks import (
     SceneTaskConfig,
     SceneTasks,
     resample_cube,
     scene_bandsets,
 )
-from metamapper.core.metatrain.scenes import Scene
+from metamapper.training.metatrain.scenes import Scene
 
 WL = list(np.linspace(420.0, 2400.0, 60))
 SENSORS = {
@@ -137,7 +137,7 @@ def test_random_draws_take_k_uniform_pixels_per_class_and_guard_the_queries():
     """The outside scoring's protocol: K labelled pixels per class anywhere (no blocks),
     every other labelled pixel of those classes a query unless it lies within one pixel
     (Chebyshev) of a support pixel; seeded, and different per draw."""
-    from metamapper.core.metatrain.scene_tasks import RANDOM_MIN_DISTANCE, scene_draws
+    from metamapper.training.metatrain.scene_tasks import RANDOM_MIN_DISTANCE, scene_draws
 
     scene = hyper_scene(seed=4)
     w = scene.labels.shape[1]

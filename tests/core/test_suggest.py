@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from metamapper.core.pipeline import MapOptions, map_region
-from metamapper.core.raster_io import apply_affine
-from metamapper.core.suggest import (
+from metamapper.core.predicting.suggest import (
     SuggestConfig,
     SuggestionCollector,
     auto_spacing,
@@ -15,6 +14,7 @@ from metamapper.core.suggest import (
     top_two,
     uncertainty,
 )
+from metamapper.core.reading.raster_io import apply_affine
 
 from tests.factories import box_polygon, features_from_truth, make_raster, point
 from tests.model_factory import make_model_file
@@ -165,7 +165,7 @@ def test_the_suggester_sees_every_tile_once_and_fails_loudly(tmp_path, model, mo
     the run with nothing written. (Collecting them in the reader thread instead saved 0.1 s
     a Mpx on 204 bands but made rasterio warn about its in-memory rasterizing datasets from
     two threads at once: not kept.)"""
-    from metamapper.core import suggest_map
+    from metamapper.core.predicting import suggest_map
 
     sc = make_raster(tmp_path / "r.tif", width=64, height=48, bands=5, n_classes=3)
     feats = features_from_truth(sc, per_class=2, kind="point")
@@ -283,10 +283,11 @@ def test_label_distance_weight_prefers_places_far_from_the_labels():
 
 
 def test_region_suggestions_know_where_the_labels_are():
-    """The plugin path (core.suggest_map) hands the labels' pixel positions to the collector,
+    """The plugin path (core.predicting.suggest_map) hands the labels' pixel positions to the
+    collector,
     as the evaluation does, so the label-distance rule sees the same labels."""
     from affine import Affine
-    from metamapper.core.suggest_map import RegionSuggestions
+    from metamapper.core.predicting.suggest_map import RegionSuggestions
     from rasterio.windows import Window
 
     transform = Affine(10.0, 0.0, 1000.0, 0.0, -10.0, 2000.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from metamapper.core.band_mapping import (
+from metamapper.core.mapping.band_mapping import (
     BandStats,
     classifier_dim,
     default_band_mapping,
@@ -13,7 +13,7 @@ from metamapper.core.band_mapping import (
     map_bands,
     map_tile,
 )
-from metamapper.core.tile_features import TileMapper
+from metamapper.core.mapping.tile_features import TileMapper
 
 CARDS = {
     "pixels": default_band_mapping(),
@@ -97,7 +97,7 @@ def test_box_sum_equals_a_zero_padded_window_sum_even_on_tiny_tiles(shape, radiu
     """Tiles smaller than the window (a 1-pixel region, a raster edge) stay correct."""
     import torch
     import torch.nn.functional as F
-    from metamapper.core.tile_features import box_sum
+    from metamapper.core.mapping.tile_features import box_sum
 
     x = torch.rand(3, *shape, generator=torch.Generator().manual_seed(0))
     r = radius
@@ -111,7 +111,7 @@ def test_box_mean_in_place_and_in_chunks_equals_the_reference(rows, holes):
     """The chunked neighbourhood mean (BAND_CHUNK rows through one scratch buffer) equals
     the NumPy reference for any row count, and writing into the input itself (``out=x``,
     what the projection path does) gives the same values."""
-    from metamapper.core.band_mapping import box_mean
+    from metamapper.core.mapping.band_mapping import box_mean
 
     rng = np.random.default_rng(rows)
     x = rng.uniform(-5, 5, size=(rows, 11, 14)).astype(np.float32)
@@ -144,7 +144,7 @@ def test_smoothing_leaves_a_float32_tile_read_untouched():
 def test_few_picked_pixels_map_as_on_the_whole_tile(name, holes):
     """A sparse pick maps only the pixels' neighbourhoods (neighbourhood_tile); corners and
     edges (zero padding) and nodata neighbours give the whole tile's features."""
-    from metamapper.core.tile_features import neighbourhood_tile, sparse_pick
+    from metamapper.core.mapping.tile_features import neighbourhood_tile, sparse_pick
 
     card = CARDS[name]
     rng = np.random.default_rng(3)

@@ -1,6 +1,6 @@
 """The leave-one-scene-out choice of the band correction's prior scale and L2."""
 
-from metamapper.core.metatrain.tune_adaptation import HEAD_ONLY, markdown, summarise
+from metamapper.training.metatrain.tune_adaptation import HEAD_ONLY, markdown, summarise
 
 
 def _records(table):

@@ -8,11 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from metamapper.core import class_map as cm
-from metamapper.core.errors import InputError, LabelError, RasterError, RegionError
-from metamapper.core.raster_io import write_category_names
-from metamapper.core.validation import assess_map
-from metamapper.core.validation_sample import (
+from metamapper.core.assessing import class_map as cm
+from metamapper.core.assessing.validation import assess_map
+from metamapper.core.assessing.validation_sample import (
     allocate,
     cochran_sample_size,
     design_sample,
@@ -20,6 +18,8 @@ from metamapper.core.validation_sample import (
     draw_sample,
     parse_expected_accuracy,
 )
+from metamapper.core.errors import InputError, LabelError, RasterError, RegionError
+from metamapper.core.reading.raster_io import write_category_names
 from rasterio.transform import from_origin
 
 X0, Y0, PIXEL = 500_000.0, 4_800_000.0, 10.0
@@ -229,7 +229,7 @@ def test_map_class_without_units_is_reported(blocks):
 
 def test_no_read_is_larger_than_one_window(blocks, monkeypatch):
     """Counting and drawing read the map window by window, never the whole raster."""
-    from metamapper.core import validation_sample as vs
+    from metamapper.core.assessing import validation_sample as vs
 
     path, _ = blocks
     monkeypatch.setattr(cm, "WINDOW", 32)

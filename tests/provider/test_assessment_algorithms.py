@@ -44,7 +44,7 @@ def stripe_of(col: int) -> str:
 @pytest.fixture(scope="module")
 def class_map(tmp_path_factory) -> Path:
     import rasterio
-    from metamapper.core.raster_io import write_category_names
+    from metamapper.core.reading.raster_io import write_category_names
     from rasterio.transform import from_origin
 
     path = tmp_path_factory.mktemp("classmap") / "classes.tif"
@@ -133,7 +133,7 @@ def test_sample_layer_fields_classes_and_seed(class_map, tmp_path, processing_pr
 
 
 def test_sample_size_from_target_standard_error(class_map, tmp_path, processing_provider):
-    from metamapper.core.validation_sample import cochran_sample_size
+    from metamapper.core.assessing.validation_sample import cochran_sample_size
 
     _layer, results, feedback = sample(class_map, tmp_path, SAMPLE_SIZE=0, TARGET_SE=0.05,
                                        EXPECTED_ACCURACY="0.8, urban=0.6", ALLOCATION=0)

@@ -13,7 +13,7 @@ pytest.importorskip("earthlib", reason="training extra not installed (make insta
 
 @pytest.fixture(scope="session")
 def library():
-    from metamapper.core.metatrain.library import SpectralLibrary
+    from metamapper.training.metatrain.library import SpectralLibrary
 
     return SpectralLibrary.load()
 

@@ -1,6 +1,6 @@
 """Our torch-only inner loop reproduces learn2learn's MAML / MetaSGD adaptation exactly.
 
-Meta-training uses learn2learn; the plugin adapts with ``core.adapt`` and torch alone. The
+Meta-training uses learn2learn; the plugin adapts with ``core.adapting.adapt`` and torch alone. The
 model is only worth shipping if both compute the same adapted weights, so this compares
 them on the same network, prototype-initialised head and support set. Runs in the
 training environment only (``.venv-train``); skipped where learn2learn is absent.
@@ -18,7 +18,7 @@ from torch import nn
 
 l2l = pytest.importorskip("learn2learn")
 
-from metamapper.core.adapt import (  # noqa: E402
+from metamapper.core.adapting.adapt import (  # noqa: E402
     HEAD_B,
     HEAD_W,
     adapt,
@@ -26,7 +26,7 @@ from metamapper.core.adapt import (  # noqa: E402
     prototype_head,
     prototypes,
 )
-from metamapper.core.band_mapping import BandStats, map_bands  # noqa: E402
+from metamapper.core.mapping.band_mapping import BandStats, map_bands  # noqa: E402
 from metamapper.core.model import HEAD_LR_KEY, LRS_PREFIX, load_model  # noqa: E402
 
 from tests.model_factory import make_model_file, synthetic_task  # noqa: E402

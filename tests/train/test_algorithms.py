@@ -1,4 +1,4 @@
-"""One meta-training step per algorithm, and train/run equivalence with core.adapt."""
+"""One meta-training step per algorithm, and train/run equivalence with core.adapting.adapt."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import torch
 
 pytest.importorskip("learn2learn", reason="training extra not installed (make install-train)")
 
-from metamapper.core.adapt import adapt  # noqa: E402
-from metamapper.core.metatrain.algorithms import METHODS, MetaLearner  # noqa: E402
-from metamapper.core.metatrain.train import TrainConfig, as_loaded, make_card  # noqa: E402
+from metamapper.core.adapting.adapt import adapt  # noqa: E402
 from metamapper.core.model import load_model, new_model, save_model  # noqa: E402
+from metamapper.training.metatrain.algorithms import METHODS, MetaLearner  # noqa: E402
+from metamapper.training.metatrain.train import TrainConfig, as_loaded, make_card  # noqa: E402
 
 
 def tiny_task(seed: int, n: int = 3, k: int = 4, q: int = 6, d: int = 32):
@@ -66,7 +66,7 @@ def test_one_meta_step_changes_weights_and_lowers_loss(method):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_trained_inner_loop_is_what_core_adapt_runs(method, tmp_path):
-    """The learn2learn inner loop used in training == core.adapt on the saved file."""
+    """The learn2learn inner loop used in training == core.adapting.adapt on the saved file."""
     learner = make_learner(method)
     opt = torch.optim.SGD(learner.parameters(), lr=0.05)
     opt.zero_grad()
@@ -89,7 +89,7 @@ def test_unknown_method_is_refused():
 
 
 def test_correction_loss_is_the_run_time_classifiers_and_trains_the_network(tmp_path):
-    """With ``correction``, the episode loss is the cross-entropy of what core.adapt runs
+    """With ``correction``, the episode loss is the cross-entropy of what core.adapting.adapt runs
     (scaled head + band correction on the appended bands), and its gradient reaches the
     network (first order: through the head, the correction held fixed)."""
     import torch.nn.functional as F

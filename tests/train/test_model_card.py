@@ -8,13 +8,13 @@ import pytest
 
 pytest.importorskip("learn2learn", reason="training extra not installed (make install-train)")
 
-from metamapper.core.metatrain import train  # noqa: E402
 from metamapper.core.model import (  # noqa: E402
     METHODS,
     bundled_model_path,
     load_model,
     sha256_of,
 )
+from metamapper.training.metatrain import train  # noqa: E402
 
 
 def test_quick_recipe_writes_a_loadable_model_with_card(tmp_path, tiny_ucr):

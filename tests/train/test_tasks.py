@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from metamapper.core.band_mapping import default_band_mapping, feature_dim
-from metamapper.core.metatrain.library import (
+from metamapper.core.mapping.band_mapping import default_band_mapping, feature_dim
+from metamapper.training.metatrain.library import (
     TRAIN_SENSORS,
     VALIDATION_SENSORS,
     build_materials,
@@ -13,13 +13,13 @@ from metamapper.core.metatrain.library import (
     random_bandset,
     split_materials,
 )
-from metamapper.core.metatrain.tasks import (
+from metamapper.training.metatrain.tasks import (
     EpisodeConfig,
     LibraryTasks,
     UCRTasks,
     featurize,
 )
-from metamapper.core.metatrain.ucr import UCRCrop
+from metamapper.training.metatrain.ucr import UCRCrop
 
 BM = default_band_mapping()
 
