@@ -516,8 +516,10 @@ def test_many_band_tiles_are_shrunk_in_map_region_and_map_the_same(tmp_path, mon
                      confidence_path=str(tmp_path / "cb.tif"))  # fmt: skip
     assert len(tiles) == 20 + 2
     np.testing.assert_array_equal(_class_map(res.output_path), _class_map(ref.output_path))
-    np.testing.assert_array_equal(_class_map(res.confidence_path),
-                                  _class_map(ref.confidence_path))  # fmt: skip
+    # the same probabilities up to float32 rounding: OpenBLAS (Debian's torch) blocks its
+    # products by their shapes, so 16 and 64 px tiles may differ in the last bit
+    np.testing.assert_allclose(_class_map(res.confidence_path),
+                               _class_map(ref.confidence_path), rtol=0, atol=1e-6)
 
 
 def _projector(bands: int = 40):
