@@ -136,7 +136,7 @@ bench: install
 	$(PY) bench/bench_transduction.py
 	$(PY) bench/bench_apply.py
 	$(PY) bench/bench_processing.py
-	METAMAPPER_CHROOT_SCRIPT=bench/bench_processing.py $(SUDO) -E bash scripts/qgis_chroot.sh \
+	$(SUDO) env METAMAPPER_CHROOT_SCRIPT=bench/bench_processing.py bash scripts/qgis_chroot.sh \
 	    trixie 3.40 "$(CHROOT_CACHE)"
 
 # Two stages, both seeded: (1) the library/UCR recipe (5 learners compared, ~11 min on 2
