@@ -33,7 +33,6 @@ class MetaMapperPlugin:
         self.panel: Any = None  # MetaMapperPanel, created on first use
         self.install_action: QAction | None = None  # Plugins ▸ MetaMapper ▸ Install…
         self.installer: Any = None  # the open InstallDialog
-        self.warm_up: Any = None  # the thread importing torch once the panel opened
         # QGIS's language (English: no translator); removed again in unload()
         self.translator = install_translator()
 
@@ -110,10 +109,8 @@ class MetaMapperPlugin:
                 if self.action is not None:
                     self.action.setChecked(False)
                 return
-            from .core.deps import warm_up
             from .ui.panel import MetaMapperPanel
 
-            self.warm_up = warm_up()  # torch's import while the user picks layers
             self.panel = MetaMapperPanel(self.iface, self.iface.mainWindow())
             self.panel.visibilityChanged.connect(self._sync_action)
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)

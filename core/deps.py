@@ -7,10 +7,8 @@ names the missing packages and the exact command that installs them into QGIS's 
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import sys
-import threading
 from pathlib import Path
 
 from .messages import Message, msg
@@ -68,26 +66,3 @@ def require_runtime() -> None:
         from .errors import DependencyError
 
         raise DependencyError(missing_runtime_message(missing))
-
-
-#: what :func:`warm_up` imports ahead of the first run (seconds of a fresh process's first
-#: classification: torch 1.0 s here, rasterio 0.1 s, SciPy's optimiser 0.07 s)
-WARM_UP_MODULES = ("torch", "rasterio", "scipy.optimize")
-
-
-def _import_quietly(names: tuple) -> None:
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a missing package is reported when a run starts
-            return
-
-
-def warm_up(names: tuple = WARM_UP_MODULES) -> threading.Thread:
-    """Import the heavy packages in a background thread, once the panel opens: the user
-    then picks layers and labels, and the first Run no longer waits for torch's import
-    (about 1 s of the 1.7-2.0 s of ``make demo``). QGIS's start-up never pays it."""
-    thread = threading.Thread(target=_import_quietly, args=(tuple(names),), daemon=True,
-                              name="metamapper-warm-up")
-    thread.start()
-    return thread

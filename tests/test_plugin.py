@@ -150,35 +150,3 @@ def test_a_second_copy_of_the_plugin_does_not_break_the_first(recording_iface) -
     finally:
         first.unload()
     assert "metamapper" not in _provider_ids()
-
-
-def test_opening_the_panel_starts_importing_torch_in_the_background() -> None:
-    """The first Run does not wait for torch's import: the panel starts it in a thread (a
-    fresh process: torch is not imported before, and is once the thread is done); a
-    package that is missing ends the thread quietly (the run reports it)."""
-    code = (
-        "import sys; from metamapper.core.deps import warm_up; "
-        "assert 'torch' not in sys.modules; "
-        "t = warm_up(); t.join(120); assert not t.is_alive() and 'torch' in sys.modules; "
-        "u = warm_up(('no_such_package_here', 'json')); u.join(10); "
-        "assert not u.is_alive() and t.name == 'metamapper-warm-up' and t.daemon; print('ok')"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(PKG_PARENT), "PATH": "/usr/bin:/bin"},
-                         timeout=180)
-    assert out.returncode == 0, out.stderr
-    assert "ok" in out.stdout
-
-
-def test_the_panel_starts_the_warm_up_when_it_opens(recording_iface, monkeypatch) -> None:
-    import metamapper.core.deps as deps
-
-    started = []
-    monkeypatch.setattr(deps, "warm_up", lambda: started.append(1) or "thread")
-    plugin = _load(recording_iface)
-    try:
-        assert not started  # not at start-up
-        plugin.toggle_panel(True)
-        assert started == [1] and plugin.warm_up == "thread"
-    finally:
-        plugin.unload()
