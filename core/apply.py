@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, Sequence
 
 import numpy as np
 
-from .errors import Cancelled, OutputError, RegionError
+from .errors import Cancelled, RegionError
 from .messages import msg
 
 __all__ = ["ApplyResult", "apply_classifier"]
@@ -42,20 +42,6 @@ class ApplyResult:
     model_name: str = ""
     model_version: str = ""
     kind: str = "inductive"
-
-
-def _check_paths(raster: Path, out: Path, conf: Path | None) -> None:
-    from .reading.raster_outputs import same_file
-
-    for p in [out] + ([conf] if conf else []):
-        if same_file(p, raster):
-            raise OutputError(msg(
-                "The output {p_name} would overwrite the input raster. Choose another "
-                "output file name.", p_name=p.name))
-    if conf is not None and same_file(conf, out):
-        raise OutputError(msg(
-            "The confidence output and the class map have the same path. Give them "
-            "different file names."))
 
 
 def apply_classifier(
@@ -83,11 +69,12 @@ def apply_classifier(
     from .predicting.classifier_file import load_classifier
     from .predicting.predict import resolve_device
     from .reading.raster_io import bounded_gdal_cache, open_raster_info
+    from .reading.raster_outputs import check_output_paths
 
     t_start = time.perf_counter()
     raster, out = Path(raster_path), Path(output_path)
     conf = Path(confidence_path) if confidence_path else None
-    _check_paths(raster, out, conf)
+    check_output_paths(raster, out, conf)
     saved = load_classifier(classifier_path)
     info = open_raster_info(raster)
     saved.check_raster(info, raster.name)

@@ -15,33 +15,12 @@ from pathlib import Path
 from typing import Dict, Sequence
 
 from .adapting.sampling import LabelledFeature
-from .errors import OutputError
 from .messages import msg
 from .reading.raster_io import bounded_gdal_cache
-from .reading.raster_outputs import same_file
+from .reading.raster_outputs import check_output_paths
 from .steps import CancelFn, MapOptions, MapResult, ProgressFn, _Run
 
 __all__ = ["LabelledFeature", "MapOptions", "MapResult", "map_region"]
-
-
-def _check_outputs(raster: Path, out_path: Path, conf_path: Path | None) -> None:
-    """OutputError when an output would overwrite the raster or the other output."""
-    for p in [out_path] + ([conf_path] if conf_path else []):
-        if same_file(p, raster):
-            raise OutputError(
-                msg(
-                    "The output {p_name} would overwrite the input raster. Choose another "
-                    "output file name.",
-                    p_name=p.name,
-                )
-            )
-    if conf_path is not None and same_file(conf_path, out_path):
-        raise OutputError(
-            msg(
-                "The confidence output and the class map have the same path. Give them "
-                "different file names.",
-            )
-        )
 
 
 @bounded_gdal_cache
@@ -80,7 +59,7 @@ def map_region(
     run.report(0.0, msg("Checking inputs"))
     out_path = Path(output_path)
     conf_path = Path(confidence_path) if confidence_path else None
-    _check_outputs(Path(raster_path), out_path, conf_path)
+    check_output_paths(Path(raster_path), out_path, conf_path)
     inputs = steps.open_inputs(raster_path, opts, model_path)
     torch.manual_seed(int(opts.seed))
 

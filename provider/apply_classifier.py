@@ -33,12 +33,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..translation import error_text, tr_message, translator
 from .checks import InputProblem
 from .classify_checks import RasterInfo, check_output, gather_region, make_parent, raster_layer_info
-from .styling import (
-    ClassMapPostProcessor,
-    ConfidencePostProcessor,
-    class_styles,
-    keep_alive,
-)
+from .styling import class_styles, progress_reporter, style_when_loaded
 
 tr = translator("ApplyClassifierAlgorithm")
 
@@ -176,11 +171,7 @@ class ApplyClassifierAlgorithm(QgsProcessingAlgorithm):
         except MetaMapperError as exc:
             raise QgsProcessingException(error_text(exc)) from None
 
-        def progress(fraction: float, message: str = "") -> None:
-            feedback.setProgress(max(0.0, min(100.0, 100.0 * float(fraction))))
-            if message:
-                feedback.setProgressText(tr_message(message))
-
+        progress = progress_reporter(feedback)
         feedback.pushInfo(tr("Classifier: {path}; scheduler: {scheduler}").format(
             path=classifier, scheduler=scheduler or tr("this process")))
         make_parent(output)
@@ -226,14 +217,8 @@ class ApplyClassifierAlgorithm(QgsProcessingAlgorithm):
             n=result.region_pixels, device=result.device, seconds=seconds))
 
     def postProcessAlgorithm(self, context, feedback):  # noqa: N802
-        class_path = self._outputs.get("class")
-        if class_path and context.willLoadLayerOnCompletion(class_path):
-            processor = keep_alive(class_path, ClassMapPostProcessor(self._styles))
-            context.layerToLoadOnCompletionDetails(class_path).setPostProcessor(processor)
-        confidence_path = self._outputs.get("confidence")
-        if confidence_path and context.willLoadLayerOnCompletion(confidence_path):
-            processor = keep_alive(confidence_path, ConfidencePostProcessor())
-            context.layerToLoadOnCompletionDetails(confidence_path).setPostProcessor(processor)
+        style_when_loaded(context, self._styles, self._outputs.get("class"),
+                          self._outputs.get("confidence"))
         return {}
 
 

@@ -45,7 +45,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QIcon
 
-from ..translation import error_text, tr_message, translator
+from ..translation import error_text, translator
 from . import geometry as geo
 from . import suggestions as suggest_out
 from .checks import InputProblem, check_crs
@@ -64,12 +64,12 @@ from .classify_checks import (
 )
 from .classify_log import log_inputs, log_result
 from .styling import (
-    ClassMapPostProcessor,
     ClassStyle,
-    ConfidencePostProcessor,
     categorized_colors,
     class_styles,
     keep_alive,
+    progress_reporter,
+    style_when_loaded,
 )
 
 tr = translator("FewShotClassifyAlgorithm")
@@ -445,11 +445,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
             )
         )
 
-        def progress(fraction: float, message: str = "") -> None:
-            feedback.setProgress(max(0.0, min(100.0, 100.0 * float(fraction))))
-            if message:  # shown under the progress bar and written to the log
-                feedback.setProgressText(tr_message(message))
-
+        progress = progress_reporter(feedback)
         make_parent(inputs.output_path)
         if inputs.confidence_path:
             make_parent(inputs.confidence_path)
@@ -503,14 +499,8 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
     # ------------------------------------------------------------------ main thread: styling
     def postProcessAlgorithm(self, context: QgsProcessingContext, feedback: QgsProcessingFeedback):  # noqa: N802
         """Ask QGIS to style the outputs when (and if) it loads them into the project."""
-        class_path = self._outputs_to_style.get("class")
-        if class_path and context.willLoadLayerOnCompletion(class_path):
-            processor = keep_alive(class_path, ClassMapPostProcessor(self._styles))
-            context.layerToLoadOnCompletionDetails(class_path).setPostProcessor(processor)
-        confidence_path = self._outputs_to_style.get("confidence")
-        if confidence_path and context.willLoadLayerOnCompletion(confidence_path):
-            processor = keep_alive(confidence_path, ConfidencePostProcessor())
-            context.layerToLoadOnCompletionDetails(confidence_path).setPostProcessor(processor)
+        style_when_loaded(context, self._styles, self._outputs_to_style.get("class"),
+                          self._outputs_to_style.get("confidence"))
         suggestions_id = self._outputs_to_style.get("suggestions")
         if suggestions_id and context.willLoadLayerOnCompletion(suggestions_id):
             processor = keep_alive(suggestions_id, suggest_out.SuggestionsPostProcessor())

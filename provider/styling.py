@@ -172,3 +172,27 @@ class ConfidencePostProcessor(QgsProcessingLayerPostProcessorInterface):
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS API)
         if isinstance(layer, QgsRasterLayer) and layer.isValid():
             apply_confidence_renderer(layer)
+
+
+def style_when_loaded(context, styles: Sequence[ClassStyle], class_path: str | None,
+                      confidence_path: str | None) -> None:
+    """Hand QGIS the class map's and confidence's stylers, for when (and if) it loads them
+    (``postProcessAlgorithm``: main thread)."""
+    for path, make in ((class_path, lambda: ClassMapPostProcessor(styles)),
+                       (confidence_path, ConfidencePostProcessor)):
+        if path and context.willLoadLayerOnCompletion(path):
+            processor = keep_alive(path, make())
+            context.layerToLoadOnCompletionDetails(path).setPostProcessor(processor)
+
+
+def progress_reporter(feedback):
+    """The engine's ``progress(fraction, message)`` onto a Processing feedback: the bar and
+    the text under it (which the log keeps)."""
+    from ..translation import tr_message
+
+    def progress(fraction: float, message: str = "") -> None:
+        feedback.setProgress(max(0.0, min(100.0, 100.0 * float(fraction))))
+        if message:
+            feedback.setProgressText(tr_message(message))
+
+    return progress

@@ -36,6 +36,26 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def check_output_paths(raster: Path, out_path: Path, conf_path: Path | None) -> None:
+    """OutputError when an output would overwrite the raster or the other output."""
+    for p in [out_path] + ([conf_path] if conf_path else []):
+        if same_file(p, raster):
+            raise OutputError(
+                msg(
+                    "The output {p_name} would overwrite the input raster. Choose another "
+                    "output file name.",
+                    p_name=p.name,
+                )
+            )
+    if conf_path is not None and same_file(conf_path, out_path):
+        raise OutputError(
+            msg(
+                "The confidence output and the class map have the same path. Give them "
+                "different file names.",
+            )
+        )
+
+
 def _umask() -> int:
     """The process umask without changing it (Linux /proc), else the usual 022."""
     try:
