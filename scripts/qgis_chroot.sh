@@ -135,6 +135,7 @@ cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
 if [ "$(cat "$dir/.metamapper-packages" 2>/dev/null)" != "$packages" ]; then
   chroot "$dir" apt-get update -qq
   chroot "$dir" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages//,/ }
+  chroot "$dir" apt-get clean  # the downloaded .deb files: disk a CI machine may not have
   echo "$packages" > "$dir/.metamapper-packages"
 fi
 bind "$repo"
