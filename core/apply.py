@@ -136,7 +136,7 @@ def _write(ds: Any, info: Any, saved: Any, classifier_path: str, out: Path, conf
                 predictor = BatchPredictor(saved.classifier(device, batch_size), device,
                                            batch_size, is_cancelled)
                 pstats = predict_region(ds, info, region, predictor, saved.stats,
-                                        saved.card_bm, codes, class_dst, conf_dst,
+                                        saved.band_mapping, codes, class_dst, conf_dst,
                                         saved.wavelengths_nm, tile_size, progress,
                                         (0.02, 0.97), is_cancelled)
                 pixels, counts = pstats.pixels, pstats.class_counts
@@ -243,7 +243,7 @@ def _tags(saved: Any, classifier_path: str) -> Dict[str, Any]:
     return {
         "METAMAPPER_MODEL": saved.model_name,
         "METAMAPPER_MODEL_VERSION": saved.model_version,
-        "METAMAPPER_METHOD": str(saved.card.get("method", "")),
+        "METAMAPPER_METHOD": saved.settings.method,
         "METAMAPPER_CLASSES": json.dumps(saved.classes, ensure_ascii=False),
         "METAMAPPER_CLASS_CODES": json.dumps(saved.codes),
         "METAMAPPER_CLASSIFIER": Path(classifier_path).name,

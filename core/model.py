@@ -20,6 +20,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, List, Union
 
@@ -30,6 +31,7 @@ from torch import Tensor, nn
 from .errors import ModelFileError
 from .mapping.band_mapping import appends_bands, default_band_mapping, feature_dim
 from .messages import msg
+from .settings import ModelSettings
 
 FORMAT = "metamapper-model"
 FORMAT_VERSION = 1
@@ -263,6 +265,12 @@ class LoadedModel:
     @property
     def method(self) -> str:
         return str(self.card["method"])
+
+    @cached_property
+    def settings(self) -> ModelSettings:
+        """The card read once (``core.settings``): what the engine's stages receive.
+        Change a card by making another LoadedModel, not by editing ``card`` in place."""
+        return ModelSettings.from_card(self.card)
 
 
 def new_model(card: dict, seed: int = 0) -> FewShotNet:

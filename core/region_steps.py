@@ -13,10 +13,12 @@ from typing import Any, Callable, List
 import numpy as np
 
 from .adapting.sampling import SupportSet
+from .mapping.band_mapping import BandMapping
 from .messages import msg
+from .settings import ModelSettings
 
 __all__ = ["ANCHOR_TILE", "ANCHOR_TILES", "choose_propagation", "mapped_features",
-           "propagation_settings", "region_anchors", "region_features", "support_features"]
+           "region_anchors", "region_features", "support_features"]
 
 
 def mapped_features(mapper: Any, data: np.ndarray, valid: np.ndarray,
@@ -60,16 +62,6 @@ def region_features(
     return np.ascontiguousarray(feats, dtype=np.float32)
 
 
-def propagation_settings(card: dict) -> Any:
-    """The card's propagation settings, or None when its transduction is something else."""
-    from .adapting.propagation import PropagationSettings
-
-    section = card.get("transductive") or {}
-    if section.get("mode") != "propagation":
-        return None
-    return PropagationSettings.from_card(section)
-
-
 #: Anchors of the propagation come from this many random region tiles of ANCHOR_TILE px
 #: (spread over the region, few block reads).
 ANCHOR_TILES = 48
@@ -108,12 +100,14 @@ def region_anchors(ds: Any, info: Any, region: Any, predictor: Any, mapper_args:
     return tuple(torch.cat([p[i] for p in parts]) for i in range(4))
 
 
-def choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier: Any,
-                        mapper: Any, mapper_args: tuple, support: SupportSet, sx: np.ndarray,
-                        fold_predict: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                        opts: Any, run: Any, for_file: bool = False) -> Any:
+def choose_propagation(ds: Any, info: Any, region: Any, model_settings: ModelSettings,
+                       classifier: Any, mapper: Any, mapper_args: tuple, support: SupportSet,
+                       sx: np.ndarray, fold_predict: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                       opts: Any, run: Any, for_file: bool = False) -> Any:
     """Propagate the support labels over the region (core.adapting.propagation) if the support's
     k-fold says it helps; the choice and its scores are logged in the result's tags.
+    ``model_settings``: the card read once (``core.settings.ModelSettings``), with
+    propagation settings.
     ``fold_predict(train, test)``: the inductive classifier adapted on ``train``, its
     predicted classes of ``test``; its held-out score is computed once, here, and handed
     to :func:`choose`. ``for_file``: a classifier file is written (``distilled``)."""
@@ -129,7 +123,9 @@ def choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier: 
     )
     from .predicting.predict import BatchPredictor
 
-    settings = propagation_settings(card)
+    settings = model_settings.transductive.propagation
+    if settings is None:
+        raise ValueError("choose_propagation needs a card with label propagation")
     n_bands = mapper.n_bands
     if not mapper.append_bands or sx.shape[1] < n_bands:
         return PropagationChoice(None, None, None, msg(
@@ -172,12 +168,12 @@ def choose_propagation(ds: Any, info: Any, region: Any, card: dict, classifier: 
                     np.asarray(support.feature_id), fold_predict, seed=opts.seed,
                     held_out=held)
     return distilled(settings, choice, classifier, support_prior, probs, sz, z,
-                     float((card.get("band_correction") or {}).get("l2", 0.1)), area,
+                     model_settings.correction.l2 if model_settings.correction else 0.1, area,
                      for_file)
 
 
 def support_features(
-    ds: Any, info: Any, support: SupportSet, stats: Any, card_bm: dict, mapper: Any
+    ds: Any, info: Any, support: SupportSet, stats: Any, card_bm: BandMapping, mapper: Any
 ) -> np.ndarray:
     """Band-mapped support features; with spatial context, from each pixel's neighbourhood.
 

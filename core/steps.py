@@ -22,6 +22,7 @@ import numpy as np
 from .adapting.sampling import LabelledFeature, SupportSet
 from .errors import Cancelled, InputError, RegionError
 from .messages import msg
+from .settings import ModelSettings
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -111,12 +112,6 @@ def _wavelength_note(info: Any, given: Sequence[float] | None) -> str:
                "spaced (give WAVELENGTHS to place them).")
 
 
-def _uses_unlabelled(card: dict) -> bool:
-    """Whether adaptation uses the region's unlabelled pixels (soft k-means iterations):
-    mapping them costs as much as a tile of prediction on hyperspectral rasters."""
-    return int((card.get("transductive") or {}).get("soft_kmeans_iters", 0)) > 0
-
-
 def _save_classifier(path: Path, clf: Any, kind: str, card: dict, stats: Any, info: Any,
                      wavelengths: Any, source_bands: int, descriptions: Sequence[Any],
                      names: Sequence[str], codes: Sequence[int], colours: Sequence[Any]) -> str:
@@ -160,7 +155,13 @@ class Inputs:
 
     @property
     def card(self) -> dict:
+        """The card as the model file holds it (what a classifier file copies)."""
         return self.model.card
+
+    @property
+    def settings(self) -> ModelSettings:
+        """The card read once (``core.settings.ModelSettings``): what the steps read."""
+        return self.model.settings
 
 
 @dataclass
@@ -229,7 +230,7 @@ def prepare_task(ds: Any, inputs: Inputs, region: Sequence[dict] | None,
     from .reading.raster_io import decode_whole, make_region
     from .region_steps import region_features, support_features
 
-    card_bm = inputs.card["band_mapping"]
+    band_mapping = inputs.settings.band_mapping
     region_obj = make_region(inputs.info, region)
     t0 = time.perf_counter()
     run.report(0.02, msg("Sampling labelled pixels"))
@@ -251,13 +252,14 @@ def prepare_task(ds: Any, inputs: Inputs, region: Sequence[dict] | None,
     t0 = time.perf_counter()
     sample = sample_region(ds, info, region_obj, seed=opts.seed)
     stats = BandStats.from_samples(sample, seed=opts.seed)
-    mapper = TileMapper(stats, card_bm, wavelengths)
+    mapper = TileMapper(stats, band_mapping, wavelengths)
     with _one_torch_thread():
-        sx = support_features(ds, info, support, stats, card_bm, mapper)
+        sx = support_features(ds, info, support, stats, band_mapping, mapper)
     unlabelled = None
-    if opts.transductive and _uses_unlabelled(inputs.card):
-        cap = int((inputs.card.get("transductive") or {}).get("max_unlabelled", 4096))
-        unlabelled = region_features(ds, info, region_obj, mapper, cap, opts.seed)
+    refinement = inputs.settings.transductive
+    if opts.transductive and refinement.uses_unlabelled:
+        unlabelled = region_features(ds, info, region_obj, mapper, refinement.max_unlabelled,
+                                     opts.seed)
     seconds["stats"] = time.perf_counter() - t0
     return Task(info, region_obj, wavelengths, support, stats, mapper, sx, unlabelled)
 
@@ -269,7 +271,7 @@ def adapt_task(ds: Any, inputs: Inputs, task: Task, opts: MapOptions, run: _Run,
     is written (the propagation's distilled classifier is then made also for the exact
     extension)."""
     from .adapting.adapt import adapt
-    from .region_steps import choose_propagation, propagation_settings
+    from .region_steps import choose_propagation
 
     run.report(0.12, msg("Adapting the model to the labelled pixels"))
     support, sx = task.support, task.sx
@@ -301,16 +303,16 @@ def adapt_task(ds: Any, inputs: Inputs, task: Task, opts: MapOptions, run: _Run,
     classifier = fit(np.arange(support.y.size))
     seconds["adapt"] = time.perf_counter() - t0
     out = Adapted(classifier, classifier, None, "", fold_predict)
-    card = inputs.card
-    if not (opts.transductive and propagation_settings(card) is not None):
+    settings = inputs.settings
+    if not (opts.transductive and settings.transductive.propagation is not None):
         out.transduction_note = "off" if not opts.transductive else "not in the model card"
         return out
     run.report(0.15, msg("Propagating the labels over the region"))
     t0 = time.perf_counter()
     with _one_torch_thread():  # small products: see _one_torch_thread
         choice = choose_propagation(
-            ds, task.info, task.region, card, classifier, task.mapper,
-            (task.stats, card["band_mapping"], task.wavelengths), support, sx, fold_predict,
+            ds, task.info, task.region, settings, classifier, task.mapper,
+            (task.stats, settings.band_mapping, task.wavelengths), support, sx, fold_predict,
             opts, run, for_file,
         )  # fmt: skip
     out.propagation = choice.propagation
@@ -371,7 +373,7 @@ def predict_task(ds: Any, inputs: Inputs, task: Task, adapted: Adapted,
 
     run.report(0.3, msg("Predicting the region tile by tile"))
     tmp_class, tmp_conf, tmp_model = tmp
-    card, support, info = inputs.card, task.support, task.info
+    settings, support, info = inputs.settings, task.support, task.info
     names, codes = support.classes, support.codes
     colours = class_colours(names, opts.class_colors)
     t0 = time.perf_counter()
@@ -385,7 +387,7 @@ def predict_task(ds: Any, inputs: Inputs, task: Task, adapted: Adapted,
         if tmp_conf is not None:
             conf_dst = open_confidence(tmp_conf, info, task.region)
         pstats = predict_region(
-            ds, info, task.region, predictor, task.stats, card["band_mapping"], codes,
+            ds, info, task.region, predictor, task.stats, settings.band_mapping, codes,
             class_dst, conf_dst, task.wavelengths, opts.tile_size, run.progress, (0.3, 0.97),
             run.is_cancelled, suggester.add if suggester is not None else None,
         )  # fmt: skip
@@ -393,7 +395,7 @@ def predict_task(ds: Any, inputs: Inputs, task: Task, adapted: Adapted,
         finish_class_map(class_dst, names, codes, colours,
                          _tags(inputs, task, adapted, accuracy, opts))
         if conf_dst is not None:
-            finish_confidence(conf_dst, str(card.get("name", "")))
+            finish_confidence(conf_dst, settings.name)
     finally:
         class_dst.close()
         if conf_dst is not None:
@@ -409,7 +411,7 @@ def predict_task(ds: Any, inputs: Inputs, task: Task, adapted: Adapted,
     if tmp_model is not None:
         inputs.notes.append(_save_classifier(
             tmp_model, adapted.file_classifier or adapted.map_classifier, adapted.saved_kind,
-            card, task.stats, info, task.wavelengths, inputs.info.count, ds.descriptions,
+            inputs.card, task.stats, info, task.wavelengths, inputs.info.count, ds.descriptions,
             names, codes, colours))
     suggestions = suggester.select() if suggester is not None else []
     seconds["predict"] = time.perf_counter() - t0
@@ -420,11 +422,11 @@ def predict_task(ds: Any, inputs: Inputs, task: Task, adapted: Adapted,
 def _tags(inputs: Inputs, task: Task, adapted: Adapted, accuracy: Tuple[float | None, str],
           opts: MapOptions) -> Dict[str, Any]:
     """The class map's METAMAPPER_* tags: what made it."""
-    card, support = inputs.card, task.support
+    settings, support = inputs.settings, task.support
     value, method = accuracy
     return {
-        "METAMAPPER_MODEL": card.get("name", ""),
-        "METAMAPPER_MODEL_VERSION": card.get("version", ""),
+        "METAMAPPER_MODEL": settings.name,
+        "METAMAPPER_MODEL_VERSION": settings.version,
         "METAMAPPER_METHOD": inputs.model.method,
         "METAMAPPER_CLASSES": json.dumps(support.classes, ensure_ascii=False),
         "METAMAPPER_CLASS_CODES": json.dumps(support.codes),
@@ -443,7 +445,7 @@ def make_result(out_path: Path, conf_path: Path | None, inputs: Inputs, task: Ta
                 accuracy: Tuple[float | None, str], predicted: Predicted,
                 seconds: Dict[str, float]) -> MapResult:
     """What the doors report of the run."""
-    card, support = inputs.card, task.support
+    settings, support = inputs.settings, task.support
     names = support.classes
     return MapResult(
         output_path=str(out_path),
@@ -462,8 +464,8 @@ def make_result(out_path: Path, conf_path: Path | None, inputs: Inputs, task: Ta
         support_pixels=dict(support.support_pixels),
         class_colors={n: tuple(c) for n, c in zip(names, predicted.colours)},  # type: ignore[misc]
         predicted_pixels_per_class={n: int(k) for n, k in zip(names, predicted.counts)},
-        model_name=str(card.get("name", "")),
-        model_version=str(card.get("version", "")),
+        model_name=settings.name,
+        model_version=settings.version,
         suggestions=predicted.suggestions,
         notes=inputs.notes,
     )

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from metamapper.core.mapping.band_mapping import (
+    BandMappingSettings,
     BandStats,
-    _appends_context,
     feature_dim,
     map_bands,
     standardise,
@@ -57,7 +57,7 @@ def _episode_features(
     stats = BandStats.from_samples(x)
     bm = card["band_mapping"]
     # append-mode context: a pixel alone stands for a uniform neighbourhood
-    context = standardise(x, stats) if _appends_context(bm) else None
+    context = standardise(x, stats) if BandMappingSettings.from_card(bm).appends_context else None
     feats = map_bands(x, stats, bm, context=context)[:, : feature_dim(bm)]
     return torch.from_numpy(np.ascontiguousarray(feats)), torch.from_numpy(y).long()
 

@@ -25,7 +25,7 @@ FLOORS = {
     "core.errors": 0, "core.messages": 0, "core.deps": 0, "core.threads": 0, "core": 0,
     "core.reading": 1,
     "core.mapping": 2,
-    "core.model": 3,
+    "core.model": 3, "core.settings": 3,
     "core.adapting": 4,
     "core.predicting": 5,
     "core.assessing": 6,

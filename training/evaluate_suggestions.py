@@ -194,12 +194,10 @@ def fit_map(loaded: Any, sd: SceneData, idx: np.ndarray, y: np.ndarray, seed: in
 
     from ..core.adapting.adapt import adapt
     from ..core.adapting.propagation import GraphSpace, choose
-    from ..core.region_steps import propagation_settings as _propagation_settings
-    from ..core.steps import _uses_unlabelled
 
-    card = loaded.card
+    trans = loaded.settings.transductive
     sx = sd.features[sd.position[idx]]
-    unlabelled = sd.unlabelled if transductive and _uses_unlabelled(card) else None
+    unlabelled = sd.unlabelled if transductive and trans.uses_unlabelled else None
 
     def fit(train: np.ndarray) -> Any:
         return adapt(loaded, sx[train], y[train], sd.n_classes, unlabelled_x=unlabelled,
@@ -215,7 +213,7 @@ def fit_map(loaded: Any, sd: SceneData, idx: np.ndarray, y: np.ndarray, seed: in
         return out.reshape(sd.n_classes, *sd.shape)
 
     inductive = image(p_ind.numpy())
-    settings = _propagation_settings(card) if transductive else None
+    settings = trans.propagation if transductive else None
     if settings is None or not sd.append_bands or sd.n_bands <= 0:
         return Fitted(inductive, inductive, False, "inductive (no propagation in the card)")
     h, w = sd.shape

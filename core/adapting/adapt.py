@@ -40,6 +40,7 @@ from torch import Tensor
 from ..errors import InputError, LabelError
 from ..messages import msg
 from ..model import HEAD_LR_KEY, LRS_PREFIX, FewShotNet, LoadedModel
+from ..settings import CorrectionSettings
 
 HEAD_W = "head.weight"
 HEAD_B = "head.bias"
@@ -305,15 +306,9 @@ def _correction_objective(theta: np.ndarray, base: Tensor, z: Tensor, target: Te
     return float(loss), grad.numpy()
 
 
-def prior_scales(corr: dict) -> List[float]:
-    """The card's ``prior_scale``: one number, or the candidates a task combines."""
-    value = corr.get("prior_scale", 1.0)
-    return [float(v) for v in value] if isinstance(value, (list, tuple)) else [float(value)]
-
-
 def correct_head(
     emb: Tensor, head_w: Tensor, head_b: Tensor, bands: Tensor, y: Tensor, n_classes: int,
-    corr: dict, start: tuple[Tensor, Tensor] | None = None,
+    corr: CorrectionSettings, start: tuple[Tensor, Tensor] | None = None,
     groups: np.ndarray | None = None, scale: float | None = None,
 ) -> tuple[float, Tensor, Tensor]:
     """(prior scale s, W, c) of the band correction ``logits = s * head + W z + c``.
@@ -331,15 +326,15 @@ def correct_head(
       class (one feature per class), the blend. ``scale`` (the whole support's choice,
       handed to its own held-out folds) skips the choice.
     """
-    l2, iters = float(corr.get("l2", 0.1)), int(corr.get("max_iter", 100))
-    scales = prior_scales(corr) if scale is None else [float(scale)]
+    l2, iters = corr.l2, corr.max_iter
+    scales = list(corr.prior_scales) if scale is None else [float(scale)]
     with torch.no_grad():
         base = F.linear(emb, head_w, head_b)
     fits = [fit_band_correction(base * s, bands, y, n_classes, l2, iters,
                                 start if len(scales) == 1 else None) for s in scales]
     if len(scales) == 1:
         return scales[0], fits[0][0], fits[0][1]
-    if corr.get("combine", "blend") == "folds":
+    if corr.chooses_by_folds:
         folds = feature_folds(y, groups, FOLDS)
         losses = [held_out_loss(emb, bands, y, n_classes, s, l2, iters, fit, folds)
                   for s, fit in zip(scales, fits)]
@@ -471,34 +466,28 @@ def adapt(
     ``groups``: the labelled feature of each support pixel (the held-out folds of a
     per-task prior scale keep features together; None: every pixel its own).
     """
-    card = loaded_model.card
+    settings = loaded_model.settings
     net = loaded_model.net
-    method = str(card["method"])
-    inner = card["inner_loop"]
+    method, inner, corr = settings.method, settings.inner_loop, settings.correction
     dev = _resolve_device(device)
     x_all = torch.as_tensor(support_x, dtype=torch.float32).to(dev)
     y = torch.as_tensor(support_y).to(dev).long()
-    corr = card.get("band_correction") or {}
     _check_support(y, int(n_classes), x_all.shape[0], net.input_dim, tuple(x_all.shape),
-                   extra_columns=bool(corr))
+                   extra_columns=corr is not None)
     x, bands = x_all[:, : net.input_dim], x_all[:, net.input_dim :]
     if not torch.isfinite(x_all).all():
         raise InputError(msg("Support features contain NaN/inf; mask nodata pixels first."))
-    n_steps = 0 if method == "protonet" else int(inner.get("steps", 0) if steps is None else steps)
+    n_steps = 0 if method == "protonet" else int(inner.steps if steps is None else steps)
 
     params = {k: v.detach().to(dev) for k, v in net.named_parameters()}
     with torch.no_grad():
         emb = net.functional_forward(params, x)
         protos = prototypes(emb, y, int(n_classes))
-        tcfg = card.get("transductive", {}) or {}
-        iters = (
-            int(tcfg.get("soft_kmeans_iters", 0))
-            if soft_kmeans_iters is None
-            else int(soft_kmeans_iters)
-        )
+        tcfg = settings.transductive
+        iters = tcfg.soft_kmeans_iters if soft_kmeans_iters is None else int(soft_kmeans_iters)
         if transductive and iters > 0 and unlabelled_x is not None and len(unlabelled_x) > 0:
             u = torch.as_tensor(unlabelled_x, dtype=torch.float32)[:, : net.input_dim]
-            cap = int(tcfg.get("max_unlabelled", 4096))
+            cap = tcfg.max_unlabelled
             if u.shape[0] > cap:
                 rng = np.random.default_rng(seed)
                 idx = np.sort(rng.choice(u.shape[0], cap, replace=False))
@@ -516,7 +505,7 @@ def adapt(
     if n_steps > 0:
         adapt_names = (
             [HEAD_W, HEAD_B]
-            if inner.get("adapt", "all") == "head" or method == "anil"
+            if inner.adapt == "head" or method == "anil"
             else list(params)
         )
         lrs = _lrs_for(loaded_model, dev)
@@ -528,7 +517,7 @@ def adapt(
     band_w = band_b = None
     counts = torch.bincount(y, minlength=int(n_classes))
     scale = 1.0
-    if corr and bands.shape[1] > 0 and int(counts.min()) >= int(corr.get("min_shots", 2)):
+    if corr is not None and bands.shape[1] > 0 and int(counts.min()) >= corr.min_shots:
         with torch.no_grad():
             emb_s = net.functional_forward(final, x)
         start = (None if correction_start is None or correction_start.band_weight is None
@@ -537,7 +526,7 @@ def adapt(
         scale, band_w, band_b = correct_head(
             emb_s, head_w, head_b, bands, y, int(n_classes), corr, start, groups,
             correction_start.prior_scale if correction_start is not None
-            and corr.get("combine", "blend") == "folds" else None)
+            and corr.chooses_by_folds else None)
         head_w, head_b = head_w * scale, head_b * scale
     return AdaptedClassifier(
         net=net,
@@ -556,13 +545,13 @@ def adapt(
 
 
 def _lrs_for(loaded_model: LoadedModel, dev: torch.device) -> LrSpec:
-    inner = loaded_model.card["inner_loop"]
-    if not inner.get("per_parameter_lr", False) or not loaded_model.lrs:
-        return float(inner.get("lr", 0.1))
+    inner = loaded_model.settings.inner_loop
+    if not inner.per_parameter_lr or not loaded_model.lrs:
+        return inner.lr
     out: Dict[str, Union[float, Tensor]] = {}
     for key, value in loaded_model.lrs.items():
         name = key[len(LRS_PREFIX) :]
         out[name] = value.to(dev) if name != "head" else value.to(dev).reshape(())
     if HEAD_LR_KEY[len(LRS_PREFIX) :] not in out:
-        out["head"] = float(inner.get("lr", 0.1))
+        out["head"] = inner.lr
     return out

@@ -37,7 +37,7 @@ thousand anchors); the graph and the spreading are sparse (2k entries a row).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Dict, Sequence
 
 import numpy as np
@@ -45,51 +45,7 @@ import torch
 from torch import Tensor
 
 from ..messages import msg
-
-
-@dataclass(frozen=True)
-class PropagationSettings:
-    """The card's ``transductive`` section for ``mode: propagation``."""
-
-    anchors: int = 4000
-    dims: int = 20
-    neighbours: int = 10
-    alpha: float = 0.99
-    iterations: int = 30
-    spatial_weight: float = 0.5
-    prior_weight: float = 0.5
-    extend_neighbours: int = 10
-    folds: int = 5
-    #: False: no support k-fold, the propagated map is always written (what a benchmark
-    #: sets to time the propagated map whatever the check would decide)
-    check: bool = True
-    #: larger regions keep the inductive map: the extension compares every pixel with every
-    #: anchor (about 20 s per Mpx on 2 CPU cores for 4,000 anchors); not when the extension
-    #: is distilled for such a region (``distil``, ``auto``)
-    max_region_pixels: int = 2_000_000
-    #: how the anchors' labels reach every pixel: ``exact`` (each pixel's nearest anchors,
-    #: :meth:`RegionPropagation.probabilities`), ``distil`` (the band correction refitted
-    #: to the anchors' propagated labels, then the inductive map: :func:`distil`), or
-    #: ``auto``: exact up to ``exact_max_pixels``, distilled above
-    extension: str = "exact"
-    #: with ``auto``: the largest region mapped with the exact extension (~30 s per Mpx
-    #: on 2 CPU cores; the distilled map costs what the inductive one does, and measured
-    #: 0.2-0.4 OA points below the exact one at K=5: docs/transduction.md)
-    exact_max_pixels: int = 250_000
-
-    def distils(self, region_pixels: int) -> bool:
-        """Whether a region of ``region_pixels`` gets the distilled extension."""
-        return self.extension == "distil" or (
-            self.extension == "auto" and region_pixels > self.exact_max_pixels)
-
-    @classmethod
-    def from_card(cls, section: dict | None) -> PropagationSettings:
-        section = section or {}
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: type(getattr(cls, k))(v) for k, v in section.items() if k in known})
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+from ..settings import PropagationSettings
 
 
 @dataclass

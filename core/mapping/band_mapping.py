@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
 
@@ -53,49 +53,82 @@ def default_band_mapping(**overrides: Any) -> dict:
     return card
 
 
-def feature_dim(card_bm: dict) -> int:
-    """Length of the feature vector produced for a ``band_mapping`` card section."""
-    _check_card(card_bm)
-    points = int(card_bm.get("points", DEFAULT_POINTS))
-    return points * (3 if _appends_context(card_bm) else 2)
-
-
 CONTEXT_MODES = ("append", "smooth")
 
 
-def appends_bands(card_bm: dict) -> bool:
+@dataclass(frozen=True)
+class BandMappingSettings:
+    """The card's ``band_mapping`` section, read and checked once: what the mapping of
+    the support, the region and every tile is made from (the engine hands this object on
+    instead of each step reading the card's dict)."""
+
+    kind: str = KIND
+    points: int = DEFAULT_POINTS
+    context_radius: int = 0
+    context_mode: str = "append"
+    append_bands: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind != KIND:
+            raise ValueError(
+                f"Unknown band mapping kind {self.kind!r}; this MetaMapper version knows "
+                f"{KIND!r}. Use a model file made for this version."
+            )
+        if self.points < 2:
+            raise ValueError(f"band_mapping.points must be >= 2, got {self.points}.")
+        if self.context_radius < 0:
+            raise ValueError("band_mapping.context_radius must be >= 0.")
+        if self.context_mode not in CONTEXT_MODES:
+            raise ValueError(
+                f"band_mapping.context_mode must be one of {CONTEXT_MODES}, got "
+                f"{self.context_mode!r}."
+            )
+
+    @classmethod
+    def from_card(cls, section: BandMapping) -> BandMappingSettings:
+        """The settings of a card section (a dict), or ``section`` itself when typed."""
+        if isinstance(section, BandMappingSettings):
+            return section
+        return cls(
+            kind=section.get("kind", KIND),
+            points=int(section.get("points", DEFAULT_POINTS)),
+            context_radius=int(section.get("context_radius", 0)),
+            context_mode=section.get("context_mode", "append"),
+            append_bands=bool(section.get("append_bands", False)),
+        )
+
+    @property
+    def appends_context(self) -> bool:
+        """True when the context is extra features (``append``), not a smoothing."""
+        return self.context_radius > 0 and self.context_mode == "append"
+
+    @property
+    def feature_dim(self) -> int:
+        """Length of the network's feature vector."""
+        return self.points * (3 if self.appends_context else 2)
+
+    def classifier_dim(self, n_bands: int) -> int:
+        """Columns of the classifier input: the network's features, plus the bands."""
+        return self.feature_dim + (int(n_bands) if self.append_bands else 0)
+
+
+#: a card's ``band_mapping`` section as the card holds it (a dict) or read once (typed)
+BandMapping = Union[BandMappingSettings, Mapping[str, Any]]
+
+
+def feature_dim(card_bm: BandMapping) -> int:
+    """Length of the feature vector produced for a ``band_mapping`` card section."""
+    return BandMappingSettings.from_card(card_bm).feature_dim
+
+
+def appends_bands(card_bm: BandMapping) -> bool:
     """True when the classifier input ends with the standardised bands (band correction)."""
-    return bool(card_bm.get("append_bands", False))
+    return BandMappingSettings.from_card(card_bm).append_bands
 
 
-def classifier_dim(card_bm: dict, n_bands: int) -> int:
+def classifier_dim(card_bm: BandMapping, n_bands: int) -> int:
     """Columns of the classifier input: the network's features, plus the bands if appended."""
-    return feature_dim(card_bm) + (int(n_bands) if appends_bands(card_bm) else 0)
-
-
-def _appends_context(card_bm: dict) -> bool:
-    """True when the context is extra features (``append``), not a smoothing of the pixel."""
-    radius = int(card_bm.get("context_radius", 0))
-    return radius > 0 and card_bm.get("context_mode", "append") == "append"
-
-
-def _check_card(card_bm: dict) -> None:
-    kind = card_bm.get("kind", KIND)
-    if kind != KIND:
-        raise ValueError(
-            f"Unknown band mapping kind {kind!r}; this MetaMapper version knows {KIND!r}. "
-            "Use a model file made for this version."
-        )
-    points = int(card_bm.get("points", DEFAULT_POINTS))
-    if points < 2:
-        raise ValueError(f"band_mapping.points must be >= 2, got {points}.")
-    if int(card_bm.get("context_radius", 0)) < 0:
-        raise ValueError("band_mapping.context_radius must be >= 0.")
-    if card_bm.get("context_mode", "append") not in CONTEXT_MODES:
-        raise ValueError(
-            f"band_mapping.context_mode must be one of {CONTEXT_MODES}, got "
-            f"{card_bm.get('context_mode')!r}."
-        )
+    return BandMappingSettings.from_card(card_bm).classifier_dim(n_bands)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -398,7 +431,7 @@ def _is_torch(x: Any) -> bool:
 def map_bands(
     x: ArrayLike,
     stats: BandStats,
-    card_bm: dict,
+    card_bm: BandMapping,
     wavelengths_nm: Sequence[float] | None = None,
     context: ArrayLike | None = None,
 ) -> ArrayLike:
@@ -409,9 +442,8 @@ def map_bands(
     the card has ``context_radius > 0`` (``map_tile`` computes it). NaN in gives NaN out:
     mask invalid pixels before or after.
     """
-    _check_card(card_bm)
-    points = int(card_bm.get("points", DEFAULT_POINTS))
-    append_context = _appends_context(card_bm)
+    bm = BandMappingSettings.from_card(card_bm)
+    points, append_context = bm.points, bm.appends_context
     if x.ndim != 2:
         raise ValueError(f"Expected pixels of shape (n, bands), got {tuple(x.shape)}.")
     n_bands = int(x.shape[1])
@@ -440,7 +472,7 @@ def map_bands(
                 raise ValueError("context_radius > 0 needs the neighbourhood context (map_tile).")
             ctx = torch.as_tensor(context, device=xt.device, dtype=torch.float32)
             parts.append(ctx @ m)
-        if appends_bands(card_bm):
+        if bm.append_bands:
             parts.append(z)
         return torch.cat(parts, dim=1)
     xa = np.asarray(x, dtype=np.float32)
@@ -452,7 +484,7 @@ def map_bands(
         if context is None:
             raise ValueError("context_radius > 0 needs the neighbourhood context (map_tile).")
         parts.append(np.asarray(context, dtype=np.float32) @ mat)
-    if appends_bands(card_bm):
+    if bm.append_bands:
         parts.append(z)
     return np.concatenate(parts, axis=1).astype(np.float32, copy=False)
 
@@ -489,7 +521,7 @@ def map_tile(
     tile: np.ndarray,
     valid_mask: np.ndarray | None,
     stats: BandStats,
-    card_bm: dict,
+    card_bm: BandMapping,
     wavelengths_nm: Sequence[float] | None = None,
 ) -> np.ndarray:
     """A (B, H, W) tile -> (feature_dim, H, W) float32 features; invalid pixels get 0.
@@ -508,8 +540,9 @@ def map_tile(
     valid = valid & np.isfinite(tile).all(axis=0)
     pixels = tile.reshape(b, -1).T
     context = None
-    radius = int(card_bm.get("context_radius", 0))
-    if radius > 0 and _appends_context(card_bm):
+    bm = BandMappingSettings.from_card(card_bm)
+    radius = bm.context_radius
+    if radius > 0 and bm.appends_context:
         z = standardise(pixels, stats).T.reshape(b, h, w)
         context = box_mean(z, valid, radius).reshape(b, -1).T
     elif radius > 0:  # "smooth": each pixel becomes the mean of its valid neighbourhood
@@ -517,6 +550,6 @@ def map_tile(
         for start in range(0, b, 16):  # bounded memory for hyperspectral tiles
             smoothed[start:start + 16] = box_mean(tile[start:start + 16], valid, radius)
         pixels = smoothed.reshape(b, -1).T
-    feats = map_bands(pixels, stats, card_bm, wavelengths_nm, context=context)
+    feats = map_bands(pixels, stats, bm, wavelengths_nm, context=context)
     feats[~valid.reshape(-1)] = 0.0
     return np.ascontiguousarray(feats.T.reshape(-1, h, w))

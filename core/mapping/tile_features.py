@@ -23,12 +23,10 @@ import torch
 
 from .band_mapping import (
     CLIP,
-    DEFAULT_POINTS,
     SHAPE_EPS,
+    BandMapping,
+    BandMappingSettings,
     BandStats,
-    _appends_context,
-    _check_card,
-    appends_bands,
     resample_matrix,
 )
 
@@ -112,20 +110,19 @@ class TileMapper:
     def __init__(
         self,
         stats: BandStats,
-        card_bm: dict,
+        card_bm: BandMapping,
         wavelengths_nm: Sequence[float] | None = None,
         device: str | torch.device = "cpu",
     ) -> None:
-        _check_card(card_bm)
+        bm = BandMappingSettings.from_card(card_bm)
         self.device = torch.device(device)
-        points = int(card_bm.get("points", DEFAULT_POINTS))
-        mat = resample_matrix(stats.n_bands, points, wavelengths_nm)  # (B, P)
+        mat = resample_matrix(stats.n_bands, bm.points, wavelengths_nm)  # (B, P)
         self.n_bands = stats.n_bands
         self.wavelengths_nm = wavelengths_nm
-        self.radius = int(card_bm.get("context_radius", 0))
-        self.append_context = _appends_context(card_bm)
+        self.radius = bm.context_radius
+        self.append_context = bm.appends_context
         self.smooth_pixels = self.radius > 0 and not self.append_context
-        self.append_bands = appends_bands(card_bm)
+        self.append_bands = bm.append_bands
         self.mat_t = torch.as_tensor(mat.T.copy(), device=self.device)  # (P, B)
         self.centre = torch.as_tensor(stats.centre.astype(np.float32), device=self.device)[:, None]
         self.inv_scale = torch.as_tensor(

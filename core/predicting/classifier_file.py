@@ -27,7 +27,9 @@ from typing import Any, Dict, List, Sequence, Tuple
 import numpy as np
 
 from ..errors import InputError, ModelFileError
+from ..mapping.band_mapping import BandMappingSettings
 from ..messages import msg
+from ..settings import ModelSettings
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "KINDS", "SavedClassifier", "load_classifier",
            "save_classifier"]
@@ -68,16 +70,21 @@ class SavedClassifier:
     notes: List[str] = field(default_factory=list)
 
     @property
+    def settings(self) -> ModelSettings:
+        """The card it was adapted with, read (``core.settings``)."""
+        return ModelSettings.from_card(self.card)
+
+    @property
     def model_name(self) -> str:
-        return str(self.card.get("name", ""))
+        return self.settings.name
 
     @property
     def model_version(self) -> str:
-        return str(self.card.get("version", ""))
+        return self.settings.version
 
     @property
-    def card_bm(self) -> dict:
-        return dict(self.card["band_mapping"])
+    def band_mapping(self) -> BandMappingSettings:
+        return self.settings.band_mapping
 
     @classmethod
     def from_adapted(cls, clf: Any, card: dict, stats: Any, info: Any,
@@ -116,7 +123,7 @@ class SavedClassifier:
         clf = AdaptedClassifier(
             net=net, params={k: v.to(dev) for k, v in self.params.items()},
             head_weight=self.head_weight.to(dev), head_bias=self.head_bias.to(dev),
-            device=dev, method=str(self.card["method"]), steps=self.steps,
+            device=dev, method=self.settings.method, steps=self.steps,
             batch_size=batch_size,
             band_weight=None if self.band_weight is None else self.band_weight.to(dev),
             band_bias=None if self.band_bias is None else self.band_bias.to(dev),

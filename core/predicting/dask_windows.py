@@ -153,7 +153,7 @@ def predict_window(run: WindowRun, window: Tuple[int, int, int, int]) -> Dict[st
         class_dst = open_class_map(tmp_class, info, region)
         conf_dst = open_confidence(tmp_conf, info, region) if run.confidence else None
         try:
-            stats = predict_region(ds, info, region, predictor, saved.stats, saved.card_bm,
+            stats = predict_region(ds, info, region, predictor, saved.stats, saved.band_mapping,
                                    saved.codes, class_dst, conf_dst, saved.wavelengths_nm,
                                    run.tile_size)
         finally:

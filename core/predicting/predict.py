@@ -19,7 +19,7 @@ import rasterio
 import torch
 
 from ..errors import Cancelled, DeviceError, OutputError
-from ..mapping.band_mapping import BandStats
+from ..mapping.band_mapping import BandMapping, BandMappingSettings, BandStats
 from ..mapping.scoring import best_class
 from ..messages import msg
 from ..reading.raster_io import (
@@ -337,7 +337,7 @@ class BatchPredictor:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Classify the pixels ``pick`` (flat indices) of a (B, H, W) tile read with its halo.
 
-        ``mapper_args`` = (BandStats, card band_mapping, wavelengths) for :class:`TileMapper`.
+        ``mapper_args`` = (BandStats, BandMappingSettings, wavelengths) for :class:`TileMapper`.
         The tile is mapped and classified on this predictor's device in column chunks; an
         out-of-memory error on the GPU shrinks the chunks, then moves to the CPU, and the
         tile is redone. With a :attr:`propagation` (transduction over the region), the class
@@ -500,7 +500,7 @@ def predict_region(
     region: Region,
     predictor: BatchPredictor,
     stats: BandStats,
-    card_bm: dict,
+    band_mapping: BandMapping,
     codes: Sequence[int],
     class_dst: Any,
     confidence_dst: Any = None,
@@ -518,8 +518,9 @@ def predict_region(
     ``tile_size`` is an upper bound: :func:`bounded_tile_size` shrinks it on many bands.
     """
     tile_size = bounded_tile_size(tile_size, info)
-    halo = int(card_bm.get("context_radius", 0))
-    mapper_args = (stats, card_bm, wavelengths_nm)
+    band_mapping = BandMappingSettings.from_card(band_mapping)
+    halo = band_mapping.context_radius
+    mapper_args = (stats, band_mapping, wavelengths_nm)
     lut = np.asarray(list(codes), dtype=np.uint8)
     n_tiles = count_tiles(region.window, tile_size)
     counts = np.zeros(len(lut), dtype=np.int64)

@@ -221,13 +221,14 @@ def test_diverging_inner_loop_keeps_the_best_parameters(tmp_path):
     """A step size far too large must not turn the classifier into NaN or garbage."""
     import torch
     from metamapper.core.adapting.adapt import adapt
-    from metamapper.core.model import load_model
+    from metamapper.core.model import LoadedModel, load_model
 
     from tests.model_factory import make_model_file
 
-    loaded = load_model(make_model_file(tmp_path, episodes=5))
-    loaded.card["inner_loop"]["lr"] = 1e4  # guaranteed divergence
-    loaded.card["inner_loop"]["per_parameter_lr"] = False
+    shipped = load_model(make_model_file(tmp_path, episodes=5))
+    card = {**shipped.card, "inner_loop": {**shipped.card["inner_loop"], "lr": 1e4,
+                                           "per_parameter_lr": False}}  # sure divergence
+    loaded = LoadedModel(shipped.net, card, shipped.lrs)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(60, loaded.net.input_dim)).astype(np.float32)
     y = np.arange(60) % 3

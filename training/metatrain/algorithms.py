@@ -26,8 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ...core.adapting.adapt import fit_band_correction, prior_scales, prototype_head, prototypes
+from ...core.adapting.adapt import fit_band_correction, prototype_head, prototypes
 from ...core.model import HEAD_LR_KEY, LRS_PREFIX, FewShotNet
+from ...core.settings import CorrectionSettings
 
 METHODS = ("protomaml", "fomaml", "metasgd", "anil", "protonet")
 
@@ -80,10 +81,11 @@ class MetaLearner(nn.Module):
             raise ValueError(f"Unknown method {method!r}; choose one of {METHODS}.")
         self.method, self.steps, self.lr = method, int(steps), float(lr)
         self.net = net
-        #: the card's ``band_correction`` section when the episodes carry the standardised
-        #: bands after the network's input (``append_bands``): the query loss is then that
-        #: of the classifier the plugin runs, scaled head + band correction (``task_loss``)
-        self.correction = dict(correction) if correction else None
+        #: the card's ``band_correction`` (read into CorrectionSettings) when the episodes
+        #: carry the standardised bands after the network's input (``append_bands``): the
+        #: query loss is then that of the classifier the plugin runs, scaled head + band
+        #: correction (``task_loss``)
+        self.correction = CorrectionSettings.from_card(correction)
         l2l = _l2l()
         if method in ("protomaml", "fomaml"):
             self.algo = l2l.algorithms.MAML(
@@ -146,7 +148,7 @@ class MetaLearner(nn.Module):
         d = self.net.input_dim
         model = self.adapted(xs[:, :d], ys, n_classes)
         if self.correction is not None and xs.shape[1] > d:
-            scales = prior_scales(self.correction)
+            scales = self.correction.prior_scales
             if len(scales) != 1:  # a per-task choice is a run-time setting, not a recipe
                 raise ValueError("meta-training with the band correction takes one "
                                  f"prior_scale, not {scales}")
@@ -154,8 +156,7 @@ class MetaLearner(nn.Module):
             with torch.no_grad():
                 base = scale * model(xs[:, :d])
             w, c = fit_band_correction(base, xs[:, d:], ys, n_classes,
-                                       float(self.correction.get("l2", 0.1)),
-                                       int(self.correction.get("max_iter", 100)))
+                                       self.correction.l2, self.correction.max_iter)
             logits = scale * model(xq[:, :d]) + F.linear(xq[:, d:], w, c)
         else:
             logits = model(xq[:, :d])
