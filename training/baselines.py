@@ -426,7 +426,10 @@ def propagated_method(loaded, settings=None, select: bool = True) -> Method:
     from ..core.adapting.propagation import PropagationSettings, choose, distilled
 
     card = loaded.card
+    # the section's values whatever its mode (a variant may drop it); l2 as the runtime reads it
     cfg = settings or PropagationSettings.from_card(card.get("transductive"))
+    correction = loaded.settings.correction
+    l2 = correction.l2 if correction is not None else 0.1
 
     def run(task: Task) -> Result:
         assert task.query_idx is not None
@@ -446,8 +449,7 @@ def propagated_method(loaded, settings=None, select: bool = True) -> Method:
         zs = torch.from_numpy(np.ascontiguousarray(xs[:, -n_bands:]))
         assert task.scene is not None
         choice = distilled(cfg, choice, p.clf, p.prior_s, p.prior_u, zs, p.region_z,
-                           float((card.get("band_correction") or {}).get("l2", 0.1)),
-                           int(np.prod(task.scene.shape)))
+                           l2, int(np.prod(task.scene.shape)))
         t1 = time.perf_counter()
         if choice.classifier is not None:
             pred = choice.classifier.predict(xq).cpu().numpy()

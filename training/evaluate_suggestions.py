@@ -174,7 +174,9 @@ def map_scene(scene: Any, card: dict, classes: Sequence[int], seed: int) -> Scen
     feats = _mapped_features(mapper, data, valid, flat_valid)
     position = np.full(valid.size, -1, np.int64)
     position[flat_valid] = np.arange(flat_valid.size)
-    cap = int((card.get("transductive") or {}).get("max_unlabelled", 4096))
+    from ..core.settings import TransductiveSettings
+
+    cap = TransductiveSettings.from_card(card.get("transductive")).max_unlabelled
     rng = np.random.default_rng([seed, 65537])
     pick = np.sort(rng.choice(flat_valid.size, min(cap, flat_valid.size), replace=False))
     truth = np.full(valid.size, -1, np.int64)
