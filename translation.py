@@ -13,6 +13,7 @@ the core messages translated at the QGIS boundary.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,6 +37,21 @@ def translator(context: str) -> Callable[[str], str]:
         return QCoreApplication.translate(context, text)
 
     return tr
+
+
+#: a line break between two of these (CJK text) is dropped, not turned into a space
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])\n(?=[{_CJK}])")
+
+
+def help_html(text: str) -> str:
+    """An algorithm's help (``shortHelpString``) as one line of HTML.
+
+    Processing's dialog makes a paragraph of every line of it
+    (``QgsProcessingAlgorithmDialogBase::formatHelp``), so the source's wrapped lines showed
+    as paragraph gaps. A break between two CJK characters is dropped, any other becomes a
+    space (where HTML would have put one)."""
+    return _CJK_BREAK.sub("", text).replace("\n", " ")
 
 
 def tr_core(template: str) -> str:

@@ -30,7 +30,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QIcon
 
-from ..translation import error_text, tr_message, translator
+from ..translation import error_text, help_html, tr_message, translator
 from .checks import InputProblem
 from .classify_checks import RasterInfo, check_output, gather_region, make_parent, raster_layer_info
 from .styling import class_styles, progress_reporter, style_when_loaded
@@ -93,7 +93,7 @@ class ApplyClassifierAlgorithm(QgsProcessingAlgorithm):
         return tr("Maps a raster with a classifier saved by the few-shot classification.")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(HELP)
+        return help_html(tr(HELP))
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster to classify")))

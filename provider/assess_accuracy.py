@@ -27,7 +27,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..translation import error_text, tr_message, translator
+from ..translation import error_text, help_html, tr_message, translator
 from . import geometry as geo
 from .assessment_common import (
     AssessmentAlgorithm,
@@ -89,7 +89,7 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
                   "intervals.")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(HELP)
+        return help_html(tr(HELP))
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Class map")))

@@ -45,7 +45,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QIcon
 
-from ..translation import error_text, translator
+from ..translation import error_text, help_html, translator
 from . import geometry as geo
 from . import suggestions as suggest_out
 from .checks import InputProblem, check_crs
@@ -153,7 +153,7 @@ class FewShotClassifyAlgorithm(QgsProcessingAlgorithm):
                   "meta-trained model.")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(HELP)
+        return help_html(tr(HELP))
 
     # ------------------------------------------------------------------ parameters
     def initAlgorithm(self, config=None) -> None:  # noqa: N802

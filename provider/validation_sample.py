@@ -35,7 +35,7 @@ from qgis.core import (
 )
 
 from ..qt_compat import new_field
-from ..translation import error_text, tr_message, translator
+from ..translation import error_text, help_html, tr_message, translator
 from . import geometry as geo
 from .assessment_common import (
     AssessmentAlgorithm,
@@ -100,7 +100,7 @@ class ValidationSampleAlgorithm(AssessmentAlgorithm):
         return tr("Stratified random points over a class map, to check it against reference data.")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(HELP)
+        return help_html(tr(HELP))
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Class map")))

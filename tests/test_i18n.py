@@ -153,6 +153,7 @@ def test_zh_cn_translates_panel_provider_and_core_errors(zh_cn) -> None:
     assert alg.displayName() == "小样本栅格分类"
     assert alg.group() == "栅格分类"
     assert "<h3>参数</h3>" in alg.shortHelpString()
+    assert "\n" not in alg.shortHelpString()  # Processing makes a paragraph of each line
     assert translator("MetaMapperPanel")("Run") == "运行"
     error = RegionError(msg("The region holds no valid pixel (it is entirely nodata or "
                             "masked). Choose a region over valid raster data."))
@@ -246,3 +247,12 @@ def test_real_qgis_window_in_zh_cn_refuses_bad_input_in_chinese(tmp_path,
     assert "至少需要两个类别" in report["error"]
     assert report["count_label"].startswith("1 个选中要素")
     assert png.stat().st_size > 10_000
+
+
+def test_help_is_one_line_and_cjk_breaks_leave_no_space() -> None:
+    """Processing's dialog makes a paragraph of every line of a help (formatHelp)."""
+    from metamapper.translation import help_html
+
+    assert help_html("<p>One sentence\nwrapped.</p>\n<h3>Parameters</h3>") == (
+        "<p>One sentence wrapped.</p> <h3>Parameters</h3>")
+    assert help_html("<p>按类别\n采样。</p>\n<dl>") == "<p>按类别采样。</p> <dl>"

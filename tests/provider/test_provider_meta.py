@@ -41,6 +41,16 @@ def test_identity_icon_group_tags(processing_provider):
     assert processing_provider.supportedOutputRasterLayerExtensions() == ["tif"]
 
 
+def test_every_help_is_one_line_of_html(processing_provider):
+    """Processing's dialog makes a paragraph of every line of shortHelpString, so a help
+    wrapped in the source showed as paragraph gaps."""
+    algs = processing_provider.algorithms()
+    assert len(algs) == 4
+    for alg in algs:
+        text = alg.shortHelpString()
+        assert text.startswith("<") and "\n" not in text, alg.id()
+
+
 def test_help_documents_every_parameter_and_output(processing_provider):
     alg = QgsApplication.processingRegistry().algorithmById("metamapper:fewshot_classify")
     help_text = alg.shortHelpString()
