@@ -375,3 +375,50 @@ def test_a_distilled_propagation_maps_a_region_of_any_size_inductively(
         classes = ds.read(1)
     assert "used without a check" in note and ("distilled" in note) == distils
     assert note in res.notes and bool(calls) != distils and (classes > 0).all()
+
+
+def test_anchor_blocks_are_warmed_only_where_gdal_reports_threaded_errors(tmp_path,
+                                                                          monkeypatch):
+    """region_anchors decodes the anchor tiles' blocks several at once first (GDAL >= 3.10,
+    which reports a damaged block met by its own threads); the map is the same either way."""
+    import sys
+
+    from metamapper.core.reading import raster_io
+
+    model = str(make_model_file(tmp_path, episodes=20, transductive={**PROPAGATION_CARD,
+                                                                      "check": False},
+                                band_mapping={"append_bands": True, "context_radius": 1,
+                                              "context_mode": "smooth"},
+                                band_correction={"l2": 0.1, "min_shots": 2, "max_iter": 50}))
+    sc = make_raster(tmp_path / "r.tif", bands=4, n_classes=3, width=96, height=80, noise=1.0)
+    tiled = tmp_path / "tiled.tif"  # what warming is for: compressed, pixel-interleaved tiles
+    with rasterio.open(sc["path"]) as src:
+        profile = {**src.profile, "tiled": True, "blockxsize": 32, "blockysize": 32,
+                   "compress": "deflate", "interleave": "pixel"}
+        with rasterio.open(tiled, "w", **profile) as dst:
+            dst.write(src.read())
+    feats = features_from_truth(sc, per_class=5, kind="point")
+    warmed = []
+    real = raster_io.warm_blocks
+
+    def spy(ds, info, windows):
+        if sys._getframe(1).f_code.co_name == "region_anchors":
+            warmed.append(real(ds, info, windows))
+            return warmed[-1]
+        return real(ds, info, windows)
+
+    monkeypatch.setattr(raster_io, "warm_blocks", spy)
+    monkeypatch.setenv("METAMAPPER_RAW_READS", "0")  # read through GDAL, not decoded whole
+    maps = {}
+    for reports in (True, False):
+        monkeypatch.setattr(raster_io, "threaded_reads_report_errors", lambda r=reports: r)
+        out = tmp_path / f"out-{reports}.tif"
+        map_region(str(tiled), feats, str(out), model_path=model,
+                   options=MapOptions(device="cpu"))
+        with rasterio.open(out) as ds:
+            maps[reports] = ds.read()
+        if reports:
+            assert len(warmed) == 1 and (warmed[0] > 1 or raster_io.os.cpu_count() == 1)
+        else:
+            assert len(warmed) == 1  # no second warming
+    np.testing.assert_array_equal(maps[True], maps[False])
