@@ -88,7 +88,7 @@ def region_anchors(ds: Any, info: Any, region: Any, predictor: Any, mapper_args:
     if threaded_reads_report_errors():
         # the anchors' blocks decoded several at once: their reads (the first of these
         # blocks, which the prediction then finds cached) were one decode after another
-        # (1 Mpx x 13 bands: 1.07 -> 0.98 s, median of 8 paired runs). Only where GDAL
+        # (1 Mpx x 13 bands: -0.032 +- 0.015 s a map, 24 paired runs). Only where GDAL
         # reports a damaged block met by its own threads (reading.raster_io, >= 3.10)
         warm_blocks(ds, info, [tiles[int(t)].read_window for t in order])
     per_tile = int(np.ceil(n / max(len(order), 1)))
