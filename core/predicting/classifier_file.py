@@ -21,6 +21,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
@@ -69,9 +70,9 @@ class SavedClassifier:
     kind: str = "inductive"
     notes: List[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def settings(self) -> ModelSettings:
-        """The card it was adapted with, read (``core.settings``)."""
+        """The card it was adapted with, read once (``core.settings``)."""
         return ModelSettings.from_card(self.card)
 
     @property
