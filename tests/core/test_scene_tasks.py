@@ -117,6 +117,23 @@ def test_resampled_episodes_carry_the_sensor_bands():
     assert any(name.startswith("random-") for name in seen)
 
 
+def test_vnir_share_sees_a_wide_scene_through_a_vnir_imaging_spectrometer():
+    """``p_vnir``: resampled episodes of a 420-2400 nm scene as a 24-128-band cube that
+    stops in the near infrared (issue 33 item 4); 0 leaves the episode stream as it was."""
+    tasks = sampler(0.5, p_resample=1.0, p_wavelengths=1.0, p_vnir=1.0)
+    for seed in range(10):
+        ep = tasks.sample(np.random.default_rng(seed))
+        assert ep.bandset == "random-vnir"
+        assert 24 <= ep.n_bands <= 128
+        assert min(ep.wavelengths_nm) >= 415 and max(ep.wavelengths_nm) <= 1050
+    a = sampler(0.5, p_resample=1.0).sample(np.random.default_rng(3))
+    b = sampler(0.5, p_resample=1.0, p_vnir=0.0).sample(np.random.default_rng(3))
+    np.testing.assert_array_equal(a.support_x, b.support_x)
+    from metamapper.training.metatrain.library import vnir_bandset
+
+    assert vnir_bandset(np.random.default_rng(0), np.linspace(0.40, 0.62, 30)) is None
+
+
 def test_sampling_is_deterministic_for_a_seed():
     a = sampler(0.5).sample(np.random.default_rng(7))
     b = sampler(0.5).sample(np.random.default_rng(7))

@@ -232,6 +232,25 @@ def earthlib_sensors(wl_um: np.ndarray, names: Sequence[str]) -> Dict[str, BandS
     return out
 
 
+def vnir_bandset(rng: np.random.Generator, wl_um: np.ndarray) -> BandSet | None:
+    """A visible-to-near-infrared imaging spectrometer (CASI, AISA Eagle, the airborne city
+    cubes of 48-64 bands): 24-128 narrow bands from 380-450 nm to 900-1050 nm.
+
+    :func:`random_bandset`'s hyperspectral kind always reaches the short-wave infrared of a
+    wide scene, so a VNIR-only cube was met only on scenes that are VNIR themselves (issue
+    33, item 4). None when the scene does not cover the range."""
+    lo, hi = float(wl_um.min()), float(wl_um.max())
+    start = max(rng.uniform(0.38, 0.45), lo)
+    stop = min(rng.uniform(0.90, 1.05), hi)
+    if stop - start < 0.3:
+        return None
+    nb = int(rng.integers(24, 129))
+    c = np.linspace(start, stop, nb)
+    step = (stop - start) / max(nb - 1, 1)
+    w = np.full(nb, max(step * rng.uniform(0.8, 1.6), 0.004))
+    return make_bandset("random-vnir", c, w, wl_um)
+
+
 def random_bandset(rng: np.random.Generator, wl_um: np.ndarray) -> BandSet:
     """A synthetic sensor: RGB only, a random multispectral subset, or narrow hyperspectral."""
     kind = rng.choice(["rgb", "multi", "hyper"], p=[0.25, 0.45, 0.30])

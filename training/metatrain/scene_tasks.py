@@ -33,7 +33,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from .episodes import _dilate
-from .library import BandSet, make_bandset, random_bandset
+from .library import BandSet, make_bandset, random_bandset, vnir_bandset
 from .scenes import Scene
 from .tasks import Episode
 
@@ -50,6 +50,9 @@ class SceneTaskConfig:
     guard: int = 2
     p_points: float = 0.5  # scattered points; else 1-3 polygons (blocks) per class
     p_resample: float = 0.7
+    #: share of the resampled episodes through a VNIR imaging spectrometer
+    #: (``library.vnir_bandset``); 0 keeps the shipped recipe's episode stream
+    p_vnir: float = 0.0
     min_bands_to_resample: int = 30
     p_wavelengths: float = 0.3
     min_class_pixels: int = 20
@@ -154,7 +157,9 @@ class SceneTasks:
         if not prep.bandsets or rng.random() >= self.cfg.p_resample:
             return None, wl, "native"
         assert wl is not None
-        if rng.random() < 0.3:
+        if self.cfg.p_vnir > 0 and rng.random() < self.cfg.p_vnir:
+            bs = vnir_bandset(rng, np.asarray(wl, np.float64) / 1000.0)
+        elif rng.random() < 0.3:
             bs = random_bandset(rng, np.asarray(wl, np.float64) / 1000.0)
         else:
             names = sorted(prep.bandsets)

