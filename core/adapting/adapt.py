@@ -261,10 +261,10 @@ def fit_band_correction(
     from scipy.optimize import minimize
 
     device = bands.device
-    base = base_logits.detach().to("cpu", torch.float64)
-    z = bands.detach().to("cpu", torch.float64)
+    base = base_logits.detach().to("cpu", torch.float64).numpy()
+    z = bands.detach().to("cpu", torch.float64).numpy()
     target = (y.detach().to("cpu", torch.float64) if y.is_floating_point()
-              else F.one_hot(y.detach().cpu().long(), n_classes).to(torch.float64))
+              else F.one_hot(y.detach().cpu().long(), n_classes).to(torch.float64)).numpy()
     shape = (n_classes, z.shape[1])
     theta0 = np.zeros(n_classes * z.shape[1] + n_classes)
     if start is not None and tuple(start[0].shape) == shape and start[1].shape == (n_classes,):
@@ -291,19 +291,30 @@ def _one_blas_thread() -> Any:
     return blas_threads(1)
 
 
-def _correction_objective(theta: np.ndarray, base: Tensor, z: Tensor, target: Tensor,
-                          l2: float, shape: tuple[int, int]) -> tuple[float, np.ndarray]:
-    """Cross-entropy + L2 and its gradient in (W, c), for :func:`fit_band_correction`."""
+def _correction_objective(theta: np.ndarray, base: np.ndarray, z: np.ndarray,
+                          target: np.ndarray, l2: float,
+                          shape: tuple[int, int]) -> tuple[float, np.ndarray]:
+    """Cross-entropy + L2 and its gradient in (W, c), for :func:`fit_band_correction`.
+
+    NumPy in float64: at 10 classes x 13 bands each of L-BFGS's 50-100 evaluations is a
+    handful of small products, where torch's per-operation cost was most of the time
+    (4,282 anchors: 1.11 -> 0.68 ms an evaluation; 250 support pixels: 0.11 -> 0.08 ms)."""
     split = shape[0] * shape[1]
-    t = torch.from_numpy(theta)
-    w, c = t[:split].reshape(shape), t[split:]
-    logits = base + z @ w.T + c
-    logp = torch.log_softmax(logits, dim=1)
+    w, c = theta[:split].reshape(shape), theta[split:]
+    logits = z @ w.T
+    logits += base
+    logits += c
+    logits -= logits.max(axis=1, keepdims=True)
+    e = np.exp(logits)
+    total = e.sum(axis=1, keepdims=True)
+    logits -= np.log(total)  # log-softmax
     n = max(int(z.shape[0]), 1)
-    loss = -(target * logp).sum() / n + l2 * (w * w).sum()
-    g = (logp.exp() - target) / n
-    grad = torch.cat([(g.T @ z + 2.0 * l2 * w).reshape(-1), g.sum(dim=0)])
-    return float(loss), grad.numpy()
+    loss = -float((target * logits).sum()) / n + l2 * float((w * w).sum())
+    e /= total  # softmax
+    e -= target
+    e /= n
+    grad = np.concatenate([(e.T @ z + 2.0 * l2 * w).ravel(), e.sum(axis=0)])
+    return loss, grad
 
 
 def correct_head(

@@ -504,3 +504,29 @@ def test_a_card_with_a_bad_prior_scale_list_or_combine_is_refused(tmp_path):
             load_model(make_model_file(tmp_path, method="protonet", name="bad",
                                        band_mapping={"append_bands": True},
                                        band_correction=corr))
+
+
+@pytest.mark.parametrize("soft", [False, True])
+def test_correction_objective_matches_torch_autograd(soft):
+    """The NumPy objective of the band correction gives the loss and gradient that torch's
+    log-softmax cross-entropy + L2 and autograd give (hard and soft labels)."""
+    from metamapper.core.adapting.adapt import _correction_objective
+
+    rng = np.random.default_rng(3)
+    n, c, b, l2 = 40, 4, 6, 0.05
+    base = rng.normal(size=(n, c)) * 3.0
+    z = rng.normal(size=(n, b))
+    if soft:
+        target = rng.dirichlet(np.ones(c), size=n)
+    else:
+        target = np.eye(c)[rng.integers(0, c, n)]
+    theta = rng.normal(size=c * b + c) * 0.5
+    loss, grad = _correction_objective(theta, base, z, target, l2, (c, b))
+    t = torch.tensor(theta, requires_grad=True)
+    w, bias = t[:c * b].reshape(c, b), t[c * b:]
+    logp = torch.log_softmax(torch.from_numpy(base) + torch.from_numpy(z) @ w.T + bias, dim=1)
+    ref = -(torch.from_numpy(target) * logp).sum() / n + l2 * (w * w).sum()
+    ref.backward()
+    assert loss == pytest.approx(float(ref), rel=1e-12)
+    np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert theta.shape == grad.shape and np.isfinite(grad).all()
