@@ -516,10 +516,8 @@ def test_correction_objective_matches_torch_autograd(soft):
     n, c, b, l2 = 40, 4, 6, 0.05
     base = rng.normal(size=(n, c)) * 3.0
     z = rng.normal(size=(n, b))
-    if soft:
-        target = rng.dirichlet(np.ones(c), size=n)
-    else:
-        target = np.eye(c)[rng.integers(0, c, n)]
+    target = (rng.dirichlet(np.ones(c), size=n) if soft
+              else np.eye(c)[rng.integers(0, c, n)])
     theta = rng.normal(size=c * b + c) * 0.5
     loss, grad = _correction_objective(theta, base, z, target, l2, (c, b))
     t = torch.tensor(theta, requires_grad=True)
