@@ -422,3 +422,22 @@ def test_anchor_blocks_are_warmed_only_where_gdal_reports_threaded_errors(tmp_pa
         else:
             assert len(warmed) == 1  # no second warming
     np.testing.assert_array_equal(maps[True], maps[False])
+
+
+def test_nearest_matches_a_brute_force_reference_across_row_blocks():
+    """Block-by-block ranking (``NEAREST_ROWS``) gives every row's k nearest other rows and
+    their squared distances, as a full NumPy distance matrix does, block edges included."""
+    from metamapper.core.adapting import propagation
+
+    rng = np.random.default_rng(5)
+    m = 2 * propagation.NEAREST_ROWS + 37  # a partial last block
+    x = rng.normal(size=(m, 6)).astype(np.float32)
+    dk, idx = propagation.nearest(torch.from_numpy(x), 4)
+    d2 = ((x[:, None, :].astype(np.float64) - x[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d2, np.inf)
+    ref_idx = np.argsort(d2, axis=1, kind="stable")[:, :4]
+    assert not (idx.numpy() == np.arange(m)[:, None]).any()  # never itself
+    np.testing.assert_array_equal(np.sort(idx.numpy(), axis=1), np.sort(ref_idx, axis=1))
+    np.testing.assert_allclose(dk.numpy(), np.take_along_axis(d2, ref_idx, 1), rtol=1e-4,
+                               atol=1e-4)
+    assert (np.diff(dk.numpy(), axis=1) >= 0).all()  # nearest first
