@@ -75,7 +75,7 @@ def region_anchors(ds: Any, info: Any, region: Any, predictor: Any, mapper_args:
     """Up to ``n`` random valid region pixels: (probs (m, C), z (m, B), rows, cols)."""
     import torch
 
-    from .mapping.tile_features import neighbourhood_tile
+    from .mapping.tile_features import neighbourhood_pick, neighbourhood_tile
     from .reading.raster_io import (
         iter_tiles,
         read_block,
@@ -106,20 +106,18 @@ def region_anchors(ds: Any, info: Any, region: Any, predictor: Any, mapper_args:
             continue
         take = np.sort(rng.choice(r.size, size=min(per_tile, r.size), replace=False))
         r, c = r[take], c[take]
-        hood, ok, _ = neighbourhood_tile(data if data.ndim == 3 else data[None], valid,
-                                         tile.read_indices(r, c), radius)
+        hood, ok, _ = neighbourhood_tile(data, valid, tile.read_indices(r, c), radius)
         hoods.append(hood)
         hood_valid.append(ok)
         rows.append(r + int(tile.window.row_off))
         cols.append(c + int(tile.window.col_off))
     if not hoods:
         return None
-    m, k = sum(int(h.shape[-1]) for h in hoods) // (2 * radius + 1), 2 * radius + 1
-    pick = radius * (m * k) + np.arange(m, dtype=np.int64) * k + radius
+    rows_all, cols_all = np.concatenate(rows), np.concatenate(cols)
     probs, z = predictor.pixel_outputs(mapper_args, np.concatenate(hoods, axis=-1),
-                                       np.concatenate(hood_valid, axis=-1), pick)
-    return (probs, z, torch.from_numpy(np.concatenate(rows)),
-            torch.from_numpy(np.concatenate(cols)))
+                                       np.concatenate(hood_valid, axis=-1),
+                                       neighbourhood_pick(rows_all.size, radius))
+    return probs, z, torch.from_numpy(rows_all), torch.from_numpy(cols_all)
 
 
 def choose_propagation(ds: Any, info: Any, region: Any, model_settings: ModelSettings,

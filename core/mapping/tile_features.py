@@ -101,7 +101,14 @@ def neighbourhood_tile(
     ok = np.asarray(valid, dtype=bool)[ri, ci] & inside  # (n, k, k)
     tile = np.ascontiguousarray(values.transpose(0, 2, 1, 3)).reshape(data.shape[0], k, n * k)
     tile_valid = np.ascontiguousarray(ok.transpose(1, 0, 2)).reshape(k, n * k)
-    return tile, tile_valid, r * (n * k) + np.arange(n, dtype=np.int64) * k + r
+    return tile, tile_valid, neighbourhood_pick(n, r)
+
+
+def neighbourhood_pick(n: int, radius: int) -> np.ndarray:
+    """Flat indices of the centre pixels in a tile of ``n`` neighbourhoods laid side by side
+    (:func:`neighbourhood_tile`'s layout; also for several such tiles joined along columns)."""
+    k = 2 * int(radius) + 1
+    return int(radius) * (n * k) + np.arange(n, dtype=np.int64) * k + int(radius)
 
 
 class TileMapper:

@@ -244,11 +244,17 @@ def vnir_bandset(rng: np.random.Generator, wl_um: np.ndarray) -> BandSet | None:
     stop = min(rng.uniform(0.90, 1.05), hi)
     if stop - start < 0.3:
         return None
-    nb = int(rng.integers(24, 129))
+    c, w = _narrow_bands(rng, start, stop, int(rng.integers(24, 129)))
+    return make_bandset("random-vnir", c, w, wl_um)
+
+
+def _narrow_bands(rng: np.random.Generator, start: float, stop: float, nb: int
+                  ) -> Tuple[np.ndarray, np.ndarray]:
+    """(centres, widths) of ``nb`` evenly spaced narrow bands over [start, stop] um, each
+    0.8-1.6 band spacings wide (at least 4 nm): an imaging spectrometer's sampling."""
     c = np.linspace(start, stop, nb)
     step = (stop - start) / max(nb - 1, 1)
-    w = np.full(nb, max(step * rng.uniform(0.8, 1.6), 0.004))
-    return make_bandset("random-vnir", c, w, wl_um)
+    return c, np.full(nb, max(step * rng.uniform(0.8, 1.6), 0.004))
 
 
 def random_bandset(rng: np.random.Generator, wl_um: np.ndarray) -> BandSet:
@@ -268,9 +274,7 @@ def random_bandset(rng: np.random.Generator, wl_um: np.ndarray) -> BandSet:
         nb = int(rng.integers(20, 221))
         start = rng.uniform(lo, lo + 0.15)
         stop = rng.uniform(max(start + 0.3, hi - 0.5), hi)
-        c = np.linspace(start, stop, nb)
-        step = (stop - start) / max(nb - 1, 1)
-        w = np.full(nb, max(step * rng.uniform(0.8, 1.6), 0.004))
+        c, w = _narrow_bands(rng, start, stop, nb)
         if rng.random() < 0.5:  # drop water-vapour absorption bands like corrected cubes
             bad = ((c > 1.34) & (c < 1.45)) | ((c > 1.80) & (c < 1.95))
             c, w = c[~bad], w[~bad]

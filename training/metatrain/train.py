@@ -123,9 +123,8 @@ def scene_source(hold_out: Sequence[str], context_radius: int, log_fn=None,
     lib = SpectralLibrary.load()
     sensors = {name: (bs.centers_um * 1000.0, bs.widths_um * 1000.0)
                for name, bs in earthlib_sensors(lib.wavelengths_um, TRAIN_SENSORS).items()}
-    return SceneTasks(scenes, SceneTaskConfig(context_radius=context_radius, p_vnir=vnir_share),
-                      "scenes",
-                      sensors=sensors)
+    cfg = SceneTaskConfig(context_radius=context_radius, p_vnir=vnir_share)
+    return SceneTasks(scenes, cfg, "scenes", sensors=sensors)
 
 
 def make_card(method: str, cfg: TrainConfig, lr: float) -> dict:
