@@ -25,7 +25,7 @@ CHROOT_CACHE ?= $(HOME)/.cache/metamapper/chroots
 export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPATH)
 
-.PHONY: help install install-train demo test test-plugin test-train package lint bench \
+.PHONY: help install install-train demo test test-plugin test-train package lint bench evaluate-outside \
         metatrain evaluate evaluate-nested evaluate-suggestions tune-adaptation screenshots clean test-qgis340 test-qgis344 \
         translations update-ts wheelhouse install-check
 
@@ -40,6 +40,7 @@ help:
 	@echo "make metatrain  meta-train the bundled model with learn2learn (training extra)"
 	@echo "make evaluate   leave-one-scene-out evaluation vs baselines -> docs/benchmarks.*"
 	@echo "make evaluate-nested  the card's settings chosen nested -> docs/nested_selection.md"
+	@echo "make evaluate-outside  outside check scenes (never trained or chosen on) -> build/outside/"
 	@echo "make tune-adaptation  band correction prior scale / L2, leave-one-scene-out -> docs/adaptation_tuning.md"
 	@echo "make evaluate-suggestions  'where to label next' vs random labels -> docs/suggestions.*"
 
@@ -165,6 +166,14 @@ evaluate-nested: install
 	    --variants all --no-supervised --out $(CURDIR)/build/nested
 	cp build/nested/nested_selection.md docs/nested_selection.md
 	$(MAKE) evaluate-suggestions
+
+# Outside check scenes (training/outside_scenes.py): never trained on, never chosen on; the
+# shipped model and every card variant against the baselines under the outside scoring's
+# protocol (5 random labelled pixels per class, 20 draws, ~3 min) -> build/outside/
+evaluate-outside: install
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate --jobs $$(nproc) \
+	    --scenes statlog_landsat_mss --shots 5 --styles random --draws 20 \
+	    --variants all --no-supervised --out $(CURDIR)/build/outside
 
 # The band correction's prior scale and L2, chosen leave-one-scene-out (~2 min):
 # docs/adaptation_tuning.md; train.py's BAND_CORRECTION carries the choice into the card.

@@ -68,11 +68,11 @@ from .metatrain.scenes import (
     SHARED_SCENES,
     Scene,
     SceneUnavailable,
-    load_scenes,
     read_geotiff_scene,
     scene_group,
 )
 from .nested_selection import VARIANTS, is_baseline, variant_card
+from .outside_scenes import load_any
 
 
 def uses_context(method: str) -> bool:
@@ -329,7 +329,7 @@ def _evaluate_one(args: tuple) -> List[dict]:
     torch.set_num_threads(1)
     if isinstance(scene_ref, str):  # shared scenes are read by the worker, once
         if scene_ref not in _SCENES:
-            _SCENES[scene_ref] = load_scenes([scene_ref])[0][0]
+            _SCENES[scene_ref] = load_any([scene_ref])[0][0]
         scene = _SCENES[scene_ref]
     else:
         scene = scene_ref
@@ -353,7 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--model", default=None, help="model file (default: the bundled model)")
     p.add_argument("--fold-models", default=None,
                    help="folder of leave-one-scene-out models <scene group>.pt (make metatrain)")
-    p.add_argument("--scenes", default=None, help="comma-separated shared scenes (default all)")
+    p.add_argument("--scenes", default=None,
+                   help="comma-separated shared scenes (default all) or outside check scenes "
+                        "(training/outside_scenes.py, only when named)")
     p.add_argument("--scene", action="append", default=[],
                    help="extra scene RASTER:LABELS[:CLASS_FIELD[:NAME]] (labels: raster or .gpkg)")
     p.add_argument("--no-shared", action="store_true", help="only the --scene scenes")
@@ -410,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     skipped: List[str] = []
     if not args.no_shared:
         names = args.scenes.split(",") if args.scenes else None
-        scenes, skipped = load_scenes(names)
+        scenes, skipped = load_any(names)
         for msg in skipped:
             print(msg)
     for spec in args.scene:

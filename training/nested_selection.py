@@ -194,6 +194,9 @@ def markdown(result: dict, group_of, shipped: str = SHIPPED) -> str:
         lines.append(f"| {short[m]} | " + " | ".join(f"{v:.3f}" for v in means)
                      + f" | {gain * 100:+.1f} | {worst * 100:+.1f}{'' if ok else ' (!)'} |")
     chosen_all = short[result["all"]["chosen"]]
+    if not result["groups"]:  # one group alone (an outside check): nothing chosen without it
+        return "\n".join(lines + ["", "One scene group only: no setting can be chosen without "
+                                   "it, so there is no nested figure."]) + "\n"
     lines += ["", f"Chosen on all groups (what the card ships): **{chosen_all}**.",
               "", "| held-out group | chosen on the others | reference baseline | "
               + " | ".join(f"nested {st}" for st in styles)
@@ -217,7 +220,7 @@ def markdown(result: dict, group_of, shipped: str = SHIPPED) -> str:
               "| scenes | style | nested | shipped |" + (" card 1.1.0 |" if prev else "")
               + " best single baseline |", "|---|---|---|---|" + ("---|" if prev else "") + "---|"]
     scenes = [s for s in scenes if group_of(s) in result["groups"]]
-    hard = sorted({s for s, _ in headroom_keys(table, keys)})
+    hard = sorted({s for s, _ in headroom_keys(table, keys)} & set(scenes))
     for label, subset in (("all", scenes), ("with headroom", hard),
                           ("easy", [s for s in scenes if s not in hard])):
         for st in styles:

@@ -69,3 +69,15 @@ def test_a_tie_within_half_a_point_goes_to_the_per_task_setting():
         res = ns.nested(records(table({"fixed": fixed, "folds": per_task}, BASE)),
                         GROUPS.get, k=5)
         assert res["all"]["chosen"] == ns.PREFIX + expected
+
+
+def test_one_scene_group_alone_gets_the_variant_table_and_no_nested_figure():
+    """An outside check scene is run alone (`make evaluate-outside`): nothing can be chosen
+    without its group, so the report lists the variants and no nested row, and never fails."""
+    one = {"a": 0.60}
+    res = ns.nested(records(table({"steady": {"a": 0.62}, "other": {"a": 0.58}}, one)),
+                    {"a": "a"}.get, k=5)
+    assert res["groups"] == {}
+    text = ns.markdown(res, {"a": "a"}.get)
+    assert "| steady | 0.620 |" in text and "| other | 0.580 |" in text
+    assert "no nested figure" in text and "| all (" not in text
