@@ -161,7 +161,7 @@ def choose_propagation(ds: Any, info: Any, region: Any, model_settings: ModelSet
     if settings.check:  # the inductive side first: when it is never wrong, no anchors
         held = held_out_inductive(settings, support.y, support.n_classes,
                                   np.asarray(support.feature_id), fold_predict, opts.seed)
-        if held is not None and held.settled:
+        if held is not None and held.settled(settings.min_gain):
             return settled_choice(held)
     helper = BatchPredictor(classifier, "cpu", opts.batch_size, None)
     anchors = region_anchors(ds, info, region, helper, mapper_args, mapper.radius,

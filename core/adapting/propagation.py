@@ -24,7 +24,8 @@ across the scene, propagation can lower accuracy. :func:`choose` decides per run
 support itself: k-fold over the labelled features (the accuracy estimate's folds,
 :func:`check_folds`), the held-out labels predicted by the
 propagation against those predicted by the inductive classifier; propagation is used
-only when it does better (ties keep the inductive map). The inductive side is scored first
+only when it gets at least ``min_gain`` more of them right (1 in the shipped card: ties
+keep the inductive map). The inductive side is scored first
 (:func:`held_out_inductive`): when it gets every held-out label right, propagation cannot
 win and no graph is built (:func:`settled_choice`; the pipeline then reads no anchors).
 The settings are in the model card (``transductive``), chosen by episodic evaluation on
@@ -295,11 +296,11 @@ class HeldOut:
     right: int  #: held-out pixels the inductive classifier gets right
     counted: int  #: held-out pixels of the scored folds
 
-    @property
-    def settled(self) -> bool:
+    def settled(self, min_gain: int = 1) -> bool:
         """Every held-out pixel is right without propagation: it can at best tie, and a tie
-        keeps the inductive map, so the check's outcome is known before any graph is built."""
-        return self.counted > 0 and self.right == self.counted
+        keeps the inductive map (``min_gain`` >= 1), so the check's outcome is known before
+        any graph is built."""
+        return self.counted > 0 and self.right == self.counted and min_gain >= 1
 
 
 def held_out_inductive(
@@ -356,7 +357,7 @@ def choose(
     if held is None and settings.check and inductive_fold_predict is not None:
         held = held_out_inductive(settings, y, n_classes, groups, inductive_fold_predict,
                                   seed)
-        if held is not None and held.settled:
+        if held is not None and held.settled(settings.min_gain):
             return settled_choice(held)
     # one M x M distance matrix serves the graph and the extension's distance scale
     knn = nearest(torch.cat([support_x, region_x]).float(),
@@ -389,7 +390,7 @@ def choose(
         lab_f = spread_all[:, j * n_classes:(j + 1) * n_classes]
         right_prop += int((lab_f[test].argmax(dim=1).numpy() == y[test]).sum())
     cv_p, cv_i = right_prop / held.counted, held.right / held.counted
-    if cv_p >= cv_i + 1e-9 and cv_p > 0:
+    if right_prop - held.right >= settings.min_gain and cv_p > 0:
         return PropagationChoice(result, cv_p, cv_i, msg(
             "Label propagation over the region: used (labelled features held out: "
             "{cv_p:.0%} right with it, {cv_i:.0%} without).", cv_p=cv_p, cv_i=cv_i))

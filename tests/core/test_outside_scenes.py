@@ -76,3 +76,16 @@ def test_the_statlog_scene_has_every_row_of_the_table():
     assert np.nanmin(scene.cube) >= 0 and np.nanmax(scene.cube) <= 255
     # consecutive rows are overlapping windows: patch 1's left column is patch 0's middle one
     assert np.array_equal(scene.cube[:3, 3], scene.cube[:3, 1])
+    mixed = outside.OUTSIDE_SCENES["statlog_landsat_mss_shuffled"]()
+    assert mixed.name == "statlog_landsat_mss_shuffled"
+    assert mixed.class_counts() == scene.class_counts()
+    assert not np.array_equal(mixed.cube[:3, 3], mixed.cube[:3, 1])
+    same = np.sort(scene.cube.reshape(-1, 4), axis=0)
+    assert np.array_equal(np.sort(mixed.cube.reshape(-1, 4), axis=0), same)
+
+
+def test_the_two_statlog_layouts_are_one_scene_group():
+    """Nothing may be chosen on one layout for the other: they are the same pixels."""
+    from metamapper.training.metatrain.scenes import scene_group
+
+    assert scene_group("statlog_landsat_mss_shuffled") == scene_group("statlog_landsat_mss")

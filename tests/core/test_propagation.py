@@ -265,7 +265,7 @@ def test_a_settled_check_builds_no_graph(monkeypatch):
 
     held = propagation.held_out_inductive(settings, ys.numpy(), 2, np.arange(support.size),
                                           lambda tr, te: ys.numpy()[te], seed=0)
-    assert held is not None and held.settled and held.right == held.counted == support.size
+    assert held is not None and held.settled() and held.right == held.counted == support.size
     perfect = choose(settings, space, xr, prior, xr[support], prior[support], ys, 2,
                      np.arange(support.size), lambda tr, te: ys.numpy()[te], seed=0)
     assert perfect.propagation is None and not graphs
@@ -441,3 +441,31 @@ def test_nearest_matches_a_brute_force_reference_across_row_blocks():
     np.testing.assert_allclose(dk.numpy(), np.take_along_axis(d2, ref_idx, 1), rtol=1e-4,
                                atol=1e-4)
     assert (np.diff(dk.numpy(), axis=1) >= 0).all()  # nearest first
+
+
+@pytest.mark.parametrize("wrong, min_gain, used", [
+    (1, 1, True), (1, 2, False), (2, 2, True), (0, 0, True), (0, 1, False)])
+def test_the_check_needs_min_gain_more_held_out_labels_right(wrong, min_gain, used):
+    """On the blobs propagation gets all 12 held-out labels right: it is kept when the
+    inductive classifier gets at least ``min_gain`` of them wrong (0: a tie keeps it too)."""
+    from dataclasses import replace
+
+    settings, space, xr, support, ys, prior = _blob_task()
+    settings = replace(settings, min_gain=min_gain)
+
+    def inductive(train, test):
+        pred = ys.numpy()[test].copy()
+        for i in range(wrong):
+            if i in test:
+                pred[list(test).index(i)] = 1 - pred[list(test).index(i)]
+        return pred
+
+    choice = choose(settings, space, xr, prior, xr[support], prior[support], ys, 2,
+                    np.arange(support.size), inductive, seed=0)
+    assert (choice.propagation is not None) == used
+    assert choice.cv_inductive == pytest.approx((12 - wrong) / 12)
+
+
+def test_min_gain_is_read_from_the_card():
+    assert PropagationSettings.from_card({"min_gain": 3}).min_gain == 3
+    assert PropagationSettings.from_card({}).min_gain == 1

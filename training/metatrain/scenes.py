@@ -207,7 +207,9 @@ SCENE_FOLDERS = (
 )
 #: Scenes of the same place (another date): held out together in leave-one-scene-out.
 TWINS = {"teamlucc_l5sr_1986": "teamlucc", "teamlucc_l5sr_2001": "teamlucc",
-         "s2_slovenia_d4": "s2_slovenia"}
+         "s2_slovenia_d4": "s2_slovenia",
+         # two layouts of one outside check scene (training/outside_scenes.py)
+         "statlog_landsat_mss_shuffled": "statlog_landsat_mss"}
 
 
 def scene_group(name: str) -> str:
