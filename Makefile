@@ -172,7 +172,7 @@ evaluate-nested: install
 # protocol (5 random labelled pixels per class, 20 draws, ~3 min) -> build/outside/
 evaluate-outside: install
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate --jobs $$(nproc) \
-	    --scenes statlog_landsat_mss --shots 5 --styles random --draws 20 \
+	    --scenes statlog_landsat_mss,statlog_landsat_mss_shuffled --shots 5 --styles random --draws 20 \
 	    --variants all --no-supervised --out $(CURDIR)/build/outside
 
 # The band correction's prior scale and L2, chosen leave-one-scene-out (~2 min):
