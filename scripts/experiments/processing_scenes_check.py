@@ -16,6 +16,10 @@ next to the labelled pixels, as uniform random points do.
 
     .venv/bin/python scripts/experiments/processing_scenes_check.py OUT.json [--draws 5]
         [--scenes a,b] [--wavelengths]
+
+``--scenes`` also takes the outside check scenes (``training/outside_scenes.py``, e.g.
+``statlog_landsat_mss_shuffled``), which no model here was trained on: each is mapped with
+the bundled model.
 """
 
 from __future__ import annotations
@@ -110,7 +114,8 @@ def main() -> None:
     from metamapper.core.model import bundled_model_path
     from metamapper.training.baselines import SceneMaps
     from metamapper.training.evaluate import _model_for
-    from metamapper.training.metatrain.scenes import SHARED_SCENES, load_scenes
+    from metamapper.training.metatrain.scenes import SHARED_SCENES
+    from metamapper.training.outside_scenes import load_any
 
     p = argparse.ArgumentParser()
     p.add_argument("out")
@@ -131,7 +136,7 @@ def main() -> None:
     records = []
     bundled = bundled_model_path()
     for name in names:
-        scene = load_scenes([name])[0][0]
+        scene = load_any([name])[0][0]
         tif = work / f"{name}.tif"
         write_scene(scene, tif, a.wavelengths)
         maps = SceneMaps.from_cube(scene.cube)
