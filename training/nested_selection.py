@@ -55,6 +55,7 @@ VARIANTS: Dict[str, dict] = {
     "propagation gain 2": {"transductive": {"min_gain": 2}},
     "propagation gain 3": {"transductive": {"min_gain": 3}},
     "no propagation": {"transductive": {"min_gain": 1_000_000}},
+    "spectral graph": {"transductive": {"spatial_weight": 0.0}},
 }
 
 
