@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
@@ -49,9 +49,6 @@ class Task:
     region_idx: np.ndarray | None = None
     support_group: np.ndarray | None = None  # labelled feature of each support pixel
     scene: SceneMaps | None = None
-    #: every pixel of the scene as ``support_x`` was read from it (H*W, B): a method that
-    #: widens the support (``neighbour_support``) reads the new pixels here
-    pixels: np.ndarray | None = None
 
     @property
     def k(self) -> int:
@@ -379,50 +376,6 @@ class PropagationInputs:
     region_z: Any = None  # (M, B) the anchors' standardised bands
 
 
-def neighbour_support(task: Task, radius: int) -> Task:
-    """``task`` with every labelled *point* (a feature of one pixel) widened to its valid
-    (2r+1)^2 window, each new pixel labelled as its point and in its feature.
-
-    The analyst's click names the pixel, and its neighbours are usually the same field.
-    A pixel claimed by points of two classes, a support pixel and a query pixel are never
-    added (the queries sit at least 2 px from the labels in the outside protocol, and
-    outside the support blocks in the block protocol).
-    """
-    if radius <= 0 or task.pixels is None or task.scene is None or task.support_idx is None:
-        return task
-    h, w = task.scene.shape
-    idx = task.support_idx
-    groups = task.support_group if task.support_group is not None else np.arange(idx.size)
-    single = np.bincount(np.unique(groups, return_inverse=True)[1])[
-        np.unique(groups, return_inverse=True)[1]] == 1
-    rows, cols = np.divmod(idx[single], w)
-    new_idx, new_y, new_g = [], [], []
-    for dr in range(-radius, radius + 1):
-        for dc in range(-radius, radius + 1):
-            if dr == 0 and dc == 0:
-                continue
-            r, c = rows + dr, cols + dc
-            inside = (r >= 0) & (r < h) & (c >= 0) & (c < w)
-            new_idx.append((r * w + c)[inside])
-            new_y.append(task.support_y[single][inside])
-            new_g.append(groups[single][inside])
-    cand, cy, cg = np.concatenate(new_idx), np.concatenate(new_y), np.concatenate(new_g)
-    keep = task.scene.valid_mask[cand] & ~np.isin(cand, idx)
-    if task.query_idx is not None:
-        keep &= ~np.isin(cand, task.query_idx)
-    cand, cy, cg = cand[keep], cy[keep], cg[keep]
-    order = np.lexsort((cy, cand))  # one pixel once; claimed by two classes: dropped
-    cand, cy, cg = cand[order], cy[order], cg[order]
-    first = np.r_[True, cand[1:] != cand[:-1]]
-    last = np.r_[cand[1:] != cand[:-1], True]
-    agree = cy[first] == cy[last]  # sorted by label within a pixel: lowest == highest
-    cand, cy, cg = cand[first][agree], cy[first][agree], cg[first][agree]
-    all_idx = np.concatenate([idx, cand])
-    return replace(
-        task, support_x=task.pixels[all_idx], support_y=np.concatenate([task.support_y, cy]),
-        support_idx=all_idx, support_group=np.concatenate([groups, cg]), feature_cache={})
-
-
 def propagation_inputs(task: Task, loaded, cfg) -> PropagationInputs:
     """``core.adapting.adapt.adapt`` on the support, then the anchors (a seeded sample of the
     region's
@@ -478,11 +431,8 @@ def propagated_method(loaded, settings=None, select: bool = True) -> Method:
     correction = loaded.settings.correction
     l2 = correction.l2 if correction is not None else 0.1
 
-    neighbours = int((card.get("support") or {}).get("neighbours", 0))
-
     def run(task: Task) -> Result:
         assert task.query_idx is not None
-        task = neighbour_support(task, neighbours)
         xs, xq, _ = _features(task, card)
         n_bands = task.support_x.shape[1]
         t0 = time.perf_counter()

@@ -222,7 +222,7 @@ def draw_records(
                         n_classes=n, wavelengths_nm=scene.wavelengths_nm,
                         seed=cfg.seed * 1000 + i, support_idx=d.support_idx,
                         query_idx=d.query_idx, region_idx=region_idx,
-                        support_group=d.support_group, scene=maps, pixels=src,
+                        support_group=d.support_group, scene=maps,
                     )  # fmt: skip
                     out = method(task)
                     results = out if isinstance(out, dict) else {name: out}

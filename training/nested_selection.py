@@ -56,8 +56,6 @@ VARIANTS: Dict[str, dict] = {
     "propagation gain 3": {"transductive": {"min_gain": 3}},
     "no propagation": {"transductive": {"min_gain": 1_000_000}},
     "spectral graph": {"transductive": {"spatial_weight": 0.0}},
-    # each labelled point widened to its 3x3 window (harness only: baselines.neighbour_support)
-    "point neighbours 1": {"support": {"neighbours": 1}},
 }
 
 

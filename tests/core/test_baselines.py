@@ -97,26 +97,3 @@ def test_label_spreading_gives_unreached_pixels_the_nearest_label_not_the_first_
     pred = baselines.label_spreading_method()(task).pred
     assert calls and calls[0] > 0.5 * far.size  # the field was unreached by the spreading
     assert (pred == 1).mean() > 0.95
-
-
-def test_neighbour_support_widens_points_only_and_never_takes_queries_or_disputed_pixels():
-    """A 6x6 scene: points at (1,1) class 0 and (1,3) class 1 (their windows share column
-    2, which is dropped), a two-pixel polygon that stays as it is, a query at (3,0)."""
-    from metamapper.training.baselines import SceneMaps, neighbour_support
-
-    cube = np.arange(6 * 6 * 2, dtype=np.float32).reshape(6, 6, 2)
-    maps = SceneMaps.from_cube(cube)
-    pixels = cube.reshape(36, 2)
-    sup = np.array([7, 9, 32, 33])  # (1,1), (1,3), (5,2), (5,3)
-    task = Task(pixels[sup], np.array([0, 1, 2, 2]), pixels[[18]], np.array([0]), pixels,
-                3, None, 0, support_idx=sup, query_idx=np.array([18]),
-                support_group=np.array([0, 1, 2, 2]), scene=maps, pixels=pixels)
-    wide = neighbour_support(task, 1)
-    added = dict(zip(wide.support_idx[4:].tolist(), wide.support_y[4:].tolist()))
-    assert {0, 1, 6, 12, 13} <= set(added) and all(added[i] == 0 for i in (0, 1, 6, 12, 13))
-    assert all(added[i] == 1 for i in (3, 4, 10, 15, 16)) and len(added) == 10
-    assert not {2, 8, 14} & set(added)  # claimed by both points
-    assert 18 not in added and not {26, 27, 28, 29, 31, 34, 35} & set(added)  # query; polygon
-    assert np.array_equal(wide.support_x, pixels[wide.support_idx])
-    assert np.array_equal(wide.support_group[4:], wide.support_y[4:])  # each point's feature
-    assert neighbour_support(task, 0) is task
