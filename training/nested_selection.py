@@ -56,6 +56,16 @@ VARIANTS: Dict[str, dict] = {
     "propagation gain 3": {"transductive": {"min_gain": 3}},
     "no propagation": {"transductive": {"min_gain": 1_000_000}},
     "spectral graph": {"transductive": {"spatial_weight": 0.0}},
+    # the propagation's own settings (card: spatial 0.5, prior weight 0.5, alpha 0.99,
+    # 10 neighbours), chosen on the 13 scenes before nested selection existed
+    "spatial 0.25": {"transductive": {"spatial_weight": 0.25}},
+    "spatial 1.0": {"transductive": {"spatial_weight": 1.0}},
+    "prior weight 0.25": {"transductive": {"prior_weight": 0.25}},
+    "prior weight 1.0": {"transductive": {"prior_weight": 1.0}},
+    "alpha 0.9": {"transductive": {"alpha": 0.9}},
+    "alpha 0.95": {"transductive": {"alpha": 0.95}},
+    "neighbours 5": {"transductive": {"neighbours": 5}},
+    "neighbours 20": {"transductive": {"neighbours": 20}},
 }
 
 
