@@ -50,22 +50,18 @@ VARIANTS: Dict[str, dict] = {
         "transductive": {"extension": "distil"}},
     "folds 0.1..1.0 l2 0.05": {"band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0],
                                                     "l2": 0.05, "combine": "folds"}},
-    # how many more held-out labels the propagation must get right to be kept (card: 1)
-    "propagation gain 0": {"transductive": {"min_gain": 0}},
-    "propagation gain 2": {"transductive": {"min_gain": 2}},
-    "propagation gain 3": {"transductive": {"min_gain": 3}},
-    "no propagation": {"transductive": {"min_gain": 1_000_000}},
-    "spectral graph": {"transductive": {"spatial_weight": 0.0}},
-    # the propagation's own settings (card: spatial 0.5, prior weight 0.5, alpha 0.99,
-    # 10 neighbours), chosen on the 13 scenes before nested selection existed
-    "spatial 0.25": {"transductive": {"spatial_weight": 0.25}},
-    "spatial 1.0": {"transductive": {"spatial_weight": 1.0}},
-    "prior weight 0.25": {"transductive": {"prior_weight": 0.25}},
-    "prior weight 1.0": {"transductive": {"prior_weight": 1.0}},
-    "alpha 0.9": {"transductive": {"alpha": 0.9}},
-    "alpha 0.95": {"transductive": {"alpha": 0.95}},
-    "neighbours 5": {"transductive": {"neighbours": 5}},
-    "neighbours 20": {"transductive": {"neighbours": 20}},
+    # one key of the card's ``transductive`` section each: how many more held-out labels
+    # the propagation must get right to be kept (card: 1; "no propagation" never), and the
+    # propagation's own settings (card: spatial weight 0.5, prior weight 0.5, alpha 0.99,
+    # 10 neighbours), which were chosen on the 13 scenes before nested selection existed
+    **{name: {"transductive": {key: value}} for name, key, value in (
+        ("propagation gain 0", "min_gain", 0), ("propagation gain 2", "min_gain", 2),
+        ("propagation gain 3", "min_gain", 3), ("no propagation", "min_gain", 1_000_000),
+        ("spectral graph", "spatial_weight", 0.0), ("spatial 0.25", "spatial_weight", 0.25),
+        ("spatial 1.0", "spatial_weight", 1.0), ("prior weight 0.25", "prior_weight", 0.25),
+        ("prior weight 1.0", "prior_weight", 1.0), ("alpha 0.9", "alpha", 0.9),
+        ("alpha 0.95", "alpha", 0.95), ("neighbours 5", "neighbours", 5),
+        ("neighbours 20", "neighbours", 20))},
 }
 
 

@@ -81,3 +81,19 @@ def test_one_scene_group_alone_gets_the_variant_table_and_no_nested_figure():
     text = ns.markdown(res, {"a": "a"}.get)
     assert "| steady | 0.620 |" in text and "| other | 0.580 |" in text
     assert "no nested figure" in text and "| all (" not in text
+
+
+def test_every_variant_names_keys_the_card_reader_knows():
+    """A misspelt key would be ignored by the card reader and the variant would silently be
+    the shipped card: every override must be a setting the runtime reads."""
+    from dataclasses import fields
+
+    from metamapper.core.settings import PropagationSettings
+
+    known = {"band_correction": {"prior_scale", "l2", "max_iter", "min_shots", "combine"},
+             "transductive": {f.name for f in fields(PropagationSettings)}
+             | {"mode", "soft_kmeans_iters", "max_unlabelled"}}
+    for name, overrides in ns.VARIANTS.items():
+        for section, values in overrides.items():
+            assert section in known, (name, section)
+            assert set(values) <= known[section], (name, set(values) - known[section])
