@@ -118,16 +118,4 @@ OUTSIDE_SCENES: Dict[str, Callable[[], Scene]] = {
 
 def load_any(names: Sequence[str] | None = None) -> Tuple[List[Scene], List[str]]:
     """:func:`load_scenes` that also knows the outside check scenes (loaded only when named)."""
-    names = list(names or SHARED_SCENES)
-    unknown = [n for n in names if n not in SHARED_SCENES and n not in OUTSIDE_SCENES]
-    if unknown:
-        raise ValueError(f"Unknown scene {unknown[0]!r}; known: "
-                         f"{', '.join([*SHARED_SCENES, *OUTSIDE_SCENES])}")
-    shared = [n for n in names if n in SHARED_SCENES]
-    scenes, skipped = load_scenes(shared) if shared else ([], [])
-    for name in (n for n in names if n in OUTSIDE_SCENES):
-        try:
-            scenes.append(OUTSIDE_SCENES[name]())
-        except SceneUnavailable as exc:
-            skipped.append(f"skipping {name}: {exc}")
-    return scenes, skipped
+    return load_scenes(names, {**SHARED_SCENES, **OUTSIDE_SCENES})

@@ -27,7 +27,7 @@ import tarfile
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
@@ -262,14 +262,20 @@ SHARED_SCENES: Dict[str, Callable[[], Scene]] = {
 }
 
 
-def load_scenes(names: Sequence[str] | None = None) -> Tuple[List[Scene], List[str]]:
-    """Load the named (default: all) real scenes; returns (scenes, skip messages)."""
+def load_scenes(names: Sequence[str] | None = None,
+                readers: Mapping[str, Callable[[], Scene]] | None = None,
+                ) -> Tuple[List[Scene], List[str]]:
+    """Load the named (default: all shared) scenes; returns (scenes, skip messages).
+
+    ``readers``: the scenes that may be named (default :data:`SHARED_SCENES`).
+    """
+    readers = SHARED_SCENES if readers is None else readers
     scenes, skipped = [], []
     for name in names or list(SHARED_SCENES):
-        if name not in SHARED_SCENES:
-            raise ValueError(f"Unknown scene {name!r}; known: {', '.join(SHARED_SCENES)}")
+        if name not in readers:
+            raise ValueError(f"Unknown scene {name!r}; known: {', '.join(readers)}")
         try:
-            scenes.append(SHARED_SCENES[name]())
+            scenes.append(readers[name]())
         except SceneUnavailable as exc:
             skipped.append(f"skipping {name}: {exc}")
     return scenes, skipped
