@@ -26,7 +26,7 @@ export QT_QPA_PLATFORM ?= offscreen
 export PYTHONPATH := $(CURDIR)/$(PKG):/usr/share/qgis/python/plugins:$(PYTHONPATH)
 
 .PHONY: help install install-train demo test test-plugin test-train package lint bench evaluate-outside \
-        metatrain evaluate evaluate-nested evaluate-suggestions tune-adaptation screenshots clean test-qgis340 test-qgis344 \
+        metatrain evaluate evaluate-nested evaluate-vs-1.0.0 evaluate-suggestions tune-adaptation screenshots clean test-qgis340 test-qgis344 \
         translations update-ts wheelhouse install-check
 
 help:
@@ -41,6 +41,7 @@ help:
 	@echo "make evaluate   leave-one-scene-out evaluation vs baselines -> docs/benchmarks.*"
 	@echo "make evaluate-nested  the card's settings chosen nested -> docs/nested_selection.md"
 	@echo "make evaluate-outside  outside check scenes (never trained or chosen on) -> build/outside/"
+	@echo "make evaluate-vs-1.0.0  the shipped card against card 1.0.0 per scene group, paired -> build/vs-1.0.0/"
 	@echo "make tune-adaptation  band correction prior scale / L2, leave-one-scene-out -> docs/adaptation_tuning.md"
 	@echo "make evaluate-suggestions  'where to label next' vs random labels -> docs/suggestions.*"
 
@@ -174,6 +175,27 @@ evaluate-outside: install
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate --jobs $$(nproc) \
 	    --scenes statlog_landsat_mss,statlog_landsat_mss_shuffled --shots 5 --styles random --draws 20 \
 	    --variants all --no-supervised --out $(CURDIR)/build/outside
+
+# Issue 33's bar on the shared scenes: the shipped card against card 1.0.0 (commit 7fc511f's
+# model and leave-one-scene-out models, read from git) per scene group, paired on the same
+# draws, K=5, points, polygons and random points (~6 min) -> build/vs-1.0.0/paired.md
+CARD100_COMMIT := 7fc511f
+VS100 := build/vs-1.0.0
+VS100_ARGS := --jobs $$(nproc) --shots 5 --styles points,polygons,random --no-supervised
+evaluate-vs-1.0.0: install
+	mkdir -p $(VS100)/card-1.0.0/loso
+	git show $(CARD100_COMMIT):resources/models/metamapper-v1.pt > $(VS100)/card-1.0.0/metamapper-v1.pt
+	git show $(CARD100_COMMIT):resources/models/metamapper-v1.json > $(VS100)/card-1.0.0/metamapper-v1.json
+	for f in $$(git ls-tree --name-only $(CARD100_COMMIT) resources/models/loso/); do \
+	    git show $(CARD100_COMMIT):$$f > $(VS100)/card-1.0.0/loso/$$(basename $$f) || exit 1; done
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate $(VS100_ARGS) \
+	    --model $(CURDIR)/$(VS100)/card-1.0.0/metamapper-v1.pt \
+	    --fold-models $(CURDIR)/$(VS100)/card-1.0.0/loso --methods metamapper_propagation \
+	    --out $(CURDIR)/$(VS100)/card-1.0.0/run
+	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate $(VS100_ARGS) \
+	    --fold-models $(CURDIR)/resources/models/loso --methods metamapper_propagation \
+	    --paired-with "$(CURDIR)/$(VS100)/card-1.0.0/run/benchmarks-records.jsonl:card 1.0.0" \
+	    --out $(CURDIR)/$(VS100)
 
 # The band correction's prior scale and L2, chosen leave-one-scene-out (~2 min):
 # docs/adaptation_tuning.md; train.py's BAND_CORRECTION carries the choice into the card.

@@ -55,6 +55,8 @@ from .evaluate_report import (  # noqa: F401  (CSV_COLUMNS and SHOTS: re-exporte
     VIEWS,
     best_single_baseline,
     mean_over_scenes,
+    paired_groups,
+    paired_markdown,
     plugin_default_method,
     target_check,
     write_csv,
@@ -344,6 +346,20 @@ def _evaluate_one(args: tuple) -> List[dict]:
         return []
 
 
+def write_paired(records: Sequence[dict], spec: str, path: Path) -> None:
+    """``--paired-with RECORDS[:LABEL]``: the paired per-group comparison, printed and
+    written to ``path``."""
+    file, _, label = spec.partition(":")
+    earlier = [json.loads(line) for line in
+               Path(file).read_text(encoding="utf-8").splitlines() if line]
+    text = paired_markdown(paired_groups(records, earlier, scene_group),
+                           label or Path(file).parent.name)
+    if not text:
+        text = f"No draw of {file} matches this run's (same scenes, styles, K=5, draws).\n"
+    print(text)
+    path.write_text(text, encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
@@ -381,6 +397,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="card variants to choose among nested (names in "
                         "training/nested_selection.py, comma separated, or 'all'): each is run as "
                         "the plugin default; the report goes to nested_selection.md")
+    p.add_argument("--paired-with", default=None, metavar="RECORDS[:LABEL]",
+                   help="an earlier run's benchmarks-records.jsonl (another card or model, on "
+                        "the same draws): the plugin default of each scene group against it, "
+                        "paired, at K=5 -> paired.md (issue 33: no group a point below card "
+                        "1.0.0; make evaluate-vs-1.0.0)")
     p.add_argument("--quick", action="store_true", help="K=1,5, 3 draws, small pre-training")
     p.add_argument("--out", default=str(REPO / "docs"), help="folder for benchmarks.*")
     p.add_argument("--discussion", default=None,
@@ -509,6 +530,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             with open(out / "nested_selection.md", "a" if k != cfg.shots[0] else "w",
                       encoding="utf-8") as fh:
                 fh.write(text + "\n")
+    if args.paired_with:
+        write_paired(records, args.paired_with, out / "paired.md")
     print(f"wrote {out / 'benchmarks.csv'}, .png, .md in {seconds / 60:.1f} min")
     return 0
 

@@ -309,3 +309,59 @@ def write_markdown(rows: List[dict], scenes: List[Scene], loaded, cfg: Any, path
         "",
     ]
     path.write_text("\n".join(out), encoding="utf-8")
+
+
+#: issue 33's bar on the shared scenes: no scene group more than a point below the earlier card
+PAIRED_LIMIT = 0.01
+
+
+def paired_groups(records: Sequence[dict], earlier: Sequence[dict], group_of: Any,
+                  method: str = DEFAULT_METHOD, k: int = 5) -> Dict[tuple, tuple]:
+    """(style, scene group) -> (earlier mean OA, this run's, mean paired difference, its
+    standard error, draws): ``method`` of this run against the same method of an earlier
+    run (another card or model) on exactly the same (scene, style, K, draw), so that the
+    draw-to-draw spread cancels; draws that only one run has are left out."""
+    def by_draw(recs: Sequence[dict]) -> Dict[tuple, float]:
+        return {(r["scene"], r["style"], r["draw"]): float(r["oa"]) for r in recs
+                if r["method"] == method and int(r["k"]) == k}
+
+    now, then = by_draw(records), by_draw(earlier)
+    pairs: Dict[tuple, List[tuple]] = {}
+    for key in sorted(set(now) & set(then)):
+        scene, style, _ = key
+        pairs.setdefault((style, group_of(scene)), []).append((then[key], now[key]))
+    out = {}
+    for cell, values in pairs.items():
+        v = np.asarray(values)
+        diff = v[:, 1] - v[:, 0]
+        se = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else float("nan")
+        out[cell] = (float(v[:, 0].mean()), float(v[:, 1].mean()), float(diff.mean()), se,
+                     int(diff.size))
+    return out
+
+
+def paired_markdown(paired: Dict[tuple, tuple], label: str, k: int = 5) -> str:
+    """The paired comparison as a table per style, groups more than :data:`PAIRED_LIMIT`
+    below the earlier run marked, and a closing line saying whether any is."""
+    if not paired:
+        return ""
+    lines = [f"## This run against {label} (K={k}, paired on the same draws)", "",
+             f"Mean OA per scene group; the difference is this run minus {label}, in points "
+             "(standard error over the paired draws); (!) marks a group more than "
+             f"{PAIRED_LIMIT * 100:.0f} point below.", ""]
+    behind = []
+    for style in sorted({s for s, _ in paired}):
+        lines += [f"### {style}", "", f"| scene group | {label} | this run | difference | draws |",
+                  "|---|---|---|---|---|"]
+        for (s, group), (a, b, d, se, n) in sorted(paired.items()):
+            if s != style:
+                continue
+            mark = " (!)" if d < -PAIRED_LIMIT else ""
+            if mark:
+                behind.append(f"{group} ({style}, {d * 100:+.1f})")
+            lines.append(f"| {group} | {a:.3f} | {b:.3f} | {d * 100:+.2f} ({se * 100:.2f}){mark} "
+                         f"| {n} |")
+        lines.append("")
+    lines.append(f"More than a point below {label}: " + (", ".join(behind) if behind
+                                                           else "no scene group") + ".")
+    return "\n".join(lines) + "\n"
