@@ -48,8 +48,19 @@ VARIANTS: Dict[str, dict] = {
         "band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0], "l2": 0.05,
                             "combine": "folds"},
         "transductive": {"extension": "distil"}},
+    # card 1.2.0's band correction (card 1.3.0 blends the same four scales)
     "folds 0.1..1.0 l2 0.05": {"band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0],
                                                     "l2": 0.05, "combine": "folds"}},
+    # session 16 (docs/nested_selection_band_correction.md): the per-task choice over fewer
+    # or more strongly penalised candidates, and the blend card 1.3.0 ships
+    "folds 0.25..1.0 l2 0.05": {"band_correction": {"prior_scale": [0.25, 0.5, 1.0],
+                                                     "l2": 0.05, "combine": "folds"}},
+    "folds 0.1..1.0 l2 0.1": {"band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0],
+                                                   "l2": 0.1, "combine": "folds"}},
+    "folds 0.5+1.0 l2 0.1": {"band_correction": {"prior_scale": [0.5, 1.0], "l2": 0.1,
+                                                  "combine": "folds"}},
+    "blend 0.1..1.0 l2 0.05": {"band_correction": {"prior_scale": [0.1, 0.25, 0.5, 1.0],
+                                                    "l2": 0.05, "combine": "blend"}},
     # one key of the card's ``transductive`` section each: how many more held-out labels
     # the propagation must get right to be kept (card: 1; "no propagation" never), and the
     # propagation's own settings (card: spatial weight 0.5, prior weight 0.5, alpha 0.99,
