@@ -158,7 +158,7 @@ evaluate: install install-train
 
 # The card's settings chosen nested (training/nested_selection.py): every variant run as the
 # plugin default on the block draws and the outside scoring's random points, K=5, each
-# scene group scored by the variant chosen on the others (~2 h on 2 cores: 22 variants)
+# scene group scored by the variant chosen on the others (~2.5 h on 2 cores: 26 variants)
 # -> docs/nested_selection.md
 evaluate-nested: install
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate --jobs $$(nproc) \

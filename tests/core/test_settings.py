@@ -37,7 +37,8 @@ def test_the_shipped_card_read_once():
     assert settings.band_mapping == BandMappingSettings(
         points=16, context_radius=1, context_mode="smooth", append_bands=True)
     corr = settings.correction
-    assert corr is not None and corr.chooses_by_folds
+    assert corr is not None and not corr.chooses_by_folds  # card 1.3.0 blends the scales
+    assert corr.combine == "blend" and len(corr.prior_scales) == 4
     assert corr.prior_scales == tuple(float(v) for v in card["band_correction"]["prior_scale"])
     assert (corr.l2, corr.min_shots) == (card["band_correction"]["l2"],
                                          card["band_correction"]["min_shots"])
