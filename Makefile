@@ -183,11 +183,8 @@ CARD100_COMMIT := 7fc511f
 VS100 := build/vs-1.0.0
 VS100_ARGS := --jobs $$(nproc) --shots 5 --styles points,polygons,random --no-supervised
 evaluate-vs-1.0.0: install
-	mkdir -p $(VS100)/card-1.0.0/loso
-	git show $(CARD100_COMMIT):resources/models/metamapper-v1.pt > $(VS100)/card-1.0.0/metamapper-v1.pt
-	git show $(CARD100_COMMIT):resources/models/metamapper-v1.json > $(VS100)/card-1.0.0/metamapper-v1.json
-	for f in $$(git ls-tree --name-only $(CARD100_COMMIT) resources/models/loso/); do \
-	    git show $(CARD100_COMMIT):$$f > $(VS100)/card-1.0.0/loso/$$(basename $$f) || exit 1; done
+	mkdir -p $(VS100)/card-1.0.0
+	git archive $(CARD100_COMMIT) resources/models | tar -x -C $(VS100)/card-1.0.0 --strip-components=2
 	cd $(PKG) && $(CURDIR)/$(PY) -m metamapper.training.evaluate $(VS100_ARGS) \
 	    --model $(CURDIR)/$(VS100)/card-1.0.0/metamapper-v1.pt \
 	    --fold-models $(CURDIR)/$(VS100)/card-1.0.0/loso --methods metamapper_propagation \

@@ -346,13 +346,17 @@ def _evaluate_one(args: tuple) -> List[dict]:
         return []
 
 
+def read_records(path: str | Path) -> List[dict]:
+    """An earlier run's ``benchmarks-records.jsonl``: one record per line."""
+    return [json.loads(line) for line in
+            Path(path).read_text(encoding="utf-8").splitlines() if line]
+
+
 def write_paired(records: Sequence[dict], spec: str, path: Path) -> None:
     """``--paired-with RECORDS[:LABEL]``: the paired per-group comparison, printed and
     written to ``path``."""
     file, _, label = spec.partition(":")
-    earlier = [json.loads(line) for line in
-               Path(file).read_text(encoding="utf-8").splitlines() if line]
-    text = paired_markdown(paired_groups(records, earlier, scene_group),
+    text = paired_markdown(paired_groups(records, read_records(file), scene_group),
                            label or Path(file).parent.name)
     if not text:
         text = f"No draw of {file} matches this run's (same scenes, styles, K=5, draws).\n"
@@ -476,8 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.from_records:
             for path in args.from_records.split(","):
-                for line in Path(path).read_text(encoding="utf-8").splitlines():
-                    keep([json.loads(line)])
+                keep(read_records(path))
         elif args.jobs > 1:
             import multiprocessing as mp
 
@@ -488,9 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for job in jobs:
                 keep(_evaluate_one(job))
     if args.merge_records:
-        earlier = [json.loads(line) for line in
-                   Path(args.merge_records).read_text(encoding="utf-8").splitlines() if line]
-        records = merge_records(records, earlier)
+        records = merge_records(records, read_records(args.merge_records))
         with open(out / "benchmarks-records.jsonl", "w", encoding="utf-8") as sink:
             for rec in records:
                 sink.write(json.dumps(rec) + "\n")

@@ -458,6 +458,12 @@ def write_model_md(path: Path, card: dict) -> Path:
     tr, ev = card["training"], card["evaluation"]
     data = tr["data"]
     inner = card["inner_loop"]
+    corr = card.get("band_correction") or {}
+    # several prior scales: how the card combines them (a single scale needs no word)
+    combined = {"folds": " chosen per task by the support's held-out folds",
+                "blend": ", the corrections fitted under each blended"
+                }.get(corr.get("combine", "blend"), "") if isinstance(
+                    corr.get("prior_scale"), list) else ""
     lines = [
         f"# {card['name']} {card['version']}: MetaMapper's bundled few-shot model",
         "",
@@ -476,10 +482,7 @@ def write_model_md(path: Path, card: dict) -> Path:
            f"standardised bands, fitted per task by L-BFGS with L2 "
            f"{card['band_correction']['l2']} on top of the meta-learned head (its logits "
            f"scaled by {card['band_correction'].get('prior_scale', 1.0)}"
-           + {"folds": " chosen per task by the support's held-out folds",
-              "blend": ", the corrections fitted under each blended"}.get(
-               str(card["band_correction"].get("combine"))
-               if isinstance(card["band_correction"].get("prior_scale"), list) else "", "")
+           + combined
            + "; the card's settings chosen nested: docs/nested_selection.md), when every "
            f"class has at least {card['band_correction']['min_shots']} labelled pixels "
            "(docs/band_mapping.md)."] if card.get("band_correction") else []),
